@@ -1,0 +1,99 @@
+# scx-run: a parallel job runner.  See README.md.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+BUILD ?= build
+SANITIZE ?=
+
+PKG_CONFIG ?= pkg-config
+UV_CFLAGS := $(shell $(PKG_CONFIG) --cflags libuv)
+UV_LIBS := $(shell $(PKG_CONFIG) --libs libuv)
+
+# Flags the build needs, kept apart from the user's CFLAGS.
+SCX_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
+	-Ilib $(UV_CFLAGS) -MMD -MP
+SCX_LIBS := $(UV_LIBS) -pthread
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+endif
+ALL_CFLAGS = $(SCX_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
+
+BIN := $(BUILD)/scx-run
+LIB := $(BUILD)/libscx.a
+
+.PHONY: all check check-unit check-bats check-man check-asan install \
+	uninstall clean bench
+
+all: $(BIN) $(LIB)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/cmd/scx-run.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(SCX_LIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(SCX_LIBS)
+
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(SCX_LIBS)
+
+check: check-unit check-man check-bats
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "# $$t"; $$t; done
+
+check-man:
+	mandoc -Tlint -W warning man/scx-run.1
+
+check-bats: $(BIN) $(HELPER_BIN)
+	SCX_RUN=$(abspath $(BIN)) SCX_HELPERS=$(abspath $(BUILD)/tests/helpers) \
+		bats $(BATS_FLAGS) tests/bats
+
+# The same suites on an AddressSanitizer + UndefinedBehaviorSanitizer build.
+check-asan:
+	$(MAKE) BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" check-unit check-bats
+
+bench: $(BIN)
+	bench/run
+
+install: $(BIN) $(LIB)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/scx-run
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libscx.a
+	install -m 644 lib/scx.h $(DESTDIR)$(INCLUDEDIR)/scx.h
+	install -m 644 man/scx-run.1 $(DESTDIR)$(MANDIR)/man1/scx-run.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/scx-run $(DESTDIR)$(LIBDIR)/libscx.a \
+		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(MANDIR)/man1/scx-run.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/cmd/scx-run.d \
+	$(UNIT_BIN:=.d) $(HELPER_BIN:=.d)

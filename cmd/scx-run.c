@@ -1,0 +1,504 @@
+/*
+ * scx-run.c: the command line of scx-run: getopt_long into a config, one
+ * call into libscx, and the exit status.  Every message and exit status
+ * is decided here; the library only returns error codes.
+ *
+ * Code map (lib/):
+ *   run.c          the core: take items, order results, stop policy
+ *   source.c       the input thread and queue; reader.c cuts items
+ *   template.c     replacement strings and shell quoting
+ *   output.c       raw, tagged and JSON output; json.c escaping
+ *   reorder.c      results waiting for an earlier item
+ *   config.c       defaults, value parsers, worker and chunk rules
+ *   backend.c      backends by name; multiprocess.c, dryrun.c
+ */
+#include "scx.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 255
+
+static const char *progname = "scx-run";
+
+enum {
+	OPT_IF_SERIAL = 256,
+	OPT_BACKEND,
+	OPT_AS_COMPLETED,
+	OPT_TAG,
+	OPT_FORMAT,
+	OPT_SHELL,
+	OPT_PIPE_ITEM,
+	OPT_INFO,
+	OPT_DRY_RUN,
+};
+
+static const char short_options[] = "+:j:N:a:0d:hV";
+
+static const struct option long_options[] = {
+	{"max-workers", required_argument, NULL, 'j'},
+	{"jobs", required_argument, NULL, 'j'},
+	{"chunksize", required_argument, NULL, 'N'},
+	{"if-serial", required_argument, NULL, OPT_IF_SERIAL},
+	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"input", required_argument, NULL, 'a'},
+	{"null", no_argument, NULL, '0'},
+	{"delimiter", required_argument, NULL, 'd'},
+	{"as-completed", no_argument, NULL, OPT_AS_COMPLETED},
+	{"tag", no_argument, NULL, OPT_TAG},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"shell", no_argument, NULL, OPT_SHELL},
+	{"pipe-item", no_argument, NULL, OPT_PIPE_ITEM},
+	{"info", no_argument, NULL, OPT_INFO},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Everything the command line said. */
+struct options {
+	struct scx_config cfg;
+	const char **inputs;
+	size_t ninputs;
+	const char *format;
+	const char *backend;
+	bool info, help, version;
+};
+
+/* Why parsing stopped: the parser never prints, main() does. */
+enum parse_status {
+	PARSE_OK,
+	PARSE_BAD_VALUE,   /* option, value, expected */
+	PARSE_UNKNOWN,     /* value: the unknown option */
+	PARSE_MISSING_ARG, /* option */
+	PARSE_NO_MEMORY,
+};
+
+struct parse_failure {
+	const char *option;
+	const char *value;
+	const char *expected;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: scx-run [-0] [-a file] [-d delim] [-j workers] "
+		"[-N chunksize]\n"
+		"               [--as-completed] [--backend name] [--dry-run] "
+		"[--format fmt]\n"
+		"               [--if-serial word] [--pipe-item] [--shell] "
+		"[--tag]\n"
+		"               command [argument ...]\n"
+		"       scx-run --info [--backend name] [--format text|json] "
+		"[-j workers]\n"
+		"       scx-run --help | --version\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\n"
+"Runs command once for each item read from stdin (or -a files), in\n"
+"parallel, and writes each item's output as one block, in input order.\n"
+"\n"
+"Items:\n"
+"  -a, --input FILE        read items from FILE ('-' is stdin); repeatable,\n"
+"                          files are read one after another\n"
+"  -0, --null              items end with a NUL byte\n"
+"  -d, --delimiter C       items end with C (a byte, or \\n \\t \\0 \\xHH)\n"
+"\n"
+"Command:\n"
+"  {} {.} {/} {//} {/.}    the item; without extension; basename;\n"
+"                          dirname; basename without extension\n"
+"  {#} {%%}                 the item's number; the worker slot\n"
+"                          without any, the item is the last argument\n"
+"      --shell             run the command as one /bin/sh string; every\n"
+"                          substitution is quoted, so items stay data\n"
+"      --pipe-item         give the item (and its delimiter) on the\n"
+"                          worker's stdin instead of as an argument\n"
+"\n"
+"Scheduling:\n"
+"  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs\n"
+"      --jobs N            the same as --max-workers\n"
+"  -N, --chunksize N       items handed to a worker at a time\n"
+"      --if-serial WORD    raise, warn or ignore when only one worker is\n"
+"                          available without an explicit -j 1\n"
+"      --backend NAME      multiprocess (default, or $SCX_BACKEND),\n"
+"                          loky, mpi\n"
+"\n"
+"Output:\n"
+"      --as-completed      write results as items finish, not in order\n"
+"      --tag               prefix each output line with the item and a tab\n"
+"      --format FMT        raw (default) or jsonl; with --info, text or json\n"
+"      --dry-run           print each command instead of running it\n"
+"\n"
+"      --info              print the backend, rank, size and master flag\n"
+"  -h, --help              print this help\n"
+"  -V, --version           print the version\n"
+"\n"
+"Exit status: 0 all items succeeded; 1-100 that many failed; 101 more\n"
+"than 100 failed; 128+n stopped by signal n; 255 usage or runtime error.\n"
+"See scx-run(1).\n");
+}
+
+static void
+error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+on_notice(void *arg, enum scx_notice what, const char *detail)
+{
+	(void)arg;
+	switch (what) {
+	case SCX_NOTICE_SERIAL:
+		error("warning: running serially: %s", detail);
+		break;
+	case SCX_NOTICE_WORKERS_IGNORED:
+	default:
+		error("warning: %s", detail);
+		break;
+	}
+}
+
+static enum parse_status
+bad_value(struct parse_failure *f, const char *option, const char *value,
+	  const char *expected)
+{
+	f->option = option;
+	f->value = value;
+	f->expected = expected;
+	return PARSE_BAD_VALUE;
+}
+
+static enum parse_status
+parse_option(struct options *o, int c, const char *arg,
+	     struct parse_failure *f)
+{
+	struct scx_config *cfg = &o->cfg;
+	const char **p;
+	uint64_t v;
+
+	switch (c) {
+	case 'j':
+		if (scx_parse_workers(arg, &cfg->workers) != 0)
+			return bad_value(f, "--max-workers", arg,
+					 "a worker count (N, N%, +N or -N, "
+					 "N > 0)");
+		break;
+	case 'N':
+		if (scx_parse_positive(arg, SIZE_MAX / 2, &v) != 0)
+			return bad_value(f, "--chunksize", arg,
+					 "a positive integer");
+		cfg->chunksize = (size_t)v;
+		break;
+	case OPT_IF_SERIAL:
+		if (scx_parse_if_serial(arg, &cfg->if_serial) != 0)
+			return bad_value(f, "--if-serial", arg,
+					 "one of raise, warn, ignore");
+		break;
+	case OPT_BACKEND:
+		o->backend = arg;
+		break;
+	case 'a':
+		p = realloc(o->inputs, (o->ninputs + 1) * sizeof(*p));
+		if (p == NULL)
+			return PARSE_NO_MEMORY;
+		o->inputs = p;
+		o->inputs[o->ninputs++] = arg;
+		break;
+	case '0':
+		cfg->delimiter = '\0';
+		break;
+	case 'd':
+		if (scx_parse_delimiter(arg, &cfg->delimiter) != 0)
+			return bad_value(f, "--delimiter", arg,
+					 "a single character (or \\n, \\t, "
+					 "\\r, \\0, \\\\, \\xHH)");
+		break;
+	case OPT_AS_COMPLETED:
+		cfg->order = SCX_ORDER_COMPLETION;
+		break;
+	case OPT_TAG:
+		cfg->tag = true;
+		break;
+	case OPT_FORMAT:
+		o->format = arg;
+		break;
+	case OPT_SHELL:
+		cfg->shell = true;
+		break;
+	case OPT_PIPE_ITEM:
+		cfg->pipe_item = true;
+		break;
+	case OPT_INFO:
+		o->info = true;
+		break;
+	case OPT_DRY_RUN:
+		cfg->dry_run = true;
+		break;
+	case 'h':
+		o->help = true;
+		break;
+	case 'V':
+		o->version = true;
+		break;
+	default:
+		return PARSE_UNKNOWN;
+	}
+	return PARSE_OK;
+}
+
+/* The option name getopt stopped at, for messages. */
+static const char *
+failed_option(char **argv, int optopt_char, char *buf, size_t size)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt_char != 0 && strncmp(arg, "--", 2) != 0) {
+		snprintf(buf, size, "-%c", optopt_char);
+		return buf;
+	}
+	snprintf(buf, size, "%.*s", (int)strcspn(arg, "="), arg);
+	return buf;
+}
+
+static enum parse_status
+parse_args(struct options *o, int argc, char **argv, struct parse_failure *f,
+	   char *optbuf, size_t optsize)
+{
+	enum parse_status st;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_options, long_options,
+				NULL)) != -1) {
+		if (c == '?') {
+			f->value = failed_option(argv, optopt, optbuf, optsize);
+			return PARSE_UNKNOWN;
+		}
+		if (c == ':') {
+			f->option = failed_option(argv, optopt, optbuf, optsize);
+			return PARSE_MISSING_ARG;
+		}
+		st = parse_option(o, c, optarg, f);
+		if (st != PARSE_OK)
+			return st;
+	}
+	o->cfg.argv = argv + optind;
+	o->cfg.argc = (size_t)(argc - optind);
+	o->cfg.inputs = o->inputs;
+	o->cfg.ninputs = o->ninputs;
+	return PARSE_OK;
+}
+
+static void
+list_backends(char *buf, size_t size, bool available)
+{
+	const char *names[16];
+	size_t n, i, len = 0;
+
+	n = scx_backend_names(names, 16, available);
+	buf[0] = '\0';
+	for (i = 0; i < n && i < 16; i++)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s", i ? ", " : "", names[i]);
+}
+
+/* Resolves --backend (or $SCX_BACKEND); prints why not and returns false
+ * when it cannot. */
+static bool
+resolve_backend(struct options *o)
+{
+	const char *from = "--backend", *name = o->backend;
+	char list[256];
+	int err;
+
+	if (name == NULL) {
+		name = getenv("SCX_BACKEND");
+		from = "SCX_BACKEND";
+		if (name == NULL || name[0] == '\0')
+			return true;
+	}
+	err = scx_backend_find(name, &o->cfg.backend);
+	if (err == 0)
+		return true;
+	if (err == SCX_ENOTAVAIL) {
+		list_backends(list, sizeof(list), true);
+		error("%s: '%s' is not available in this build (available: %s)",
+		      from, name, list);
+	} else {
+		list_backends(list, sizeof(list), false);
+		error("%s: '%s' is not a backend (accepted: %s)", from, name,
+		      list);
+	}
+	return false;
+}
+
+/* Checks --format against the mode: raw|jsonl for runs, text|json for
+ * --info. */
+static bool
+resolve_format(struct options *o, bool *json_info)
+{
+	*json_info = false;
+	if (o->format == NULL)
+		return true;
+	if (o->info) {
+		if (strcmp(o->format, "json") == 0 ||
+		    strcmp(o->format, "jsonl") == 0) {
+			*json_info = true;
+			return true;
+		}
+		if (strcmp(o->format, "text") == 0 ||
+		    strcmp(o->format, "raw") == 0)
+			return true;
+		error("--format: '%s' is not an --info format (accepted: "
+		      "text, json)",
+		      o->format);
+		return false;
+	}
+	if (scx_parse_format(o->format, &o->cfg.format) == 0)
+		return true;
+	error("--format: '%s' is not a format (accepted: raw, jsonl)",
+	      o->format);
+	return false;
+}
+
+static void
+report_create_error(int err, const char *detail)
+{
+	switch (err) {
+	case SCX_ESERIAL:
+		error("only one worker is available: %s; give -j 1 to run "
+		      "serially on purpose, or --if-serial=warn or ignore",
+		      detail);
+		break;
+	case SCX_ENOTAVAIL:
+		error("--backend: '%s' is not available in this build", detail);
+		break;
+	default:
+		error("cannot start: %s%s%s", detail, detail[0] ? ": " : "",
+		      scx_strerror(err));
+		break;
+	}
+}
+
+static int
+print_info(struct scx_run *run, bool json)
+{
+	if (json)
+		printf("{\"backend\":\"%s\",\"rank\":%d,\"size\":%u,"
+		       "\"master\":%s}\n",
+		       scx_run_backend_name(run), scx_run_rank(run),
+		       scx_run_size(run),
+		       scx_run_is_master(run) ? "true" : "false");
+	else
+		printf("backend: %s\nrank: %d\nsize: %u\nmaster: %s\n",
+		       scx_run_backend_name(run), scx_run_rank(run),
+		       scx_run_size(run), scx_run_is_master(run) ? "yes" : "no");
+	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+}
+
+static void
+report_run_error(struct scx_run *run, int err)
+{
+	const char *detail = scx_run_error_detail(run);
+
+	if (err == SCX_ENOCMD)
+		error("no command given (try '%s --help')", progname);
+	else if (detail)
+		error("%s", detail);
+	else
+		error("%s", scx_strerror(err));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct parse_failure f = {NULL, NULL, NULL};
+	struct scx_summary sum;
+	struct scx_run *run = NULL;
+	char optbuf[64], detail[512];
+	enum parse_status st;
+	bool json_info;
+	int err, status = EXIT_USAGE;
+
+	memset(&o, 0, sizeof(o));
+	scx_config_init(&o.cfg);
+	o.cfg.notice = on_notice;
+
+	st = parse_args(&o, argc, argv, &f, optbuf, sizeof(optbuf));
+	switch (st) {
+	case PARSE_OK:
+		break;
+	case PARSE_BAD_VALUE:
+		error("%s: '%s' is not %s", f.option, f.value, f.expected);
+		goto out;
+	case PARSE_UNKNOWN:
+		error("unknown option '%s' (try '%s --help')", f.value,
+		      progname);
+		goto out;
+	case PARSE_MISSING_ARG:
+		error("%s needs a value (try '%s --help')", f.option, progname);
+		goto out;
+	case PARSE_NO_MEMORY:
+	default:
+		error("out of memory");
+		goto out;
+	}
+	if (o.help) {
+		help();
+		status = fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+		goto out;
+	}
+	if (o.version) {
+		printf("scx-run %s\n", SCX_VERSION_STRING);
+		status = fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+		goto out;
+	}
+	if (!resolve_format(&o, &json_info) || !resolve_backend(&o))
+		goto out;
+	if (!o.info && o.cfg.argc == 0) {
+		error("no command given (try '%s --help')", progname);
+		goto out;
+	}
+	if (o.info)
+		o.cfg.if_serial = SCX_IF_SERIAL_IGNORE;
+
+	err = scx_run_create(&run, &o.cfg, detail, sizeof(detail));
+	if (err != 0) {
+		report_create_error(err, detail);
+		goto out;
+	}
+	if (o.info) {
+		status = print_info(run, json_info);
+		goto out;
+	}
+	err = scx_run_execute(run, &sum);
+	if (err != 0)
+		report_run_error(run, err);
+	status = scx_exit_status(&sum);
+
+out:
+	scx_run_destroy(run);
+	free(o.inputs);
+	return status;
+}

@@ -1,0 +1,221 @@
+/* config.c: defaults, the value parsers the command line uses, and the
+ * worker-count and chunk-size rules of the API. */
+#include "internal.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void
+scx_config_init(struct scx_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->delimiter = '\n';
+	cfg->if_serial = SCX_IF_SERIAL_RAISE;
+	cfg->order = SCX_ORDER_INPUT;
+	cfg->format = SCX_FORMAT_RAW;
+	cfg->out_fd = 1;
+	cfg->err_fd = 2;
+}
+
+/* Parses decimal digits only (no sign, no space) into @out. */
+static int
+parse_digits(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (*s == '\0')
+		return SCX_ENUMBER;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return SCX_ENUMBER;
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int
+scx_parse_positive(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_digits(s, max, &v);
+	if (err != 0)
+		return err;
+	if (v == 0)
+		return SCX_ENUMBER;
+	*out = v;
+	return 0;
+}
+
+int
+scx_parse_workers(const char *s, struct scx_workers *out)
+{
+	enum scx_workers_kind kind = SCX_WORKERS_ABSOLUTE;
+	char digits[32];
+	uint64_t v;
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= sizeof(digits))
+		return SCX_EWORKERS;
+	if (s[0] == '+' || s[0] == '-') {
+		kind = s[0] == '+' ? SCX_WORKERS_PLUS : SCX_WORKERS_MINUS;
+		memcpy(digits, s + 1, len);
+	} else if (s[len - 1] == '%') {
+		kind = SCX_WORKERS_PERCENT;
+		memcpy(digits, s, len - 1);
+		digits[len - 1] = '\0';
+	} else {
+		memcpy(digits, s, len + 1);
+	}
+	if (parse_digits(digits, 1000000, &v) != 0)
+		return SCX_EWORKERS;
+	if (v == 0 && (kind == SCX_WORKERS_ABSOLUTE ||
+		       kind == SCX_WORKERS_PERCENT))
+		return SCX_EWORKERS;
+	out->kind = kind;
+	out->value = (unsigned)v;
+	return 0;
+}
+
+int
+scx_parse_delimiter(const char *s, int *out)
+{
+	static const char simple[] = "n\nt\tr\r0\0\\\\";
+	const char *p;
+	uint64_t v = 0;
+	int i;
+
+	if (s[0] != '\0' && s[1] == '\0') {
+		*out = (unsigned char)s[0];
+		return 0;
+	}
+	if (s[0] != '\\' || s[1] == '\0')
+		return SCX_EDELIM;
+	if (s[2] == '\0') {
+		for (p = simple; p < simple + sizeof(simple) - 1; p += 2)
+			if (p[0] == s[1]) {
+				*out = (unsigned char)p[1];
+				return 0;
+			}
+		return SCX_EDELIM;
+	}
+	if (s[1] != 'x' || s[2] == '\0' || s[3] == '\0' || s[4] != '\0')
+		return SCX_EDELIM;
+	for (i = 2; i < 4; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint64_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint64_t)(c - 'A' + 10);
+		else
+			return SCX_EDELIM;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int
+scx_parse_format(const char *s, enum scx_format *out)
+{
+	if (strcmp(s, "raw") == 0)
+		*out = SCX_FORMAT_RAW;
+	else if (strcmp(s, "jsonl") == 0)
+		*out = SCX_FORMAT_JSONL;
+	else
+		return SCX_EWORD;
+	return 0;
+}
+
+int
+scx_parse_if_serial(const char *s, enum scx_if_serial *out)
+{
+	if (strcmp(s, "raise") == 0)
+		*out = SCX_IF_SERIAL_RAISE;
+	else if (strcmp(s, "warn") == 0)
+		*out = SCX_IF_SERIAL_WARN;
+	else if (strcmp(s, "ignore") == 0)
+		*out = SCX_IF_SERIAL_IGNORE;
+	else
+		return SCX_EWORD;
+	return 0;
+}
+
+unsigned
+scx_cpus_available(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+unsigned
+scx_workers_resolve(const struct scx_workers *w, unsigned cpus)
+{
+	uint64_t n;
+
+	switch (w->kind) {
+	case SCX_WORKERS_ABSOLUTE:
+		n = w->value;
+		break;
+	case SCX_WORKERS_PERCENT:
+		n = (uint64_t)cpus * w->value / 100;
+		break;
+	case SCX_WORKERS_PLUS:
+		n = (uint64_t)cpus + w->value;
+		break;
+	case SCX_WORKERS_MINUS:
+		n = w->value >= cpus ? 1 : cpus - w->value;
+		break;
+	case SCX_WORKERS_DEFAULT:
+	default:
+		n = cpus;
+		break;
+	}
+	if (n < 1)
+		n = 1;
+	if (n > 1000000)
+		n = 1000000;
+	return (unsigned)n;
+}
+
+size_t
+scx_default_chunksize(uint64_t n, bool n_known, unsigned workers)
+{
+	uint64_t per, c;
+
+	if (!n_known || n == 0 || workers == 0)
+		return 1;
+	per = 4 * (uint64_t)workers;
+	c = (n + per - 1) / per;
+	if (c > SIZE_MAX)
+		c = SIZE_MAX;
+	return c < 1 ? 1 : (size_t)c;
+}
+
+int64_t
+scx__wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

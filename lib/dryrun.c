@@ -1,0 +1,144 @@
+/* dryrun.c: the backend behind --dry-run: each item's "result" is the
+ * command that would run, shell-quoted, so ordering and formats apply. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dryrun {
+	struct scx_run *run;
+	unsigned size;
+	bool stopped;
+	struct scx__buf line;
+};
+
+int
+scx__format_argv(struct scx__buf *b, char *const *argv)
+{
+	size_t need, i;
+
+	for (i = 0; argv[i] != NULL; i++) {
+		if (i > 0 && scx__buf_putc(b, ' ') != 0)
+			return -ENOMEM;
+		need = scx_shell_quote(NULL, 0, argv[i], strlen(argv[i]));
+		if (scx__buf_reserve(b, need + 1) != 0)
+			return -ENOMEM;
+		scx_shell_quote(b->data + b->len, need + 1, argv[i],
+				strlen(argv[i]));
+		b->len += need;
+	}
+	return 0;
+}
+
+static void
+dry_item(struct dryrun *d, const struct scx_item *item)
+{
+	const struct scx_config *cfg = scx_run_config(d->run);
+	struct scx_result res;
+	struct scx_command cmd;
+	unsigned slot = (unsigned)((item->seq - 1) % d->size) + 1;
+	int err;
+
+	memset(&res, 0, sizeof(res));
+	res.seq = item->seq;
+	res.item = item->data;
+	res.item_len = item->len;
+	res.start_us = scx__wall_us();
+	res.worker = slot;
+	d->line.len = 0;
+	err = scx_run_command(d->run, item, slot, &cmd);
+	if (err == SCX_ENUL) {
+		res.exit_status = 126;
+		res.err = "scx-run: the item contains a NUL byte and cannot be "
+			  "an argument\n";
+		res.err_len = strlen(res.err);
+	} else if (err != 0) {
+		scx_run_fail(d->run, err, "building a command");
+		scx_run_abandon(d->run, item);
+		return;
+	} else {
+		/* A shell command is shown as the shell string itself. */
+		if (cfg->shell)
+			err = scx__buf_append(&d->line, cmd.argv[2],
+					      strlen(cmd.argv[2]));
+		else
+			err = scx__format_argv(&d->line, cmd.argv);
+		if (err == 0)
+			err = scx__buf_putc(&d->line, '\n');
+		if (err != 0) {
+			scx_run_fail(d->run, err, "formatting a command");
+			scx_run_abandon(d->run, item);
+			return;
+		}
+		res.out = d->line.data;
+		res.out_len = d->line.len;
+	}
+	scx_run_done(d->run, &res);
+}
+
+static void
+dry_ready(struct scx_backend *be)
+{
+	struct dryrun *d = be->data;
+	struct scx_chunk *c;
+	size_t i;
+
+	while (!d->stopped && scx_run_take(d->run, 0, &c) == 0) {
+		for (i = 0; i < c->n; i++)
+			dry_item(d, &c->items[i]);
+		scx_chunk_destroy(c);
+	}
+}
+
+static int
+dry_open(struct scx_backend *be, struct scx_run *run)
+{
+	struct dryrun *d;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	d->run = run;
+	d->size = scx_run_workers_wanted(run);
+	be->data = d;
+	return 0;
+}
+
+static void
+dry_stop(struct scx_backend *be, enum scx_stop how)
+{
+	struct dryrun *d = be->data;
+
+	(void)how;
+	d->stopped = true;
+}
+
+static void
+dry_close(struct scx_backend *be)
+{
+	struct dryrun *d = be->data;
+
+	if (d == NULL)
+		return;
+	scx__buf_free(&d->line);
+	free(d);
+	be->data = NULL;
+}
+
+static unsigned
+dry_size(const struct scx_backend *be)
+{
+	const struct dryrun *d = be->data;
+
+	return d->size;
+}
+
+const struct scx_backend_ops scx__backend_dryrun = {
+	.name = "dry-run",
+	.open = dry_open,
+	.ready = dry_ready,
+	.stop = dry_stop,
+	.close = dry_close,
+	.size = dry_size,
+};

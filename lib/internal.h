@@ -1,0 +1,255 @@
+/*
+ * internal.h: declarations shared by libscx's modules but not public.
+ */
+#ifndef SCX_INTERNAL_H
+#define SCX_INTERNAL_H
+
+#include "scx.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SCX__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------ */
+/* buf.c: a growable byte buffer                                       */
+/* ------------------------------------------------------------------ */
+
+struct scx__buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/** Makes room for @more bytes after len.  @return 0 or -ENOMEM. */
+int scx__buf_reserve(struct scx__buf *b, size_t more);
+/** Appends @len bytes.  @return 0 or -ENOMEM. */
+int scx__buf_append(struct scx__buf *b, const void *data, size_t len);
+/** Appends one byte.  @return 0 or -ENOMEM. */
+int scx__buf_putc(struct scx__buf *b, int c);
+/** Appends a formatted string.  @return 0 or -ENOMEM. */
+int scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/** Frees the buffer's memory and empties it. */
+void scx__buf_free(struct scx__buf *b);
+
+/* ------------------------------------------------------------------ */
+/* reader.c: splits a byte stream into items (pure)                    */
+/* ------------------------------------------------------------------ */
+
+/* One item within a block: bytes [off, off + len), the delimiter after. */
+struct scx__span {
+	size_t off;
+	size_t len;
+};
+
+/* Complete items cut from the input, in order, with their bytes. */
+struct scx__block {
+	struct scx__block *next;
+	char *data; /* each item followed by the delimiter */
+	size_t len;
+	struct scx__span *spans;
+	size_t n;
+	size_t pos; /* items before this were taken */
+	uint64_t first_seq;
+};
+
+struct scx__reader {
+	int delim;
+	char *buf; /* bytes not yet cut into a block */
+	size_t len;
+	size_t cap;
+	size_t scan; /* bytes before this hold no delimiter after the cut */
+	size_t cut;  /* bytes before this are complete items */
+	struct scx__span *spans;
+	size_t n;
+	size_t spancap;
+	uint64_t next_seq;
+};
+
+/** Starts a reader for items ended by @delim, numbered from 1. */
+void scx__reader_init(struct scx__reader *r, int delim);
+/** Frees the reader's buffers. */
+void scx__reader_free(struct scx__reader *r);
+/**
+ * Gives a place to write at least @min new bytes into.
+ * @return 0 and *@ptr, *@avail, or -ENOMEM.
+ */
+int scx__reader_space(struct scx__reader *r, size_t min, char **ptr,
+		      size_t *avail);
+/** Accepts @n bytes written at the place scx__reader_space() gave.
+ * @return 0 or -ENOMEM. */
+int scx__reader_commit(struct scx__reader *r, size_t n);
+/** Feeds @len bytes (copying them).  @return 0 or -ENOMEM. */
+int scx__reader_feed(struct scx__reader *r, const void *data, size_t len);
+/** Marks the end of input: unfinished bytes become the last item.
+ * @return 0 or -ENOMEM. */
+int scx__reader_end(struct scx__reader *r);
+/** Whether complete items wait to be cut. */
+bool scx__reader_has_items(const struct scx__reader *r);
+/** Bytes held that are not yet a complete item. */
+size_t scx__reader_pending(const struct scx__reader *r);
+/**
+ * Cuts the complete items into a block the caller owns.
+ * @return 0 and *@out, SCX_EAGAIN when there is none, or -ENOMEM.
+ */
+int scx__reader_cut(struct scx__reader *r, struct scx__block **out);
+/** Frees a block; NULL is allowed. */
+void scx__block_free(struct scx__block *b);
+
+/**
+ * Counts the items in @fd from its current offset without moving it and
+ * without holding the input in memory.
+ * @return 0 and *@count, or a negated errno.
+ */
+int scx__count_items(int fd, int delim, uint64_t *count);
+
+/* ------------------------------------------------------------------ */
+/* source.c: the input, read by a thread into a bounded queue          */
+/* ------------------------------------------------------------------ */
+
+struct scx__source;
+
+/**
+ * Opens every input (NULL list: stdin) and counts the items when every
+ * input is a regular file.  On error *@bad names the input.
+ * @return 0 and *@out, or a negated errno.
+ */
+int scx__source_open(struct scx__source **out, const char *const *inputs,
+		     size_t ninputs, int delim, const char **bad);
+/** Whether the item count is known, and what it is. */
+bool scx__source_count(const struct scx__source *s, uint64_t *n);
+/**
+ * Starts the reading thread; @notify(@arg) is called from it whenever
+ * items arrive or input ends.  @return 0 or a negated errno.
+ */
+int scx__source_start(struct scx__source *s, void (*notify)(void *),
+		      void *arg);
+/**
+ * Takes up to @max items.  @return 0 and *@out, SCX_EAGAIN, SCX_EOF, or
+ * the read error that ended the input (then *@bad names the input).
+ */
+int scx__source_take(struct scx__source *s, size_t max,
+		     struct scx_chunk **out, const char **bad);
+/** Whether input ended and every item was taken. */
+bool scx__source_exhausted(struct scx__source *s);
+/** Stops the thread, closes the inputs, frees everything. */
+void scx__source_destroy(struct scx__source *s);
+
+/** Allocates a chunk of @n items and @len bytes (used by backends
+ * that receive chunks from elsewhere).  @return the chunk or NULL. */
+struct scx_chunk *scx__chunk_alloc(size_t n, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* template.c: the command template and its replacement strings (pure)*/
+/* ------------------------------------------------------------------ */
+
+struct scx__template;
+
+/**
+ * Parses the command words.  Replacement strings: {} {.} {/} {//} {/.}
+ * {#} {%}.  Without any, the item is appended as a last word (unless
+ * @pipe_item).
+ * @return 0 and *@out, SCX_ENOCMD, or -ENOMEM.
+ */
+int scx__template_parse(struct scx__template **out, char *const *argv,
+			size_t argc, bool shell, bool pipe_item);
+/** Frees a template; NULL is allowed. */
+void scx__template_free(struct scx__template *t);
+/**
+ * Expands the template for one item into @argv: with shell, {"/bin/sh",
+ * "-c", string, NULL}; without, one argument per word.  @argv and its
+ * strings live in @space and @vec (reused between calls).
+ * @return 0, SCX_ENUL, or -ENOMEM.
+ */
+int scx__template_expand(const struct scx__template *t, const char *item,
+			 size_t len, uint64_t seq, unsigned slot,
+			 struct scx__buf *space, struct scx__buf *vec,
+			 char ***argv);
+/** Expands a single replacement kind, for tests: "{.}" etc. */
+int scx__template_one(const char *rs, const char *item, size_t len,
+		      struct scx__buf *out);
+
+/* ------------------------------------------------------------------ */
+/* reorder.c: results waiting for an earlier item (pure)               */
+/* ------------------------------------------------------------------ */
+
+struct scx__reorder {
+	uint64_t next; /* the sequence number due next */
+	void **ring;   /* slot (seq & mask): NULL, a held value, or GAP */
+	size_t mask;
+	size_t held;
+};
+
+#define SCX__REORDER_GAP ((void *)1)
+
+/** Starts with @first due. */
+void scx__reorder_init(struct scx__reorder *q, uint64_t first);
+/** Frees the ring (not the values). */
+void scx__reorder_free(struct scx__reorder *q);
+/** Holds @value for @seq (>= next); GAP marks an item with no result.
+ * @return 0 or -ENOMEM. */
+int scx__reorder_put(struct scx__reorder *q, uint64_t seq, void *value);
+/**
+ * Pops the value due next if it is there, skipping gaps.
+ * @return it (and advances), or NULL.
+ */
+void *scx__reorder_pop(struct scx__reorder *q);
+/**
+ * Pops the lowest held value whatever is missing before it (used when a
+ * stopped run flushes what completed).  @return it or NULL.
+ */
+void *scx__reorder_pop_any(struct scx__reorder *q, uint64_t *seq);
+
+/* ------------------------------------------------------------------ */
+/* json.c, output.c: formats and the writer                            */
+/* ------------------------------------------------------------------ */
+
+/** Appends @s as a JSON string (quotes included); invalid UTF-8 bytes
+ * become U+FFFD.  @return whether @s was valid UTF-8, or -ENOMEM. */
+int scx__json_string(struct scx__buf *b, const char *s, size_t len);
+/** Appends the base64 encoding of @s.  @return 0 or -ENOMEM. */
+int scx__base64(struct scx__buf *b, const char *s, size_t len);
+
+/* A buffered writer to one file descriptor. */
+struct scx__writer {
+	int fd;
+	struct scx__buf buf;
+	int error; /* the first write error, as a negated errno */
+};
+
+void scx__writer_init(struct scx__writer *w, int fd);
+/** Queues bytes; writes when enough are queued.  @return 0 or error. */
+int scx__writer_put(struct scx__writer *w, const void *data, size_t len);
+/** Writes everything queued.  @return 0 or the first error. */
+int scx__writer_flush(struct scx__writer *w);
+void scx__writer_free(struct scx__writer *w);
+
+/**
+ * Formats one result for output: raw stdout/stderr blocks (tagged or
+ * not), or one JSON line.  Appends to @out and @err.
+ * @return 0 or -ENOMEM.
+ */
+int scx__format_result(const struct scx_config *cfg,
+		       const struct scx_result *res, struct scx__buf *out,
+		       struct scx__buf *err);
+
+/* ------------------------------------------------------------------ */
+/* dryrun.c                                                            */
+/* ------------------------------------------------------------------ */
+
+extern const struct scx_backend_ops scx__backend_dryrun;
+
+/** Appends @argv as one shell-quoted line (no newline). */
+int scx__format_argv(struct scx__buf *b, char *const *argv);
+
+/* ------------------------------------------------------------------ */
+/* time                                                                */
+/* ------------------------------------------------------------------ */
+
+/** Wall-clock time in microseconds since 1970. */
+int64_t scx__wall_us(void);
+
+#endif /* SCX_INTERNAL_H */

@@ -1,0 +1,138 @@
+/* json.c: JSON strings that jq accepts for any bytes, and base64 for the
+ * bytes that are not UTF-8. */
+#include "internal.h"
+
+#include <errno.h>
+
+/* The length of the valid UTF-8 sequence at @s, or 0 if it is not one. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+int
+scx__json_string(struct scx__buf *b, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run, n;
+	int valid = 1;
+	char esc[6];
+
+	if (scx__buf_reserve(b, len + 2) != 0)
+		return -ENOMEM;
+	b->data[b->len++] = '"';
+	while (i < len) {
+		/* Copy a run of plain printable ASCII at once. */
+		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x80 &&
+			      s[run] != '"' && s[run] != '\\';
+		     run++)
+			;
+		if (run > i && scx__buf_append(b, s + i, run - i) != 0)
+			return -ENOMEM;
+		i = run;
+		if (i == len)
+			break;
+		if (s[i] >= 0x80) {
+			n = utf8_seq(s + i, len - i);
+			if (n == 0) {
+				valid = 0;
+				if (scx__buf_append(b, "\xEF\xBF\xBD", 3) != 0)
+					return -ENOMEM;
+				i++;
+			} else {
+				if (scx__buf_append(b, s + i, n) != 0)
+					return -ENOMEM;
+				i += n;
+			}
+			continue;
+		}
+		esc[0] = '\\';
+		switch (s[i]) {
+		case '"': esc[1] = '"'; n = 2; break;
+		case '\\': esc[1] = '\\'; n = 2; break;
+		case '\n': esc[1] = 'n'; n = 2; break;
+		case '\t': esc[1] = 't'; n = 2; break;
+		case '\r': esc[1] = 'r'; n = 2; break;
+		case '\b': esc[1] = 'b'; n = 2; break;
+		case '\f': esc[1] = 'f'; n = 2; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[s[i] >> 4];
+			esc[5] = hex[s[i] & 15];
+			n = 6;
+			break;
+		}
+		if (scx__buf_append(b, esc, n) != 0)
+			return -ENOMEM;
+		i++;
+	}
+	if (scx__buf_putc(b, '"') != 0)
+		return -ENOMEM;
+	return valid;
+}
+
+int
+scx__base64(struct scx__buf *b, const char *str, size_t len)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i;
+	char *o;
+	uint32_t v;
+
+	if (scx__buf_reserve(b, (len + 2) / 3 * 4) != 0)
+		return -ENOMEM;
+	o = b->data + b->len;
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = tab[(v >> 6) & 63];
+		*o++ = tab[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)s[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)s[i + 1] << 8;
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	b->len = (size_t)(o - b->data);
+	return 0;
+}

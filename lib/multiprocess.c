@@ -1,0 +1,648 @@
+/* multiprocess.c: the multiprocess backend: worker slots on the run's
+ * libuv loop, each running one process per item, in its own session and
+ * process group, with stdout and stderr captured through libuv pipes.
+ *
+ * Processes are created with posix_spawn (a vfork in glibc) rather than
+ * uv_spawn: libuv 1.44's uv_spawn forks, and on the virtual machines we
+ * measure on a fork plus the copy-on-write faults after it cost the
+ * runner about twice what xargs spends per item (see bench/).  libuv
+ * still does everything else: the pipes, SIGCHLD, the loop. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define READ_CHUNK (64u * 1024)
+#define KEEP_CAPACITY (1u << 20)
+
+struct mp;
+struct slot;
+
+/* One running worker process and what it has written so far. */
+struct proc {
+	pid_t pid;
+	uv_pipe_t out, err, in;
+	struct slot *slot;
+	const struct scx_item *item;
+	struct scx__buf *obuf, *ebuf; /* the slot's */
+	uv_write_t wreq;
+	uint64_t start_ns, end_ns;
+	int64_t start_us;
+	int exit_status, term_signal;
+	bool exited, out_open, err_open, in_open;
+	bool signalled; /* the run's stop sent it a signal */
+	int handles;    /* open pipe handles; freed when none is left */
+	bool reported;
+};
+
+/* A worker slot: a chunk of items, run one process at a time. */
+struct slot {
+	struct mp *mp;
+	unsigned index; /* 1-based, {%} and SCX_SLOT */
+	struct scx_chunk *chunk;
+	size_t next;
+	struct proc *proc;
+	/* Output buffers, reused from item to item so that memory is not
+	 * allocated and trimmed for every process. */
+	struct scx__buf obuf, ebuf;
+};
+
+struct mp {
+	struct scx_run *run;
+	uv_loop_t *loop;
+	unsigned nslots;
+	struct slot *slots;
+	unsigned running; /* processes not yet reaped */
+	uv_signal_t sigchld;
+	bool sigchld_open;
+	posix_spawnattr_t attr;
+	enum scx_stop stop;
+	bool eof;
+};
+
+static void slot_advance(struct slot *s);
+
+/* ------------------------------------------------------------------ */
+/* Starting a process                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Attributes shared by every spawn: a new session (so a stop reaches the
+ * whole process group), SIGPIPE back to its default (we ignore it), and
+ * no blocked signals. */
+static int
+init_spawnattr(posix_spawnattr_t *attr)
+{
+	sigset_t def, none;
+	int err;
+
+	err = posix_spawnattr_init(attr);
+	if (err != 0)
+		return -err;
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(attr, &def);
+	posix_spawnattr_setsigmask(attr, &none);
+	err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID |
+						     POSIX_SPAWN_SETSIGDEF |
+						     POSIX_SPAWN_SETSIGMASK);
+	if (err != 0) {
+		posix_spawnattr_destroy(attr);
+		return -err;
+	}
+	return 0;
+}
+
+/* Runs @argv with @stdin_fd (or /dev/null when -1), @out_fd and @err_fd
+ * as its standard streams.  @return 0 and *@pid, or a negated errno
+ * (ENOENT, EACCES... when exec failed). */
+static int
+spawn_process(struct mp *mp, char *const *argv, char *const *envp,
+	      int stdin_fd, int out_fd, int err_fd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	int err;
+
+	err = posix_spawn_file_actions_init(&fa);
+	if (err != 0)
+		return -err;
+	if (stdin_fd >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
+	else
+		err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+						       O_RDONLY, 0);
+	if (err == 0)
+		err = posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	if (err == 0)
+		err = posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	if (err == 0)
+		err = posix_spawnp(pid, argv[0], &fa, &mp->attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	return -err;
+}
+
+/* ------------------------------------------------------------------ */
+/* A process's life                                                    */
+/* ------------------------------------------------------------------ */
+
+static void
+on_pipe_closed(uv_handle_t *h)
+{
+	struct proc *p = h->data;
+
+	if (--p->handles == 0 && p->reported)
+		free(p);
+}
+
+static void
+close_pipe(uv_pipe_t *pipe, bool *open)
+{
+	if (!*open)
+		return;
+	*open = false;
+	uv_close((uv_handle_t *)pipe, on_pipe_closed);
+}
+
+static void
+close_pipes(struct proc *p)
+{
+	close_pipe(&p->out, &p->out_open);
+	close_pipe(&p->err, &p->err_open);
+	close_pipe(&p->in, &p->in_open);
+}
+
+/* Empties a slot buffer, keeping a moderate capacity for the next item. */
+static void
+reset_buffer(struct scx__buf *b)
+{
+	if (b->cap > KEEP_CAPACITY)
+		scx__buf_free(b);
+	b->len = 0;
+}
+
+/* Reports an item that could not start, as a shell would: 127 when the
+ * command is not found, 126 when it cannot be executed. */
+static void
+fail_item(struct slot *s, const struct scx_item *item, int status,
+	  const char *msg)
+{
+	struct scx_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.seq = item->seq;
+	res.item = item->data;
+	res.item_len = item->len;
+	res.exit_status = status;
+	res.start_us = scx__wall_us();
+	res.worker = s->index;
+	res.rank = scx_run_rank(s->mp->run);
+	res.err = msg;
+	res.err_len = strlen(msg);
+	scx_run_done(s->mp->run, &res);
+}
+
+static void
+proc_finished(struct proc *p)
+{
+	struct slot *s = p->slot;
+	struct mp *mp = s->mp;
+	struct scx_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.seq = p->item->seq;
+	res.item = p->item->data;
+	res.item_len = p->item->len;
+	res.term_signal = p->term_signal;
+	res.exit_status =
+		p->term_signal ? 128 + p->term_signal : p->exit_status;
+	res.start_us = p->start_us;
+	res.duration_ns = p->end_ns - p->start_ns;
+	res.worker = s->index;
+	res.rank = scx_run_rank(mp->run);
+	if (p->signalled)
+		res.flags |= SCX_RESULT_STOPPED;
+	res.out = s->obuf.data;
+	res.out_len = s->obuf.len;
+	res.err = s->ebuf.data;
+	res.err_len = s->ebuf.len;
+	s->proc = NULL;
+	p->reported = true;
+	if (p->handles == 0)
+		free(p);
+	scx_run_done(mp->run, &res);
+	reset_buffer(&s->obuf);
+	reset_buffer(&s->ebuf);
+	slot_advance(s);
+}
+
+static void
+check_finished(struct proc *p)
+{
+	if (p->exited && !p->out_open && !p->err_open && !p->in_open)
+		proc_finished(p);
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct proc *p = h->data;
+	struct scx__buf *b = h == (uv_handle_t *)&p->out ? p->obuf : p->ebuf;
+
+	(void)suggested;
+	if (scx__buf_reserve(b, READ_CHUNK) != 0) {
+		buf->base = NULL;
+		buf->len = 0;
+		return;
+	}
+	buf->base = b->data + b->len;
+	buf->len = b->cap - b->len;
+}
+
+static void
+on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct proc *p = st->data;
+	bool is_out = st == (uv_stream_t *)&p->out;
+	struct scx__buf *b = is_out ? p->obuf : p->ebuf;
+
+	(void)buf;
+	if (nread > 0) {
+		b->len += (size_t)nread;
+		return;
+	}
+	if (nread == 0)
+		return;
+	/* EOF, or an error (ENOBUFS when memory ran out): the stream ends. */
+	if (nread == UV_ENOBUFS)
+		scx_run_fail(p->slot->mp->run, -ENOMEM, "reading worker output");
+	close_pipe(is_out ? &p->out : &p->err,
+		   is_out ? &p->out_open : &p->err_open);
+	check_finished(p);
+}
+
+static void maybe_close_sigchld(struct mp *mp);
+
+static void
+proc_exited(struct proc *p, int status)
+{
+	struct mp *mp = p->slot->mp;
+
+	p->end_ns = uv_hrtime();
+	p->exited = true;
+	mp->running--;
+	if (WIFEXITED(status))
+		p->exit_status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		p->term_signal = WTERMSIG(status);
+	/* Killed: do not wait for pipes a stray grandchild may hold. */
+	if (mp->stop == SCX_STOP_KILL)
+		close_pipes(p);
+	check_finished(p);
+	maybe_close_sigchld(mp);
+}
+
+/* SIGCHLD: reap the slots' processes that ended (only ours: a library
+ * user's other children are left alone). */
+static void
+on_sigchld(uv_signal_t *h, int signum)
+{
+	struct mp *mp = h->data;
+	struct proc *p;
+	unsigned i;
+	pid_t got;
+	int status;
+
+	(void)signum;
+	for (i = 0; i < mp->nslots; i++) {
+		p = mp->slots[i].proc;
+		if (p == NULL || p->exited)
+			continue;
+		do
+			got = waitpid(p->pid, &status, WNOHANG);
+		while (got < 0 && errno == EINTR);
+		if (got == p->pid)
+			proc_exited(p, status);
+	}
+}
+
+static void
+maybe_close_sigchld(struct mp *mp)
+{
+	if (mp->sigchld_open && mp->stop && mp->running == 0) {
+		mp->sigchld_open = false;
+		uv_close((uv_handle_t *)&mp->sigchld, NULL);
+	}
+}
+
+static void
+on_written(uv_write_t *req, int status)
+{
+	struct proc *p = req->data;
+
+	(void)status; /* EPIPE: the worker did not read its item; fine. */
+	close_pipe(&p->in, &p->in_open);
+	check_finished(p);
+}
+
+static void
+spawn_failed(struct slot *s, const struct scx_item *item, const char *file,
+	     int err)
+{
+	char msg[512];
+	int status = 126;
+
+	if (err == -ENOENT) {
+		status = 127;
+		if (strchr(file, '/'))
+			snprintf(msg, sizeof(msg),
+				 "scx-run: %s: No such file or directory\n",
+				 file);
+		else
+			snprintf(msg, sizeof(msg),
+				 "scx-run: %s: command not found\n", file);
+	} else {
+		snprintf(msg, sizeof(msg), "scx-run: %s: %s\n", file,
+			 scx_strerror(err));
+	}
+	fail_item(s, item, status, msg);
+}
+
+/* Opens a pipe whose end @mine is wrapped in @handle; the other end is
+ * returned in *@theirs.  @return 0 or a negated errno. */
+static int
+open_pipe(struct mp *mp, struct proc *p, uv_pipe_t *handle, bool *open,
+	  bool mine_reads, int *theirs)
+{
+	int fds[2], err;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	uv_pipe_init(mp->loop, handle, 0);
+	handle->data = p;
+	p->handles++;
+	*open = true;
+	err = uv_pipe_open(handle, mine_reads ? fds[0] : fds[1]);
+	if (err != 0) {
+		close(mine_reads ? fds[0] : fds[1]);
+		close(mine_reads ? fds[1] : fds[0]);
+		return err;
+	}
+	*theirs = mine_reads ? fds[1] : fds[0];
+	return 0;
+}
+
+/* Starts @item on slot @s; on failure the item's result is reported at
+ * once and s->proc stays NULL. */
+static void
+spawn(struct slot *s, const struct scx_item *item)
+{
+	struct mp *mp = s->mp;
+	int in_fd = -1, out_fd = -1, err_fd = -1;
+	struct scx_command cmd;
+	struct proc *p;
+	uv_buf_t wbuf;
+	int err;
+
+	err = scx_run_command(mp->run, item, s->index, &cmd);
+	if (err == SCX_ENUL) {
+		fail_item(s, item, 126,
+			  "scx-run: the item contains a NUL byte and cannot be "
+			  "an argument (use -0, or --pipe-item)\n");
+		return;
+	}
+	if (err != 0)
+		goto fatal;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		err = -ENOMEM;
+		goto fatal;
+	}
+	p->slot = s;
+	p->item = item;
+	p->obuf = &s->obuf;
+	p->ebuf = &s->ebuf;
+	p->wreq.data = p;
+	p->reported = true; /* until it runs, the pipes free it */
+	err = open_pipe(mp, p, &p->out, &p->out_open, true, &out_fd);
+	if (err == 0)
+		err = open_pipe(mp, p, &p->err, &p->err_open, true, &err_fd);
+	if (err == 0 && cmd.stdin_data)
+		err = open_pipe(mp, p, &p->in, &p->in_open, false, &in_fd);
+	if (err != 0) {
+		close_pipes(p);
+		if (p->handles == 0)
+			free(p);
+		goto fatal_fds;
+	}
+
+	p->start_us = scx__wall_us();
+	p->start_ns = uv_hrtime();
+	err = spawn_process(mp, cmd.argv, cmd.envp, in_fd, out_fd, err_fd,
+			    &p->pid);
+	close(out_fd);
+	close(err_fd);
+	if (in_fd >= 0)
+		close(in_fd);
+	if (err != 0) {
+		spawn_failed(s, item, cmd.argv[0], err);
+		close_pipes(p);
+		return;
+	}
+	p->reported = false;
+	s->proc = p;
+	mp->running++;
+	uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
+	uv_read_start((uv_stream_t *)&p->err, on_alloc, on_read);
+	if (cmd.stdin_data) {
+		wbuf = uv_buf_init((char *)cmd.stdin_data,
+				   (unsigned)cmd.stdin_len);
+		if (uv_write(&p->wreq, (uv_stream_t *)&p->in, &wbuf, 1,
+			     on_written) != 0)
+			close_pipe(&p->in, &p->in_open);
+	}
+	return;
+
+fatal_fds:
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	if (in_fd >= 0)
+		close(in_fd);
+fatal:
+	/* No pipe or no memory: the executor itself is broken. */
+	scx_run_fail(mp->run, err, "starting a worker");
+	scx_run_abandon(mp->run, item);
+}
+
+/* ------------------------------------------------------------------ */
+/* Slots                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Gives back the items of the slot's chunk that have not started. */
+static void
+abandon_rest(struct slot *s)
+{
+	if (s->chunk == NULL)
+		return;
+	for (; s->next < s->chunk->n; s->next++)
+		scx_run_abandon(s->mp->run, &s->chunk->items[s->next]);
+}
+
+/* Keeps the slot busy: the next item of its chunk, or a new chunk. */
+static void
+slot_advance(struct slot *s)
+{
+	struct mp *mp = s->mp;
+	int err;
+
+	while (s->proc == NULL) {
+		if (mp->stop) {
+			abandon_rest(s);
+		} else if (s->chunk && s->next < s->chunk->n) {
+			spawn(s, &s->chunk->items[s->next++]);
+			continue;
+		}
+		scx_chunk_destroy(s->chunk);
+		s->chunk = NULL;
+		s->next = 0;
+		if (mp->eof || mp->stop)
+			return;
+		err = scx_run_take(mp->run, 0, &s->chunk);
+		if (err == SCX_EOF)
+			mp->eof = true;
+		if (err != 0)
+			return;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The backend                                                         */
+/* ------------------------------------------------------------------ */
+
+static int
+mp_open(struct scx_backend *be, struct scx_run *run)
+{
+	struct mp *mp;
+	unsigned i;
+	int err;
+
+	mp = calloc(1, sizeof(*mp));
+	if (mp == NULL)
+		return -ENOMEM;
+	mp->run = run;
+	mp->loop = scx_run_loop(run);
+	mp->nslots = scx_run_workers_wanted(run);
+	mp->slots = calloc(mp->nslots, sizeof(*mp->slots));
+	if (mp->slots == NULL) {
+		free(mp);
+		return -ENOMEM;
+	}
+	err = init_spawnattr(&mp->attr);
+	if (err != 0) {
+		free(mp->slots);
+		free(mp);
+		return err;
+	}
+	for (i = 0; i < mp->nslots; i++) {
+		mp->slots[i].mp = mp;
+		mp->slots[i].index = i + 1;
+	}
+	be->data = mp;
+	return 0;
+}
+
+static int
+mp_start(struct scx_backend *be)
+{
+	struct mp *mp = be->data;
+	int err;
+
+	err = uv_signal_init(mp->loop, &mp->sigchld);
+	if (err != 0)
+		return err;
+	mp->sigchld.data = mp;
+	mp->sigchld_open = true;
+	err = uv_signal_start(&mp->sigchld, on_sigchld, SIGCHLD);
+	if (err != 0)
+		return err;
+	be->ops->ready(be);
+	return 0;
+}
+
+static void
+mp_ready(struct scx_backend *be)
+{
+	struct mp *mp = be->data;
+	unsigned i;
+
+	for (i = 0; i < mp->nslots && !mp->eof && !mp->stop; i++)
+		slot_advance(&mp->slots[i]);
+}
+
+static void
+mp_stop(struct scx_backend *be, enum scx_stop how)
+{
+	struct mp *mp = be->data;
+	struct proc *p;
+	unsigned i;
+
+	if (how > mp->stop)
+		mp->stop = how;
+	for (i = 0; i < mp->nslots; i++) {
+		struct slot *s = &mp->slots[i];
+
+		abandon_rest(s);
+		p = s->proc;
+		if (p == NULL || how == SCX_STOP_DRAIN)
+			continue;
+		p->signalled = true;
+		kill(-p->pid, how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
+		if (how == SCX_STOP_KILL && p->exited) {
+			close_pipes(p);
+			check_finished(p);
+		}
+	}
+	maybe_close_sigchld(mp);
+}
+
+static void
+mp_close(struct scx_backend *be)
+{
+	struct mp *mp = be->data;
+	unsigned i;
+
+	if (mp == NULL)
+		return;
+	for (i = 0; i < mp->nslots; i++) {
+		scx_chunk_destroy(mp->slots[i].chunk);
+		scx__buf_free(&mp->slots[i].obuf);
+		scx__buf_free(&mp->slots[i].ebuf);
+	}
+	posix_spawnattr_destroy(&mp->attr);
+	free(mp->slots);
+	free(mp);
+	be->data = NULL;
+}
+
+static unsigned
+mp_size(const struct scx_backend *be)
+{
+	const struct mp *mp = be->data;
+
+	return mp->nslots;
+}
+
+static int
+mp_rank(const struct scx_backend *be)
+{
+	(void)be;
+	return 0;
+}
+
+static bool
+mp_is_master(const struct scx_backend *be)
+{
+	(void)be;
+	return true;
+}
+
+const struct scx_backend_ops scx_backend_multiprocess = {
+	.name = "multiprocess",
+	.open = mp_open,
+	.start = mp_start,
+	.ready = mp_ready,
+	.stop = mp_stop,
+	.close = mp_close,
+	.rank = mp_rank,
+	.size = mp_size,
+	.is_master = mp_is_master,
+};

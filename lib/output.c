@@ -1,0 +1,184 @@
+/* output.c: the output formats (raw blocks, tagged lines, JSON lines) and
+ * a buffered writer that never splits one item's block. */
+#include "internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* Queued bytes are written once this many are waiting. */
+#define WRITER_BATCH (64u * 1024)
+
+void
+scx__writer_init(struct scx__writer *w, int fd)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+}
+
+void
+scx__writer_free(struct scx__writer *w)
+{
+	scx__buf_free(&w->buf);
+}
+
+/* Writes all of @iov, waiting out EINTR and a non-blocking descriptor. */
+static int
+write_all(int fd, struct iovec *iov, int n)
+{
+	struct pollfd p;
+	ssize_t got;
+
+	while (n > 0) {
+		got = writev(fd, iov, n);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				p.fd = fd;
+				p.events = POLLOUT;
+				poll(&p, 1, -1);
+				continue;
+			}
+			return -errno;
+		}
+		while (n > 0 && (size_t)got >= iov->iov_len) {
+			got -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + got;
+			iov->iov_len -= (size_t)got;
+		}
+	}
+	return 0;
+}
+
+int
+scx__writer_put(struct scx__writer *w, const void *data, size_t len)
+{
+	struct iovec iov[2];
+	int err;
+
+	if (w->error != 0)
+		return w->error;
+	if (w->buf.len + len <= WRITER_BATCH)
+		return scx__buf_append(&w->buf, data, len);
+	iov[0].iov_base = w->buf.data;
+	iov[0].iov_len = w->buf.len;
+	iov[1].iov_base = (void *)data;
+	iov[1].iov_len = len;
+	err = write_all(w->fd, w->buf.len ? iov : iov + 1, w->buf.len ? 2 : 1);
+	w->buf.len = 0;
+	if (err != 0)
+		w->error = err;
+	return err;
+}
+
+int
+scx__writer_flush(struct scx__writer *w)
+{
+	struct iovec iov;
+	int err;
+
+	if (w->error != 0 || w->buf.len == 0)
+		return w->error;
+	iov.iov_base = w->buf.data;
+	iov.iov_len = w->buf.len;
+	err = write_all(w->fd, &iov, 1);
+	w->buf.len = 0;
+	if (err != 0)
+		w->error = err;
+	return err;
+}
+
+/* Appends @data with every line prefixed by @tag and a tab. */
+static int
+format_tagged(struct scx__buf *b, const char *tag, size_t taglen,
+	      const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *nl;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		if (scx__buf_append(b, tag, taglen) != 0 ||
+		    scx__buf_putc(b, '\t') != 0 || scx__buf_append(b, p, n) != 0)
+			return -ENOMEM;
+		p += n;
+	}
+	return 0;
+}
+
+/* Appends "name":"string", and "name_base64":"..." when it is not UTF-8. */
+static int
+json_field(struct scx__buf *b, const char *name, const char *s, size_t len)
+{
+	int valid;
+
+	if (scx__buf_printf(b, ",\"%s\":", name) != 0)
+		return -ENOMEM;
+	valid = scx__json_string(b, s, len);
+	if (valid < 0)
+		return valid;
+	if (valid)
+		return 0;
+	if (scx__buf_printf(b, ",\"%s_base64\":\"", name) != 0 ||
+	    scx__base64(b, s, len) != 0 || scx__buf_putc(b, '"') != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+format_json(struct scx__buf *b, const struct scx_result *r)
+{
+	int err;
+
+	err = scx__buf_printf(b, "{\"seq\":%llu", (unsigned long long)r->seq);
+	if (err == 0)
+		err = json_field(b, "item", r->item, r->item_len);
+	if (err == 0)
+		err = scx__buf_printf(
+			b,
+			",\"exit\":%d,\"signal\":%d,\"start\":%lld.%06lld,"
+			"\"duration\":%llu.%06llu,\"worker\":%u,\"rank\":%d",
+			r->exit_status, r->term_signal,
+			(long long)(r->start_us / 1000000),
+			(long long)(r->start_us % 1000000),
+			(unsigned long long)(r->duration_ns / 1000000000u),
+			(unsigned long long)(r->duration_ns % 1000000000u / 1000u),
+			r->worker, r->rank);
+	if (err == 0)
+		err = json_field(b, "stdout", r->out, r->out_len);
+	if (err == 0)
+		err = json_field(b, "stderr", r->err, r->err_len);
+	if (err == 0)
+		err = scx__buf_append(b, "}\n", 2);
+	return err;
+}
+
+int
+scx__format_result(const struct scx_config *cfg, const struct scx_result *res,
+		   struct scx__buf *out, struct scx__buf *err)
+{
+	int e = 0;
+
+	if (cfg->format == SCX_FORMAT_JSONL)
+		return format_json(out, res);
+	if (cfg->tag) {
+		e = format_tagged(out, res->item, res->item_len, res->out,
+				  res->out_len);
+		if (e == 0)
+			e = format_tagged(err, res->item, res->item_len,
+					  res->err, res->err_len);
+		return e;
+	}
+	e = scx__buf_append(out, res->out, res->out_len);
+	if (e == 0)
+		e = scx__buf_append(err, res->err, res->err_len);
+	return e;
+}

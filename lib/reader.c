@@ -1,0 +1,219 @@
+/* reader.c: cuts a byte stream into delimiter-separated items, in blocks. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READER_MIN_CAP (64 * 1024)
+
+void
+scx__reader_init(struct scx__reader *r, int delim)
+{
+	memset(r, 0, sizeof(*r));
+	r->delim = delim;
+	r->next_seq = 1;
+}
+
+void
+scx__reader_free(struct scx__reader *r)
+{
+	free(r->buf);
+	free(r->spans);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+add_span(struct scx__reader *r, size_t off, size_t len)
+{
+	struct scx__span *p;
+	size_t cap;
+
+	if (r->n == r->spancap) {
+		cap = r->spancap ? r->spancap * 2 : 256;
+		p = realloc(r->spans, cap * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		r->spans = p;
+		r->spancap = cap;
+	}
+	r->spans[r->n].off = off;
+	r->spans[r->n].len = len;
+	r->n++;
+	return 0;
+}
+
+int
+scx__reader_space(struct scx__reader *r, size_t min, char **ptr,
+		  size_t *avail)
+{
+	size_t cap;
+	char *p;
+
+	/* One byte more than asked, so that end() can always add the
+	 * delimiter after a last item that lacks one. */
+	if (r->cap - r->len < min + 1) {
+		cap = r->cap ? r->cap : READER_MIN_CAP;
+		while (cap - r->len < min + 1) {
+			if (cap > SIZE_MAX / 2)
+				return -ENOMEM;
+			cap *= 2;
+		}
+		p = realloc(r->buf, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		r->buf = p;
+		r->cap = cap;
+	}
+	*ptr = r->buf + r->len;
+	*avail = r->cap - r->len - 1;
+	return 0;
+}
+
+int
+scx__reader_commit(struct scx__reader *r, size_t n)
+{
+	const char *p, *end;
+	int err;
+
+	r->len += n;
+	p = r->buf + r->scan;
+	end = r->buf + r->len;
+	while (p < end && (p = memchr(p, r->delim, (size_t)(end - p)))) {
+		err = add_span(r, r->cut, (size_t)(p - r->buf) - r->cut);
+		if (err != 0)
+			return err;
+		r->cut = (size_t)(p - r->buf) + 1;
+		p++;
+	}
+	r->scan = r->len;
+	return 0;
+}
+
+int
+scx__reader_feed(struct scx__reader *r, const void *data, size_t len)
+{
+	size_t avail;
+	char *ptr;
+	int err;
+
+	err = scx__reader_space(r, len, &ptr, &avail);
+	if (err != 0)
+		return err;
+	memcpy(ptr, data, len);
+	return scx__reader_commit(r, len);
+}
+
+int
+scx__reader_end(struct scx__reader *r)
+{
+	size_t avail;
+	char *ptr;
+	int err;
+
+	if (r->len == r->cut)
+		return 0;
+	err = scx__reader_space(r, 1, &ptr, &avail);
+	if (err != 0)
+		return err;
+	err = add_span(r, r->cut, r->len - r->cut);
+	if (err != 0)
+		return err;
+	r->buf[r->len++] = (char)r->delim;
+	r->cut = r->scan = r->len;
+	return 0;
+}
+
+bool
+scx__reader_has_items(const struct scx__reader *r)
+{
+	return r->n > 0;
+}
+
+size_t
+scx__reader_pending(const struct scx__reader *r)
+{
+	return r->len - r->cut;
+}
+
+int
+scx__reader_cut(struct scx__reader *r, struct scx__block **out)
+{
+	struct scx__block *b;
+	size_t rest;
+
+	if (r->n == 0)
+		return SCX_EAGAIN;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	b->data = malloc(r->cut);
+	b->spans = malloc(r->n * sizeof(*b->spans));
+	if (b->data == NULL || b->spans == NULL) {
+		scx__block_free(b);
+		return -ENOMEM;
+	}
+	memcpy(b->data, r->buf, r->cut);
+	memcpy(b->spans, r->spans, r->n * sizeof(*b->spans));
+	b->len = r->cut;
+	b->n = r->n;
+	b->first_seq = r->next_seq;
+	r->next_seq += r->n;
+
+	rest = r->len - r->cut;
+	memmove(r->buf, r->buf + r->cut, rest);
+	r->len = rest;
+	r->scan -= r->cut;
+	r->cut = 0;
+	r->n = 0;
+	*out = b;
+	return 0;
+}
+
+void
+scx__block_free(struct scx__block *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	free(b->spans);
+	free(b);
+}
+
+int
+scx__count_items(int fd, int delim, uint64_t *count)
+{
+	char buf[128 * 1024];
+	const char *p, *end;
+	uint64_t n = 0;
+	off_t off;
+	ssize_t got;
+	char last = (char)delim;
+
+	off = lseek(fd, 0, SEEK_CUR);
+	if (off < 0)
+		return -errno;
+	for (;;) {
+		got = pread(fd, buf, sizeof(buf), off);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (got == 0)
+			break;
+		off += got;
+		p = buf;
+		end = buf + got;
+		while ((p = memchr(p, delim, (size_t)(end - p))) != NULL) {
+			n++;
+			p++;
+		}
+		last = buf[got - 1];
+	}
+	if (last != (char)delim)
+		n++;
+	*count = n;
+	return 0;
+}

@@ -1,0 +1,869 @@
+/* run.c: the core of a run: hands items to the backend, puts results in
+ * order, writes them, and applies the signal and stop policy, the same
+ * for every backend. */
+#include "internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+/* Time a stopped run's workers get between SIGTERM and SIGKILL. */
+#define GRACE_MS 2000
+
+extern char **environ;
+
+/* A result that finished before an earlier item: a copy of it and its
+ * bytes, kept until its turn. */
+struct held {
+	struct scx_result res;
+	char bytes[];
+};
+
+enum { SIG_INT, SIG_TERM, SIG_HUP, NSIGNALS };
+static const int handled_signals[NSIGNALS] = {SIGINT, SIGTERM, SIGHUP};
+
+struct scx_run {
+	const struct scx_config *cfg;
+	struct scx_backend be;
+	bool be_open;
+	unsigned workers_wanted;
+	size_t chunksize;
+	int64_t count;
+
+	struct scx__source *src;
+	struct scx__template *tmpl;
+	struct scx__buf space, vec;
+	char **envp;
+	size_t envbase;
+	char envvars[4][48];
+
+	uv_loop_t loop;
+	bool loop_ready;
+	uv_async_t input_async;
+	uv_signal_t signals[NSIGNALS];
+	uv_timer_t grace;
+	uv_prepare_t prepare;
+	bool handles_open;
+
+	struct scx__writer out, err;
+	struct scx__buf scratch, scratch_err;
+	struct scx__reorder reorder;
+
+	/* Requests from inside backend callbacks, applied on the next loop
+	 * pass so that a backend is never re-entered. */
+	enum scx_stop stop_wanted;
+	enum scx_stop stop_done;
+	bool finish_wanted;
+
+	bool executed;
+	uint64_t outstanding;
+	struct scx_summary sum;
+	int error;
+	char detail[512];
+};
+
+/* ------------------------------------------------------------------ */
+/* Creation                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+set_detail(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_detail(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+explicit_single(const struct scx_config *cfg)
+{
+	return cfg->workers.kind == SCX_WORKERS_ABSOLUTE &&
+	       cfg->workers.value == 1;
+}
+
+static const char *
+workers_spec(const struct scx_workers *w, char *buf, size_t size)
+{
+	switch (w->kind) {
+	case SCX_WORKERS_ABSOLUTE:
+		snprintf(buf, size, "-j %u", w->value);
+		break;
+	case SCX_WORKERS_PERCENT:
+		snprintf(buf, size, "-j %u%%", w->value);
+		break;
+	case SCX_WORKERS_PLUS:
+		snprintf(buf, size, "-j +%u", w->value);
+		break;
+	case SCX_WORKERS_MINUS:
+		snprintf(buf, size, "-j -%u", w->value);
+		break;
+	case SCX_WORKERS_DEFAULT:
+	default:
+		snprintf(buf, size, "the default -j");
+		break;
+	}
+	return buf;
+}
+
+/* Applies --if-serial when the backend ended up with one worker. */
+static int
+check_serial(struct scx_run *run, char *detail, size_t size)
+{
+	const struct scx_config *cfg = run->cfg;
+	char reason[256], spec[64];
+	unsigned cpus;
+
+	if (cfg->dry_run || run->be.ops->size(&run->be) != 1 ||
+	    !scx_run_is_master(run))
+		return 0;
+	if (explicit_single(cfg) && run->workers_wanted == 1)
+		return 0;
+	cpus = scx_cpus_available();
+	snprintf(reason, sizeof(reason),
+		 "%s gives 1 worker (%u CPU%s usable by this process)",
+		 workers_spec(&cfg->workers, spec, sizeof(spec)), cpus,
+		 cpus == 1 ? "" : "s");
+	switch (cfg->if_serial) {
+	case SCX_IF_SERIAL_RAISE:
+		set_detail(detail, size, "%s", reason);
+		return SCX_ESERIAL;
+	case SCX_IF_SERIAL_WARN:
+		if (cfg->notice)
+			cfg->notice(cfg->notice_arg, SCX_NOTICE_SERIAL, reason);
+		return 0;
+	case SCX_IF_SERIAL_IGNORE:
+	default:
+		return 0;
+	}
+}
+
+int
+scx_run_create(struct scx_run **out, const struct scx_config *cfg,
+	       char *detail, size_t detail_size)
+{
+	const struct scx_backend_ops *ops = cfg->backend;
+	const char *bad = NULL;
+	struct scx_run *run;
+	int err;
+
+	set_detail(detail, detail_size, "%s", "");
+	if (cfg->dry_run)
+		ops = &scx__backend_dryrun;
+	if (ops == NULL) {
+		err = scx_backend_default(&ops, &bad);
+		if (err != 0) {
+			set_detail(detail, detail_size, "%s", bad ? bad : "");
+			return err;
+		}
+	}
+	run = calloc(1, sizeof(*run));
+	if (run == NULL)
+		return -ENOMEM;
+	run->cfg = cfg;
+	run->count = -1;
+	run->workers_wanted =
+		scx_workers_resolve(&cfg->workers, scx_cpus_available());
+	scx__writer_init(&run->out, cfg->out_fd);
+	scx__writer_init(&run->err, cfg->err_fd);
+	scx__reorder_init(&run->reorder, 1);
+
+	err = uv_loop_init(&run->loop);
+	if (err != 0)
+		goto error;
+	run->loop_ready = true;
+
+	run->be.ops = ops;
+	run->be.run = run;
+	err = ops->open(&run->be, run);
+	if (err != 0) {
+		set_detail(detail, detail_size, "%s", ops->name);
+		goto error;
+	}
+	run->be_open = true;
+	err = check_serial(run, detail, detail_size);
+	if (err != 0)
+		goto error;
+	*out = run;
+	return 0;
+
+error:
+	scx_run_destroy(run);
+	return err;
+}
+
+static void
+free_held(struct scx_run *run)
+{
+	uint64_t seq;
+	void *v;
+
+	while ((v = scx__reorder_pop_any(&run->reorder, &seq)) != NULL)
+		free(v);
+	scx__reorder_free(&run->reorder);
+}
+
+void
+scx_run_destroy(struct scx_run *run)
+{
+	if (run == NULL)
+		return;
+	scx__source_destroy(run->src);
+	if (run->be_open && run->be.ops->close)
+		run->be.ops->close(&run->be);
+	if (run->loop_ready) {
+		/* Let close callbacks of anything left run, then free. */
+		uv_run(&run->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&run->loop);
+	}
+	scx__template_free(run->tmpl);
+	scx__buf_free(&run->space);
+	scx__buf_free(&run->vec);
+	scx__buf_free(&run->scratch);
+	scx__buf_free(&run->scratch_err);
+	scx__writer_free(&run->out);
+	scx__writer_free(&run->err);
+	free_held(run);
+	free(run->envp);
+	free(run);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries                                                             */
+/* ------------------------------------------------------------------ */
+
+unsigned
+scx_run_size(const struct scx_run *run)
+{
+	return run->be.ops->size(&run->be);
+}
+
+int
+scx_run_rank(const struct scx_run *run)
+{
+	return run->be.ops->rank ? run->be.ops->rank(&run->be) : 0;
+}
+
+bool
+scx_run_is_master(const struct scx_run *run)
+{
+	return run->be.ops->is_master ? run->be.ops->is_master(&run->be)
+				      : true;
+}
+
+const char *
+scx_run_backend_name(const struct scx_run *run)
+{
+	return run->be.ops->name;
+}
+
+size_t
+scx_run_chunksize(const struct scx_run *run)
+{
+	return run->chunksize;
+}
+
+int64_t
+scx_run_item_count(const struct scx_run *run)
+{
+	return run->count;
+}
+
+const struct scx_config *
+scx_run_config(const struct scx_run *run)
+{
+	return run->cfg;
+}
+
+struct uv_loop_s *
+scx_run_loop(struct scx_run *run)
+{
+	return &run->loop;
+}
+
+unsigned
+scx_run_workers_wanted(const struct scx_run *run)
+{
+	return run->workers_wanted;
+}
+
+const char *
+scx_run_error_detail(const struct scx_run *run)
+{
+	return run->detail[0] ? run->detail : NULL;
+}
+
+int
+scx_exit_status(const struct scx_summary *s)
+{
+	if (s->stop_signal > 0)
+		return 128 + s->stop_signal;
+	if (s->error != 0)
+		return 255;
+	if (s->broken_pipe)
+		return 128 + SIGPIPE;
+	if (s->failed == 0)
+		return 0;
+	return s->failed <= 100 ? (int)s->failed : 101;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                            */
+/* ------------------------------------------------------------------ */
+
+static bool
+is_runner_variable(const char *e)
+{
+	static const char *const names[] = {"SCX_SEQ=", "SCX_SLOT=",
+					    "SCX_RANK=", "SCX_SIZE="};
+	size_t i;
+
+	for (i = 0; i < SCX__ARRAY_SIZE(names); i++)
+		if (strncmp(e, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+/* The workers' environment: ours without SCX_* item variables, then four
+ * slots that scx_run_command() fills for each item. */
+static int
+build_env(struct scx_run *run)
+{
+	size_t n = 0, i, k = 0;
+
+	while (environ && environ[n])
+		n++;
+	run->envp = calloc(n + 5, sizeof(char *));
+	if (run->envp == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (!is_runner_variable(environ[i]))
+			run->envp[k++] = environ[i];
+	run->envbase = k;
+	for (i = 0; i < 4; i++)
+		run->envp[k + i] = run->envvars[i];
+	run->envp[k + 4] = NULL;
+	snprintf(run->envvars[2], sizeof(run->envvars[2]), "SCX_RANK=%d",
+		 scx_run_rank(run));
+	snprintf(run->envvars[3], sizeof(run->envvars[3]), "SCX_SIZE=%u",
+		 scx_run_size(run));
+	return 0;
+}
+
+int
+scx_run_command(struct scx_run *run, const struct scx_item *item,
+		unsigned slot, struct scx_command *cmd)
+{
+	int err;
+
+	err = scx__template_expand(run->tmpl, item->data, item->len,
+				   item->seq, slot, &run->space, &run->vec,
+				   &cmd->argv);
+	if (err != 0)
+		return err;
+	snprintf(run->envvars[0], sizeof(run->envvars[0]), "SCX_SEQ=%llu",
+		 (unsigned long long)item->seq);
+	snprintf(run->envvars[1], sizeof(run->envvars[1]), "SCX_SLOT=%u",
+		 slot);
+	cmd->envp = run->envp;
+	if (run->cfg->pipe_item) {
+		/* The delimiter follows every item in a chunk. */
+		cmd->stdin_data = item->data;
+		cmd->stdin_len = item->len + 1;
+	} else {
+		cmd->stdin_data = NULL;
+		cmd->stdin_len = 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output                                                              */
+/* ------------------------------------------------------------------ */
+
+static void request_stop(struct scx_run *run, enum scx_stop how);
+
+static void
+output_failed(struct scx_run *run, int err, const char *what)
+{
+	if (err == -EPIPE) {
+		if (!run->sum.broken_pipe) {
+			run->sum.broken_pipe = true;
+			request_stop(run, SCX_STOP_KILL);
+		}
+		return;
+	}
+	if (run->error == 0) {
+		run->error = err;
+		set_detail(run->detail, sizeof(run->detail),
+			   "cannot write to %s: %s", what, scx_strerror(err));
+	}
+	request_stop(run, SCX_STOP_TERMINATE);
+}
+
+/* Writes a block to stderr right away, after what stdout has queued, so
+ * that a terminal shows both in item order. */
+static void
+put_stderr(struct scx_run *run, const char *data, size_t len)
+{
+	int err;
+
+	err = scx__writer_flush(&run->out);
+	if (err != 0) {
+		output_failed(run, err, "standard output");
+		return;
+	}
+	err = scx__writer_put(&run->err, data, len);
+	if (err == 0)
+		err = scx__writer_flush(&run->err);
+	if (err != 0)
+		output_failed(run, err, "standard error");
+}
+
+static void
+emit(struct scx_run *run, const struct scx_result *res)
+{
+	const struct scx_config *cfg = run->cfg;
+	int err;
+
+	if (run->out.error != 0 || run->sum.broken_pipe)
+		return;
+	if (cfg->format == SCX_FORMAT_RAW && !cfg->tag) {
+		err = scx__writer_put(&run->out, res->out, res->out_len);
+		if (err != 0) {
+			output_failed(run, err, "standard output");
+			return;
+		}
+		if (res->err_len > 0)
+			put_stderr(run, res->err, res->err_len);
+		return;
+	}
+	run->scratch.len = 0;
+	run->scratch_err.len = 0;
+	err = scx__format_result(cfg, res, &run->scratch, &run->scratch_err);
+	if (err == 0)
+		err = scx__writer_put(&run->out, run->scratch.data,
+				      run->scratch.len);
+	if (err != 0) {
+		output_failed(run, err, "standard output");
+		return;
+	}
+	if (run->scratch_err.len > 0)
+		put_stderr(run, run->scratch_err.data, run->scratch_err.len);
+}
+
+static struct held *
+hold(const struct scx_result *res)
+{
+	struct held *h;
+	char *p;
+
+	h = malloc(sizeof(*h) + res->item_len + res->out_len + res->err_len);
+	if (h == NULL)
+		return NULL;
+	h->res = *res;
+	p = h->bytes;
+	memcpy(p, res->item, res->item_len);
+	h->res.item = p;
+	p += res->item_len;
+	if (res->out_len)
+		memcpy(p, res->out, res->out_len);
+	h->res.out = p;
+	p += res->out_len;
+	if (res->err_len)
+		memcpy(p, res->err, res->err_len);
+	h->res.err = p;
+	return h;
+}
+
+/* Writes every held result that is now due. */
+static void
+emit_due(struct scx_run *run)
+{
+	struct held *h;
+
+	while ((h = scx__reorder_pop(&run->reorder)) != NULL) {
+		emit(run, &h->res);
+		free(h);
+	}
+}
+
+/* The result (or the gap) for @seq arrived: emit or hold it. */
+static void
+order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
+{
+	struct held *h;
+	void *value;
+	int err;
+
+	if (run->cfg->order == SCX_ORDER_COMPLETION) {
+		if (res)
+			emit(run, res);
+		return;
+	}
+	if (seq == run->reorder.next) {
+		if (res)
+			emit(run, res);
+		run->reorder.next++;
+		emit_due(run);
+		return;
+	}
+	value = SCX__REORDER_GAP;
+	if (res) {
+		h = hold(res);
+		if (h == NULL) {
+			scx_run_fail(run, -ENOMEM, "holding a result");
+			return;
+		}
+		value = h;
+	}
+	err = scx__reorder_put(&run->reorder, seq, value);
+	if (err != 0) {
+		if (value != SCX__REORDER_GAP)
+			free(value);
+		scx_run_fail(run, err, "holding a result");
+	}
+}
+
+/* After a stop: writes what completed, in order, past the gaps. */
+static void
+emit_held(struct scx_run *run)
+{
+	struct held *h;
+	uint64_t seq;
+
+	while ((h = scx__reorder_pop_any(&run->reorder, &seq)) != NULL) {
+		emit(run, &h->res);
+		free(h);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The run's life                                                      */
+/* ------------------------------------------------------------------ */
+
+static void
+maybe_finish(struct scx_run *run)
+{
+	if (!run->handles_open || run->outstanding > 0)
+		return;
+	if (run->stop_wanted || run->src == NULL ||
+	    scx__source_exhausted(run->src))
+		run->finish_wanted = true;
+}
+
+static void
+close_handle(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* Everything is done: write the rest and let the loop end. */
+static void
+finish(struct scx_run *run)
+{
+	size_t i;
+	int err;
+
+	run->handles_open = false;
+	scx__source_destroy(run->src);
+	run->src = NULL;
+	emit_held(run);
+	err = scx__writer_flush(&run->out);
+	if (err != 0)
+		output_failed(run, err, "standard output");
+	close_handle((uv_handle_t *)&run->input_async);
+	for (i = 0; i < NSIGNALS; i++)
+		close_handle((uv_handle_t *)&run->signals[i]);
+	close_handle((uv_handle_t *)&run->grace);
+	close_handle((uv_handle_t *)&run->prepare);
+	/* Let the backend retire its executors. */
+	if (run->stop_done == 0) {
+		run->stop_done = SCX_STOP_DRAIN;
+		run->be.ops->stop(&run->be, SCX_STOP_DRAIN);
+	}
+}
+
+static void
+on_grace(uv_timer_t *t)
+{
+	struct scx_run *run = t->data;
+
+	request_stop(run, SCX_STOP_KILL);
+}
+
+static void
+request_stop(struct scx_run *run, enum scx_stop how)
+{
+	if (how > run->stop_wanted)
+		run->stop_wanted = how;
+}
+
+/* Applies a wanted stop: the backend hears of it once per level. */
+static void
+apply_stop(struct scx_run *run)
+{
+	enum scx_stop how = run->stop_wanted;
+
+	if (how <= run->stop_done || !run->handles_open)
+		return;
+	run->stop_done = how;
+	if (how == SCX_STOP_TERMINATE)
+		uv_timer_start(&run->grace, on_grace, GRACE_MS, 0);
+	else if (how == SCX_STOP_KILL)
+		uv_timer_stop(&run->grace);
+	run->be.ops->stop(&run->be, how);
+	maybe_finish(run);
+}
+
+static void
+on_prepare(uv_prepare_t *p)
+{
+	struct scx_run *run = p->data;
+	int err;
+
+	apply_stop(run);
+	if (run->handles_open) {
+		err = scx__writer_flush(&run->out);
+		if (err != 0) {
+			output_failed(run, err, "standard output");
+			apply_stop(run);
+		}
+	}
+	if (run->finish_wanted && run->handles_open)
+		finish(run);
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct scx_run *run = h->data;
+
+	if (signum == SIGHUP) {
+		if (run->sum.stop_signal == 0)
+			run->sum.stop_signal = SIGHUP;
+		request_stop(run, SCX_STOP_DRAIN);
+	} else if (run->stop_done >= SCX_STOP_TERMINATE) {
+		/* A second interrupt: no more grace. */
+		request_stop(run, SCX_STOP_KILL);
+	} else {
+		run->sum.stop_signal = signum;
+		request_stop(run, SCX_STOP_TERMINATE);
+	}
+	apply_stop(run);
+}
+
+static void
+on_input(uv_async_t *a)
+{
+	struct scx_run *run = a->data;
+
+	if (!run->handles_open)
+		return;
+	if (run->stop_wanted == 0)
+		run->be.ops->ready(&run->be);
+	maybe_finish(run);
+}
+
+static void
+notify_input(void *arg)
+{
+	struct scx_run *run = arg;
+
+	uv_async_send(&run->input_async);
+}
+
+/* Everything execute() needs before the loop runs. */
+static int
+prepare_run(struct scx_run *run)
+{
+	const struct scx_config *cfg = run->cfg;
+	const char *bad = NULL;
+	uint64_t n;
+	int err;
+
+	err = scx__template_parse(&run->tmpl, cfg->argv, cfg->argc,
+				  cfg->shell, cfg->pipe_item);
+	if (err != 0)
+		return err;
+	err = scx__source_open(&run->src, cfg->inputs, cfg->ninputs,
+			       cfg->delimiter, &bad);
+	if (err != 0) {
+		set_detail(run->detail, sizeof(run->detail),
+			   "cannot read input '%s': %s", bad ? bad : "-",
+			   scx_strerror(err));
+		return err;
+	}
+	if (scx__source_count(run->src, &n))
+		run->count = (int64_t)n;
+	run->chunksize = cfg->chunksize
+				 ? cfg->chunksize
+				 : scx_default_chunksize(n, run->count >= 0,
+							 scx_run_size(run));
+	return build_env(run);
+}
+
+static int
+open_handles(struct scx_run *run)
+{
+	size_t i;
+	int err;
+
+	err = uv_async_init(&run->loop, &run->input_async, on_input);
+	if (err != 0)
+		return err;
+	run->input_async.data = run;
+	uv_timer_init(&run->loop, &run->grace);
+	run->grace.data = run;
+	uv_unref((uv_handle_t *)&run->grace);
+	uv_prepare_init(&run->loop, &run->prepare);
+	run->prepare.data = run;
+	uv_prepare_start(&run->prepare, on_prepare);
+	uv_unref((uv_handle_t *)&run->prepare);
+	for (i = 0; i < NSIGNALS; i++) {
+		uv_signal_init(&run->loop, &run->signals[i]);
+		run->signals[i].data = run;
+		uv_signal_start(&run->signals[i], on_signal,
+				handled_signals[i]);
+	}
+	run->handles_open = true;
+	return 0;
+}
+
+int
+scx_run_execute(struct scx_run *run, struct scx_summary *summary)
+{
+	struct sigaction ign, old;
+	int err;
+
+	if (run->executed)
+		return -EALREADY;
+	run->executed = true;
+	err = prepare_run(run);
+	if (err != 0)
+		goto out;
+	err = open_handles(run);
+	if (err != 0)
+		goto out;
+
+	/* A closed stdout must be an EPIPE we handle, not a signal. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old);
+
+	err = scx__source_start(run->src, notify_input, run);
+	if (err != 0) {
+		scx_run_fail(run, err, "starting the input thread");
+	} else if (run->be.ops->start) {
+		err = run->be.ops->start(&run->be);
+		if (err != 0)
+			scx_run_fail(run, err, "starting the backend");
+	} else {
+		run->be.ops->ready(&run->be);
+	}
+	maybe_finish(run);
+	uv_run(&run->loop, UV_RUN_DEFAULT);
+	sigaction(SIGPIPE, &old, NULL);
+	err = run->error;
+out:
+	if (err != 0 && run->error == 0)
+		run->error = err;
+	run->sum.error = run->error;
+	if (summary)
+		*summary = run->sum;
+	return run->error;
+}
+
+int
+scx_imap(struct scx_run *run, struct scx_summary *summary)
+{
+	if (run->cfg->order != SCX_ORDER_INPUT)
+		return -EINVAL;
+	return scx_run_execute(run, summary);
+}
+
+int
+scx_as_completed(struct scx_run *run, struct scx_summary *summary)
+{
+	if (run->cfg->order != SCX_ORDER_COMPLETION)
+		return -EINVAL;
+	return scx_run_execute(run, summary);
+}
+
+/* ------------------------------------------------------------------ */
+/* Functions for backends                                              */
+/* ------------------------------------------------------------------ */
+
+int
+scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
+{
+	const char *bad = NULL;
+	int err;
+
+	if (run->src == NULL || run->stop_wanted)
+		return SCX_EOF;
+	err = scx__source_take(run->src, max ? max : run->chunksize, out,
+			       &bad);
+	if (err == 0) {
+		run->outstanding += (*out)->n;
+		return 0;
+	}
+	if (err == SCX_EAGAIN || err == SCX_EOF)
+		return err;
+	/* A read error ends the input: what was read still runs. */
+	if (run->error == 0) {
+		run->error = err;
+		set_detail(run->detail, sizeof(run->detail),
+			   "cannot read input '%s': %s", bad ? bad : "-",
+			   scx_strerror(err));
+	}
+	request_stop(run, SCX_STOP_DRAIN);
+	return SCX_EOF;
+}
+
+void
+scx_run_done(struct scx_run *run, const struct scx_result *res)
+{
+	run->outstanding--;
+	if (res->flags & SCX_RESULT_STOPPED) {
+		order_result(run, res->seq, NULL);
+	} else {
+		run->sum.items++;
+		if (res->exit_status != 0 || res->term_signal != 0)
+			run->sum.failed++;
+		order_result(run, res->seq, res);
+	}
+	maybe_finish(run);
+}
+
+void
+scx_run_abandon(struct scx_run *run, const struct scx_item *item)
+{
+	run->outstanding--;
+	order_result(run, item->seq, NULL);
+	maybe_finish(run);
+}
+
+void
+scx_run_fail(struct scx_run *run, int err, const char *detail)
+{
+	if (run->error == 0) {
+		run->error = err;
+		set_detail(run->detail, sizeof(run->detail), "%s: %s",
+			   detail ? detail : "error", scx_strerror(err));
+	}
+	request_stop(run, SCX_STOP_TERMINATE);
+	maybe_finish(run);
+}

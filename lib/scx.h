@@ -1,0 +1,457 @@
+/*
+ * scx.h: the public interface of libscx, the library behind scx-run.
+ *
+ * A run reads work items, hands them in chunks to a backend (the executor:
+ * a libuv process pool, reusable workers, MPI ranks, or a user's own), and
+ * writes each item's result in input order or completion order.  The core
+ * (reading, command building, chunking, ordering, output formats, exit
+ * status, signal policy) is backend independent; a backend only moves
+ * items to its executors and results back, through struct
+ * scx_backend_ops.
+ *
+ * Conventions: functions return 0 or a negative error code, either a
+ * negated errno value or one of the SCX_E* codes below; scx_strerror()
+ * names both.  The library never prints and never exits.
+ */
+#ifndef SCX_H
+#define SCX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCX_VERSION_MAJOR 0
+#define SCX_VERSION_MINOR 1
+#define SCX_VERSION_PATCH 0
+#define SCX_VERSION_STRING "0.1.0"
+
+/*
+ * Error codes of libscx, below every errno value.  XX(name, message).
+ */
+#define SCX_ERRNO_MAP(XX)                                                   \
+	XX(EOF, "no more items")                                            \
+	XX(EAGAIN, "no item available yet")                                 \
+	XX(ENUMBER, "not a positive integer")                               \
+	XX(EWORKERS, "not a worker count (N, N%, +N or -N)")                \
+	XX(EWORD, "not one of the accepted words")                          \
+	XX(EDELIM, "not a single character (or \\n, \\t, \\0, \\xHH)")      \
+	XX(EBACKEND, "no such backend")                                     \
+	XX(ENOTAVAIL, "backend not available in this build")                \
+	XX(ENOCMD, "no command given")                                      \
+	XX(ESERIAL, "only one worker is available")                         \
+	XX(ENUL, "item contains a NUL byte and cannot be an argument")      \
+	XX(ETEMPLATE, "unterminated or empty replacement string")           \
+	XX(ESTOPPED, "the run was stopped")                                 \
+	XX(EWORKER, "a worker broke its protocol")
+
+enum {
+	SCX__EBASE = -30000,
+#define SCX_XX(name, msg) SCX_##name,
+	SCX_ERRNO_MAP(SCX_XX)
+#undef SCX_XX
+	SCX__ELAST
+};
+
+/* Forward declarations. */
+struct uv_loop_s;
+struct scx_backend;
+struct scx_backend_ops;
+struct scx_chunk;
+struct scx_config;
+struct scx_item;
+struct scx_result;
+struct scx_run;
+
+/**
+ * Names an error code (a negated errno value or an SCX_E* code).
+ * @return a static string; never NULL.
+ */
+const char *scx_strerror(int err);
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+/* ------------------------------------------------------------------ */
+
+enum scx_order {
+	SCX_ORDER_INPUT = 0, /* imap: results in input order */
+	SCX_ORDER_COMPLETION /* as_completed: results as they finish */
+};
+
+enum scx_format {
+	SCX_FORMAT_RAW = 0, /* each item's stdout and stderr, as blocks */
+	SCX_FORMAT_JSONL    /* one JSON object per item on stdout */
+};
+
+enum scx_if_serial {
+	SCX_IF_SERIAL_RAISE = 0, /* refuse to run with a single worker */
+	SCX_IF_SERIAL_WARN,      /* run, and report SCX_NOTICE_SERIAL */
+	SCX_IF_SERIAL_IGNORE     /* run quietly */
+};
+
+/* How a worker count was asked for: -j N, -j N%, -j +N, -j -N, or not. */
+enum scx_workers_kind {
+	SCX_WORKERS_DEFAULT = 0, /* the CPUs this process may use */
+	SCX_WORKERS_ABSOLUTE,
+	SCX_WORKERS_PERCENT,
+	SCX_WORKERS_PLUS,
+	SCX_WORKERS_MINUS
+};
+
+struct scx_workers {
+	enum scx_workers_kind kind;
+	unsigned value;
+};
+
+/* Things the library wants its caller to tell the user. */
+enum scx_notice {
+	SCX_NOTICE_SERIAL = 1, /* --if-serial=warn and a single worker */
+	SCX_NOTICE_WORKERS_IGNORED /* -j disagrees with the backend's size */
+};
+
+/*
+ * Everything a run needs.  Fill it with scx_config_init() and then set
+ * fields; the run reads it and never changes or frees it, so every pointer
+ * in it must outlive the run.
+ */
+struct scx_config {
+	/* The command template: words with replacement strings. */
+	char *const *argv;
+	size_t argc;
+	bool shell;     /* run one /bin/sh string, substitutions quoted */
+	bool pipe_item; /* the item goes to the worker's stdin */
+
+	/* Input: file names ("-" is stdin); none means stdin. */
+	const char *const *inputs;
+	size_t ninputs;
+	int delimiter; /* the byte that ends an item; '\n' by default */
+
+	/* Scheduling. */
+	struct scx_workers workers;
+	size_t chunksize; /* 0: ceil(n / (4 * workers)) if n is known, else 1 */
+	enum scx_if_serial if_serial;
+	enum scx_order order;
+	const struct scx_backend_ops *backend; /* NULL: scx_backend_default() */
+
+	/* Output. */
+	enum scx_format format;
+	bool tag;     /* prefix output lines with the item and a tab */
+	bool dry_run; /* print each command instead of running it */
+	int out_fd;   /* 1 by default */
+	int err_fd;   /* 2 by default */
+
+	/* Called for each notice; may be NULL. */
+	void (*notice)(void *arg, enum scx_notice what, const char *detail);
+	void *notice_arg;
+};
+
+/** Sets every field of @cfg to its default. */
+void scx_config_init(struct scx_config *cfg);
+
+/**
+ * Parses a worker count: "N", "N%", "+N" or "-N" (N decimal).  "0" and
+ * "0%" are refused.
+ * @return 0, or SCX_EWORKERS; @out is written only on success.
+ */
+int scx_parse_workers(const char *s, struct scx_workers *out);
+
+/**
+ * Parses a positive decimal integer no larger than @max.
+ * @return 0, SCX_ENUMBER, or -ERANGE when it is larger than @max.
+ */
+int scx_parse_positive(const char *s, uint64_t max, uint64_t *out);
+
+/**
+ * Parses a delimiter: one byte, or one of \n \t \r \0 \\ \xHH.
+ * @return 0 or SCX_EDELIM.
+ */
+int scx_parse_delimiter(const char *s, int *out);
+
+/** Parses "raw" or "jsonl".  @return 0 or SCX_EWORD. */
+int scx_parse_format(const char *s, enum scx_format *out);
+
+/** Parses "raise", "warn" or "ignore".  @return 0 or SCX_EWORD. */
+int scx_parse_if_serial(const char *s, enum scx_if_serial *out);
+
+/**
+ * The number of CPUs this process may run on (its affinity mask, so
+ * taskset and cgroup cpusets count); at least 1.
+ */
+unsigned scx_cpus_available(void);
+
+/**
+ * Resolves a worker count against @cpus.  Relative counts never go below
+ * one.  @return the number of workers, at least 1.
+ */
+unsigned scx_workers_resolve(const struct scx_workers *w, unsigned cpus);
+
+/**
+ * The chunk-size rule of the API: ceil(n / (4 * workers)), at least 1,
+ * when the item count @n is known (@n_known), else 1.
+ */
+size_t scx_default_chunksize(uint64_t n, bool n_known, unsigned workers);
+
+/* ------------------------------------------------------------------ */
+/* Items, chunks and results                                           */
+/* ------------------------------------------------------------------ */
+
+/* One work item: its bytes (not NUL-terminated: an item may contain NUL
+ * bytes unless NUL is the delimiter) and its 1-based sequence number in
+ * the input. */
+struct scx_item {
+	uint64_t seq;
+	const char *data;
+	size_t len;
+};
+
+/* Consecutive items handed to a backend by scx_run_take().  Their bytes
+ * are contiguous, each item followed by the delimiter, as in the input:
+ * bytes[0..len) is the chunk as it could be fed to a worker's stdin. */
+struct scx_chunk {
+	/* public */
+	size_t n;
+	struct scx_item *items;
+	const char *bytes;
+	size_t len;
+	/* private */
+	void *priv;
+};
+
+/** Frees a chunk taken with scx_run_take(); NULL is allowed. */
+void scx_chunk_destroy(struct scx_chunk *chunk);
+
+/* Result flags. */
+enum {
+	SCX_RESULT_STOPPED = 1 /* ended by the run's own stop: not a result */
+};
+
+/* What one item produced.  Every pointer is borrowed: valid only during
+ * the scx_run_done() call that passes it. */
+struct scx_result {
+	uint64_t seq;
+	const char *item;
+	size_t item_len;
+	int exit_status;      /* 0..255; 128+n when killed by signal n */
+	int term_signal;      /* 0 or the signal that ended the worker */
+	int64_t start_us;     /* wall-clock start, microseconds since 1970 */
+	uint64_t duration_ns; /* run time */
+	unsigned worker;      /* 1-based slot of the executor */
+	int rank;             /* rank of the executor (0 when local) */
+	unsigned flags;       /* SCX_RESULT_* */
+	const char *out;
+	size_t out_len;
+	const char *err;
+	size_t err_len;
+};
+
+/* A command ready to start: argv (NULL-terminated), envp (NULL-terminated)
+ * and, with pipe_item, the bytes for the worker's stdin.  Borrowed from
+ * the run: valid until the next scx_run_command() call. */
+struct scx_command {
+	char **argv;
+	char **envp;
+	const char *stdin_data; /* NULL unless the item goes to stdin */
+	size_t stdin_len;
+};
+
+/* ------------------------------------------------------------------ */
+/* Backends: the Parallel interface                                    */
+/* ------------------------------------------------------------------ */
+
+enum scx_stop {
+	SCX_STOP_DRAIN = 1, /* start no more items; running ones finish */
+	SCX_STOP_TERMINATE, /* SIGTERM to every running worker */
+	SCX_STOP_KILL       /* SIGKILL to every running worker */
+};
+
+/*
+ * A backend is a const table of these, filled with designated
+ * initialisers.  The core calls them on the run's libuv loop thread:
+ *
+ *   open     allocate be->data and decide the size; called once.
+ *   start    begin taking items with scx_run_take() (the loop is about to
+ *            run); optional.
+ *   ready    more items may be available now (after SCX_EAGAIN).
+ *   stop     stop as @how says; items not started are given back with
+ *            scx_run_abandon(), running ones end with scx_run_done().
+ *            May be called more than once, escalating.
+ *   close    free be->data; called once, after the loop ended.
+ *   rank, size, is_master   the get_rank/get_size/is_master_process of
+ *            the API; valid after open.
+ *   serve    for backends whose non-master processes do not read input
+ *            (MPI worker ranks): run the non-master side to completion;
+ *            NULL otherwise.
+ *
+ * Running items in input order or in completion order is the core's
+ * switch (scx_imap(), scx_as_completed()): a backend returns results in
+ * whatever order its executors finish them.
+ */
+struct scx_backend_ops {
+	const char *name;
+	int (*open)(struct scx_backend *be, struct scx_run *run);
+	int (*start)(struct scx_backend *be);
+	void (*ready)(struct scx_backend *be);
+	void (*stop)(struct scx_backend *be, enum scx_stop how);
+	void (*close)(struct scx_backend *be);
+	int (*rank)(const struct scx_backend *be);
+	unsigned (*size)(const struct scx_backend *be);
+	bool (*is_master)(const struct scx_backend *be);
+	int (*serve)(struct scx_backend *be);
+};
+
+struct scx_backend {
+	const struct scx_backend_ops *ops;
+	struct scx_run *run;
+	void *data; /* the backend's own */
+};
+
+/** The built-in backends. */
+extern const struct scx_backend_ops scx_backend_multiprocess;
+
+/**
+ * Finds a backend by name among the built-in and registered ones.
+ * @return 0 and *@out, SCX_EBACKEND for an unknown name, or SCX_ENOTAVAIL
+ * for a known backend this build lacks.
+ */
+int scx_backend_find(const char *name, const struct scx_backend_ops **out);
+
+/**
+ * Lists the names of the backends scx-run knows, available in this build
+ * or not, into @names (at most @max).  @return how many there are.
+ */
+size_t scx_backend_names(const char **names, size_t max, bool available);
+
+/**
+ * Registers a backend so that scx_backend_find() finds it.  @ops is
+ * borrowed and must outlive every use.
+ * @return 0, -EEXIST when the name is taken, or -ENOMEM.
+ */
+int scx_backend_register(const struct scx_backend_ops *ops);
+
+/**
+ * The default backend: $SCX_BACKEND if set, else multiprocess.
+ * @return as scx_backend_find(); on error *@bad is the offending name.
+ */
+int scx_backend_default(const struct scx_backend_ops **out, const char **bad);
+
+/* ------------------------------------------------------------------ */
+/* Runs                                                                */
+/* ------------------------------------------------------------------ */
+
+/* The outcome of a run. */
+struct scx_summary {
+	uint64_t items;   /* items with a result */
+	uint64_t failed;  /* of those, how many failed */
+	int stop_signal;  /* the signal that stopped the run, or 0 */
+	bool broken_pipe; /* stdout was closed by its reader */
+	int error;        /* a runtime error that ended the run, or 0 */
+};
+
+/**
+ * Creates a run: resolves the worker count, opens the backend and applies
+ * --if-serial.  Inputs are opened by scx_run_execute().  @cfg is borrowed
+ * for the run's lifetime.
+ * @return 0 and *@out (free it with scx_run_destroy()), or an error; then
+ * @detail (if not NULL) holds a description of the culprit, or "".
+ */
+int scx_run_create(struct scx_run **out, const struct scx_config *cfg,
+		   char *detail, size_t detail_size);
+
+/** Frees a run and everything it owns; NULL is allowed. */
+void scx_run_destroy(struct scx_run *run);
+
+/**
+ * Opens the inputs and runs every item, writing results in the order the
+ * config asks for; call it once.
+ * @return 0 when the run went to its end (items may have failed, or a
+ * signal may have stopped it: see *@summary), or an error that ended it
+ * (then scx_run_error_detail() describes it).
+ */
+int scx_run_execute(struct scx_run *run, struct scx_summary *summary);
+
+/** As scx_run_execute(), results in input order (the API's imap/map). */
+int scx_imap(struct scx_run *run, struct scx_summary *summary);
+
+/** As scx_run_execute(), results as they complete (as_completed). */
+int scx_as_completed(struct scx_run *run, struct scx_summary *summary);
+
+/**
+ * The exit status GNU parallel would give: 0 if nothing failed, the
+ * failure count up to 100, 101 beyond, 128+n after signal n, 255 after an
+ * error.
+ */
+int scx_exit_status(const struct scx_summary *summary);
+
+/** The resolved number of workers (the backend's size). */
+unsigned scx_run_size(const struct scx_run *run);
+/** The rank of this process in the backend (0 unless MPI). */
+int scx_run_rank(const struct scx_run *run);
+/** Whether this process is the master (reads input, writes output). */
+bool scx_run_is_master(const struct scx_run *run);
+/** The backend's name. */
+const char *scx_run_backend_name(const struct scx_run *run);
+/** The chunk size in use. */
+size_t scx_run_chunksize(const struct scx_run *run);
+/** The number of items if known before reading, else -1. */
+int64_t scx_run_item_count(const struct scx_run *run);
+
+/* Functions for backends. */
+
+/** The config the run was created with. */
+const struct scx_config *scx_run_config(const struct scx_run *run);
+
+/** The run's libuv loop, on which every backend callback happens. */
+struct uv_loop_s *scx_run_loop(struct scx_run *run);
+
+/** The worker count the user asked for, resolved (before the backend). */
+unsigned scx_run_workers_wanted(const struct scx_run *run);
+
+/**
+ * Takes the next chunk of at most @max items (0: the run's chunk size).
+ * @return 0 and *@out (the caller owns it: scx_chunk_destroy()),
+ * SCX_EAGAIN when no item is available now (ops->ready follows when one
+ * is), or SCX_EOF when no item will come (input ended, or the run stops).
+ */
+int scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out);
+
+/**
+ * Reports one item's result.  @res is borrowed.  Every item taken must
+ * end in exactly one scx_run_done() or scx_run_abandon().
+ */
+void scx_run_done(struct scx_run *run, const struct scx_result *res);
+
+/** Gives back an item that was taken but will not run (after a stop). */
+void scx_run_abandon(struct scx_run *run, const struct scx_item *item);
+
+/**
+ * Ends the run with an error (e.g. the executor cannot start at all): the
+ * core stops the backend and scx_run_execute() returns @err.  @detail is
+ * copied.
+ */
+void scx_run_fail(struct scx_run *run, int err, const char *detail);
+
+/** A description of the error that ended the run, or NULL. */
+const char *scx_run_error_detail(const struct scx_run *run);
+
+/**
+ * Builds the command for @item on worker @slot: argv from the template,
+ * the environment with SCX_SEQ, SCX_SLOT, SCX_RANK and SCX_SIZE.
+ * @return 0, SCX_ENUL (the item cannot be an argument), or -ENOMEM.
+ */
+int scx_run_command(struct scx_run *run, const struct scx_item *item,
+		    unsigned slot, struct scx_command *cmd);
+
+/**
+ * Quotes @s (of @len bytes) for /bin/sh into @buf of @size bytes.
+ * @return the quoted length (which may exceed @size - 1, as snprintf).
+ */
+size_t scx_shell_quote(char *buf, size_t size, const char *s, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCX_H */

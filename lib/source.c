@@ -1,0 +1,467 @@
+/* source.c: reads the inputs on a thread into a bounded queue of items,
+ * so that a slow or endless input (tail -f) never blocks the event loop
+ * and a fast one never fills memory. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The reading thread waits once this much is queued. */
+#define QUEUE_MAX_BYTES (4u << 20)
+#define QUEUE_MAX_ITEMS (64u << 10)
+#define READ_SIZE (64u << 10)
+
+struct input {
+	int fd;
+	bool owned;
+	bool regular;
+	const char *name;
+};
+
+struct scx__source {
+	struct input *inputs;
+	size_t ninputs;
+	int delim;
+	bool counted;
+	uint64_t count;
+
+	pthread_t thread;
+	bool started;
+	int quit[2];
+
+	/* Shared with the thread, under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool quitting;
+	struct scx__block *head, *tail;
+	size_t qitems, qbytes;
+	bool eof;
+	int error;
+	const char *bad;
+
+	void (*notify)(void *);
+	void *notify_arg;
+	struct scx__reader reader; /* the thread's own */
+};
+
+static void
+close_inputs(struct scx__source *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ninputs; i++)
+		if (s->inputs[i].owned && s->inputs[i].fd >= 0)
+			close(s->inputs[i].fd);
+	free(s->inputs);
+	s->inputs = NULL;
+	s->ninputs = 0;
+}
+
+static int
+open_input(struct input *in, const char *name)
+{
+	struct stat st;
+
+	in->name = name;
+	if (strcmp(name, "-") == 0) {
+		in->fd = 0;
+		in->owned = false;
+	} else {
+		in->fd = open(name, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0)
+			return -errno;
+		in->owned = true;
+	}
+	if (fstat(in->fd, &st) != 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	in->regular = S_ISREG(st.st_mode);
+	return 0;
+}
+
+static int
+count_inputs(struct scx__source *s)
+{
+	uint64_t total = 0, n;
+	size_t i;
+	int err;
+
+	for (i = 0; i < s->ninputs; i++)
+		if (!s->inputs[i].regular)
+			return 0;
+	for (i = 0; i < s->ninputs; i++) {
+		err = scx__count_items(s->inputs[i].fd, s->delim, &n);
+		if (err != 0)
+			return 0; /* not seekable after all: count unknown */
+		total += n;
+	}
+	s->counted = true;
+	s->count = total;
+	return 0;
+}
+
+int
+scx__source_open(struct scx__source **out, const char *const *inputs,
+		 size_t ninputs, int delim, const char **bad)
+{
+	static const char *const stdin_only[] = {"-"};
+	struct scx__source *s;
+	size_t i;
+	int err;
+
+	*bad = NULL;
+	if (ninputs == 0) {
+		inputs = stdin_only;
+		ninputs = 1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->quit[0] = s->quit[1] = -1;
+	s->delim = delim;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	scx__reader_init(&s->reader, delim);
+	s->inputs = calloc(ninputs, sizeof(*s->inputs));
+	if (s->inputs == NULL) {
+		err = -ENOMEM;
+		goto error;
+	}
+	for (i = 0; i < ninputs; i++)
+		s->inputs[i].fd = -1;
+	s->ninputs = ninputs;
+	for (i = 0; i < ninputs; i++) {
+		err = open_input(&s->inputs[i], inputs[i]);
+		if (err != 0) {
+			*bad = inputs[i];
+			goto error;
+		}
+	}
+	if (pipe2(s->quit, O_CLOEXEC) != 0) {
+		err = -errno;
+		goto error;
+	}
+	count_inputs(s);
+	*out = s;
+	return 0;
+
+error:
+	scx__source_destroy(s);
+	return err;
+}
+
+bool
+scx__source_count(const struct scx__source *s, uint64_t *n)
+{
+	if (s->counted)
+		*n = s->count;
+	return s->counted;
+}
+
+static bool
+queue_full(const struct scx__source *s)
+{
+	return s->head != NULL &&
+	       (s->qbytes >= QUEUE_MAX_BYTES || s->qitems >= QUEUE_MAX_ITEMS);
+}
+
+/* Queues a block, waiting while the queue is full.  Returns false when
+ * the source is being destroyed. */
+static bool
+push_block(struct scx__source *s, struct scx__block *b)
+{
+	bool quitting;
+
+	pthread_mutex_lock(&s->mu);
+	while (queue_full(s) && !s->quitting)
+		pthread_cond_wait(&s->cv, &s->mu);
+	quitting = s->quitting;
+	if (!quitting) {
+		if (s->tail)
+			s->tail->next = b;
+		else
+			s->head = b;
+		s->tail = b;
+		s->qitems += b->n;
+		s->qbytes += b->len;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (quitting) {
+		scx__block_free(b);
+		return false;
+	}
+	s->notify(s->notify_arg);
+	return true;
+}
+
+static bool
+push_items(struct scx__source *s, int *err)
+{
+	struct scx__block *b;
+
+	*err = scx__reader_cut(&s->reader, &b);
+	if (*err == SCX_EAGAIN) {
+		*err = 0;
+		return true;
+	}
+	if (*err != 0)
+		return false;
+	return push_block(s, b);
+}
+
+/* Waits until @fd is readable or the source is told to quit.  Returns
+ * false on quit. */
+static bool
+wait_readable(struct scx__source *s, int fd)
+{
+	struct pollfd p[2];
+
+	p[0].fd = fd;
+	p[0].events = POLLIN;
+	p[1].fd = s->quit[0];
+	p[1].events = POLLIN;
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return true; /* let read() report it */
+		}
+		if (p[1].revents)
+			return false;
+		return true;
+	}
+}
+
+/* Reads one input to its end.  Returns 0, 1 on quit, or an error. */
+static int
+read_input(struct scx__source *s, const struct input *in)
+{
+	size_t avail;
+	ssize_t got;
+	char *ptr;
+	int err;
+
+	for (;;) {
+		if (!in->regular && !wait_readable(s, in->fd))
+			return 1;
+		err = scx__reader_space(&s->reader, READ_SIZE, &ptr, &avail);
+		if (err != 0)
+			return err;
+		got = read(in->fd, ptr, avail);
+		if (got < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		if (got == 0)
+			break;
+		err = scx__reader_commit(&s->reader, (size_t)got);
+		if (err != 0)
+			return err;
+		if (!push_items(s, &err))
+			return err ? err : 1;
+	}
+	err = scx__reader_end(&s->reader);
+	if (err != 0)
+		return err;
+	if (!push_items(s, &err))
+		return err ? err : 1;
+	return 0;
+}
+
+static void *
+source_thread(void *arg)
+{
+	struct scx__source *s = arg;
+	const char *bad = NULL;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < s->ninputs; i++) {
+		err = read_input(s, &s->inputs[i]);
+		if (err != 0) {
+			bad = s->inputs[i].name;
+			break;
+		}
+	}
+	if (err == 1)
+		return NULL;
+	pthread_mutex_lock(&s->mu);
+	s->eof = true;
+	s->error = err;
+	s->bad = bad;
+	pthread_mutex_unlock(&s->mu);
+	s->notify(s->notify_arg);
+	return NULL;
+}
+
+int
+scx__source_start(struct scx__source *s, void (*notify)(void *), void *arg)
+{
+	sigset_t all, old;
+	int err;
+
+	s->notify = notify;
+	s->notify_arg = arg;
+	/* Signals belong to the event loop's thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&s->thread, NULL, source_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
+		return -err;
+	s->started = true;
+	return 0;
+}
+
+struct scx_chunk *
+scx__chunk_alloc(size_t n, size_t len)
+{
+	struct scx_chunk *c;
+	size_t size;
+
+	if (n > (SIZE_MAX - sizeof(*c) - len) / sizeof(struct scx_item))
+		return NULL;
+	size = sizeof(*c) + n * sizeof(struct scx_item) + len;
+	c = malloc(size ? size : 1);
+	if (c == NULL)
+		return NULL;
+	c->n = n;
+	c->items = (struct scx_item *)(c + 1);
+	c->bytes = (const char *)(c->items + n);
+	c->len = len;
+	c->priv = NULL;
+	return c;
+}
+
+void
+scx_chunk_destroy(struct scx_chunk *chunk)
+{
+	free(chunk);
+}
+
+/* Builds a chunk of up to @max items from the queue's head; under mu. */
+static int
+take_locked(struct scx__source *s, size_t max, struct scx_chunk **out)
+{
+	struct scx__block *b;
+	struct scx_chunk *c;
+	size_t n = 0, len = 0, k, i, from, to;
+	char *dst;
+
+	for (b = s->head; b != NULL && n < max; b = b->next) {
+		k = b->n - b->pos;
+		if (k > max - n)
+			k = max - n;
+		from = b->spans[b->pos].off;
+		to = b->spans[b->pos + k - 1].off + b->spans[b->pos + k - 1].len + 1;
+		len += to - from;
+		n += k;
+	}
+	c = scx__chunk_alloc(n, len);
+	if (c == NULL)
+		return -ENOMEM;
+	dst = (char *)c->bytes;
+	i = 0;
+	while (i < n) {
+		b = s->head;
+		k = b->n - b->pos;
+		if (k > n - i)
+			k = n - i;
+		from = b->spans[b->pos].off;
+		to = b->spans[b->pos + k - 1].off + b->spans[b->pos + k - 1].len + 1;
+		memcpy(dst, b->data + from, to - from);
+		for (; k > 0; k--, i++, b->pos++) {
+			c->items[i].seq = b->first_seq + b->pos;
+			c->items[i].data = dst + (b->spans[b->pos].off - from);
+			c->items[i].len = b->spans[b->pos].len;
+		}
+		dst += to - from;
+		s->qbytes -= to - from;
+		if (b->pos == b->n) {
+			s->head = b->next;
+			if (s->head == NULL)
+				s->tail = NULL;
+			scx__block_free(b);
+		}
+	}
+	s->qitems -= n;
+	*out = c;
+	return 0;
+}
+
+int
+scx__source_take(struct scx__source *s, size_t max, struct scx_chunk **out,
+		 const char **bad)
+{
+	bool was_full;
+	int err;
+
+	if (max == 0)
+		max = 1;
+	pthread_mutex_lock(&s->mu);
+	if (s->head == NULL) {
+		err = s->eof ? (s->error ? s->error : SCX_EOF) : SCX_EAGAIN;
+		*bad = s->bad;
+		pthread_mutex_unlock(&s->mu);
+		return err;
+	}
+	was_full = queue_full(s);
+	err = take_locked(s, max, out);
+	if (was_full && !queue_full(s))
+		pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return err;
+}
+
+bool
+scx__source_exhausted(struct scx__source *s)
+{
+	bool done;
+
+	pthread_mutex_lock(&s->mu);
+	done = s->eof && s->head == NULL;
+	pthread_mutex_unlock(&s->mu);
+	return done;
+}
+
+void
+scx__source_destroy(struct scx__source *s)
+{
+	struct scx__block *b;
+	char c = 'q';
+
+	if (s == NULL)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->quitting = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		if (write(s->quit[1], &c, 1) < 0) {
+			/* The thread also sees quitting when it next queues. */
+		}
+		pthread_join(s->thread, NULL);
+	}
+	while ((b = s->head) != NULL) {
+		s->head = b->next;
+		scx__block_free(b);
+	}
+	close_inputs(s);
+	if (s->quit[0] >= 0)
+		close(s->quit[0]);
+	if (s->quit[1] >= 0)
+		close(s->quit[1]);
+	scx__reader_free(&s->reader);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
