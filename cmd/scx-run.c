@@ -14,6 +14,7 @@
  */
 #include "scx.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -429,6 +430,19 @@ report_run_error(struct scx_run *run, int err)
 		error("%s", scx_strerror(err));
 }
 
+/* Makes sure descriptors 0, 1 and 2 are open, so that no pipe or input
+ * file ever lands on them and gets mistaken for a standard stream. */
+static void
+open_standard_streams(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+			exit(EXIT_USAGE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -441,6 +455,7 @@ main(int argc, char **argv)
 	bool json_info;
 	int err, status = EXIT_USAGE;
 
+	open_standard_streams();
 	memset(&o, 0, sizeof(o));
 	scx_config_init(&o.cfg);
 	o.cfg.notice = on_notice;

@@ -718,6 +718,7 @@ prepare_run(struct scx_run *run)
 static int
 open_handles(struct scx_run *run)
 {
+	struct sigaction old;
 	size_t i;
 	int err;
 
@@ -735,6 +736,14 @@ open_handles(struct scx_run *run)
 	for (i = 0; i < NSIGNALS; i++) {
 		uv_signal_init(&run->loop, &run->signals[i]);
 		run->signals[i].data = run;
+		/* SIGHUP ignored when we started (nohup) stays ignored.
+		 * SIGINT and SIGTERM are always ours: a script's background
+		 * job starts with SIGINT ignored, and kill -INT must still
+		 * stop the run cleanly. */
+		if (handled_signals[i] == SIGHUP &&
+		    sigaction(SIGHUP, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
 		uv_signal_start(&run->signals[i], on_signal,
 				handled_signals[i]);
 	}
