@@ -38,6 +38,8 @@ HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 BIN := $(BUILD)/scx-run
 LIB := $(BUILD)/libscx.a
 
+.SECONDARY:
+
 .PHONY: all check check-unit check-bats check-man check-asan install \
 	uninstall clean bench
 

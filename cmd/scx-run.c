@@ -40,24 +40,24 @@ enum {
 static const char short_options[] = "+:j:N:a:0d:hV";
 
 static const struct option long_options[] = {
-	{"max-workers", required_argument, NULL, 'j'},
-	{"jobs", required_argument, NULL, 'j'},
-	{"chunksize", required_argument, NULL, 'N'},
-	{"if-serial", required_argument, NULL, OPT_IF_SERIAL},
-	{"backend", required_argument, NULL, OPT_BACKEND},
-	{"input", required_argument, NULL, 'a'},
-	{"null", no_argument, NULL, '0'},
-	{"delimiter", required_argument, NULL, 'd'},
-	{"as-completed", no_argument, NULL, OPT_AS_COMPLETED},
-	{"tag", no_argument, NULL, OPT_TAG},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"shell", no_argument, NULL, OPT_SHELL},
-	{"pipe-item", no_argument, NULL, OPT_PIPE_ITEM},
-	{"info", no_argument, NULL, OPT_INFO},
-	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+	{ "max-workers", required_argument, NULL, 'j' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "chunksize", required_argument, NULL, 'N' },
+	{ "if-serial", required_argument, NULL, OPT_IF_SERIAL },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "input", required_argument, NULL, 'a' },
+	{ "null", no_argument, NULL, '0' },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "as-completed", no_argument, NULL, OPT_AS_COMPLETED },
+	{ "tag", no_argument, NULL, OPT_TAG },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "shell", no_argument, NULL, OPT_SHELL },
+	{ "pipe-item", no_argument, NULL, OPT_PIPE_ITEM },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
 };
 
 /* Everything the command line said. */
@@ -74,7 +74,7 @@ struct options {
 enum parse_status {
 	PARSE_OK,
 	PARSE_BAD_VALUE,   /* option, value, expected */
-	PARSE_UNKNOWN,     /* value: the unknown option */
+	PARSE_UNKNOWN,	   /* value: the unknown option */
 	PARSE_MISSING_ARG, /* option */
 	PARSE_NO_MEMORY,
 };
@@ -101,6 +101,8 @@ usage(FILE *f)
 		"       scx-run --help | --version\n");
 }
 
+/* The help text is laid out as it prints. */
+/* clang-format off */
 static void
 help(void)
 {
@@ -148,9 +150,7 @@ help(void)
 "than 100 failed; 128+n stopped by signal n; 255 usage or runtime error.\n"
 "See scx-run(1).\n");
 }
-
-static void
-error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* clang-format on */
 
 static void
 error(const char *fmt, ...)
@@ -190,8 +190,7 @@ bad_value(struct parse_failure *f, const char *option, const char *value,
 }
 
 static enum parse_status
-parse_option(struct options *o, int c, const char *arg,
-	     struct parse_failure *f)
+parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 {
 	struct scx_config *cfg = &o->cfg;
 	const char **p;
@@ -296,7 +295,8 @@ parse_args(struct options *o, int argc, char **argv, struct parse_failure *f,
 			return PARSE_UNKNOWN;
 		}
 		if (c == ':') {
-			f->option = failed_option(argv, optopt, optbuf, optsize);
+			f->option =
+			    failed_option(argv, optopt, optbuf, optsize);
 			return PARSE_MISSING_ARG;
 		}
 		st = parse_option(o, c, optarg, f);
@@ -413,7 +413,8 @@ print_info(struct scx_run *run, bool json)
 	else
 		printf("backend: %s\nrank: %d\nsize: %u\nmaster: %s\n",
 		       scx_run_backend_name(run), scx_run_rank(run),
-		       scx_run_size(run), scx_run_is_master(run) ? "yes" : "no");
+		       scx_run_size(run),
+		       scx_run_is_master(run) ? "yes" : "no");
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 }
 
@@ -447,7 +448,7 @@ int
 main(int argc, char **argv)
 {
 	struct options o;
-	struct parse_failure f = {NULL, NULL, NULL};
+	struct parse_failure f = { NULL, NULL, NULL };
 	struct scx_summary sum;
 	struct scx_run *run = NULL;
 	char optbuf[64], detail[512];

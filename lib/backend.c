@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* Backends that exist in scx-run but not in this build. */
-static const char *const unavailable[] = {"loky", "mpi"};
+static const char *const unavailable[] = { "loky", "mpi" };
 
 static const struct scx_backend_ops *const builtin[] = {
 	&scx_backend_multiprocess,
@@ -42,11 +42,11 @@ scx_backend_names(const char **names, size_t max, bool available)
 {
 	size_t n = 0, i;
 
-#define ADD(x)                                                              \
-	do {                                                                \
-		if (n < max)                                                \
-			names[n] = (x);                                     \
-		n++;                                                        \
+#define ADD(x)                          \
+	do {                            \
+		if (n < max)            \
+			names[n] = (x); \
+		n++;                    \
 	} while (0)
 	for (i = 0; i < SCX__ARRAY_SIZE(builtin); i++)
 		ADD(builtin[i]->name);

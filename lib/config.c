@@ -80,8 +80,8 @@ scx_parse_workers(const char *s, struct scx_workers *out)
 	}
 	if (parse_digits(digits, 1000000, &v) != 0)
 		return SCX_EWORKERS;
-	if (v == 0 && (kind == SCX_WORKERS_ABSOLUTE ||
-		       kind == SCX_WORKERS_PERCENT))
+	if (v == 0 &&
+	    (kind == SCX_WORKERS_ABSOLUTE || kind == SCX_WORKERS_PERCENT))
 		return SCX_EWORKERS;
 	out->kind = kind;
 	out->value = (unsigned)v;

@@ -7,8 +7,8 @@ const char *
 scx_strerror(int err)
 {
 	switch (err) {
-#define SCX_XX(name, msg)                                                   \
-	case SCX_##name:                                                    \
+#define SCX_XX(name, msg) \
+	case SCX_##name:  \
 		return msg;
 		SCX_ERRNO_MAP(SCX_XX)
 #undef SCX_XX

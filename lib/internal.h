@@ -31,7 +31,7 @@ int scx__buf_append(struct scx__buf *b, const void *data, size_t len);
 int scx__buf_putc(struct scx__buf *b, int c);
 /** Appends a formatted string.  @return 0 or -ENOMEM. */
 int scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /** Frees the buffer's memory and empties it. */
 void scx__buf_free(struct scx__buf *b);
 
@@ -125,14 +125,13 @@ bool scx__source_count(const struct scx__source *s, uint64_t *n);
  * Starts the reading thread; @notify(@arg) is called from it whenever
  * items arrive or input ends.  @return 0 or a negated errno.
  */
-int scx__source_start(struct scx__source *s, void (*notify)(void *),
-		      void *arg);
+int scx__source_start(struct scx__source *s, void (*notify)(void *), void *arg);
 /**
  * Takes up to @max items.  @return 0 and *@out, SCX_EAGAIN, SCX_EOF, or
  * the read error that ended the input (then *@bad names the input).
  */
-int scx__source_take(struct scx__source *s, size_t max,
-		     struct scx_chunk **out, const char **bad);
+int scx__source_take(struct scx__source *s, size_t max, struct scx_chunk **out,
+		     const char **bad);
 /** Whether input ended and every item was taken. */
 bool scx__source_exhausted(struct scx__source *s);
 /** Stops the thread, closes the inputs, frees everything. */

@@ -79,13 +79,34 @@ scx__json_string(struct scx__buf *b, const char *str, size_t len)
 		}
 		esc[0] = '\\';
 		switch (s[i]) {
-		case '"': esc[1] = '"'; n = 2; break;
-		case '\\': esc[1] = '\\'; n = 2; break;
-		case '\n': esc[1] = 'n'; n = 2; break;
-		case '\t': esc[1] = 't'; n = 2; break;
-		case '\r': esc[1] = 'r'; n = 2; break;
-		case '\b': esc[1] = 'b'; n = 2; break;
-		case '\f': esc[1] = 'f'; n = 2; break;
+		case '"':
+			esc[1] = '"';
+			n = 2;
+			break;
+		case '\\':
+			esc[1] = '\\';
+			n = 2;
+			break;
+		case '\n':
+			esc[1] = 'n';
+			n = 2;
+			break;
+		case '\t':
+			esc[1] = 't';
+			n = 2;
+			break;
+		case '\r':
+			esc[1] = 'r';
+			n = 2;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			n = 2;
+			break;
+		case '\f':
+			esc[1] = 'f';
+			n = 2;
+			break;
 		default:
 			esc[1] = 'u';
 			esc[2] = '0';
@@ -108,7 +129,7 @@ int
 scx__base64(struct scx__buf *b, const char *str, size_t len)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i;
 	char *o;

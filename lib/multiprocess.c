@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define READ_CHUNK (64u * 1024)
+#define READ_CHUNK    (64u * 1024)
 #define KEEP_CAPACITY (1u << 20)
 
 struct mp;
@@ -39,7 +39,7 @@ struct proc {
 	int exit_status, term_signal;
 	bool exited, out_open, err_open, in_open;
 	bool signalled; /* the run's stop sent it a signal */
-	int handles;    /* open pipe handles; freed when none is left */
+	int handles;	/* open pipe handles; freed when none is left */
 	bool reported;
 };
 
@@ -92,8 +92,8 @@ init_spawnattr(posix_spawnattr_t *attr)
 	posix_spawnattr_setsigdefault(attr, &def);
 	posix_spawnattr_setsigmask(attr, &none);
 	err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID |
-						     POSIX_SPAWN_SETSIGDEF |
-						     POSIX_SPAWN_SETSIGMASK);
+						 POSIX_SPAWN_SETSIGDEF |
+						 POSIX_SPAWN_SETSIGMASK);
 	if (err != 0) {
 		posix_spawnattr_destroy(attr);
 		return -err;
@@ -105,8 +105,8 @@ init_spawnattr(posix_spawnattr_t *attr)
  * as its standard streams.  @return 0 and *@pid, or a negated errno
  * (ENOENT, EACCES... when exec failed). */
 static int
-spawn_process(struct mp *mp, char *const *argv, char *const *envp,
-	      int stdin_fd, int out_fd, int err_fd, pid_t *pid)
+spawn_process(struct mp *mp, char *const *argv, char *const *envp, int stdin_fd,
+	      int out_fd, int err_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	int err;
@@ -202,7 +202,7 @@ proc_finished(struct proc *p)
 	res.item_len = p->item->len;
 	res.term_signal = p->term_signal;
 	res.exit_status =
-		p->term_signal ? 128 + p->term_signal : p->exit_status;
+	    p->term_signal ? 128 + p->term_signal : p->exit_status;
 	res.start_us = p->start_us;
 	res.duration_ns = p->end_ns - p->start_ns;
 	res.worker = s->index;
@@ -262,7 +262,8 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		return;
 	/* EOF, or an error (ENOBUFS when memory ran out): the stream ends. */
 	if (nread == UV_ENOBUFS)
-		scx_run_fail(p->slot->mp->run, -ENOMEM, "reading worker output");
+		scx_run_fail(p->slot->mp->run, -ENOMEM,
+			     "reading worker output");
 	close_pipe(is_out ? &p->out : &p->err,
 		   is_out ? &p->out_open : &p->err_open);
 	check_finished(p);

@@ -107,7 +107,8 @@ format_tagged(struct scx__buf *b, const char *tag, size_t taglen,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 		if (scx__buf_append(b, tag, taglen) != 0 ||
-		    scx__buf_putc(b, '\t') != 0 || scx__buf_append(b, p, n) != 0)
+		    scx__buf_putc(b, '\t') != 0 ||
+		    scx__buf_append(b, p, n) != 0)
 			return -ENOMEM;
 		p += n;
 	}
@@ -143,15 +144,15 @@ format_json(struct scx__buf *b, const struct scx_result *r)
 		err = json_field(b, "item", r->item, r->item_len);
 	if (err == 0)
 		err = scx__buf_printf(
-			b,
-			",\"exit\":%d,\"signal\":%d,\"start\":%lld.%06lld,"
-			"\"duration\":%llu.%06llu,\"worker\":%u,\"rank\":%d",
-			r->exit_status, r->term_signal,
-			(long long)(r->start_us / 1000000),
-			(long long)(r->start_us % 1000000),
-			(unsigned long long)(r->duration_ns / 1000000000u),
-			(unsigned long long)(r->duration_ns % 1000000000u / 1000u),
-			r->worker, r->rank);
+		    b,
+		    ",\"exit\":%d,\"signal\":%d,\"start\":%lld.%06lld,"
+		    "\"duration\":%llu.%06llu,\"worker\":%u,\"rank\":%d",
+		    r->exit_status, r->term_signal,
+		    (long long)(r->start_us / 1000000),
+		    (long long)(r->start_us % 1000000),
+		    (unsigned long long)(r->duration_ns / 1000000000u),
+		    (unsigned long long)(r->duration_ns % 1000000000u / 1000u),
+		    r->worker, r->rank);
 	if (err == 0)
 		err = json_field(b, "stdout", r->out, r->out_len);
 	if (err == 0)

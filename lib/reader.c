@@ -45,8 +45,7 @@ add_span(struct scx__reader *r, size_t off, size_t len)
 }
 
 int
-scx__reader_space(struct scx__reader *r, size_t min, char **ptr,
-		  size_t *avail)
+scx__reader_space(struct scx__reader *r, size_t min, char **ptr, size_t *avail)
 {
 	size_t cap;
 	char *p;

@@ -24,7 +24,7 @@ struct held {
 };
 
 enum { SIG_INT, SIG_TERM, SIG_HUP, NSIGNALS };
-static const int handled_signals[NSIGNALS] = {SIGINT, SIGTERM, SIGHUP};
+static const int handled_signals[NSIGNALS] = { SIGINT, SIGTERM, SIGHUP };
 
 struct scx_run {
 	const struct scx_config *cfg;
@@ -70,9 +70,8 @@ struct scx_run {
 /* Creation                                                            */
 /* ------------------------------------------------------------------ */
 
-static void
-set_detail(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void set_detail(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 set_detail(char *buf, size_t size, const char *fmt, ...)
@@ -150,8 +149,8 @@ check_serial(struct scx_run *run, char *detail, size_t size)
 }
 
 int
-scx_run_create(struct scx_run **out, const struct scx_config *cfg,
-	       char *detail, size_t detail_size)
+scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
+	       size_t detail_size)
 {
 	const struct scx_backend_ops *ops = cfg->backend;
 	const char *bad = NULL;
@@ -174,7 +173,7 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg,
 	run->cfg = cfg;
 	run->count = -1;
 	run->workers_wanted =
-		scx_workers_resolve(&cfg->workers, scx_cpus_available());
+	    scx_workers_resolve(&cfg->workers, scx_cpus_available());
 	scx__writer_init(&run->out, cfg->out_fd);
 	scx__writer_init(&run->err, cfg->err_fd);
 	scx__reorder_init(&run->reorder, 1);
@@ -258,8 +257,7 @@ scx_run_rank(const struct scx_run *run)
 bool
 scx_run_is_master(const struct scx_run *run)
 {
-	return run->be.ops->is_master ? run->be.ops->is_master(&run->be)
-				      : true;
+	return run->be.ops->is_master ? run->be.ops->is_master(&run->be) : true;
 }
 
 const char *
@@ -325,8 +323,8 @@ scx_exit_status(const struct scx_summary *s)
 static bool
 is_runner_variable(const char *e)
 {
-	static const char *const names[] = {"SCX_SEQ=", "SCX_SLOT=",
-					    "SCX_RANK=", "SCX_SIZE="};
+	static const char *const names[] = { "SCX_SEQ=", "SCX_SLOT=",
+					     "SCX_RANK=", "SCX_SIZE=" };
 	size_t i;
 
 	for (i = 0; i < SCX__ARRAY_SIZE(names); i++)
@@ -362,20 +360,18 @@ build_env(struct scx_run *run)
 }
 
 int
-scx_run_command(struct scx_run *run, const struct scx_item *item,
-		unsigned slot, struct scx_command *cmd)
+scx_run_command(struct scx_run *run, const struct scx_item *item, unsigned slot,
+		struct scx_command *cmd)
 {
 	int err;
 
-	err = scx__template_expand(run->tmpl, item->data, item->len,
-				   item->seq, slot, &run->space, &run->vec,
-				   &cmd->argv);
+	err = scx__template_expand(run->tmpl, item->data, item->len, item->seq,
+				   slot, &run->space, &run->vec, &cmd->argv);
 	if (err != 0)
 		return err;
 	snprintf(run->envvars[0], sizeof(run->envvars[0]), "SCX_SEQ=%llu",
 		 (unsigned long long)item->seq);
-	snprintf(run->envvars[1], sizeof(run->envvars[1]), "SCX_SLOT=%u",
-		 slot);
+	snprintf(run->envvars[1], sizeof(run->envvars[1]), "SCX_SLOT=%u", slot);
 	cmd->envp = run->envp;
 	if (run->cfg->pipe_item) {
 		/* The delimiter follows every item in a chunk. */
@@ -694,8 +690,8 @@ prepare_run(struct scx_run *run)
 	uint64_t n;
 	int err;
 
-	err = scx__template_parse(&run->tmpl, cfg->argv, cfg->argc,
-				  cfg->shell, cfg->pipe_item);
+	err = scx__template_parse(&run->tmpl, cfg->argv, cfg->argc, cfg->shell,
+				  cfg->pipe_item);
 	if (err != 0)
 		return err;
 	err = scx__source_open(&run->src, cfg->inputs, cfg->ninputs,
@@ -708,10 +704,10 @@ prepare_run(struct scx_run *run)
 	}
 	if (scx__source_count(run->src, &n))
 		run->count = (int64_t)n;
-	run->chunksize = cfg->chunksize
-				 ? cfg->chunksize
-				 : scx_default_chunksize(n, run->count >= 0,
-							 scx_run_size(run));
+	run->chunksize =
+	    cfg->chunksize
+		? cfg->chunksize
+		: scx_default_chunksize(n, run->count >= 0, scx_run_size(run));
 	return build_env(run);
 }
 
@@ -823,8 +819,7 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 
 	if (run->src == NULL || run->stop_wanted)
 		return SCX_EOF;
-	err = scx__source_take(run->src, max ? max : run->chunksize, out,
-			       &bad);
+	err = scx__source_take(run->src, max ? max : run->chunksize, out, &bad);
 	if (err == 0) {
 		run->outstanding += (*out)->n;
 		return 0;

@@ -24,28 +24,28 @@
 extern "C" {
 #endif
 
-#define SCX_VERSION_MAJOR 0
-#define SCX_VERSION_MINOR 1
-#define SCX_VERSION_PATCH 0
+#define SCX_VERSION_MAJOR  0
+#define SCX_VERSION_MINOR  1
+#define SCX_VERSION_PATCH  0
 #define SCX_VERSION_STRING "0.1.0"
 
 /*
  * Error codes of libscx, below every errno value.  XX(name, message).
  */
-#define SCX_ERRNO_MAP(XX)                                                   \
-	XX(EOF, "no more items")                                            \
-	XX(EAGAIN, "no item available yet")                                 \
-	XX(ENUMBER, "not a positive integer")                               \
-	XX(EWORKERS, "not a worker count (N, N%, +N or -N)")                \
-	XX(EWORD, "not one of the accepted words")                          \
-	XX(EDELIM, "not a single character (or \\n, \\t, \\0, \\xHH)")      \
-	XX(EBACKEND, "no such backend")                                     \
-	XX(ENOTAVAIL, "backend not available in this build")                \
-	XX(ENOCMD, "no command given")                                      \
-	XX(ESERIAL, "only one worker is available")                         \
-	XX(ENUL, "item contains a NUL byte and cannot be an argument")      \
-	XX(ETEMPLATE, "unterminated or empty replacement string")           \
-	XX(ESTOPPED, "the run was stopped")                                 \
+#define SCX_ERRNO_MAP(XX)                                              \
+	XX(EOF, "no more items")                                       \
+	XX(EAGAIN, "no item available yet")                            \
+	XX(ENUMBER, "not a positive integer")                          \
+	XX(EWORKERS, "not a worker count (N, N%, +N or -N)")           \
+	XX(EWORD, "not one of the accepted words")                     \
+	XX(EDELIM, "not a single character (or \\n, \\t, \\0, \\xHH)") \
+	XX(EBACKEND, "no such backend")                                \
+	XX(ENOTAVAIL, "backend not available in this build")           \
+	XX(ENOCMD, "no command given")                                 \
+	XX(ESERIAL, "only one worker is available")                    \
+	XX(ENUL, "item contains a NUL byte and cannot be an argument") \
+	XX(ETEMPLATE, "unterminated or empty replacement string")      \
+	XX(ESTOPPED, "the run was stopped")                            \
 	XX(EWORKER, "a worker broke its protocol")
 
 enum {
@@ -53,7 +53,7 @@ enum {
 #define SCX_XX(name, msg) SCX_##name,
 	SCX_ERRNO_MAP(SCX_XX)
 #undef SCX_XX
-	SCX__ELAST
+	    SCX__ELAST
 };
 
 /* Forward declarations. */
@@ -88,8 +88,8 @@ enum scx_format {
 
 enum scx_if_serial {
 	SCX_IF_SERIAL_RAISE = 0, /* refuse to run with a single worker */
-	SCX_IF_SERIAL_WARN,      /* run, and report SCX_NOTICE_SERIAL */
-	SCX_IF_SERIAL_IGNORE     /* run quietly */
+	SCX_IF_SERIAL_WARN,	 /* run, and report SCX_NOTICE_SERIAL */
+	SCX_IF_SERIAL_IGNORE	 /* run quietly */
 };
 
 /* How a worker count was asked for: -j N, -j N%, -j +N, -j -N, or not. */
@@ -108,7 +108,7 @@ struct scx_workers {
 
 /* Things the library wants its caller to tell the user. */
 enum scx_notice {
-	SCX_NOTICE_SERIAL = 1, /* --if-serial=warn and a single worker */
+	SCX_NOTICE_SERIAL = 1,	   /* --if-serial=warn and a single worker */
 	SCX_NOTICE_WORKERS_IGNORED /* -j disagrees with the backend's size */
 };
 
@@ -121,7 +121,7 @@ struct scx_config {
 	/* The command template: words with replacement strings. */
 	char *const *argv;
 	size_t argc;
-	bool shell;     /* run one /bin/sh string, substitutions quoted */
+	bool shell;	/* run one /bin/sh string, substitutions quoted */
 	bool pipe_item; /* the item goes to the worker's stdin */
 
 	/* Input: file names ("-" is stdin); none means stdin. */
@@ -239,8 +239,8 @@ struct scx_result {
 	int64_t start_us;     /* wall-clock start, microseconds since 1970 */
 	uint64_t duration_ns; /* run time */
 	unsigned worker;      /* 1-based slot of the executor */
-	int rank;             /* rank of the executor (0 when local) */
-	unsigned flags;       /* SCX_RESULT_* */
+	int rank;	      /* rank of the executor (0 when local) */
+	unsigned flags;	      /* SCX_RESULT_* */
 	const char *out;
 	size_t out_len;
 	const char *err;
@@ -264,7 +264,7 @@ struct scx_command {
 enum scx_stop {
 	SCX_STOP_DRAIN = 1, /* start no more items; running ones finish */
 	SCX_STOP_TERMINATE, /* SIGTERM to every running worker */
-	SCX_STOP_KILL       /* SIGKILL to every running worker */
+	SCX_STOP_KILL	    /* SIGKILL to every running worker */
 };
 
 /*
@@ -343,11 +343,11 @@ int scx_backend_default(const struct scx_backend_ops **out, const char **bad);
 
 /* The outcome of a run. */
 struct scx_summary {
-	uint64_t items;   /* items with a result */
+	uint64_t items;	  /* items with a result */
 	uint64_t failed;  /* of those, how many failed */
 	int stop_signal;  /* the signal that stopped the run, or 0 */
 	bool broken_pipe; /* stdout was closed by its reader */
-	int error;        /* a runtime error that ended the run, or 0 */
+	int error;	  /* a runtime error that ended the run, or 0 */
 };
 
 /**

@@ -16,7 +16,7 @@
 /* The reading thread waits once this much is queued. */
 #define QUEUE_MAX_BYTES (4u << 20)
 #define QUEUE_MAX_ITEMS (64u << 10)
-#define READ_SIZE (64u << 10)
+#define READ_SIZE	(64u << 10)
 
 struct input {
 	int fd;
@@ -112,7 +112,7 @@ int
 scx__source_open(struct scx__source **out, const char *const *inputs,
 		 size_t ninputs, int delim, const char **bad)
 {
-	static const char *const stdin_only[] = {"-"};
+	static const char *const stdin_only[] = { "-" };
 	struct scx__source *s;
 	size_t i;
 	int err;
@@ -362,7 +362,8 @@ take_locked(struct scx__source *s, size_t max, struct scx_chunk **out)
 		if (k > max - n)
 			k = max - n;
 		from = b->spans[b->pos].off;
-		to = b->spans[b->pos + k - 1].off + b->spans[b->pos + k - 1].len + 1;
+		to = b->spans[b->pos + k - 1].off +
+		     b->spans[b->pos + k - 1].len + 1;
 		len += to - from;
 		n += k;
 	}
@@ -377,7 +378,8 @@ take_locked(struct scx__source *s, size_t max, struct scx_chunk **out)
 		if (k > n - i)
 			k = n - i;
 		from = b->spans[b->pos].off;
-		to = b->spans[b->pos + k - 1].off + b->spans[b->pos + k - 1].len + 1;
+		to = b->spans[b->pos + k - 1].off +
+		     b->spans[b->pos + k - 1].len + 1;
 		memcpy(dst, b->data + from, to - from);
 		for (; k > 0; k--, i++, b->pos++) {
 			c->items[i].seq = b->first_seq + b->pos;

@@ -12,19 +12,19 @@ enum rs_kind {
 	RS_ITEM,      /* {} */
 	RS_NOEXT,     /* {.} */
 	RS_BASE,      /* {/} */
-	RS_DIR,       /* {//} */
+	RS_DIR,	      /* {//} */
 	RS_BASENOEXT, /* {/.} */
-	RS_SEQ,       /* {#} */
-	RS_SLOT       /* {%} */
+	RS_SEQ,	      /* {#} */
+	RS_SLOT	      /* {%} */
 };
 
 static const struct {
 	const char *text;
 	enum rs_kind kind;
 } rs_table[] = {
-	{"{}", RS_ITEM},	{"{.}", RS_NOEXT}, {"{/}", RS_BASE},
-	{"{//}", RS_DIR},	{"{/.}", RS_BASENOEXT},
-	{"{#}", RS_SEQ},	{"{%}", RS_SLOT},
+	{ "{}", RS_ITEM },  { "{.}", RS_NOEXT },      { "{/}", RS_BASE },
+	{ "{//}", RS_DIR }, { "{/.}", RS_BASENOEXT }, { "{#}", RS_SEQ },
+	{ "{%}", RS_SLOT },
 };
 
 struct segment {
@@ -109,8 +109,8 @@ parse_word(struct scx__template *t, size_t *cap, const char *w, bool *any)
 }
 
 int
-scx__template_parse(struct scx__template **out, char *const *argv,
-		    size_t argc, bool shell, bool pipe_item)
+scx__template_parse(struct scx__template **out, char *const *argv, size_t argc,
+		    bool shell, bool pipe_item)
 {
 	struct scx__template *t;
 	size_t cap = 0, i;
@@ -288,11 +288,11 @@ scx_shell_quote(char *buf, size_t size, const char *s, size_t len)
 	size_t i, n = 0;
 	bool safe = len > 0;
 
-#define PUT(c)                                                              \
-	do {                                                                \
-		if (n + 1 < size)                                           \
-			buf[n] = (c);                                       \
-		n++;                                                        \
+#define PUT(c)                        \
+	do {                          \
+		if (n + 1 < size)     \
+			buf[n] = (c); \
+		n++;                  \
 	} while (0)
 
 	for (i = 0; i < len && safe; i++)
@@ -339,7 +339,8 @@ uses_item(const struct scx__template *t)
 	size_t i;
 
 	for (i = 0; i < t->nsegs; i++)
-		if (t->segs[i].kind >= RS_ITEM && t->segs[i].kind <= RS_BASENOEXT)
+		if (t->segs[i].kind >= RS_ITEM &&
+		    t->segs[i].kind <= RS_BASENOEXT)
 			return true;
 	return false;
 }

@@ -1,0 +1,153 @@
+/* test_rules.c: the chunk-size and worker-count rules, the value parsers,
+ * and the exit status mapping. */
+#include "internal.h"
+#include "tap.h"
+
+#include <errno.h>
+
+static void
+test_chunksize(void)
+{
+	tap_is_int((long long)scx_default_chunksize(1000, true, 2), 125,
+		   "chunksize: ceil(1000 / 8) = 125");
+	tap_is_int((long long)scx_default_chunksize(1001, true, 2), 126,
+		   "chunksize: rounds up");
+	tap_is_int((long long)scx_default_chunksize(3, true, 4), 1,
+		   "chunksize: at least 1 with few items");
+	tap_is_int((long long)scx_default_chunksize(0, true, 4), 1,
+		   "chunksize: 1 with no items");
+	tap_is_int((long long)scx_default_chunksize(1000000, false, 2), 1,
+		   "chunksize: 1 when the count is unknown");
+	tap_is_int((long long)scx_default_chunksize(2000, true, 1), 500,
+		   "chunksize: one worker: ceil(n / 4)");
+}
+
+static long long
+workers(const char *spec, unsigned cpus)
+{
+	struct scx_workers w;
+
+	if (scx_parse_workers(spec, &w) != 0)
+		return -1;
+	return scx_workers_resolve(&w, cpus);
+}
+
+static void
+test_workers(void)
+{
+	struct scx_workers w = { SCX_WORKERS_DEFAULT, 0 };
+
+	tap_is_int(workers("3", 2), 3, "-j 3: three workers");
+	tap_is_int(workers("64", 2), 64, "-j 64: more than the CPUs is fine");
+	tap_is_int(workers("50%", 4), 2, "-j 50% of 4 CPUs");
+	tap_is_int(workers("50%", 1), 1, "-j 50% of 1 CPU: at least 1");
+	tap_is_int(workers("200%", 2), 4, "-j 200% of 2 CPUs");
+	tap_is_int(workers("+2", 2), 4, "-j +2");
+	tap_is_int(workers("-1", 4), 3, "-j -1");
+	tap_is_int(workers("-8", 4), 1, "-j -8 of 4: at least 1");
+	tap_is_int(workers("+0", 4), 4, "-j +0: the CPUs");
+	tap_is_int(workers("0", 4), -1, "-j 0 is refused");
+	tap_is_int(workers("0%", 4), -1, "-j 0% is refused");
+	tap_is_int(workers("", 4), -1, "-j '' is refused");
+	tap_is_int(workers("abc", 4), -1, "-j abc is refused");
+	tap_is_int(workers("3x", 4), -1, "-j 3x is refused");
+	tap_is_int(workers("1.5", 4), -1, "-j 1.5 is refused");
+	tap_is_int(workers(" 3", 4), -1, "-j ' 3' is refused");
+	tap_is_int(workers("+-3", 4), -1, "-j +-3 is refused");
+	tap_is_int(workers("%", 4), -1, "-j % is refused");
+	tap_is_int(workers("99999999999999999999", 4), -1,
+		   "-j with an overflowing number is refused");
+	tap_is_int(scx_workers_resolve(&w, 6), 6, "default: the CPUs");
+	tap_ok(scx_cpus_available() >= 1, "at least one CPU is usable");
+}
+
+static void
+test_parsers(void)
+{
+	uint64_t v = 0;
+	int d = 0;
+	enum scx_format f;
+	enum scx_if_serial s;
+
+	tap_ok(scx_parse_positive("42", 100, &v) == 0 && v == 42,
+	       "positive: 42");
+	tap_is_int(scx_parse_positive("0", 100, &v), SCX_ENUMBER,
+		   "positive: 0 is refused");
+	tap_is_int(scx_parse_positive("-3", 100, &v), SCX_ENUMBER,
+		   "positive: -3 is refused");
+	tap_is_int(scx_parse_positive("x", 100, &v), SCX_ENUMBER,
+		   "positive: x is refused");
+	tap_is_int(scx_parse_positive("", 100, &v), SCX_ENUMBER,
+		   "positive: '' is refused");
+	tap_is_int(scx_parse_positive("101", 100, &v), -ERANGE,
+		   "positive: above the maximum is out of range");
+	tap_ok(scx_parse_delimiter(",", &d) == 0 && d == ',', "delimiter: ,");
+	tap_ok(scx_parse_delimiter("\\t", &d) == 0 && d == '\t',
+	       "delimiter: \\t");
+	tap_ok(scx_parse_delimiter("\\0", &d) == 0 && d == 0, "delimiter: \\0");
+	tap_ok(scx_parse_delimiter("\\x1f", &d) == 0 && d == 0x1f,
+	       "delimiter: \\x1f");
+	tap_ok(scx_parse_delimiter("\\\\", &d) == 0 && d == '\\',
+	       "delimiter: \\\\");
+	tap_is_int(scx_parse_delimiter("ab", &d), SCX_EDELIM,
+		   "delimiter: two characters are refused");
+	tap_is_int(scx_parse_delimiter("", &d), SCX_EDELIM,
+		   "delimiter: '' is refused");
+	tap_is_int(scx_parse_delimiter("\\q", &d), SCX_EDELIM,
+		   "delimiter: \\q is refused");
+	tap_is_int(scx_parse_delimiter("\\xZZ", &d), SCX_EDELIM,
+		   "delimiter: \\xZZ is refused");
+	tap_ok(scx_parse_format("jsonl", &f) == 0 && f == SCX_FORMAT_JSONL,
+	       "format: jsonl");
+	tap_is_int(scx_parse_format("json", &f), SCX_EWORD,
+		   "format: json is not a run format");
+	tap_ok(scx_parse_if_serial("warn", &s) == 0 && s == SCX_IF_SERIAL_WARN,
+	       "if-serial: warn");
+	tap_is_int(scx_parse_if_serial("RAISE", &s), SCX_EWORD,
+		   "if-serial: words are case-sensitive");
+}
+
+static void
+test_exit_status(void)
+{
+	struct scx_summary s;
+
+	memset(&s, 0, sizeof(s));
+	tap_is_int(scx_exit_status(&s), 0, "exit: nothing failed");
+	s.failed = 7;
+	tap_is_int(scx_exit_status(&s), 7, "exit: 7 failed");
+	s.failed = 100;
+	tap_is_int(scx_exit_status(&s), 100, "exit: 100 failed");
+	s.failed = 101;
+	tap_is_int(scx_exit_status(&s), 101, "exit: 101 failed");
+	s.failed = 5000;
+	tap_is_int(scx_exit_status(&s), 101, "exit: 5000 failed is 101");
+	s.broken_pipe = true;
+	tap_is_int(scx_exit_status(&s), 141, "exit: broken pipe");
+	s.error = -EIO;
+	tap_is_int(scx_exit_status(&s), 255, "exit: runtime error");
+	s.stop_signal = 15;
+	tap_is_int(scx_exit_status(&s), 143, "exit: stopped by SIGTERM");
+}
+
+static void
+test_errors(void)
+{
+	tap_ok(strcmp(scx_strerror(SCX_ESERIAL),
+		      "only one worker is available") == 0,
+	       "strerror: an SCX code");
+	tap_ok(strcmp(scx_strerror(-ENOENT), "No such file or directory") == 0,
+	       "strerror: an errno value");
+	tap_ok(SCX__ELAST < -4096, "SCX codes are below every errno value");
+}
+
+int
+main(void)
+{
+	test_chunksize();
+	test_workers();
+	test_parsers();
+	test_exit_status();
+	test_errors();
+	return tap_done();
+}

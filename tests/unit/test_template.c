@@ -1,0 +1,181 @@
+/* test_template.c: replacement strings behave as GNU parallel's, argv
+ * words stay words, and shell strings quote every substitution. */
+#include "internal.h"
+#include "tap.h"
+
+static void
+rs(const char *rstr, const char *item, const char *want)
+{
+	struct scx__buf out = { 0 };
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s of '%s' is '%s'", rstr, item, want);
+	scx__template_one(rstr, item, strlen(item), &out);
+	tap_is_mem(out.data ? out.data : "", out.len, want, name);
+	scx__buf_free(&out);
+}
+
+/* Expands @words for @item and joins the argv as "<a><b>...". */
+static int
+expand(char *const *words, size_t n, bool shell, bool pipe_item,
+       const char *item, size_t len, uint64_t seq, unsigned slot,
+       struct scx__buf *joined)
+{
+	struct scx__buf space = { 0 }, vec = { 0 };
+	struct scx__template *t;
+	char **argv;
+	size_t i;
+	int err;
+
+	joined->len = 0;
+	err = scx__template_parse(&t, words, n, shell, pipe_item);
+	if (err != 0)
+		return err;
+	err =
+	    scx__template_expand(t, item, len, seq, slot, &space, &vec, &argv);
+	for (i = 0; err == 0 && argv[i] != NULL; i++) {
+		scx__buf_putc(joined, '<');
+		scx__buf_append(joined, argv[i], strlen(argv[i]));
+		scx__buf_putc(joined, '>');
+	}
+	scx__template_free(t);
+	scx__buf_free(&space);
+	scx__buf_free(&vec);
+	return err;
+}
+
+static void
+argv_is(char *const *words, size_t n, bool shell, const char *item,
+	const char *want, const char *name)
+{
+	struct scx__buf j = { 0 };
+	int err;
+
+	err = expand(words, n, shell, false, item, strlen(item), 12, 3, &j);
+	tap_ok(err == 0, name);
+	tap_is_mem(j.data ? j.data : "", j.len, want, name);
+	scx__buf_free(&j);
+}
+
+static void
+test_gnu_parallel_paths(void)
+{
+	/* Expected strings are what GNU parallel 20221122 prints. */
+	static const char *const t[][6] = {
+		/* item, {.}, {/}, {//}, {/.} */
+		{ "a/b.c/d.e.f", "a/b.c/d.e", "d.e.f", "a/b.c", "d.e", NULL },
+		{ "file", "file", "file", ".", "file", NULL },
+		{ "/abs", "/abs", "abs", "/", "abs", NULL },
+		{ "/", "/", "", "/", "", NULL },
+		{ "dir/", "dir/", "", ".", "", NULL },
+		{ "a//b", "a//b", "b", "a", "b", NULL },
+		{ ".bashrc", "", ".bashrc", ".", "", NULL },
+		{ "x.", "x", "x.", ".", "x", NULL },
+		{ "./x", "./x", "x", ".", "x", NULL },
+		{ "", "", "", ".", "", NULL },
+		{ "a/b/", "a/b/", "", "a", "", NULL },
+		{ "noext.d/f", "noext.d/f", "f", "noext.d", "f", NULL },
+		{ "..", ".", "..", ".", ".", NULL },
+		{ "a b.txt", "a b", "a b.txt", ".", "a b", NULL },
+		{ "//", "//", "", "/", "", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rs("{}", t[i][0], t[i][0]);
+		rs("{.}", t[i][0], t[i][1]);
+		rs("{/}", t[i][0], t[i][2]);
+		rs("{//}", t[i][0], t[i][3]);
+		rs("{/.}", t[i][0], t[i][4]);
+	}
+}
+
+static void
+test_argv(void)
+{
+	char *echo[] = { "echo" };
+	char *braces[] = { "echo", "x{}y", "{#}", "{%}" };
+	char *seqonly[] = { "echo", "{#}" };
+	char *empty_word[] = { "printf", "", "{}" };
+	char *unknown[] = { "echo", "{x}", "{", "}", "{{}}" };
+	char *shell[] = { "echo", "{}", "|", "wc", "-c" };
+	char *shell_append[] = { "grep", "-c" };
+
+	argv_is(echo, 1, false, "a b", "<echo><a b>",
+		"no replacement string: the item is appended as one word");
+	argv_is(braces, 4, false, "it", "<echo><xity><12><3>",
+		"replacement inside a word, {#} and {%}");
+	argv_is(seqonly, 2, false, "it", "<echo><12>",
+		"{#} alone suppresses the appended item");
+	argv_is(empty_word, 3, false, "v", "<printf><><v>",
+		"an empty word stays an empty argument");
+	argv_is(unknown, 5, false, "v", "<echo><{x}><{><}><{v}>",
+		"unknown braces stay literal");
+	argv_is(shell, 5, true, "$(rm -rf ~)'; reboot",
+		"</bin/sh><-c><echo '$(rm -rf ~)'\\''; reboot' | wc -c>",
+		"--shell quotes the substitution, keeps the user's code");
+	argv_is(shell_append, 2, true, "-rf *",
+		"</bin/sh><-c><grep -c '-rf *'>",
+		"--shell appends the quoted item when there is no {}");
+	argv_is(shell, 5, true, "plain.txt",
+		"</bin/sh><-c><echo plain.txt | wc -c>",
+		"--shell leaves a safe word unquoted");
+	argv_is(shell, 5, true, "", "</bin/sh><-c><echo '' | wc -c>",
+		"--shell quotes an empty item as ''");
+	argv_is(shell, 5, true, "a=b", "</bin/sh><-c><echo 'a=b' | wc -c>",
+		"--shell quotes '=' (an assignment at a command's start)");
+}
+
+static void
+test_pipe_item(void)
+{
+	char *cat[] = { "cat" };
+	struct scx__buf j = { 0 };
+
+	tap_ok(expand(cat, 1, false, true, "x", 1, 1, 1, &j) == 0,
+	       "--pipe-item: expands");
+	tap_is_mem(j.data, j.len, "<cat>", "--pipe-item: nothing is appended");
+	scx__buf_free(&j);
+}
+
+static void
+test_errors(void)
+{
+	char *echo[] = { "echo" };
+	char *seqonly[] = { "echo", "{#}" };
+	struct scx__template *t;
+	struct scx__buf j = { 0 };
+
+	tap_is_int(scx__template_parse(&t, echo, 0, false, false), SCX_ENOCMD,
+		   "no words: no command");
+	tap_is_int(expand(echo, 1, false, false, "a\0b", 3, 1, 1, &j), SCX_ENUL,
+		   "an item with a NUL byte cannot be an argument");
+	tap_is_int(expand(seqonly, 2, false, false, "a\0b", 3, 1, 1, &j), 0,
+		   "...unless the command does not use the item");
+	scx__buf_free(&j);
+}
+
+static void
+test_quote(void)
+{
+	char buf[8];
+	size_t n;
+
+	n = scx_shell_quote(buf, sizeof(buf), "it's long", 9);
+	tap_is_int((long long)n, 14, "quote: returns the full length");
+	tap_is_mem(buf, strlen(buf), "'it'\\''",
+		   "quote: truncates like snprintf");
+	n = scx_shell_quote(NULL, 0, "~", 1);
+	tap_is_int((long long)n, 3, "quote: '~' is quoted");
+}
+
+int
+main(void)
+{
+	test_gnu_parallel_paths();
+	test_argv();
+	test_pipe_item();
+	test_errors();
+	test_quote();
+	return tap_done();
+}
