@@ -348,6 +348,20 @@ scx_chunk_destroy(struct scx_chunk *chunk)
 	free(chunk);
 }
 
+/* How many of block @b's remaining items fit in @room, and the byte range
+ * [*from, *to) they span, delimiters included. */
+static size_t
+block_range(const struct scx__block *b, size_t room, size_t *from, size_t *to)
+{
+	size_t k = b->n - b->pos;
+
+	if (k > room)
+		k = room;
+	*from = b->spans[b->pos].off;
+	*to = b->spans[b->pos + k - 1].off + b->spans[b->pos + k - 1].len + 1;
+	return k;
+}
+
 /* Builds a chunk of up to @max items from the queue's head; under mu. */
 static int
 take_locked(struct scx__source *s, size_t max, struct scx_chunk **out)
@@ -358,12 +372,7 @@ take_locked(struct scx__source *s, size_t max, struct scx_chunk **out)
 	char *dst;
 
 	for (b = s->head; b != NULL && n < max; b = b->next) {
-		k = b->n - b->pos;
-		if (k > max - n)
-			k = max - n;
-		from = b->spans[b->pos].off;
-		to = b->spans[b->pos + k - 1].off +
-		     b->spans[b->pos + k - 1].len + 1;
+		k = block_range(b, max - n, &from, &to);
 		len += to - from;
 		n += k;
 	}
@@ -374,12 +383,7 @@ take_locked(struct scx__source *s, size_t max, struct scx_chunk **out)
 	i = 0;
 	while (i < n) {
 		b = s->head;
-		k = b->n - b->pos;
-		if (k > n - i)
-			k = n - i;
-		from = b->spans[b->pos].off;
-		to = b->spans[b->pos + k - 1].off +
-		     b->spans[b->pos + k - 1].len + 1;
+		k = block_range(b, n - i, &from, &to);
 		memcpy(dst, b->data + from, to - from);
 		for (; k > 0; k--, i++, b->pos++) {
 			c->items[i].seq = b->first_seq + b->pos;
