@@ -115,7 +115,8 @@ help(void)
 "  -a, --input FILE        read items from FILE ('-' is stdin); repeatable,\n"
 "                          files are read one after another\n"
 "  -0, --null              items end with a NUL byte\n"
-"  -d, --delimiter C       items end with C (a byte, or \\n \\t \\0 \\xHH)\n"
+"  -d, --delimiter C       items end with C: one byte, or one of\n"
+"                          \\n \\t \\r \\0 \\\\ \\xHH\n"
 "\n"
 "Command:\n"
 "  {} {.} {/} {//} {/.}    the item; without extension; basename;\n"
@@ -335,8 +336,15 @@ resolve_backend(struct options *o)
 	if (name == NULL) {
 		name = getenv("SCX_BACKEND");
 		from = "SCX_BACKEND";
-		if (name == NULL || name[0] == '\0')
+	}
+	if (name == NULL || name[0] == '\0') {
+		err = scx_backend_default(&o->cfg.backend, &name);
+		if (err == 0)
 			return true;
+		error("started by mpiexec with %u ranks, which needs the mpi "
+		      "backend: it is not available in this build",
+		      scx_launcher_size());
+		return false;
 	}
 	err = scx_backend_find(name, &o->cfg.backend);
 	if (err == 0)

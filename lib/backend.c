@@ -76,12 +76,33 @@ scx_backend_register(const struct scx_backend_ops *ops)
 	return 0;
 }
 
+unsigned
+scx_launcher_size(void)
+{
+	static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+					   "PMIX_SIZE"};
+	const char *v;
+	uint64_t n;
+	size_t i;
+
+	for (i = 0; i < SCX__ARRAY_SIZE(vars); i++) {
+		v = getenv(vars[i]);
+		if (v && scx_parse_positive(v, 1u << 30, &n) == 0)
+			return (unsigned)n;
+	}
+	return 0;
+}
+
 int
 scx_backend_default(const struct scx_backend_ops **out, const char **bad)
 {
 	const char *name = getenv("SCX_BACKEND");
 	int err;
 
+	/* Under mpiexec with several ranks, every rank running every item
+	 * would be wrong: the MPI backend shares them out. */
+	if ((name == NULL || name[0] == '\0') && scx_launcher_size() > 1)
+		name = "mpi";
 	if (name == NULL || name[0] == '\0')
 		name = "multiprocess";
 	err = scx_backend_find(name, out);

@@ -32,20 +32,21 @@ extern "C" {
 /*
  * Error codes of libscx, below every errno value.  XX(name, message).
  */
-#define SCX_ERRNO_MAP(XX)                                              \
-	XX(EOF, "no more items")                                       \
-	XX(EAGAIN, "no item available yet")                            \
-	XX(ENUMBER, "not a positive integer")                          \
-	XX(EWORKERS, "not a worker count (N, N%, +N or -N)")           \
-	XX(EWORD, "not one of the accepted words")                     \
-	XX(EDELIM, "not a single character (or \\n, \\t, \\0, \\xHH)") \
-	XX(EBACKEND, "no such backend")                                \
-	XX(ENOTAVAIL, "backend not available in this build")           \
-	XX(ENOCMD, "no command given")                                 \
-	XX(ESERIAL, "only one worker is available")                    \
-	XX(ENUL, "item contains a NUL byte and cannot be an argument") \
-	XX(ETEMPLATE, "unterminated or empty replacement string")      \
-	XX(ESTOPPED, "the run was stopped")                            \
+#define SCX_ERRNO_MAP(XX)                                                 \
+	XX(EOF, "no more items")                                          \
+	XX(EAGAIN, "no item available yet")                               \
+	XX(ENUMBER, "not a positive integer")                             \
+	XX(EWORKERS, "not a worker count (N, N%, +N or -N)")              \
+	XX(EWORD, "not one of the accepted words")                        \
+	XX(EDELIM,                                                        \
+	   "not a single character (or \\n, \\t, \\r, \\0, \\\\, \\xHH)") \
+	XX(EBACKEND, "no such backend")                                   \
+	XX(ENOTAVAIL, "backend not available in this build")              \
+	XX(ENOCMD, "no command given")                                    \
+	XX(ESERIAL, "only one worker is available")                       \
+	XX(ENUL, "item contains a NUL byte and cannot be an argument")    \
+	XX(ETEMPLATE, "unterminated or empty replacement string")         \
+	XX(ESTOPPED, "the run was stopped")                               \
 	XX(EWORKER, "a worker broke its protocol")
 
 enum {
@@ -332,7 +333,14 @@ size_t scx_backend_names(const char **names, size_t max, bool available);
 int scx_backend_register(const struct scx_backend_ops *ops);
 
 /**
- * The default backend: $SCX_BACKEND if set, else multiprocess.
+ * The number of ranks an MPI launcher (mpiexec) started, from its
+ * environment, or 0 when not started by one.
+ */
+unsigned scx_launcher_size(void);
+
+/**
+ * The default backend: $SCX_BACKEND if set, else mpi when started by an
+ * MPI launcher with more than one rank, else multiprocess.
  * @return as scx_backend_find(); on error *@bad is the offending name.
  */
 int scx_backend_default(const struct scx_backend_ops **out, const char **bad);
