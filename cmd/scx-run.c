@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define EXIT_USAGE 255
 
@@ -173,6 +174,7 @@ on_notice(void *arg, enum scx_notice what, const char *detail)
 	case SCX_NOTICE_SERIAL:
 		error("warning: running serially: %s", detail);
 		break;
+	case SCX_NOTICE_WORKERS_CAPPED:
 	case SCX_NOTICE_WORKERS_IGNORED:
 	default:
 		error("warning: %s", detail);
@@ -370,13 +372,11 @@ resolve_format(struct options *o, bool *json_info)
 	if (o->format == NULL)
 		return true;
 	if (o->info) {
-		if (strcmp(o->format, "json") == 0 ||
-		    strcmp(o->format, "jsonl") == 0) {
+		if (strcmp(o->format, "json") == 0) {
 			*json_info = true;
 			return true;
 		}
-		if (strcmp(o->format, "text") == 0 ||
-		    strcmp(o->format, "raw") == 0)
+		if (strcmp(o->format, "text") == 0)
 			return true;
 		error("--format: '%s' is not an --info format (accepted: "
 		      "text, json)",
@@ -440,16 +440,45 @@ report_run_error(struct scx_run *run, int err)
 }
 
 /* Makes sure descriptors 0, 1 and 2 are open, so that no pipe or input
- * file ever lands on them and gets mistaken for a standard stream. */
-static void
+ * file ever lands on them and gets mistaken for a standard stream; bit n
+ * of the result says descriptor n was closed. */
+static unsigned
 open_standard_streams(void)
 {
+	unsigned closed = 0;
 	int fd;
 
 	for (fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 &&
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
-			exit(EXIT_USAGE);
+		if (fcntl(fd, F_GETFD) < 0) {
+			closed |= 1u << fd;
+			if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+				exit(EXIT_USAGE);
+		}
+	return closed;
+}
+
+/* Many workers need many pipes: use all the descriptors we may. */
+static void
+raise_open_file_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Whether the run reads standard input. */
+static bool
+reads_stdin(const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->ninputs; i++)
+		if (strcmp(o->inputs[i], "-") == 0)
+			return true;
+	return o->ninputs == 0;
 }
 
 int
@@ -462,9 +491,11 @@ main(int argc, char **argv)
 	char optbuf[64], detail[512];
 	enum parse_status st;
 	bool json_info;
+	unsigned closed;
 	int err, status = EXIT_USAGE;
 
-	open_standard_streams();
+	closed = open_standard_streams();
+	raise_open_file_limit();
 	memset(&o, 0, sizeof(o));
 	scx_config_init(&o.cfg);
 	o.cfg.notice = on_notice;
@@ -502,6 +533,20 @@ main(int argc, char **argv)
 		goto out;
 	if (!o.info && o.cfg.argc == 0) {
 		error("no command given (try '%s --help')", progname);
+		goto out;
+	}
+	if (o.info && o.cfg.argc > 0) {
+		error("--info takes no command ('%s' given)", o.cfg.argv[0]);
+		goto out;
+	}
+	if (closed & 2) {
+		error("standard output is closed (redirect it to /dev/null to "
+		      "discard the output)");
+		goto out;
+	}
+	if ((closed & 1) && !o.info && reads_stdin(&o)) {
+		error("standard input is closed: no items to read (give -a "
+		      "FILE, or redirect it from /dev/null for none)");
 		goto out;
 	}
 	if (o.info)

@@ -142,6 +142,20 @@ scx_parse_format(const char *s, enum scx_format *out)
 }
 
 int
+scx_parse_protocol(const char *s, enum scx_protocol *out)
+{
+	if (strcmp(s, "line") == 0)
+		*out = SCX_PROTOCOL_LINE;
+	else if (strcmp(s, "null") == 0)
+		*out = SCX_PROTOCOL_NULL;
+	else if (strcmp(s, "length") == 0)
+		*out = SCX_PROTOCOL_LENGTH;
+	else
+		return SCX_EWORD;
+	return 0;
+}
+
+int
 scx_parse_if_serial(const char *s, enum scx_if_serial *out)
 {
 	if (strcmp(s, "raise") == 0)

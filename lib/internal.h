@@ -167,6 +167,8 @@ int scx__template_expand(const struct scx__template *t, const char *item,
 			 size_t len, uint64_t seq, unsigned slot,
 			 struct scx__buf *space, struct scx__buf *vec,
 			 char ***argv);
+/** Whether the template uses the item or its number. */
+bool scx__template_uses_item(const struct scx__template *t);
 /** Expands a single replacement kind, for tests: "{.}" etc. */
 int scx__template_one(const char *rs, const char *item, size_t len,
 		      struct scx__buf *out);

@@ -346,9 +346,18 @@ spawn_failed(struct slot *s, const struct scx_item *item, const char *file,
 			snprintf(msg, sizeof(msg),
 				 "scx-run: %s: No such file or directory\n",
 				 file);
+		else if (file[0] == '\0')
+			snprintf(msg, sizeof(msg),
+				 "scx-run: '': command not found (the command "
+				 "is an empty word)\n");
 		else
 			snprintf(msg, sizeof(msg),
 				 "scx-run: %s: command not found\n", file);
+	} else if (err == -E2BIG) {
+		snprintf(msg, sizeof(msg),
+			 "scx-run: %s: %s (one argument may hold at most "
+			 "128 KiB here; --pipe-item passes the item on stdin)\n",
+			 file, scx_strerror(err));
 	} else {
 		snprintf(msg, sizeof(msg), "scx-run: %s: %s\n", file,
 			 scx_strerror(err));
@@ -521,7 +530,8 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	mp->run = run;
 	mp->loop = scx_run_loop(run);
-	mp->nslots = scx_run_workers_wanted(run);
+	/* Two pipes per running item, two more while one starts. */
+	mp->nslots = scx_run_fit_workers(run, scx_run_workers_wanted(run), 3);
 	mp->slots = calloc(mp->nslots, sizeof(*mp->slots));
 	if (mp->slots == NULL) {
 		free(mp);

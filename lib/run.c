@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 /* Time a stopped run's workers get between SIGTERM and SIGKILL. */
@@ -296,6 +297,33 @@ scx_run_workers_wanted(const struct scx_run *run)
 	return run->workers_wanted;
 }
 
+unsigned
+scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
+{
+	/* Descriptors the runner itself needs: inputs, the loop, signals. */
+	const rlim_t reserve = 32;
+	char msg[256];
+	struct rlimit rl;
+	rlim_t fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return n;
+	fit = rl.rlim_cur > reserve + fds_each
+		      ? (rl.rlim_cur - reserve) / fds_each
+		      : 1;
+	if (n <= fit)
+		return n;
+	snprintf(msg, sizeof(msg),
+		 "%u workers need about %llu open files, more than the limit "
+		 "of %llu allows: running %llu",
+		 n, (unsigned long long)(reserve + (rlim_t)n * fds_each),
+		 (unsigned long long)rl.rlim_cur, (unsigned long long)fit);
+	if (run->cfg->notice)
+		run->cfg->notice(run->cfg->notice_arg,
+				 SCX_NOTICE_WORKERS_CAPPED, msg);
+	return (unsigned)fit;
+}
+
 const char *
 scx_run_error_detail(const struct scx_run *run)
 {
@@ -384,6 +412,19 @@ scx_run_command(struct scx_run *run, const struct scx_item *item, unsigned slot,
 	return 0;
 }
 
+int
+scx_run_worker_command(struct scx_run *run, unsigned slot,
+		       struct scx_command *cmd)
+{
+	static const struct scx_item none = {0, "", 0};
+	int err;
+
+	err = scx_run_command(run, &none, slot, cmd);
+	cmd->stdin_data = NULL;
+	cmd->stdin_len = 0;
+	return err;
+}
+
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
 /* ------------------------------------------------------------------ */
@@ -425,6 +466,13 @@ put_stderr(struct scx_run *run, const char *data, size_t len)
 		err = scx__writer_flush(&run->err);
 	if (err != 0)
 		output_failed(run, err, "standard error");
+}
+
+void
+scx_run_stderr(struct scx_run *run, const char *data, size_t len)
+{
+	if (len > 0 && run->err.error == 0)
+		put_stderr(run, data, len);
 }
 
 static void
@@ -687,13 +735,17 @@ prepare_run(struct scx_run *run)
 {
 	const struct scx_config *cfg = run->cfg;
 	const char *bad = NULL;
-	uint64_t n;
+	bool on_stdin;
+	uint64_t n = 0;
 	int err;
 
+	on_stdin = run->be.ops->flags & SCX_BACKEND_ITEMS_ON_STDIN;
 	err = scx__template_parse(&run->tmpl, cfg->argv, cfg->argc, cfg->shell,
-				  cfg->pipe_item);
+				  cfg->pipe_item || on_stdin);
 	if (err != 0)
 		return err;
+	if (on_stdin && scx__template_uses_item(run->tmpl))
+		return SCX_EITEMRS;
 	err = scx__source_open(&run->src, cfg->inputs, cfg->ninputs,
 			       cfg->delimiter, &bad);
 	if (err != 0) {

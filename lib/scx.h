@@ -47,7 +47,9 @@ extern "C" {
 	XX(ENUL, "item contains a NUL byte and cannot be an argument")    \
 	XX(ETEMPLATE, "unterminated or empty replacement string")         \
 	XX(ESTOPPED, "the run was stopped")                               \
-	XX(EWORKER, "a worker broke its protocol")
+	XX(EWORKER, "a worker broke its protocol")                          \
+	XX(EITEMRS, "reusable workers get items on stdin: the command may "  \
+		    "not use {} {.} {/} {//} {/.} {#}")
 
 enum {
 	SCX__EBASE = -30000,
@@ -87,6 +89,13 @@ enum scx_format {
 	SCX_FORMAT_JSONL    /* one JSON object per item on stdout */
 };
 
+/* How reusable workers (--backend=loky) frame items and results. */
+enum scx_protocol {
+	SCX_PROTOCOL_LINE = 0, /* each ends with a newline */
+	SCX_PROTOCOL_NULL,     /* each ends with a NUL byte */
+	SCX_PROTOCOL_LENGTH    /* "<decimal length>\n" then that many bytes */
+};
+
 enum scx_if_serial {
 	SCX_IF_SERIAL_RAISE = 0, /* refuse to run with a single worker */
 	SCX_IF_SERIAL_WARN,	 /* run, and report SCX_NOTICE_SERIAL */
@@ -110,7 +119,8 @@ struct scx_workers {
 /* Things the library wants its caller to tell the user. */
 enum scx_notice {
 	SCX_NOTICE_SERIAL = 1,	   /* --if-serial=warn and a single worker */
-	SCX_NOTICE_WORKERS_IGNORED /* -j disagrees with the backend's size */
+	SCX_NOTICE_WORKERS_IGNORED, /* -j disagrees with the backend's size */
+	SCX_NOTICE_WORKERS_CAPPED   /* fewer workers: the open-file limit */
 };
 
 /*
@@ -124,6 +134,10 @@ struct scx_config {
 	size_t argc;
 	bool shell;	/* run one /bin/sh string, substitutions quoted */
 	bool pipe_item; /* the item goes to the worker's stdin */
+
+	/* Reusable workers. */
+	enum scx_protocol protocol;
+	bool seq_prefix; /* send "SEQ\t" before each item */
 
 	/* Input: file names ("-" is stdin); none means stdin. */
 	const char *const *inputs;
@@ -173,6 +187,9 @@ int scx_parse_delimiter(const char *s, int *out);
 
 /** Parses "raw" or "jsonl".  @return 0 or SCX_EWORD. */
 int scx_parse_format(const char *s, enum scx_format *out);
+
+/** Parses "line", "null" or "length".  @return 0 or SCX_EWORD. */
+int scx_parse_protocol(const char *s, enum scx_protocol *out);
 
 /** Parses "raise", "warn" or "ignore".  @return 0 or SCX_EWORD. */
 int scx_parse_if_serial(const char *s, enum scx_if_serial *out);
@@ -290,8 +307,16 @@ enum scx_stop {
  * switch (scx_imap(), scx_as_completed()): a backend returns results in
  * whatever order its executors finish them.
  */
+/* Backend flags. */
+enum {
+	/* Items go to long-lived workers' stdin: the command gets no item
+	 * appended and may not use one ({} {.} {/} {//} {/.} {#}). */
+	SCX_BACKEND_ITEMS_ON_STDIN = 1
+};
+
 struct scx_backend_ops {
 	const char *name;
+	unsigned flags;
 	int (*open)(struct scx_backend *be, struct scx_run *run);
 	int (*start)(struct scx_backend *be);
 	void (*ready)(struct scx_backend *be);
@@ -311,6 +336,7 @@ struct scx_backend {
 
 /** The built-in backends. */
 extern const struct scx_backend_ops scx_backend_multiprocess;
+extern const struct scx_backend_ops scx_backend_loky;
 
 /**
  * Finds a backend by name among the built-in and registered ones.
@@ -418,6 +444,14 @@ struct uv_loop_s *scx_run_loop(struct scx_run *run);
 unsigned scx_run_workers_wanted(const struct scx_run *run);
 
 /**
+ * How many of @n workers that keep @fds_each descriptors open fit under
+ * the open-file limit; reports SCX_NOTICE_WORKERS_CAPPED when fewer.
+ * @return between 1 and @n.
+ */
+unsigned scx_run_fit_workers(struct scx_run *run, unsigned n,
+			     unsigned fds_each);
+
+/**
  * Takes the next chunk of at most @max items (0: the run's chunk size).
  * @return 0 and *@out (the caller owns it: scx_chunk_destroy()),
  * SCX_EAGAIN when no item is available now (ops->ready follows when one
@@ -451,6 +485,22 @@ const char *scx_run_error_detail(const struct scx_run *run);
  */
 int scx_run_command(struct scx_run *run, const struct scx_item *item,
 		    unsigned slot, struct scx_command *cmd);
+
+/**
+ * Builds the command of a long-lived worker on @slot (backends with
+ * SCX_BACKEND_ITEMS_ON_STDIN): argv from the template ({%} is the slot),
+ * the environment with SCX_SLOT, SCX_RANK and SCX_SIZE (SCX_SEQ is 0).
+ * @return 0 or -ENOMEM.
+ */
+int scx_run_worker_command(struct scx_run *run, unsigned slot,
+			   struct scx_command *cmd);
+
+/**
+ * Writes bytes a worker wrote to its stderr outside any item's result
+ * (a reusable worker's diagnostics) to the run's stderr.  @data is
+ * borrowed.
+ */
+void scx_run_stderr(struct scx_run *run, const char *data, size_t len);
 
 /**
  * Quotes @s (of @len bytes) for /bin/sh into @buf of @size bytes.

@@ -333,16 +333,28 @@ append_quoted(struct scx__buf *b, const char *s, size_t len)
 	return 0;
 }
 
+/* Whether a segment of a kind in [@from, @to] is used. */
 static bool
-uses_item(const struct scx__template *t)
+uses_kinds(const struct scx__template *t, enum rs_kind from, enum rs_kind to)
 {
 	size_t i;
 
 	for (i = 0; i < t->nsegs; i++)
-		if (t->segs[i].kind >= RS_ITEM &&
-		    t->segs[i].kind <= RS_BASENOEXT)
+		if (t->segs[i].kind >= from && t->segs[i].kind <= to)
 			return true;
 	return false;
+}
+
+static bool
+uses_item(const struct scx__template *t)
+{
+	return uses_kinds(t, RS_ITEM, RS_BASENOEXT);
+}
+
+bool
+scx__template_uses_item(const struct scx__template *t)
+{
+	return uses_kinds(t, RS_ITEM, RS_SEQ);
 }
 
 /* Appends the expansion of segments [from, to). */

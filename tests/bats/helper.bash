@@ -1,0 +1,199 @@
+# Common set-up for the scx-run bats suites.
+#
+#   load helper
+#
+# SCX_RUN is the binary under test (make check-bats sets it; the default is
+# the build tree).  Each test runs in its own temporary directory, $T.
+
+# bats-support and bats-assert.  Their load.bash files find their parts
+# with $(dirname ...), about 17 forks per test (0.35 s a test on a VM where
+# a spawn costs 6 ms): source the same parts directly, falling back to
+# load.bash for another layout.
+_scx_bats_lib=/usr/lib/bats
+if [ -f "$_scx_bats_lib/bats-support/src/output.bash" ] &&
+	[ -f "$_scx_bats_lib/bats-assert/src/assert_output.bash" ]; then
+	for _scx_f in "$_scx_bats_lib"/bats-support/src/*.bash \
+		"$_scx_bats_lib"/bats-assert/src/*.bash; do
+		# shellcheck disable=SC1090
+		source "$_scx_f"
+	done
+	unset _scx_f
+else
+	load "$_scx_bats_lib/bats-support/load.bash"
+	load "$_scx_bats_lib/bats-assert/load.bash"
+fi
+unset _scx_bats_lib
+
+: "${SCX_RUN:=$BATS_TEST_DIRNAME/../../build/scx-run}"
+export SCX_RUN
+
+# Tests start from a known environment: no backend chosen by the caller,
+# messages (strerror) in English.
+unset SCX_BACKEND
+export LC_ALL=C
+
+scx_setup() {
+	[ -x "$SCX_RUN" ] || fail "SCX_RUN='$SCX_RUN' is not an executable (run make)"
+	T=$BATS_TEST_TMPDIR
+	cd "$T" || fail "cannot cd to $T"
+}
+
+setup() {
+	scx_setup
+}
+
+# --- running the binary -------------------------------------------------
+
+# scx_in FILE ARGS...: run scx-run with stdin from FILE.
+scx_in() {
+	local in=$1
+	shift
+	"$SCX_RUN" "$@" <"$in"
+}
+
+# scx_to OUT ARGS...: run scx-run (stdin inherited) with stdout to the file
+# OUT, for outputs too big to hold in $output.
+scx_to() {
+	local out=$1
+	shift
+	"$SCX_RUN" "$@" >"$out"
+}
+
+# scx_to2 OUT ERR ARGS...: stdout to OUT and stderr to ERR.
+scx_to2() {
+	local out=$1 err=$2
+	shift 2
+	"$SCX_RUN" "$@" >"$out" 2>"$err"
+}
+
+# --- assertions on $stderr (bats-assert only looks at $output) ----------
+
+assert_stderr() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	assert_output "$@"
+}
+
+refute_stderr() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	refute_output "$@"
+}
+
+assert_stderr_line() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	assert_line "$@"
+}
+
+# assert_usage_error FIXED-STRING...: exit 255, nothing on stdout, exactly
+# one line on stderr, starting with "scx-run: " and containing every
+# FIXED-STRING given (the bad value, the option name).
+assert_usage_error() {
+	assert_failure 255
+	assert_output ''
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --regexp '^scx-run: '
+	local s
+	for s in "$@"; do
+		assert_stderr --partial -- "$s"
+	done
+}
+
+# --- bytes ----------------------------------------------------------------
+
+# hexof STRING: the bytes of STRING as one line of hex pairs.
+hexof() {
+	printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'
+}
+
+# A worker that prints its argument count and its first argument in hex:
+# "N HEX".  Use as:  "$SCX_RUN" ... "${ARGDUMP[@]}"
+ARGDUMP=(sh -c 'printf "%s " "$#"; printf "%s" "$1" | od -An -tx1 -v | tr -d " \n"; echo' sh)
+
+# --- CPUs -----------------------------------------------------------------
+
+# usable_cpus: the CPUs in this process's affinity mask.
+usable_cpus() {
+	# nproc counts sched_getaffinity, but obeys OMP_* when they are set
+	env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc
+}
+
+# first_cpu: the first CPU of this process's affinity list (for taskset).
+first_cpu() {
+	local list
+	list=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)
+	list=${list%%[-,]*}
+	printf '%s\n' "$list"
+}
+
+need_taskset() {
+	command -v taskset >/dev/null || skip "taskset is not installed"
+}
+
+# --- processes --------------------------------------------------------------
+
+# A unique word to find this test's processes with pgrep -f.
+new_marker() {
+	MARKER="scxmark${BATS_ROOT_PID:-$$}x${BATS_TEST_NUMBER}x$RANDOM$RANDOM"
+}
+
+# A copy of sleep whose path carries the marker, so pgrep -f finds the
+# sleeping process itself (not only the sh that started it).
+make_marked_sleep() {
+	[ -n "${MARKER:-}" ] || new_marker
+	SLEEP="$T/sleep-$MARKER"
+	cp "$(command -v sleep)" "$SLEEP"
+}
+
+# running PID: true while PID exists and is not a zombie.
+running() {
+	local line
+	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+	line=${line##*) }
+	[ "${line%% *}" != Z ]
+}
+
+# wait_for_file PATH [SECONDS]: wait until PATH exists (default 20 s).
+wait_for_file() {
+	local path=$1 limit=$(( ${2:-20} * 20 )) i=0
+	while [ ! -e "$path" ]; do
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# wait_exit PID [SECONDS]: wait for the background job PID and set
+# $status to its exit status.  A hang guard, not a timing check: when PID
+# still runs after SECONDS (default 20) it is killed and the test fails.
+wait_exit() {
+	local pid=$1 limit=$(( ${2:-20} * 20 )) i=0
+	while running "$pid"; do
+		if [ "$i" -ge "$limit" ]; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+			fail "process $pid still running after ${2:-20} s (killed)"
+			return 1
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	status=0
+	wait "$pid" || status=$?
+}
+
+# marked_pids: pids (other than ours) whose command line has $MARKER.
+marked_pids() {
+	pgrep -f -- "$MARKER" || true
+}
+
+# kill_marked: clean-up after a failed test; kills the marked processes
+# by their ids.
+kill_marked() {
+	[ -n "${MARKER:-}" ] || return 0
+	local pids
+	pids=$(marked_pids)
+	# shellcheck disable=SC2086 # one pid a word
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# Signals: SIGINT/SIGTERM stop and leave no worker, SIGKILL after the grace
+# period, SIGHUP drains, a closed stdout ends the run.
+#
+# Each test marks its workers with a unique word ($MARKER, also in the path
+# of a copy of sleep) so that pgrep -f finds them, and only them.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() {
+	scx_setup
+	new_marker
+	make_marked_sleep
+	export MARKER SLEEP
+	mkdir started
+}
+
+teardown() {
+	# after a failure: kill what is left of this test's processes, by id
+	# (jobs -p: only background jobs not waited for yet)
+	local job
+	for job in $(jobs -p); do
+		kill -KILL "$job" 2>/dev/null || true
+	done
+	kill_marked
+}
+
+# start_bg ARGS...: start scx-run ARGS in the background, stdin from in,
+# stdout to out, stderr to err; its pid in PID.
+start_bg() {
+	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
+	PID=$!
+}
+
+# A worker that says it started, then sleeps 30 s, then prints "late $1".
+SLOW_WORKER='touch "started/$1"; "$0" 30; echo "late $1"'
+
+@test "SIGINT stops the run with exit 130 and leaves no worker" {
+	seq 4 >in
+	start_bg -j2 sh -c "$SLOW_WORKER" "$SLEEP"
+	wait_for_file started/1
+	wait_for_file started/2
+	kill -INT "$PID"
+	wait_exit "$PID"
+	assert_equal "$status" 130
+	assert_equal "$(marked_pids)" ''
+	# the killed items are not reported; items 3 and 4 never started
+	assert_equal "$(cat out)" ''
+	[ ! -e started/3 ] && [ ! -e started/4 ]
+}
+
+@test "SIGTERM stops the run with exit 143 and leaves no worker" {
+	seq 4 >in
+	start_bg -j2 sh -c "$SLOW_WORKER" "$SLEEP"
+	wait_for_file started/1
+	wait_for_file started/2
+	kill -TERM "$PID"
+	wait_exit "$PID"
+	assert_equal "$status" 143
+	assert_equal "$(marked_pids)" ''
+	assert_equal "$(cat out)" ''
+	[ ! -e started/3 ] && [ ! -e started/4 ]
+}
+
+@test "SIGTERM: results already complete are written" {
+	# ordered mode: item 2 is done but waits behind item 1, still running
+	printf '1\n2\n' >in
+	start_bg -j2 sh -c 'if [ "$1" = 1 ]; then touch started/1; "$0" 30; fi
+		echo "done $1"; touch started/"$1"' "$SLEEP"
+	wait_for_file started/1
+	wait_for_file started/2
+	sleep 0.2 # let the runner collect item 2's result
+	kill -TERM "$PID"
+	wait_exit "$PID"
+	assert_equal "$status" 143
+	assert_equal "$(cat out)" 'done 2'
+	assert_equal "$(marked_pids)" ''
+}
+
+# start_bg_ignoring SIG ARGS...: start_bg with SIG ignored at start.
+start_bg_ignoring() {
+	local sig=$1
+	shift
+	env --ignore-signal="$sig" "$SCX_RUN" "$@" <in >out 2>err 3>&- &
+	PID=$!
+}
+
+@test "SIGINT is handled even when ignored at start (a script's background job)" {
+	env --ignore-signal=INT true 2>/dev/null || skip "env --ignore-signal is not supported"
+	seq 2 >in
+	start_bg_ignoring INT -j2 sh -c "$SLOW_WORKER" "$SLEEP"
+	wait_for_file started/1
+	kill -INT "$PID"
+	wait_exit "$PID"
+	assert_equal "$status" 130
+	assert_equal "$(marked_pids)" ''
+}
+
+@test "a worker that ignores SIGTERM is SIGKILLed after the grace period" {
+	seq 2 >in
+	# The worker (and its sleep) ignore SIGTERM and would sleep 60 s; the
+	# run must still end (the hang guard is 20 s).
+	start_bg -j2 sh -c 'trap "" TERM; touch "started/$1"; "$0" 60; echo "late $1"' "$SLEEP"
+	wait_for_file started/1
+	wait_for_file started/2
+	kill -TERM "$PID"
+	wait_exit "$PID" 20
+	assert_equal "$status" 143
+	assert_equal "$(marked_pids)" ''
+	assert_equal "$(cat out)" ''
+}
+
+# A worker that says it started, then waits (at most 20 s) for the file go.
+GATED_WORKER='touch "started/$1"; i=0
+	while [ ! -e go ] && [ $i -lt 400 ]; do "$0" 0.05; i=$((i + 1)); done
+	echo "done $1"'
+
+@test "SIGHUP drains: running items finish and are written, no new item starts, exit 129" {
+	# SIGHUP at its default, whatever the caller ignores
+	env --default-signal=HUP true 2>/dev/null || skip "env --default-signal is not supported"
+	seq 5 >in
+	env --default-signal=HUP "$SCX_RUN" -j2 sh -c "$GATED_WORKER" "$SLEEP" <in >out 2>err 3>&- &
+	PID=$!
+	wait_for_file started/1
+	wait_for_file started/2
+	kill -HUP "$PID"
+	sleep 0.3 # let the runner take the signal before items 1 and 2 end
+	touch go
+	wait_exit "$PID"
+	assert_equal "$status" 129
+	assert_equal "$(cat out)" "$(printf 'done 1\ndone 2')"
+	[ ! -e started/3 ] || fail "item 3 started after SIGHUP"
+	assert_equal "$(marked_pids)" ''
+}
+
+@test "SIGHUP ignored at start (nohup) stays ignored: the run completes" {
+	env --ignore-signal=HUP true 2>/dev/null || skip "env --ignore-signal is not supported"
+	seq 3 >in
+	start_bg_ignoring HUP -j1 sh -c "$GATED_WORKER" "$SLEEP"
+	wait_for_file started/1
+	kill -HUP "$PID"
+	sleep 0.3 # let the runner take the signal before item 1 ends
+	touch go
+	wait_exit "$PID"
+	assert_equal "$status" 0
+	assert_equal "$(cat out)" "$(printf 'done 1\ndone 2\ndone 3')"
+}
+
+@test "a closed stdout (| head -1) ends the run with 141, quietly, leaving no worker" {
+	run --separate-stderr bash -c 'seq 1000 |
+		timeout 60 "$SCX_RUN" -j2 sh -c "yes \$1 | head -c 100000; : $MARKER" sh | head -1
+		echo "status ${PIPESTATUS[1]}"'
+	assert_success
+	assert_output "$(printf '1\nstatus 141')"
+	refute_stderr
+	assert_equal "$(marked_pids)" ''
+}
+
+@test "a closed stdout kills the running workers" {
+	# item 1 fills the pipe, item 2 would sleep 30 s
+	printf '1\n2\n' >in
+	run --separate-stderr bash -c '
+		timeout 60 "$SCX_RUN" -j2 sh -c "if [ \$1 = 1 ]; then
+			while [ ! -e started/2 ]; do sleep 0.05; done; yes 1 | head -c 1000000;
+			else touch started/2; \"\$0\" 30; fi" "$SLEEP" <in | head -1
+		echo "status ${PIPESTATUS[0]}"'
+	assert_success
+	assert_output "$(printf '1\nstatus 141')"
+	refute_stderr
+	assert_equal "$(marked_pids)" ''
+}
