@@ -36,6 +36,8 @@ enum {
 	OPT_PIPE_ITEM,
 	OPT_INFO,
 	OPT_DRY_RUN,
+	OPT_PROTOCOL,
+	OPT_SEQ_PREFIX,
 };
 
 static const char short_options[] = "+:j:N:a:0d:hV";
@@ -56,6 +58,8 @@ static const struct option long_options[] = {
 	{ "pipe-item", no_argument, NULL, OPT_PIPE_ITEM },
 	{ "info", no_argument, NULL, OPT_INFO },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
+	{ "seq-prefix", no_argument, NULL, OPT_SEQ_PREFIX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -94,8 +98,9 @@ usage(FILE *f)
 		"[-N chunksize]\n"
 		"               [--as-completed] [--backend name] [--dry-run] "
 		"[--format fmt]\n"
-		"               [--if-serial word] [--pipe-item] [--shell] "
-		"[--tag]\n"
+		"               [--if-serial word] [--pipe-item] [--protocol "
+		"name]\n"
+		"               [--seq-prefix] [--shell] [--tag]\n"
 		"               command [argument ...]\n"
 		"       scx-run --info [--backend name] [--format text|json] "
 		"[-j workers]\n"
@@ -135,8 +140,14 @@ help(void)
 "  -N, --chunksize N       items handed to a worker at a time\n"
 "      --if-serial WORD    raise, warn or ignore when only one worker is\n"
 "                          available without an explicit -j 1\n"
-"      --backend NAME      multiprocess (default, or $SCX_BACKEND),\n"
-"                          loky, mpi\n"
+"      --backend NAME      multiprocess (default, or $SCX_BACKEND): one\n"
+"                          process per item; loky: reusable workers, each\n"
+"                          started once and fed items on its stdin; mpi\n"
+"\n"
+"Reusable workers (--backend=loky):\n"
+"      --protocol NAME     how items and answers are framed: line\n"
+"                          (default), null, or length (\"LEN\\n\" + bytes)\n"
+"      --seq-prefix        send each item as its number, a tab, the item\n"
 "\n"
 "Output:\n"
 "      --as-completed      write results as items finish, not in order\n"
@@ -256,6 +267,14 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 		break;
 	case OPT_DRY_RUN:
 		cfg->dry_run = true;
+		break;
+	case OPT_PROTOCOL:
+		if (scx_parse_protocol(arg, &cfg->protocol) != 0)
+			return bad_value(f, "--protocol", arg,
+					 "one of line, null, length");
+		break;
+	case OPT_SEQ_PREFIX:
+		cfg->seq_prefix = true;
 		break;
 	case 'h':
 		o->help = true;

@@ -7,10 +7,11 @@
 #include <string.h>
 
 /* Backends that exist in scx-run but not in this build. */
-static const char *const unavailable[] = { "loky", "mpi" };
+static const char *const unavailable[] = { "mpi" };
 
 static const struct scx_backend_ops *const builtin[] = {
 	&scx_backend_multiprocess,
+	&scx_backend_loky,
 };
 
 static const struct scx_backend_ops **registered;

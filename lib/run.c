@@ -917,8 +917,14 @@ scx_run_fail(struct scx_run *run, int err, const char *detail)
 {
 	if (run->error == 0) {
 		run->error = err;
-		set_detail(run->detail, sizeof(run->detail), "%s: %s",
-			   detail ? detail : "error", scx_strerror(err));
+		/* A broken worker protocol is explained by the detail alone. */
+		if (err == SCX_EWORKER && detail)
+			set_detail(run->detail, sizeof(run->detail), "%s",
+				   detail);
+		else
+			set_detail(run->detail, sizeof(run->detail), "%s: %s",
+				   detail ? detail : "error",
+				   scx_strerror(err));
 	}
 	request_stop(run, SCX_STOP_TERMINATE);
 	maybe_finish(run);

@@ -1,0 +1,968 @@
+/* loky.c: the reusable-worker backend: each slot's worker command starts
+ * once and answers many items over a pipe, one result record per item,
+ * in order; a worker that dies is replaced and its unanswered items run
+ * again. */
+#include "internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <uv.h>
+
+/* Items in flight per worker, unless --chunksize fixes it: it starts at
+ * FIRST_WINDOW and then follows each worker's pace, so that about
+ * TARGET_MS of its work is queued on it (a slow worker holds few items an
+ * idle one could run, a fast one is never starved), up to MAX_WINDOW. */
+#define FIRST_WINDOW 2u
+#define TARGET_MS 50u
+#define MAX_WINDOW (4u << 10)
+/* A worker that holds its answers in a buffer (awk, python, sed without
+ * stdbuf) gets a larger window until it flushes, up to this. */
+#define MAX_FLOOR (4u << 20)
+/* How often the pace is measured and stalls are looked for. */
+#define TICK_MS 20u
+#define READ_CHUNK (64u * 1024)
+/* Workers in a row that exit without one answer before we give up. */
+#define MAX_BARREN 5
+
+/* A chunk taken from the core, freed once all its items are resolved. */
+struct lchunk {
+	struct scx_chunk *c;
+	size_t pending;
+};
+
+/* An item written to a worker and waiting for its answer. */
+struct flight {
+	const struct scx_item *item;
+	struct lchunk *lc;
+	uint64_t start_ns;
+	int64_t start_us;
+};
+
+/* A ring of flights, oldest first. */
+struct fifo {
+	struct flight *v;
+	size_t head, n, cap;
+};
+
+struct loky;
+
+struct lworker {
+	struct loky *lk;
+	unsigned index; /* 1-based slot */
+	bool running;	/* spawned, not yet finished */
+	uv_process_t proc;
+	uv_pipe_t in, out, err;
+	int handles; /* handles not yet closed */
+	bool in_open, out_open, err_open, exited;
+	bool writing;
+	uv_write_t wreq;
+	struct scx__buf wbuf; /* the bytes of the write under way */
+	struct scx__buf rbuf; /* answers not yet parsed */
+	size_t rpos;
+	struct scx__buf ebuf; /* stderr not yet a whole line */
+	struct fifo fl;
+	size_t window;
+	size_t floor;		   /* raised by stalls, never lowered */
+	double rate;		   /* answers per second, smoothed; 0: unknown */
+	uint64_t answers;	   /* from this process */
+	uint64_t answers_seen;	   /* at the last tick */
+	uint64_t now_ns;	   /* when the current read arrived */
+	int exit_status, term_signal;
+	bool signalled;
+};
+
+struct loky {
+	struct scx_run *run;
+	const struct scx_config *cfg;
+	uv_loop_t *loop;
+	unsigned n;
+	struct lworker *w;
+	struct fifo requeue; /* items to run again before new ones */
+	uv_timer_t tick;
+	bool tick_open;
+	enum scx_stop stop;
+	bool eof;
+	bool failed;
+	unsigned barren;
+	size_t fixed_window; /* --chunksize, or 0 to adapt */
+	int rank;
+};
+
+static void worker_fill(struct lworker *w);
+static void worker_start(struct lworker *w);
+
+/* ------------------------------------------------------------------ */
+/* Bookkeeping                                                         */
+/* ------------------------------------------------------------------ */
+
+static int
+fifo_push(struct fifo *q, const struct flight *f)
+{
+	struct flight *v;
+	size_t cap, i;
+
+	if (q->n == q->cap) {
+		cap = q->cap ? q->cap * 2 : 64;
+		v = malloc(cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		for (i = 0; i < q->n; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->v[(q->head + q->n) % q->cap] = *f;
+	q->n++;
+	return 0;
+}
+
+static struct flight
+fifo_pop(struct fifo *q)
+{
+	struct flight f = q->v[q->head];
+
+	q->head = (q->head + 1) % q->cap;
+	q->n--;
+	return f;
+}
+
+static void
+lchunk_release(struct lchunk *lc)
+{
+	if (--lc->pending > 0)
+		return;
+	scx_chunk_destroy(lc->c);
+	free(lc);
+}
+
+/* An item that will not run: back to the core, without a result. */
+static void
+abandon(struct loky *lk, struct flight *f)
+{
+	scx_run_abandon(lk->run, f->item);
+	lchunk_release(f->lc);
+}
+
+static void
+abandon_all(struct loky *lk, struct fifo *q)
+{
+	struct flight f;
+
+	while (q->n > 0) {
+		f = fifo_pop(q);
+		abandon(lk, &f);
+	}
+}
+
+/* Reports @f's result: @out is the answer (borrowed), @status and
+ * @signal its failure if any, @msg what goes to its stderr. */
+static void
+resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
+	int status, int signal, const char *msg)
+{
+	struct scx_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.seq = f->item->seq;
+	res.item = f->item->data;
+	res.item_len = f->item->len;
+	res.exit_status = status;
+	res.term_signal = signal;
+	res.start_us = f->start_us;
+	res.duration_ns = w->now_ns > f->start_ns ? w->now_ns - f->start_ns : 0;
+	res.worker = w->index;
+	res.rank = w->lk->rank;
+	res.out = out;
+	res.out_len = len;
+	res.err = msg;
+	res.err_len = msg ? strlen(msg) : 0;
+	scx_run_done(w->lk->run, &res);
+	lchunk_release(f->lc);
+}
+
+static void
+fatal(struct loky *lk, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+fatal(struct loky *lk, int err, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	if (lk->failed)
+		return;
+	lk->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	scx_run_fail(lk->run, err, detail);
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing items                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Whether the protocol can carry @item; a NUL or newline inside an item
+ * would end its frame early. */
+static bool
+frameable(const struct loky *lk, const struct scx_item *item)
+{
+	switch (lk->cfg->protocol) {
+	case SCX_PROTOCOL_LINE:
+		return memchr(item->data, '\n', item->len) == NULL;
+	case SCX_PROTOCOL_NULL:
+		return memchr(item->data, '\0', item->len) == NULL;
+	case SCX_PROTOCOL_LENGTH:
+	default:
+		return true;
+	}
+}
+
+/* Appends @item's frame to the worker's write buffer. */
+static int
+frame(struct lworker *w, const struct scx_item *item)
+{
+	const struct scx_config *cfg = w->lk->cfg;
+	struct scx__buf *b = &w->wbuf;
+	char prefix[32];
+	int plen = 0;
+
+	if (cfg->seq_prefix)
+		plen = snprintf(prefix, sizeof(prefix), "%llu\t",
+				(unsigned long long)item->seq);
+	if (cfg->protocol == SCX_PROTOCOL_LENGTH &&
+	    scx__buf_printf(b, "%zu\n", item->len + (size_t)plen) != 0)
+		return -ENOMEM;
+	if (scx__buf_reserve(b, (size_t)plen + item->len + 1) != 0)
+		return -ENOMEM;
+	memcpy(b->data + b->len, prefix, (size_t)plen);
+	b->len += (size_t)plen;
+	memcpy(b->data + b->len, item->data, item->len);
+	b->len += item->len;
+	if (cfg->protocol == SCX_PROTOCOL_LINE)
+		b->data[b->len++] = '\n';
+	else if (cfg->protocol == SCX_PROTOCOL_NULL)
+		b->data[b->len++] = '\0';
+	return 0;
+}
+
+/* Puts @f on the worker: framed into the write buffer, in flight. */
+static int
+send_item(struct lworker *w, struct flight *f, uint64_t now, int64_t wall)
+{
+	static const char msg_line[] =
+		"scx-run: the item contains a newline, which --protocol=line "
+		"cannot carry (use --protocol=null or length)\n";
+	static const char msg_null[] =
+		"scx-run: the item contains a NUL byte, which --protocol=null "
+		"cannot carry (use --protocol=line or length)\n";
+	int err;
+
+	if (!frameable(w->lk, f->item)) {
+		w->now_ns = now;
+		f->start_ns = now;
+		f->start_us = wall;
+		resolve(w, f, NULL, 0, 126, 0,
+			w->lk->cfg->protocol == SCX_PROTOCOL_LINE ? msg_line
+								   : msg_null);
+		return 0;
+	}
+	err = frame(w, f->item);
+	if (err != 0)
+		return err;
+	f->start_ns = now;
+	f->start_us = wall;
+	return fifo_push(&w->fl, f);
+}
+
+static void
+on_written(uv_write_t *req, int status)
+{
+	struct lworker *w = req->data;
+
+	w->writing = false;
+	w->wbuf.len = 0;
+	/* A failed write (EPIPE, or cancelled by a close) means the worker
+	 * is going away: its exit hands its items on. */
+	if (status == 0)
+		worker_fill(w);
+}
+
+static void on_handle_closed(uv_handle_t *h);
+
+static void
+close_stdin(struct lworker *w)
+{
+	if (w->in_open && !w->writing) {
+		w->in_open = false;
+		uv_close((uv_handle_t *)&w->in, on_handle_closed);
+	}
+}
+
+/* Writes more items while the worker has room in its window: first items
+ * to run again, then new ones from the core. */
+static void
+worker_fill(struct lworker *w)
+{
+	struct loky *lk = w->lk;
+	struct scx_chunk *c;
+	struct lchunk *lc;
+	struct flight f;
+	uint64_t now;
+	int64_t wall;
+	size_t room, i;
+	uv_buf_t buf;
+	int err = 0;
+
+	if (!w->running || w->exited || !w->in_open || w->writing)
+		return;
+	if (lk->stop || lk->failed) {
+		close_stdin(w);
+		return;
+	}
+	room = w->window > w->fl.n ? w->window - w->fl.n : 0;
+	if (room == 0)
+		return;
+	now = uv_hrtime();
+	wall = scx__wall_us();
+	while (room > 0 && lk->requeue.n > 0 && err == 0) {
+		f = fifo_pop(&lk->requeue);
+		err = send_item(w, &f, now, wall);
+		room--;
+	}
+	if (room > 0 && !lk->eof && err == 0) {
+		err = scx_run_take(lk->run, room, &c);
+		if (err == 0) {
+			lc = malloc(sizeof(*lc));
+			if (lc == NULL) {
+				for (i = 0; i < c->n; i++)
+					scx_run_abandon(lk->run, &c->items[i]);
+				scx_chunk_destroy(c);
+				err = -ENOMEM;
+			} else {
+				lc->c = c;
+				lc->pending = c->n + 1;
+				for (i = 0; i < c->n && err == 0; i++) {
+					f.item = &c->items[i];
+					f.lc = lc;
+					err = send_item(w, &f, now, wall);
+				}
+				for (; i < c->n; i++) {
+					scx_run_abandon(lk->run, &c->items[i]);
+					lchunk_release(lc);
+				}
+				lchunk_release(lc);
+			}
+		} else if (err == SCX_EOF) {
+			lk->eof = true;
+			err = 0;
+		} else if (err == SCX_EAGAIN) {
+			err = 0;
+		}
+	}
+	if (err != 0) {
+		fatal(lk, err, "feeding worker %u", w->index);
+		return;
+	}
+	if (w->wbuf.len > 0) {
+		buf = uv_buf_init(w->wbuf.data, (unsigned)w->wbuf.len);
+		w->writing = true;
+		err = uv_write(&w->wreq, (uv_stream_t *)&w->in, &buf, 1,
+			       on_written);
+		if (err != 0) {
+			w->writing = false;
+			w->wbuf.len = 0;
+		}
+		return;
+	}
+	/* Nothing left to send: end of input lets the worker flush. */
+	if (lk->eof && lk->requeue.n == 0)
+		close_stdin(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading answers                                                     */
+/* ------------------------------------------------------------------ */
+
+static void
+on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct lworker *w = h->data;
+	struct scx__buf *b = h == (uv_handle_t *)&w->out ? &w->rbuf : &w->ebuf;
+
+	(void)suggested;
+	if (scx__buf_reserve(b, READ_CHUNK) != 0) {
+		buf->base = NULL;
+		buf->len = 0;
+		return;
+	}
+	buf->base = b->data + b->len;
+	buf->len = b->cap - b->len;
+}
+
+/* An answer arrived: it belongs to the oldest item in flight. */
+static bool
+answer(struct lworker *w, const char *rec, size_t len)
+{
+	struct flight f;
+
+	if (w->fl.n == 0) {
+		fatal(w->lk, SCX_EWORKER,
+		      "worker %u (pid %d) wrote more answers than it was given "
+		      "items",
+		      w->index, w->proc.pid);
+		return false;
+	}
+	f = fifo_pop(&w->fl);
+	w->answers++;
+	resolve(w, &f, rec, len, 0, 0, NULL);
+	return true;
+}
+
+/* Cuts whole records out of what the worker wrote.  @at_end: the stream
+ * ended, so unfinished bytes are a last record. */
+static void
+parse_answers(struct lworker *w, bool at_end)
+{
+	struct scx__buf *b = &w->rbuf;
+	enum scx_protocol proto = w->lk->cfg->protocol;
+	char delim = proto == SCX_PROTOCOL_NULL ? '\0' : '\n';
+	const char *p, *end, *nl;
+	size_t len, rest;
+	uint64_t v;
+
+	while (w->rpos < b->len && !w->lk->failed) {
+		p = b->data + w->rpos;
+		end = b->data + b->len;
+		nl = memchr(p, delim, (size_t)(end - p));
+		if (proto != SCX_PROTOCOL_LENGTH) {
+			if (nl == NULL) {
+				if (!at_end)
+					break;
+				/* A last answer without its delimiter. */
+				if (!answer(w, p, (size_t)(end - p)))
+					return;
+				w->rpos = b->len;
+				break;
+			}
+			if (!answer(w, p, (size_t)(nl - p) + 1))
+				return;
+			w->rpos += (size_t)(nl - p) + 1;
+			continue;
+		}
+		if (nl == NULL)
+			break;
+		v = 0;
+		for (len = 0; p + len < nl && p[len] >= '0' && p[len] <= '9' &&
+			      v < (1ull << 40);
+		     len++)
+			v = v * 10 + (uint64_t)(p[len] - '0');
+		if (len == 0 || p + len != nl) {
+			fatal(w->lk, SCX_EWORKER,
+			      "worker %u wrote an answer without a length "
+			      "(--protocol=length wants \"<length>\\n<bytes>\")",
+			      w->index);
+			return;
+		}
+		if ((uint64_t)(end - nl - 1) < v)
+			break;
+		if (!answer(w, nl + 1, (size_t)v))
+			return;
+		w->rpos += len + 1 + (size_t)v;
+	}
+	/* Keep the buffer small: move what is left to its start. */
+	rest = b->len - w->rpos;
+	if (w->rpos > 0 && (rest == 0 || w->rpos > b->len / 2)) {
+		memmove(b->data, b->data + w->rpos, rest);
+		b->len = rest;
+		w->rpos = 0;
+	}
+}
+
+static void worker_check_finished(struct lworker *w);
+
+static void
+on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct lworker *w = st->data;
+	uint64_t before;
+
+	(void)buf;
+	if (nread > 0) {
+		w->rbuf.len += (size_t)nread;
+		w->now_ns = uv_hrtime();
+		before = w->answers;
+		parse_answers(w, false);
+		/* Half a window answered at once: a fast worker; do not wait
+		 * for the next tick to give it more. */
+		if (!w->lk->fixed_window && w->window < MAX_WINDOW &&
+		    w->answers - before >= w->window / 2 &&
+		    w->answers - before >= 2)
+			w->window *= 2;
+		worker_fill(w);
+		return;
+	}
+	if (nread == 0)
+		return;
+	w->now_ns = uv_hrtime();
+	parse_answers(w, true);
+	w->out_open = false;
+	uv_close((uv_handle_t *)&w->out, on_handle_closed);
+	worker_check_finished(w);
+}
+
+/* A reusable worker's stderr belongs to no item: it is passed on in
+ * whole lines, so that two workers' lines never mix. */
+static void
+on_err(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct lworker *w = st->data;
+	struct scx__buf *b = &w->ebuf;
+	const char *nl;
+	size_t n;
+
+	(void)buf;
+	if (nread > 0) {
+		b->len += (size_t)nread;
+		nl = NULL;
+		for (n = b->len; n > 0; n--)
+			if (b->data[n - 1] == '\n') {
+				nl = b->data + n - 1;
+				break;
+			}
+		if (nl == NULL)
+			return;
+		n = (size_t)(nl - b->data) + 1;
+		scx_run_stderr(w->lk->run, b->data, n);
+		memmove(b->data, b->data + n, b->len - n);
+		b->len -= n;
+		return;
+	}
+	if (nread == 0)
+		return;
+	scx_run_stderr(w->lk->run, b->data, b->len);
+	b->len = 0;
+	w->err_open = false;
+	uv_close((uv_handle_t *)&w->err, on_handle_closed);
+	worker_check_finished(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* A worker's life                                                     */
+/* ------------------------------------------------------------------ */
+
+static void
+on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+{
+	struct lworker *w = p->data;
+
+	w->exited = true;
+	w->exit_status = (int)status;
+	w->term_signal = term_signal;
+	if (w->lk->stop == SCX_STOP_KILL) {
+		if (w->out_open) {
+			w->out_open = false;
+			uv_close((uv_handle_t *)&w->out, on_handle_closed);
+		}
+		if (w->err_open) {
+			w->err_open = false;
+			uv_close((uv_handle_t *)&w->err, on_handle_closed);
+		}
+	}
+	worker_check_finished(w);
+}
+
+/* What the item in flight on a dead worker gets. */
+static void
+fail_head(struct lworker *w)
+{
+	char msg[256];
+	struct flight f = fifo_pop(&w->fl);
+	int status;
+
+	if (w->term_signal) {
+		status = 128 + w->term_signal;
+		snprintf(msg, sizeof(msg),
+			 "scx-run: worker %u (pid %d) was killed by signal %d "
+			 "while running this item\n",
+			 w->index, w->proc.pid, w->term_signal);
+	} else {
+		status = w->exit_status ? w->exit_status : 1;
+		snprintf(msg, sizeof(msg),
+			 "scx-run: worker %u (pid %d) exited with status %d "
+			 "before answering this item\n",
+			 w->index, w->proc.pid, w->exit_status);
+	}
+	resolve(w, &f, NULL, 0, status, w->term_signal, msg);
+}
+
+/* The process ended and its output is read: settle its items. */
+static void
+worker_finished(struct lworker *w)
+{
+	struct loky *lk = w->lk;
+	struct flight f;
+	bool early = !lk->eof || lk->requeue.n > 0 || w->fl.n > 0;
+
+	w->running = false;
+	close_stdin(w);
+	if (w->in_open) { /* a write was still under way */
+		w->in_open = false;
+		uv_close((uv_handle_t *)&w->in, on_handle_closed);
+	}
+	uv_close((uv_handle_t *)&w->proc, on_handle_closed);
+
+	if (lk->stop >= SCX_STOP_TERMINATE || lk->failed) {
+		abandon_all(lk, &w->fl);
+		return;
+	}
+	if (w->fl.n > 0) {
+		w->now_ns = uv_hrtime();
+		fail_head(w);
+		/* The rest never started as far as we know: run them again,
+		 * before anything new. */
+		while (w->fl.n > 0) {
+			f = fifo_pop(&w->fl);
+			if (fifo_push(&lk->requeue, &f) != 0) {
+				abandon(lk, &f);
+				fatal(lk, -ENOMEM, "requeueing items");
+			}
+		}
+	} else if (!early && (w->exit_status || w->term_signal)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "scx-run: warning: worker %u exited with %s %d after "
+			 "its last item\n",
+			 w->index, w->term_signal ? "signal" : "status",
+			 w->term_signal ? w->term_signal : w->exit_status);
+		scx_run_stderr(lk->run, msg, strlen(msg));
+	}
+	if (early && lk->stop == 0) {
+		lk->barren = w->answers ? 0 : lk->barren + 1;
+		if (lk->barren >= MAX_BARREN)
+			fatal(lk, SCX_EWORKER,
+			      "worker '%s' exited %u times in a row without "
+			      "answering an item (last: %s %d); it must read "
+			      "items on stdin and write one answer per item",
+			      lk->cfg->argv[0], lk->barren,
+			      w->term_signal ? "signal" : "status",
+			      w->term_signal ? w->term_signal : w->exit_status);
+	}
+	/* Other workers may have room for what this one left. */
+	for (unsigned i = 0; i < lk->n; i++)
+		worker_fill(&lk->w[i]);
+}
+
+static void
+worker_check_finished(struct lworker *w)
+{
+	if (w->running && w->exited && !w->out_open && !w->err_open)
+		worker_finished(w);
+}
+
+/* Whether the slot should get a fresh worker: items are left for it. */
+static bool
+needs_worker(const struct lworker *w)
+{
+	const struct loky *lk = w->lk;
+
+	return !lk->stop && !lk->failed && (!lk->eof || lk->requeue.n > 0);
+}
+
+static void
+on_handle_closed(uv_handle_t *h)
+{
+	struct lworker *w = h->data;
+
+	if (--w->handles > 0)
+		return;
+	if (needs_worker(w))
+		worker_start(w);
+}
+
+static void
+worker_start(struct lworker *w)
+{
+	struct loky *lk = w->lk;
+	uv_stdio_container_t stdio[3];
+	uv_process_options_t opt;
+	struct scx_command cmd;
+	int err;
+
+	err = scx_run_worker_command(lk->run, w->index, &cmd);
+	if (err != 0) {
+		fatal(lk, err, "building the worker command");
+		return;
+	}
+	uv_pipe_init(lk->loop, &w->in, 0);
+	uv_pipe_init(lk->loop, &w->out, 0);
+	uv_pipe_init(lk->loop, &w->err, 0);
+	w->in.data = w->out.data = w->err.data = w->proc.data = w;
+	w->wreq.data = w;
+	stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+	stdio[0].data.stream = (uv_stream_t *)&w->in;
+	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[1].data.stream = (uv_stream_t *)&w->out;
+	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[2].data.stream = (uv_stream_t *)&w->err;
+	memset(&opt, 0, sizeof(opt));
+	opt.exit_cb = on_exit_cb;
+	opt.file = cmd.argv[0];
+	opt.args = cmd.argv;
+	opt.env = cmd.envp;
+	opt.stdio = stdio;
+	opt.stdio_count = 3;
+	opt.flags = UV_PROCESS_DETACHED;
+
+	w->handles = 4;
+	w->in_open = w->out_open = w->err_open = true;
+	w->exited = false;
+	w->writing = false;
+	w->signalled = false;
+	w->answers = w->answers_seen = 0;
+	w->exit_status = w->term_signal = 0;
+	w->rbuf.len = w->rpos = 0;
+	w->ebuf.len = 0;
+	w->wbuf.len = 0;
+	w->floor = 1;
+	w->rate = 0;
+	w->window = lk->fixed_window ? lk->fixed_window : FIRST_WINDOW;
+	err = uv_spawn(lk->loop, &w->proc, &opt);
+	if (err != 0) {
+		/* Not a respawn loop: a worker that cannot start at all ends
+		 * the run. */
+		fatal(lk, err, "cannot start worker '%s'", cmd.argv[0]);
+		w->in_open = w->out_open = w->err_open = false;
+		uv_close((uv_handle_t *)&w->in, NULL);
+		uv_close((uv_handle_t *)&w->out, NULL);
+		uv_close((uv_handle_t *)&w->err, NULL);
+		uv_close((uv_handle_t *)&w->proc, NULL);
+		w->handles = 0;
+		return;
+	}
+	w->running = true;
+	uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
+	uv_read_start((uv_stream_t *)&w->err, on_alloc, on_err);
+	worker_fill(w);
+}
+
+/* Whether the worker read everything written to it: its stdin pipe is
+ * empty. */
+static bool
+stdin_drained(struct lworker *w)
+{
+	int fd, queued;
+
+	return uv_fileno((uv_handle_t *)&w->in, &fd) == 0 &&
+	       ioctl(fd, FIONREAD, &queued) == 0 && queued == 0;
+}
+
+/* Sets the window from the worker's pace: about TARGET_MS of its work. */
+static void
+pace(struct lworker *w, uint64_t answered)
+{
+	double now = (double)answered * (1000.0 / TICK_MS), want;
+
+	w->rate = w->rate > 0 ? (w->rate + now) / 2 : now;
+	if (w->lk->fixed_window)
+		return;
+	want = w->rate * (TARGET_MS / 1000.0);
+	w->window = want < 1 ? 1 : want > MAX_WINDOW ? MAX_WINDOW : (size_t)want;
+	if (w->window < w->floor)
+		w->window = w->floor;
+}
+
+/* Every tick: measure each busy worker's pace, and find workers that
+ * wait for input while they hold answers in a buffer (a full window, no
+ * answer since the last tick, an empty stdin pipe): a larger window lets
+ * them fill their buffer and flush. */
+static void
+on_tick(uv_timer_t *t)
+{
+	struct loky *lk = t->data;
+	struct lworker *w;
+	uint64_t answered;
+	size_t before;
+	unsigned i;
+
+	for (i = 0; i < lk->n; i++) {
+		w = &lk->w[i];
+		answered = w->answers - w->answers_seen;
+		w->answers_seen = w->answers;
+		if (!w->running || w->exited || !w->in_open || w->fl.n == 0)
+			continue;
+		before = w->window;
+		pace(w, answered);
+		if (answered == 0 && w->fl.n >= before && !w->writing &&
+		    stdin_drained(w) && w->floor < MAX_FLOOR) {
+			w->floor = before * 2;
+			if (w->window < w->floor)
+				w->window = w->floor;
+		}
+		if (w->window > before)
+			worker_fill(w);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The backend                                                         */
+/* ------------------------------------------------------------------ */
+
+static int
+loky_open(struct scx_backend *be, struct scx_run *run)
+{
+	struct loky *lk;
+	unsigned i;
+
+	lk = calloc(1, sizeof(*lk));
+	if (lk == NULL)
+		return -ENOMEM;
+	lk->run = run;
+	lk->cfg = scx_run_config(run);
+	lk->loop = scx_run_loop(run);
+	/* Three pipes per worker, three more while one starts. */
+	lk->n = scx_run_fit_workers(run, scx_run_workers_wanted(run), 4);
+	lk->w = calloc(lk->n, sizeof(*lk->w));
+	if (lk->w == NULL) {
+		free(lk);
+		return -ENOMEM;
+	}
+	for (i = 0; i < lk->n; i++) {
+		lk->w[i].lk = lk;
+		lk->w[i].index = i + 1;
+	}
+	be->data = lk;
+	return 0;
+}
+
+static int
+loky_start(struct scx_backend *be)
+{
+	struct loky *lk = be->data;
+	unsigned i;
+
+	lk->rank = scx_run_rank(lk->run);
+	lk->fixed_window = lk->cfg->chunksize;
+	uv_timer_init(lk->loop, &lk->tick);
+	lk->tick.data = lk;
+	lk->tick_open = true;
+	uv_timer_start(&lk->tick, on_tick, TICK_MS, TICK_MS);
+	uv_unref((uv_handle_t *)&lk->tick);
+	for (i = 0; i < lk->n && !lk->failed; i++)
+		worker_start(&lk->w[i]);
+	return 0;
+}
+
+static void
+loky_ready(struct scx_backend *be)
+{
+	struct loky *lk = be->data;
+	unsigned i;
+
+	for (i = 0; i < lk->n; i++)
+		worker_fill(&lk->w[i]);
+}
+
+static void
+loky_stop(struct scx_backend *be, enum scx_stop how)
+{
+	struct loky *lk = be->data;
+	struct lworker *w;
+	unsigned i;
+
+	if (how > lk->stop)
+		lk->stop = how;
+	abandon_all(lk, &lk->requeue);
+	if (lk->tick_open) {
+		lk->tick_open = false;
+		uv_close((uv_handle_t *)&lk->tick, NULL);
+	}
+	for (i = 0; i < lk->n; i++) {
+		w = &lk->w[i];
+		if (!w->running)
+			continue;
+		close_stdin(w);
+		if (how == SCX_STOP_DRAIN)
+			continue;
+		w->signalled = true;
+		kill(-w->proc.pid, how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
+	}
+}
+
+/* Frees what a failed run left in flight. */
+static void
+release_all(struct fifo *q)
+{
+	struct flight f;
+
+	while (q->n > 0) {
+		f = fifo_pop(q);
+		lchunk_release(f.lc);
+	}
+}
+
+static void
+loky_close(struct scx_backend *be)
+{
+	struct loky *lk = be->data;
+	unsigned i;
+
+	if (lk == NULL)
+		return;
+	release_all(&lk->requeue);
+	for (i = 0; i < lk->n; i++) {
+		release_all(&lk->w[i].fl);
+		scx__buf_free(&lk->w[i].wbuf);
+		scx__buf_free(&lk->w[i].rbuf);
+		scx__buf_free(&lk->w[i].ebuf);
+		free(lk->w[i].fl.v);
+	}
+	free(lk->requeue.v);
+	free(lk->w);
+	free(lk);
+	be->data = NULL;
+}
+
+static unsigned
+loky_size(const struct scx_backend *be)
+{
+	const struct loky *lk = be->data;
+
+	return lk->n;
+}
+
+static int
+loky_rank(const struct scx_backend *be)
+{
+	(void)be;
+	return 0;
+}
+
+static bool
+loky_is_master(const struct scx_backend *be)
+{
+	(void)be;
+	return true;
+}
+
+const struct scx_backend_ops scx_backend_loky = {
+	.name = "loky",
+	.flags = SCX_BACKEND_ITEMS_ON_STDIN,
+	.open = loky_open,
+	.start = loky_start,
+	.ready = loky_ready,
+	.stop = loky_stop,
+	.close = loky_close,
+	.rank = loky_rank,
+	.size = loky_size,
+	.is_master = loky_is_master,
+};
