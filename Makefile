@@ -81,6 +81,7 @@ check-asan:
 
 bench: $(BIN)
 	bench/run
+	bench/loky
 
 install: $(BIN) $(LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
