@@ -72,6 +72,7 @@ struct options {
 	size_t ninputs;
 	const char *format;
 	const char *backend;
+	bool protocol_set;
 	bool info, help, version;
 };
 
@@ -137,7 +138,8 @@ help(void)
 "Scheduling:\n"
 "  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs\n"
 "      --jobs N            the same as --max-workers\n"
-"  -N, --chunksize N       items handed to a worker at a time\n"
+"  -N, --chunksize N       items handed to a worker slot at a time (loky:\n"
+"                          items in flight per worker, fixed)\n"
 "      --if-serial WORD    raise, warn or ignore when only one worker is\n"
 "                          available without an explicit -j 1\n"
 "      --backend NAME      multiprocess (default, or $SCX_BACKEND): one\n"
@@ -272,6 +274,7 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 		if (scx_parse_protocol(arg, &cfg->protocol) != 0)
 			return bad_value(f, "--protocol", arg,
 					 "one of line, null, length");
+		o->protocol_set = true;
 		break;
 	case OPT_SEQ_PREFIX:
 		cfg->seq_prefix = true;
@@ -407,6 +410,36 @@ resolve_format(struct options *o, bool *json_info)
 	error("--format: '%s' is not a format (accepted: raw, jsonl)",
 	      o->format);
 	return false;
+}
+
+/* Options that only mean something for some backends are refused for
+ * the others, rather than silently ignored. */
+static bool
+check_backend_options(const struct options *o)
+{
+	const struct scx_backend_ops *be = o->cfg.backend;
+	bool on_stdin = be && (be->flags & SCX_BACKEND_ITEMS_ON_STDIN);
+	const char *name = be ? be->name : "multiprocess";
+
+	if (!on_stdin && (o->protocol_set || o->cfg.seq_prefix)) {
+		error("%s applies to reusable workers (--backend=loky), not to "
+		      "the %s backend",
+		      o->protocol_set ? "--protocol" : "--seq-prefix", name);
+		return false;
+	}
+	if (on_stdin && o->cfg.pipe_item) {
+		error("--pipe-item: reusable workers (--backend=%s) always get "
+		      "items on stdin",
+		      name);
+		return false;
+	}
+	if (on_stdin && o->cfg.dry_run) {
+		error("--dry-run prints one command per item; reusable workers "
+		      "(--backend=%s) have none",
+		      name);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -568,6 +601,8 @@ main(int argc, char **argv)
 		      "FILE, or redirect it from /dev/null for none)");
 		goto out;
 	}
+	if (!check_backend_options(&o))
+		goto out;
 	if (o.info)
 		o.cfg.if_serial = SCX_IF_SERIAL_IGNORE;
 

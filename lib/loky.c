@@ -25,6 +25,12 @@
 #define MAX_FLOOR (4u << 20)
 /* How often the pace is measured and stalls are looked for. */
 #define TICK_MS 20u
+/* How long a worker may stay after its stdin was closed and every item
+ * it got was answered (then SIGTERM; twice as long, SIGKILL). */
+#define LINGER_MS 2000u
+/* How long a worker that closed its stdout early may take to exit before
+ * it is ended. */
+#define CLOSED_STDOUT_MS 200u
 #define READ_CHUNK (64u * 1024)
 /* Workers in a row that exit without one answer before we give up. */
 #define MAX_BARREN 5
@@ -74,6 +80,8 @@ struct lworker {
 	uint64_t now_ns;	   /* when the current read arrived */
 	int exit_status, term_signal;
 	bool signalled;
+	bool closed_stdout; /* ended by us for closing its stdout early */
+	uint64_t idle_since; /* done with every item but not exiting */
 };
 
 struct loky {
@@ -83,8 +91,7 @@ struct loky {
 	unsigned n;
 	struct lworker *w;
 	struct fifo requeue; /* items to run again before new ones */
-	uv_timer_t tick;
-	bool tick_open;
+	uv_timer_t *tick; /* its own allocation: freed by its close callback */
 	enum scx_stop stop;
 	bool eof;
 	bool failed;
@@ -95,6 +102,7 @@ struct loky {
 
 static void worker_fill(struct lworker *w);
 static void worker_start(struct lworker *w);
+static void maybe_close_tick(struct loky *lk);
 
 /* ------------------------------------------------------------------ */
 /* Bookkeeping                                                         */
@@ -588,7 +596,13 @@ fail_head(struct lworker *w)
 	struct flight f = fifo_pop(&w->fl);
 	int status;
 
-	if (w->term_signal) {
+	if (w->closed_stdout) {
+		status = 1;
+		snprintf(msg, sizeof(msg),
+			 "scx-run: worker %u (pid %d) closed its stdout before "
+			 "answering this item, and was ended\n",
+			 w->index, w->proc.pid);
+	} else if (w->term_signal) {
 		status = 128 + w->term_signal;
 		snprintf(msg, sizeof(msg),
 			 "scx-run: worker %u (pid %d) was killed by signal %d "
@@ -627,6 +641,11 @@ worker_finished(struct lworker *w)
 	if (w->fl.n > 0) {
 		w->now_ns = uv_hrtime();
 		fail_head(w);
+		/* Draining: nothing runs again. */
+		if (lk->stop) {
+			abandon_all(lk, &w->fl);
+			return;
+		}
 		/* The rest never started as far as we know: run them again,
 		 * before anything new. */
 		while (w->fl.n > 0) {
@@ -687,6 +706,8 @@ on_handle_closed(uv_handle_t *h)
 		return;
 	if (needs_worker(w))
 		worker_start(w);
+	else
+		maybe_close_tick(w->lk);
 }
 
 static void
@@ -728,6 +749,8 @@ worker_start(struct lworker *w)
 	w->exited = false;
 	w->writing = false;
 	w->signalled = false;
+	w->closed_stdout = false;
+	w->idle_since = 0;
 	w->answers = w->answers_seen = 0;
 	w->exit_status = w->term_signal = 0;
 	w->rbuf.len = w->rpos = 0;
@@ -781,6 +804,46 @@ pace(struct lworker *w, uint64_t answered)
 		w->window = w->floor;
 }
 
+/* A worker whose stdin we closed and that answered every item has nothing
+ * left to do: it should exit.  One that does not within LINGER_MS gets
+ * SIGTERM, then SIGKILL, rather than hold the run open for ever. */
+static void
+linger(struct lworker *w)
+{
+	uint64_t now, idle;
+
+	/* A worker that closed its stdout while it has items to answer, or
+	 * while more may come, can never answer them: unless it is about to
+	 * exit anyway (dying processes close their stdout first), end it
+	 * rather than wait for an exit that may not come. */
+	if (w->running && !w->exited && !w->out_open &&
+	    (w->fl.n > 0 || w->in_open)) {
+		now = uv_hrtime();
+		if (w->idle_since == 0)
+			w->idle_since = now;
+		else if (now - w->idle_since >= CLOSED_STDOUT_MS * 1000000u &&
+			 !w->closed_stdout) {
+			w->closed_stdout = true;
+			kill(-w->proc.pid, SIGKILL);
+		}
+		return;
+	}
+	if (!w->running || w->exited || w->in_open || w->fl.n > 0) {
+		w->idle_since = 0;
+		return;
+	}
+	now = uv_hrtime();
+	if (w->idle_since == 0) {
+		w->idle_since = now;
+		return;
+	}
+	idle = (now - w->idle_since) / 1000000u;
+	if (idle >= 2 * LINGER_MS)
+		kill(-w->proc.pid, SIGKILL);
+	else if (idle >= LINGER_MS)
+		kill(-w->proc.pid, SIGTERM);
+}
+
 /* Every tick: measure each busy worker's pace, and find workers that
  * wait for input while they hold answers in a buffer (a full window, no
  * answer since the last tick, an empty stdin pipe): a larger window lets
@@ -798,6 +861,7 @@ on_tick(uv_timer_t *t)
 		w = &lk->w[i];
 		answered = w->answers - w->answers_seen;
 		w->answers_seen = w->answers;
+		linger(w);
 		if (!w->running || w->exited || !w->in_open || w->fl.n == 0)
 			continue;
 		before = w->window;
@@ -811,6 +875,30 @@ on_tick(uv_timer_t *t)
 		if (w->window > before)
 			worker_fill(w);
 	}
+}
+
+static void
+free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* The tick is needed while any worker lives (to pace it, or to end one
+ * that does not exit after its last answer). */
+static void
+maybe_close_tick(struct loky *lk)
+{
+	unsigned i;
+
+	if (lk->tick == NULL)
+		return;
+	if (!lk->stop && !lk->failed && !(lk->eof && lk->requeue.n == 0))
+		return;
+	for (i = 0; i < lk->n; i++)
+		if (lk->w[i].running || lk->w[i].handles > 0)
+			return;
+	uv_close((uv_handle_t *)lk->tick, free_handle);
+	lk->tick = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -852,11 +940,13 @@ loky_start(struct scx_backend *be)
 
 	lk->rank = scx_run_rank(lk->run);
 	lk->fixed_window = lk->cfg->chunksize;
-	uv_timer_init(lk->loop, &lk->tick);
-	lk->tick.data = lk;
-	lk->tick_open = true;
-	uv_timer_start(&lk->tick, on_tick, TICK_MS, TICK_MS);
-	uv_unref((uv_handle_t *)&lk->tick);
+	lk->tick = malloc(sizeof(*lk->tick));
+	if (lk->tick == NULL)
+		return -ENOMEM;
+	uv_timer_init(lk->loop, lk->tick);
+	lk->tick->data = lk;
+	uv_timer_start(lk->tick, on_tick, TICK_MS, TICK_MS);
+	uv_unref((uv_handle_t *)lk->tick);
 	for (i = 0; i < lk->n && !lk->failed; i++)
 		worker_start(&lk->w[i]);
 	return 0;
@@ -882,10 +972,7 @@ loky_stop(struct scx_backend *be, enum scx_stop how)
 	if (how > lk->stop)
 		lk->stop = how;
 	abandon_all(lk, &lk->requeue);
-	if (lk->tick_open) {
-		lk->tick_open = false;
-		uv_close((uv_handle_t *)&lk->tick, NULL);
-	}
+	maybe_close_tick(lk);
 	for (i = 0; i < lk->n; i++) {
 		w = &lk->w[i];
 		if (!w->running)
@@ -918,6 +1005,8 @@ loky_close(struct scx_backend *be)
 
 	if (lk == NULL)
 		return;
+	if (lk->tick != NULL) /* only when the run failed to start */
+		uv_close((uv_handle_t *)lk->tick, free_handle);
 	release_all(&lk->requeue);
 	for (i = 0; i < lk->n; i++) {
 		release_all(&lk->w[i].fl);
