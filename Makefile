@@ -17,18 +17,30 @@ PKG_CONFIG ?= pkg-config
 UV_CFLAGS := $(shell $(PKG_CONFIG) --cflags libuv)
 UV_LIBS := $(shell $(PKG_CONFIG) --libs libuv)
 
+# The MPI backend is built when OpenMPI is found (MPI=no to leave it out).
+MPI ?= $(shell $(PKG_CONFIG) --exists ompi-c && echo yes || echo no)
+ifeq ($(MPI),yes)
+MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags ompi-c) -DSCX_HAVE_MPI
+MPI_LIBS := $(shell $(PKG_CONFIG) --libs ompi-c)
+endif
+
 # Flags the build needs, kept apart from the user's CFLAGS.
 SCX_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
 	-Ilib $(UV_CFLAGS) -MMD -MP
-SCX_LIBS := $(UV_LIBS) -pthread
+SCX_LIBS := $(UV_LIBS) $(MPI_LIBS) -pthread
 ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 endif
 ALL_CFLAGS = $(SCX_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+# Only the MPI backend includes <mpi.h>; -DSCX_HAVE_MPI tells the rest.
+MPI_DEFINE := $(if $(filter yes,$(MPI)),-DSCX_HAVE_MPI)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
-LIB_SRC := $(wildcard lib/*.c)
+LIB_SRC := $(filter-out lib/mpi.c,$(wildcard lib/*.c))
+ifeq ($(MPI),yes)
+LIB_SRC += lib/mpi.c
+endif
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
@@ -47,7 +59,11 @@ all: $(BIN) $(LIB)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(MPI_DEFINE) -c -o $@ $<
+
+$(BUILD)/lib/mpi.o: lib/mpi.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)

@@ -38,6 +38,8 @@ enum {
 	OPT_DRY_RUN,
 	OPT_PROTOCOL,
 	OPT_SEQ_PREFIX,
+	OPT_REUSE,
+	OPT_KEEP_AFFINITY,
 };
 
 static const char short_options[] = "+:j:N:a:0d:hV";
@@ -60,6 +62,8 @@ static const struct option long_options[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 	{ "seq-prefix", no_argument, NULL, OPT_SEQ_PREFIX },
+	{ "reuse", no_argument, NULL, OPT_REUSE },
+	{ "keep-affinity", no_argument, NULL, OPT_KEEP_AFFINITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -101,7 +105,8 @@ usage(FILE *f)
 		"[--format fmt]\n"
 		"               [--if-serial word] [--pipe-item] [--protocol "
 		"name]\n"
-		"               [--seq-prefix] [--shell] [--tag]\n"
+		"               [--keep-affinity] [--reuse] [--seq-prefix] "
+		"[--shell] [--tag]\n"
 		"               command [argument ...]\n"
 		"       scx-run --info [--backend name] [--format text|json] "
 		"[-j workers]\n"
@@ -150,6 +155,12 @@ help(void)
 "      --protocol NAME     how items and answers are framed: line\n"
 "                          (default), null, or length (\"LEN\\n\" + bytes)\n"
 "      --seq-prefix        send each item as its number, a tab, the item\n"
+"\n"
+"MPI (--backend=mpi, under mpiexec; rank 0 hands out the items):\n"
+"      --reuse             worker ranks run items with reusable workers\n"
+"                          (the loky protocol) instead of a process each\n"
+"      --keep-affinity     leave mpiexec's CPU binding to the worker\n"
+"                          ranks' items (by default they may use any CPU)\n"
 "\n"
 "Output:\n"
 "      --as-completed      write results as items finish, not in order\n"
@@ -278,6 +289,12 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 		break;
 	case OPT_SEQ_PREFIX:
 		cfg->seq_prefix = true;
+		break;
+	case OPT_REUSE:
+		cfg->reuse = true;
+		break;
+	case OPT_KEEP_AFFINITY:
+		cfg->keep_affinity = true;
 		break;
 	case 'h':
 		o->help = true;
@@ -418,13 +435,21 @@ static bool
 check_backend_options(const struct options *o)
 {
 	const struct scx_backend_ops *be = o->cfg.backend;
-	bool on_stdin = be && (be->flags & SCX_BACKEND_ITEMS_ON_STDIN);
 	const char *name = be ? be->name : "multiprocess";
+	bool mpi = strcmp(name, "mpi") == 0;
+	bool on_stdin = (be && (be->flags & SCX_BACKEND_ITEMS_ON_STDIN)) ||
+			(mpi && o->cfg.reuse);
 
+	if (!mpi && (o->cfg.reuse || o->cfg.keep_affinity)) {
+		error("%s applies to --backend=mpi, not to the %s backend",
+		      o->cfg.reuse ? "--reuse" : "--keep-affinity", name);
+		return false;
+	}
 	if (!on_stdin && (o->protocol_set || o->cfg.seq_prefix)) {
-		error("%s applies to reusable workers (--backend=loky), not to "
-		      "the %s backend",
-		      o->protocol_set ? "--protocol" : "--seq-prefix", name);
+		error("%s applies to reusable workers (--backend=loky, or mpi "
+		      "with --reuse), not to the %s backend%s",
+		      o->protocol_set ? "--protocol" : "--seq-prefix", name,
+		      mpi ? " without --reuse" : "");
 		return false;
 	}
 	if (on_stdin && o->cfg.pipe_item) {
@@ -447,8 +472,8 @@ report_create_error(int err, const char *detail)
 {
 	switch (err) {
 	case SCX_ESERIAL:
-		error("only one worker is available: %s; give -j 1 to run "
-		      "serially on purpose, or --if-serial=warn or ignore",
+		error("only one worker is available: %s (--if-serial=warn or "
+		      "ignore runs anyway)",
 		      detail);
 		break;
 	case SCX_ENOTAVAIL:

@@ -7,11 +7,18 @@
 #include <string.h>
 
 /* Backends that exist in scx-run but not in this build. */
+#ifdef SCX_HAVE_MPI
+static const char *const unavailable[] = { NULL };
+#else
 static const char *const unavailable[] = { "mpi" };
+#endif
 
 static const struct scx_backend_ops *const builtin[] = {
 	&scx_backend_multiprocess,
 	&scx_backend_loky,
+#ifdef SCX_HAVE_MPI
+	&scx_backend_mpi,
+#endif
 };
 
 static const struct scx_backend_ops **registered;
@@ -33,7 +40,7 @@ scx_backend_find(const char *name, const struct scx_backend_ops **out)
 			return 0;
 		}
 	for (i = 0; i < SCX__ARRAY_SIZE(unavailable); i++)
-		if (strcmp(unavailable[i], name) == 0)
+		if (unavailable[i] && strcmp(unavailable[i], name) == 0)
 			return SCX_ENOTAVAIL;
 	return SCX_EBACKEND;
 }
@@ -55,7 +62,8 @@ scx_backend_names(const char **names, size_t max, bool available)
 		ADD(registered[i]->name);
 	if (!available)
 		for (i = 0; i < SCX__ARRAY_SIZE(unavailable); i++)
-			ADD(unavailable[i]);
+			if (unavailable[i])
+				ADD(unavailable[i]);
 #undef ADD
 	return n;
 }

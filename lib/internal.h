@@ -247,6 +247,13 @@ extern const struct scx_backend_ops scx__backend_dryrun;
 int scx__format_argv(struct scx__buf *b, char *const *argv);
 
 /* ------------------------------------------------------------------ */
+/* run.c, for backends that nest another (mpi)                         */
+/* ------------------------------------------------------------------ */
+
+/** Sets the worker count backends opened after this call will use. */
+void scx__run_set_workers(struct scx_run *run, unsigned n);
+
+/* ------------------------------------------------------------------ */
 /* time                                                                */
 /* ------------------------------------------------------------------ */
 

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 /* Items in flight per worker, unless --chunksize fixes it: it starts at
@@ -615,7 +617,8 @@ fail_head(struct lworker *w)
 			 "before answering this item\n",
 			 w->index, w->proc.pid, w->exit_status);
 	}
-	resolve(w, &f, NULL, 0, status, w->term_signal, msg);
+	resolve(w, &f, NULL, 0, status, w->closed_stdout ? 0 : w->term_signal,
+		msg);
 }
 
 /* The process ended and its output is read: settle its items. */
@@ -756,9 +759,13 @@ worker_start(struct lworker *w)
 	w->rbuf.len = w->rpos = 0;
 	w->ebuf.len = 0;
 	w->wbuf.len = 0;
-	w->floor = 1;
-	w->rate = 0;
+	/* A slot keeps what it learned about its worker (the floor a
+	 * block-buffered one needs) across respawns. */
+	if (w->floor == 0)
+		w->floor = 1;
 	w->window = lk->fixed_window ? lk->fixed_window : FIRST_WINDOW;
+	if (w->window < w->floor)
+		w->window = w->floor;
 	err = uv_spawn(lk->loop, &w->proc, &opt);
 	if (err != 0) {
 		/* Not a respawn loop: a worker that cannot start at all ends
@@ -778,15 +785,22 @@ worker_start(struct lworker *w)
 	worker_fill(w);
 }
 
-/* Whether the worker read everything written to it: its stdin pipe is
- * empty. */
+/* Whether the worker read everything written to it.  libuv's "pipes"
+ * to children are Unix socket pairs: on our end SIOCOUTQ counts what the
+ * worker has not read yet (FIONREAD would count what we have not read);
+ * a real pipe answers FIONREAD for either end. */
 static bool
 stdin_drained(struct lworker *w)
 {
+	struct stat st;
 	int fd, queued;
 
-	return uv_fileno((uv_handle_t *)&w->in, &fd) == 0 &&
-	       ioctl(fd, FIONREAD, &queued) == 0 && queued == 0;
+	if (uv_fileno((uv_handle_t *)&w->in, &fd) != 0 || fstat(fd, &st) != 0)
+		return false;
+	if (ioctl(fd, S_ISSOCK(st.st_mode) ? SIOCOUTQ : FIONREAD, &queued) !=
+	    0)
+		return false;
+	return queued == 0;
 }
 
 /* Sets the window from the worker's pace: about TARGET_MS of its work. */
@@ -1032,8 +1046,9 @@ loky_size(const struct scx_backend *be)
 static int
 loky_rank(const struct scx_backend *be)
 {
-	(void)be;
-	return 0;
+	const struct loky *lk = be->data;
+
+	return lk->cfg->rank;
 }
 
 static bool

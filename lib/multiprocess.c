@@ -635,8 +635,9 @@ mp_size(const struct scx_backend *be)
 static int
 mp_rank(const struct scx_backend *be)
 {
-	(void)be;
-	return 0;
+	const struct mp *mp = be->data;
+
+	return scx_run_config(mp->run)->rank;
 }
 
 static bool

@@ -36,6 +36,12 @@ struct scx_run {
 	int64_t count;
 
 	struct scx__source *src;
+	struct fedq {	/* cfg->fed: chunks pushed by scx_run_feed() */
+		struct scx_chunk **v;
+		size_t head, n, cap;
+		size_t pos; /* items already taken from v[head] */
+		bool ended;
+	} fed;
 	struct scx__template *tmpl;
 	struct scx__buf space, vec;
 	char **envp;
@@ -131,10 +137,14 @@ check_serial(struct scx_run *run, char *detail, size_t size)
 	if (explicit_single(cfg) && run->workers_wanted == 1)
 		return 0;
 	cpus = scx_cpus_available();
-	snprintf(reason, sizeof(reason),
-		 "%s gives 1 worker (%u CPU%s usable by this process)",
-		 workers_spec(&cfg->workers, spec, sizeof(spec)), cpus,
-		 cpus == 1 ? "" : "s");
+	if (run->be.ops->explain_size)
+		run->be.ops->explain_size(&run->be, reason, sizeof(reason));
+	else
+		snprintf(reason, sizeof(reason),
+			 "%s gives 1 worker (%u CPU%s usable by this process; "
+			 "-j 1 asks for one on purpose)",
+			 workers_spec(&cfg->workers, spec, sizeof(spec)), cpus,
+			 cpus == 1 ? "" : "s");
 	switch (cfg->if_serial) {
 	case SCX_IF_SERIAL_RAISE:
 		set_detail(detail, size, "%s", reason);
@@ -227,6 +237,12 @@ scx_run_destroy(struct scx_run *run)
 		uv_run(&run->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&run->loop);
 	}
+	while (run->fed.n > 0) {
+		scx_chunk_destroy(run->fed.v[run->fed.head]);
+		run->fed.head = (run->fed.head + 1) % run->fed.cap;
+		run->fed.n--;
+	}
+	free(run->fed.v);
 	scx__template_free(run->tmpl);
 	scx__buf_free(&run->space);
 	scx__buf_free(&run->vec);
@@ -297,6 +313,12 @@ scx_run_workers_wanted(const struct scx_run *run)
 	return run->workers_wanted;
 }
 
+void
+scx__run_set_workers(struct scx_run *run, unsigned n)
+{
+	run->workers_wanted = n;
+}
+
 unsigned
 scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 {
@@ -348,11 +370,16 @@ scx_exit_status(const struct scx_summary *s)
 /* Commands                                                            */
 /* ------------------------------------------------------------------ */
 
+/* Variables workers must not inherit: our own per-item ones, and those of
+ * an MPI launcher (a worker that is itself an MPI program would take
+ * them for its own and hang; no worker is a rank of our job). */
 static bool
 is_runner_variable(const char *e)
 {
-	static const char *const names[] = { "SCX_SEQ=", "SCX_SLOT=",
-					     "SCX_RANK=", "SCX_SIZE=" };
+	static const char *const names[] = {
+		"SCX_SEQ=", "SCX_SLOT=", "SCX_RANK=", "SCX_SIZE=", "OMPI_",
+		"PMIX_",    "OPAL_",     "PRTE_",     "ORTE_",
+	};
 	size_t i;
 
 	for (i = 0; i < SCX__ARRAY_SIZE(names); i++)
@@ -383,7 +410,7 @@ build_env(struct scx_run *run)
 	snprintf(run->envvars[2], sizeof(run->envvars[2]), "SCX_RANK=%d",
 		 scx_run_rank(run));
 	snprintf(run->envvars[3], sizeof(run->envvars[3]), "SCX_SIZE=%u",
-		 scx_run_size(run));
+		 run->cfg->size ? run->cfg->size : scx_run_size(run));
 	return 0;
 }
 
@@ -597,13 +624,20 @@ emit_held(struct scx_run *run)
 /* The run's life                                                      */
 /* ------------------------------------------------------------------ */
 
+static bool
+input_exhausted(struct scx_run *run)
+{
+	if (run->cfg->fed)
+		return run->fed.ended && run->fed.n == 0;
+	return run->src == NULL || scx__source_exhausted(run->src);
+}
+
 static void
 maybe_finish(struct scx_run *run)
 {
 	if (!run->handles_open || run->outstanding > 0)
 		return;
-	if (run->stop_wanted || run->src == NULL ||
-	    scx__source_exhausted(run->src))
+	if (run->stop_wanted || input_exhausted(run))
 		run->finish_wanted = true;
 }
 
@@ -612,6 +646,30 @@ close_handle(uv_handle_t *h)
 {
 	if (!uv_is_closing(h))
 		uv_close(h, NULL);
+}
+
+/* A stopped fed run tells its feeder about the items it never took. */
+static void
+fed_give_back(struct scx_run *run)
+{
+	struct scx_result res;
+	struct scx_chunk *c;
+	size_t i;
+
+	while (run->fed.n > 0) {
+		c = run->fed.v[run->fed.head];
+		for (i = run->fed.pos; i < c->n; i++) {
+			memset(&res, 0, sizeof(res));
+			res.seq = c->items[i].seq;
+			res.flags = SCX_RESULT_STOPPED;
+			if (run->cfg->on_result)
+				run->cfg->on_result(run->cfg->result_arg, &res);
+		}
+		scx_chunk_destroy(c);
+		run->fed.head = (run->fed.head + 1) % run->fed.cap;
+		run->fed.n--;
+		run->fed.pos = 0;
+	}
 }
 
 /* Everything is done: write the rest and let the loop end. */
@@ -624,6 +682,7 @@ finish(struct scx_run *run)
 	run->handles_open = false;
 	scx__source_destroy(run->src);
 	run->src = NULL;
+	fed_give_back(run);
 	emit_held(run);
 	err = scx__writer_flush(&run->out);
 	if (err != 0)
@@ -716,6 +775,7 @@ on_input(uv_async_t *a)
 
 	if (!run->handles_open)
 		return;
+	apply_stop(run);
 	if (run->stop_wanted == 0)
 		run->be.ops->ready(&run->be);
 	maybe_finish(run);
@@ -746,6 +806,10 @@ prepare_run(struct scx_run *run)
 		return err;
 	if (on_stdin && scx__template_uses_item(run->tmpl))
 		return SCX_EITEMRS;
+	if (cfg->fed) {
+		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
+		return build_env(run);
+	}
 	err = scx__source_open(&run->src, cfg->inputs, cfg->ninputs,
 			       cfg->delimiter, &bad);
 	if (err != 0) {
@@ -808,6 +872,12 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	if (run->executed)
 		return -EALREADY;
 	run->executed = true;
+	/* A process that is not the master (an MPI worker rank) reads no
+	 * input and writes no output: it serves the master. */
+	if (!scx_run_is_master(run) && run->be.ops->serve) {
+		err = run->be.ops->serve(&run->be);
+		goto out;
+	}
 	err = prepare_run(run);
 	if (err != 0)
 		goto out;
@@ -820,7 +890,8 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
 
-	err = scx__source_start(run->src, notify_input, run);
+	err = run->cfg->fed ? 0
+			    : scx__source_start(run->src, notify_input, run);
 	if (err != 0) {
 		scx_run_fail(run, err, "starting the input thread");
 	} else if (run->be.ops->start) {
@@ -863,13 +934,111 @@ scx_as_completed(struct scx_run *run, struct scx_summary *summary)
 /* Functions for backends                                              */
 /* ------------------------------------------------------------------ */
 
+/* Takes up to @max items from the fed queue: its head chunk whole when it
+ * fits, else a copy of its first items. */
+static int
+fed_take(struct scx_run *run, size_t max, struct scx_chunk **out)
+{
+	struct fedq *q = &run->fed;
+	struct scx_chunk *c, *part;
+	size_t k, i, from, to;
+
+	if (q->n == 0)
+		return q->ended ? SCX_EOF : SCX_EAGAIN;
+	c = q->v[q->head];
+	k = c->n - q->pos;
+	if (q->pos == 0 && k <= max) {
+		*out = c;
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		return 0;
+	}
+	if (k > max)
+		k = max;
+	from = (size_t)(c->items[q->pos].data - c->bytes);
+	to = (size_t)(c->items[q->pos + k - 1].data - c->bytes) +
+	     c->items[q->pos + k - 1].len + 1;
+	part = scx__chunk_alloc(k, to - from);
+	if (part == NULL)
+		return -ENOMEM;
+	memcpy((char *)part->bytes, c->bytes + from, to - from);
+	for (i = 0; i < k; i++) {
+		part->items[i].seq = c->items[q->pos + i].seq;
+		part->items[i].len = c->items[q->pos + i].len;
+		part->items[i].data = part->bytes +
+				      (c->items[q->pos + i].data - c->bytes) -
+				      from;
+	}
+	q->pos += k;
+	if (q->pos == c->n) {
+		scx_chunk_destroy(c);
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		q->pos = 0;
+	}
+	*out = part;
+	return 0;
+}
+
+int
+scx_run_feed(struct scx_run *run, struct scx_chunk *chunk)
+{
+	struct fedq *q = &run->fed;
+	struct scx_chunk **v;
+	size_t cap, i;
+
+	if (!run->cfg->fed || q->ended)
+		return -EINVAL;
+	if (q->n == q->cap) {
+		cap = q->cap ? q->cap * 2 : 8;
+		v = malloc(cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		for (i = 0; i < q->n; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->v[(q->head + q->n) % q->cap] = chunk;
+	q->n++;
+	if (run->handles_open)
+		uv_async_send(&run->input_async);
+	return 0;
+}
+
+void
+scx_run_feed_end(struct scx_run *run)
+{
+	run->fed.ended = true;
+	if (run->handles_open)
+		uv_async_send(&run->input_async);
+}
+
+void
+scx_run_stop(struct scx_run *run, enum scx_stop how)
+{
+	request_stop(run, how);
+	if (run->handles_open)
+		uv_async_send(&run->input_async);
+}
+
 int
 scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 {
 	const char *bad = NULL;
 	int err;
 
-	if (run->src == NULL || run->stop_wanted)
+	if (run->stop_wanted)
+		return SCX_EOF;
+	if (run->cfg->fed) {
+		err = fed_take(run, max ? max : run->chunksize, out);
+		if (err == 0)
+			run->outstanding += (*out)->n;
+		return err;
+	}
+	if (run->src == NULL)
 		return SCX_EOF;
 	err = scx__source_take(run->src, max ? max : run->chunksize, out, &bad);
 	if (err == 0) {
@@ -893,6 +1062,11 @@ void
 scx_run_done(struct scx_run *run, const struct scx_result *res)
 {
 	run->outstanding--;
+	if (run->cfg->on_result) {
+		run->cfg->on_result(run->cfg->result_arg, res);
+		maybe_finish(run);
+		return;
+	}
 	if (res->flags & SCX_RESULT_STOPPED) {
 		order_result(run, res->seq, NULL);
 	} else {
@@ -907,7 +1081,19 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 void
 scx_run_abandon(struct scx_run *run, const struct scx_item *item)
 {
+	struct scx_result res;
+
 	run->outstanding--;
+	if (run->cfg->on_result) {
+		memset(&res, 0, sizeof(res));
+		res.seq = item->seq;
+		res.item = item->data;
+		res.item_len = item->len;
+		res.flags = SCX_RESULT_STOPPED;
+		run->cfg->on_result(run->cfg->result_arg, &res);
+		maybe_finish(run);
+		return;
+	}
 	order_result(run, item->seq, NULL);
 	maybe_finish(run);
 }

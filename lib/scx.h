@@ -139,6 +139,10 @@ struct scx_config {
 	enum scx_protocol protocol;
 	bool seq_prefix; /* send "SEQ\t" before each item */
 
+	/* MPI. */
+	bool reuse;	    /* worker ranks use reusable workers (loky) */
+	bool keep_affinity; /* leave worker ranks' CPU binding to workers */
+
 	/* Input: file names ("-" is stdin); none means stdin. */
 	const char *const *inputs;
 	size_t ninputs;
@@ -161,6 +165,18 @@ struct scx_config {
 	/* Called for each notice; may be NULL. */
 	void (*notice)(void *arg, enum scx_notice what, const char *detail);
 	void *notice_arg;
+
+	/* Embedding a run in another executor (an MPI worker rank does):
+	 * items are pushed with scx_run_feed() instead of read from inputs,
+	 * and each result, or an item given back (SCX_RESULT_STOPPED), goes
+	 * to on_result instead of being written. */
+	bool fed;
+	void (*on_result)(void *arg, const struct scx_result *res);
+	void *result_arg;
+	/* The rank and size workers are told (SCX_RANK, SCX_SIZE, the jsonl
+	 * rank); size 0 means the backend's own. */
+	int rank;
+	unsigned size;
 };
 
 /** Sets every field of @cfg to its default. */
@@ -326,6 +342,10 @@ struct scx_backend_ops {
 	unsigned (*size)(const struct scx_backend *be);
 	bool (*is_master)(const struct scx_backend *be);
 	int (*serve)(struct scx_backend *be);
+	/* Why the size is what it is, for messages ("mpiexec -n 2 gives one
+	 * worker rank"); optional. */
+	void (*explain_size)(const struct scx_backend *be, char *buf,
+			     size_t size);
 };
 
 struct scx_backend {
@@ -337,6 +357,9 @@ struct scx_backend {
 /** The built-in backends. */
 extern const struct scx_backend_ops scx_backend_multiprocess;
 extern const struct scx_backend_ops scx_backend_loky;
+#ifdef SCX_HAVE_MPI
+extern const struct scx_backend_ops scx_backend_mpi;
+#endif
 
 /**
  * Finds a backend by name among the built-in and registered ones.
@@ -464,6 +487,18 @@ int scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out);
  * end in exactly one scx_run_done() or scx_run_abandon().
  */
 void scx_run_done(struct scx_run *run, const struct scx_result *res);
+
+/**
+ * Pushes a chunk into a fed run (cfg->fed); the run owns it afterwards.
+ * @return 0, or -EINVAL when the run is not fed or was ended.
+ */
+int scx_run_feed(struct scx_run *run, struct scx_chunk *chunk);
+
+/** Tells a fed run that no more chunks will come. */
+void scx_run_feed_end(struct scx_run *run);
+
+/** Asks a run to stop as @how says (as a signal would, without one). */
+void scx_run_stop(struct scx_run *run, enum scx_stop how);
 
 /** Gives back an item that was taken but will not run (after a stop). */
 void scx_run_abandon(struct scx_run *run, const struct scx_item *item);

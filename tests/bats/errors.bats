@@ -182,14 +182,11 @@ bad_option() {
 	assert_usage_error "'nosuch'" multiprocess
 }
 
-@test "--backend loky is not available yet: an error" {
-	bad_option --backend loky echo
-	assert_usage_error "'loky'" "not available"
-}
-
-@test "--backend mpi is not available yet: an error" {
-	bad_option --backend mpi echo
-	assert_usage_error "'mpi'" "not available"
+@test "--backend loky is accepted: --info prints backend: loky" {
+	run --separate-stderr "$SCX_RUN" --info --backend loky
+	assert_success
+	assert_line --index 0 'backend: loky'
+	refute_stderr
 }
 
 @test "SCX_BACKEND=nosuch is an error naming SCX_BACKEND" {
