@@ -101,6 +101,7 @@ check-asan:
 bench: $(BIN)
 	bench/run
 	bench/loky
+	bench/mpi
 
 install: $(BIN) $(LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
