@@ -681,7 +681,8 @@ worker_finished(struct lworker *w)
 	}
 	/* Other workers may have room for what this one left. */
 	for (unsigned i = 0; i < lk->n; i++)
-		worker_fill(&lk->w[i]);
+		if (lk->w[i].running)
+			worker_fill(&lk->w[i]);
 }
 
 static void
@@ -691,13 +692,54 @@ worker_check_finished(struct lworker *w)
 		worker_finished(w);
 }
 
-/* Whether the slot should get a fresh worker: items are left for it. */
+/* Takes one item from the core into the pending queue, so that a worker
+ * is started only when it has something to do.  @return whether an item
+ * is pending. */
 static bool
-needs_worker(const struct lworker *w)
+take_ahead(struct loky *lk)
 {
-	const struct loky *lk = w->lk;
+	struct scx_chunk *c;
+	struct lchunk *lc;
+	struct flight f;
+	int err;
 
-	return !lk->stop && !lk->failed && (!lk->eof || lk->requeue.n > 0);
+	if (lk->requeue.n > 0)
+		return true;
+	if (lk->eof)
+		return false;
+	err = scx_run_take(lk->run, 1, &c);
+	if (err == SCX_EOF)
+		lk->eof = true;
+	if (err != 0)
+		return false;
+	lc = malloc(sizeof(*lc));
+	memset(&f, 0, sizeof(f));
+	f.item = &c->items[0];
+	f.lc = lc;
+	if (lc == NULL || (lc->c = c, lc->pending = 1,
+			   fifo_push(&lk->requeue, &f) != 0)) {
+		scx_run_abandon(lk->run, &c->items[0]);
+		if (lc)
+			lchunk_release(lc);
+		else
+			scx_chunk_destroy(c);
+		fatal(lk, -ENOMEM, "taking an item");
+		return false;
+	}
+	return true;
+}
+
+/* Whether the slot should get a (fresh) worker: an item waits for it.
+ * Workers start lazily: -j 64 over 3 items starts 3, and no worker is
+ * started only to be told at once that input ended. */
+static bool
+needs_worker(struct lworker *w)
+{
+	struct loky *lk = w->lk;
+
+	if (lk->stop || lk->failed || w->running || w->handles > 0)
+		return false;
+	return take_ahead(lk);
 }
 
 static void
@@ -962,7 +1004,8 @@ loky_start(struct scx_backend *be)
 	uv_timer_start(lk->tick, on_tick, TICK_MS, TICK_MS);
 	uv_unref((uv_handle_t *)lk->tick);
 	for (i = 0; i < lk->n && !lk->failed; i++)
-		worker_start(&lk->w[i]);
+		if (needs_worker(&lk->w[i]))
+			worker_start(&lk->w[i]);
 	return 0;
 }
 
@@ -972,8 +1015,12 @@ loky_ready(struct scx_backend *be)
 	struct loky *lk = be->data;
 	unsigned i;
 
-	for (i = 0; i < lk->n; i++)
-		worker_fill(&lk->w[i]);
+	for (i = 0; i < lk->n && !lk->failed; i++) {
+		if (lk->w[i].running)
+			worker_fill(&lk->w[i]);
+		else if (needs_worker(&lk->w[i]))
+			worker_start(&lk->w[i]);
+	}
 }
 
 static void
