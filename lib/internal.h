@@ -247,6 +247,40 @@ extern const struct scx_backend_ops scx__backend_dryrun;
 int scx__format_argv(struct scx__buf *b, char *const *argv);
 
 /* ------------------------------------------------------------------ */
+/* spawn.c: one process per item, by vfork                             */
+/* ------------------------------------------------------------------ */
+
+#include <signal.h>
+
+struct scx__spawner {
+	sigset_t reset; /* signals the child sets back to their default */
+	char *file;	/* the last name looked up on $PATH ... */
+	char *path;	/* ... where it was found (NULL: not) ... */
+	int err;	/* ... or why not */
+};
+
+struct scx__spawn_req {
+	char *const *argv;
+	char *const *envp;
+	int stdin_fd; /* -1: /dev/null */
+	int stdout_fd;
+	int stderr_fd;
+	int *child_errno; /* spawn.c's own */
+};
+
+void scx__spawner_init(struct scx__spawner *sp);
+void scx__spawner_free(struct scx__spawner *sp);
+/** Notes which signals have handlers now (call once they are all set). */
+void scx__spawner_note_signals(struct scx__spawner *sp);
+/**
+ * Starts @req->argv[0] (found on $PATH) in a new session, with the given
+ * standard streams and a parent-death signal (SIGKILL).
+ * @return 0 and *@pid, or a negated errno (-ENOENT, -EACCES, -E2BIG...).
+ */
+int scx__spawn(struct scx__spawner *sp, const struct scx__spawn_req *req,
+	       pid_t *pid);
+
+/* ------------------------------------------------------------------ */
 /* run.c, for backends that nest another (mpi)                         */
 /* ------------------------------------------------------------------ */
 

@@ -366,41 +366,49 @@ send_chunk(struct mpib *m, struct wrank *w, struct scx_chunk *c)
 	return send_async(&m->sends, w->rank, TAG_CHUNK, b.data, b.len);
 }
 
-/* Gives every worker rank with room its next chunks. */
+/* Gives the worker ranks their next chunks, one chunk per rank per round,
+ * so that a few items spread over every rank instead of queueing on the
+ * first. */
 static void
 dispatch(struct mpib *m)
 {
 	struct scx_chunk *c;
 	struct wrank *w;
+	bool gave = true;
 	unsigned i, k;
+	size_t j;
 	int err;
 
 	if (m->eof || m->stop)
 		return;
-	for (k = 0; k < m->nworkers && !m->eof; k++) {
-		i = (m->next + k) % m->nworkers;
-		w = &m->w[i];
-		while (w->nchunks < PREFETCH && !m->eof) {
+	while (gave && !m->eof) {
+		gave = false;
+		for (k = 0; k < m->nworkers && !m->eof; k++) {
+			i = (m->next + k) % m->nworkers;
+			w = &m->w[i];
+			if (w->nchunks >= PREFETCH)
+				continue;
 			err = scx_run_take(m->run, m->chunk_max, &c);
 			if (err == SCX_EOF)
 				m->eof = true;
 			if (err != 0)
-				break;
+				return;
 			err = send_chunk(m, w, c);
 			if (err != 0) {
-				for (size_t j = 0; j < c->n; j++)
+				for (j = 0; j < c->n; j++)
 					scx_run_abandon(m->run, &c->items[j]);
 				scx_chunk_destroy(c);
 				scx_run_fail(m->run, err, "sending items");
 				m->eof = true;
-				break;
+				return;
 			}
 			w->chunks[w->nchunks] = c;
 			w->left[w->nchunks] = c->n;
 			w->nchunks++;
+			gave = true;
 		}
+		m->next = (m->next + 1) % m->nworkers;
 	}
-	m->next = (m->next + 1) % m->nworkers;
 }
 
 /* One result record from worker @w, complete in its stream. */
@@ -845,8 +853,9 @@ mpi_serve(struct scx_backend *be)
 	err = parse_spec(m, buf, (size_t)len);
 	free(buf);
 	if (err != 0) {
+		/* Rank 0 reports it (and exits 255); this rank ends quietly. */
 		worker_finish(m, "cannot read the job from rank 0");
-		return err;
+		return 0;
 	}
 	if (!m->subcfg.keep_affinity)
 		unbind();
@@ -868,7 +877,7 @@ mpi_serve(struct scx_backend *be)
 		snprintf(msg, sizeof(msg), "%s%s%s", scx_strerror(err),
 			 detail[0] ? ": " : "", detail);
 		worker_finish(m, msg);
-		return err;
+		return 0;
 	}
 	m->loop = scx_run_loop(m->sub);
 	err = start_poll(m, false);
@@ -887,7 +896,7 @@ mpi_serve(struct scx_backend *be)
 				 ? scx_run_error_detail(m->sub)
 				 : scx_strerror(err));
 		worker_finish(m, msg);
-		return err;
+		return 0;
 	}
 	worker_finish(m, NULL);
 	return 0;

@@ -2,17 +2,16 @@
  * libuv loop, each running one process per item, in its own session and
  * process group, with stdout and stderr captured through libuv pipes.
  *
- * Processes are created with posix_spawn (a vfork in glibc) rather than
- * uv_spawn: libuv 1.44's uv_spawn forks, and on the virtual machines we
- * measure on a fork plus the copy-on-write faults after it cost the
- * runner about twice what xargs spends per item (see bench/).  libuv
- * still does everything else: the pipes, SIGCHLD, the loop. */
+ * Processes are created by spawn.c (vfork) rather than uv_spawn: libuv
+ * 1.44's uv_spawn forks, and on the virtual machines we measure on, a
+ * fork plus the copy-on-write faults after it cost the runner about
+ * twice what xargs spends per item (see bench/).  libuv still does
+ * everything else: the pipes, SIGCHLD, the loop. */
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +62,7 @@ struct mp {
 	unsigned running; /* processes not yet reaped */
 	uv_signal_t sigchld;
 	bool sigchld_open;
-	posix_spawnattr_t attr;
+	struct scx__spawner spawner;
 	enum scx_stop stop;
 	bool eof;
 };
@@ -74,59 +73,17 @@ static void slot_advance(struct slot *s);
 /* Starting a process                                                  */
 /* ------------------------------------------------------------------ */
 
-/* Attributes shared by every spawn: a new session (so a stop reaches the
- * whole process group), SIGPIPE back to its default (we ignore it), and
- * no blocked signals. */
-static int
-init_spawnattr(posix_spawnattr_t *attr)
-{
-	sigset_t def, none;
-	int err;
-
-	err = posix_spawnattr_init(attr);
-	if (err != 0)
-		return -err;
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(attr, &def);
-	posix_spawnattr_setsigmask(attr, &none);
-	err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID |
-						 POSIX_SPAWN_SETSIGDEF |
-						 POSIX_SPAWN_SETSIGMASK);
-	if (err != 0) {
-		posix_spawnattr_destroy(attr);
-		return -err;
-	}
-	return 0;
-}
-
 /* Runs @argv with @stdin_fd (or /dev/null when -1), @out_fd and @err_fd
  * as its standard streams.  @return 0 and *@pid, or a negated errno
  * (ENOENT, EACCES... when exec failed). */
 static int
-spawn_process(struct mp *mp, char *const *argv, char *const *envp, int stdin_fd,
-	      int out_fd, int err_fd, pid_t *pid)
+spawn_process(struct mp *mp, char *const *argv, char *const *envp,
+	      int stdin_fd, int out_fd, int err_fd, pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
-	int err;
+	struct scx__spawn_req req = { argv, envp, stdin_fd, out_fd, err_fd,
+				      NULL };
 
-	err = posix_spawn_file_actions_init(&fa);
-	if (err != 0)
-		return -err;
-	if (stdin_fd >= 0)
-		err = posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
-	else
-		err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
-						       O_RDONLY, 0);
-	if (err == 0)
-		err = posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	if (err == 0)
-		err = posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	if (err == 0)
-		err = posix_spawnp(pid, argv[0], &fa, &mp->attr, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	return -err;
+	return scx__spawn(&mp->spawner, &req, pid);
 }
 
 /* ------------------------------------------------------------------ */
@@ -523,7 +480,6 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 {
 	struct mp *mp;
 	unsigned i;
-	int err;
 
 	mp = calloc(1, sizeof(*mp));
 	if (mp == NULL)
@@ -537,12 +493,7 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 		free(mp);
 		return -ENOMEM;
 	}
-	err = init_spawnattr(&mp->attr);
-	if (err != 0) {
-		free(mp->slots);
-		free(mp);
-		return err;
-	}
+	scx__spawner_init(&mp->spawner);
 	for (i = 0; i < mp->nslots; i++) {
 		mp->slots[i].mp = mp;
 		mp->slots[i].index = i + 1;
@@ -565,6 +516,7 @@ mp_start(struct scx_backend *be)
 	err = uv_signal_start(&mp->sigchld, on_sigchld, SIGCHLD);
 	if (err != 0)
 		return err;
+	scx__spawner_note_signals(&mp->spawner);
 	be->ops->ready(be);
 	return 0;
 }
@@ -618,7 +570,7 @@ mp_close(struct scx_backend *be)
 		scx__buf_free(&mp->slots[i].obuf);
 		scx__buf_free(&mp->slots[i].ebuf);
 	}
-	posix_spawnattr_destroy(&mp->attr);
+	scx__spawner_free(&mp->spawner);
 	free(mp->slots);
 	free(mp);
 	be->data = NULL;

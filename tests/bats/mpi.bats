@@ -1,0 +1,450 @@
+#!/usr/bin/env bats
+# The MPI backend on one host: mpiexec -n N scx-run --backend=mpi (issue 4).
+# Rank 0 hands out the items, ranks 1..N-1 run them.
+#
+# Skipped, with the reason, when mpiexec is missing or the binary was built
+# without MPI.  Each mpiexec launch costs about half a second here, so
+# every test runs one or two.  The machine has 2 cores: mpiexec always gets
+# --oversubscribe (and --allow-run-as-root as root).
+
+bats_require_minimum_version 1.5.0
+load helper
+
+MPIEXEC=(mpiexec --oversubscribe)
+[ "$EUID" != 0 ] || MPIEXEC+=(--allow-run-as-root)
+
+setup_file() {
+	local out
+	SCX_MPI_SKIP=
+	if ! command -v mpiexec >/dev/null; then
+		SCX_MPI_SKIP="mpiexec is not installed (apt-get install openmpi-bin)"
+	elif ! out=$("$SCX_RUN" --backend=mpi --info --if-serial=ignore 2>&1 </dev/null); then
+		case $out in
+		*"not available"*)
+			SCX_MPI_SKIP="scx-run was built without MPI: $out" ;;
+		*)
+			SCX_MPI_SKIP= ;; # a real failure: the tests show it
+		esac
+	fi
+	export SCX_MPI_SKIP
+}
+
+setup() {
+	[ -z "$SCX_MPI_SKIP" ] || skip "$SCX_MPI_SKIP"
+	scx_setup
+	new_marker
+	make_marked_sleep
+	export MARKER SLEEP
+}
+
+teardown() {
+	local job
+	for job in $(jobs -p); do
+		kill -KILL "$job" 2>/dev/null || true
+	done
+	kill_marked
+}
+
+# mpi ARGS...: mpiexec ARGS (with the options this machine needs).
+mpi() {
+	"${MPIEXEC[@]}" "$@"
+}
+
+# mpi_to OUT ARGS...: mpiexec ARGS with stdout to the file OUT.
+mpi_to() {
+	local out=$1
+	shift
+	"${MPIEXEC[@]}" "$@" >"$out"
+}
+
+# start_mpi_bg ARGS...: mpiexec ARGS in the background, stdin from in,
+# stdout to out, stderr to err; its pid in PID.
+start_mpi_bg() {
+	"${MPIEXEC[@]}" "$@" <in >out 2>err 3>&- &
+	PID=$!
+}
+
+# wait_count DIR N [SECONDS]: wait until DIR holds at least N entries.
+wait_count() {
+	local dir=$1 n=$2 limit=$(( ${3:-20} * 20 )) i=0 f c
+	while :; do
+		c=0
+		for f in "$dir"/*; do
+			[ -e "$f" ] && c=$((c + 1))
+		done
+		[ "$c" -lt "$n" ] || return 0
+		[ "$i" -lt "$limit" ] || fail "only $c of $n entries in $dir"
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# rank_pid RANK: the pid of this test's scx-run process that is MPI rank
+# RANK (its environment says so; worker commands never carry OMPI_*).
+rank_pid() {
+	local p exe
+	exe=$(readlink -f "$SCX_RUN")
+	for p in $(marked_pids); do
+		[ "$(readlink -f "/proc/$p/exe" 2>/dev/null)" = "$exe" ] || continue
+		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+			printf '%s\n' "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# no_marked_left: no process of this test is left (2 s for the dying ones
+# to be reaped); fails listing them otherwise.
+no_marked_left() {
+	local i=0 left
+	while left=$(marked_pids) && [ -n "$left" ]; do
+		if [ "$i" -ge 40 ]; then
+			# shellcheck disable=SC2086 # one pid a word
+			fail "processes left: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)")"
+			return 1
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# load_err: $stderr and $stderr_lines from the file err (for jobs started
+# with start_mpi_bg).
+load_err() {
+	stderr=$(cat err)
+	mapfile -t stderr_lines <err
+}
+
+# A worker that says it started, then sleeps 30 s.
+SLOW_WORKER='touch "started/$1"; exec "$0" 30'
+
+# --- 1. order, completion order, blocks -----------------------------------
+
+@test "mpiexec -n 4: 200 items come out in input order" {
+	seq 200 >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi echo <in
+	assert_success
+	assert_output "$(seq 200)"
+	refute_stderr
+}
+
+@test "--as-completed writes in completion order (items 3 1 2 sleeping 0.6 0.2 0.4 s)" {
+	printf '3\n1\n2\n' >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi --as-completed \
+		sh -c 'sleep "0.$(($1 * 2))"; echo "$1"' sh <in
+	assert_success
+	assert_output "$(printf '1\n2\n3')"
+	refute_stderr
+}
+
+@test "3 items on 3 worker ranks run at once, one on each rank" {
+	printf '1\n2\n3\n' >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi --format=jsonl \
+		sh -c 'sleep 0.5' sh <in
+	assert_success
+	refute_stderr
+	assert_equal "$(jq -r .rank <<<"$output" | sort -n | paste -sd' ')" '1 2 3'
+}
+
+@test "--as-completed: each item's output is one block, never interleaved" {
+	# 9 items of 20000 lines ("ITEM N") each, several times a pipe's size
+	seq 9 >in
+	run --separate-stderr mpi_to out -n 4 "$SCX_RUN" --backend=mpi \
+		--as-completed sh -c 'seq -f "$1 %g" 20000' sh <in
+	assert_success
+	refute_stderr
+	run awk '
+		$1 != cur {
+			if (cur != "" && n != 20000) bad = bad " short:" cur
+			if ($1 in seen) bad = bad " again:" $1
+			seen[$1] = 1; items++; cur = $1; n = 0
+		}
+		{ n++; if ($2 != n) { bad = bad " line:" NR; exit } }
+		END { if (n != 20000 || items != 9) bad = bad " items:" items
+		      print bad == "" ? "blocks ok" : "interleaved" bad }' out
+	assert_output 'blocks ok'
+}
+
+# --- 2. ranks ---------------------------------------------------------------
+
+@test "items run on worker ranks 1..3 only: SCX_RANK and jsonl rank agree, never 0" {
+	seq 60 >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi --format=jsonl \
+		sh -c 'sleep 0.02; echo "$SCX_RANK"' sh <in
+	assert_success
+	refute_stderr
+	assert_equal "$(jq -r .seq <<<"$output" | sort -n | paste -sd' ')" \
+		"$(seq 60 | paste -sd' ')"
+	# "jsonl-rank SCX_RANK" per item: only "1 1", "2 2", "3 3"
+	assert_equal "$(jq -r '"\(.rank) \(.stdout | rtrimstr("\n"))"' <<<"$output" |
+		grep -cvx -e '1 1' -e '2 2' -e '3 3')" 0
+}
+
+@test "all three worker ranks get items (60 items of 0.02 s)" {
+	seq 60 >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi \
+		sh -c 'sleep 0.02; echo "$SCX_RANK"' sh <in
+	assert_success
+	refute_stderr
+	assert_equal "${#lines[@]}" 60
+	assert_equal "$(sort -u <<<"$output" | paste -sd' ')" '1 2 3'
+}
+
+# --- 3. serial launches ---------------------------------------------------
+
+@test "mpiexec -n 2: refused by default, the message says -n 3 is the smallest" {
+	seq 5 >in
+	run --separate-stderr mpi -n 2 "$SCX_RUN" --backend=mpi echo <in
+	# mpiexec exits with rank 0's status
+	assert_failure 255
+	assert_output ''
+	assert_stderr_line --regexp '^scx-run: .*-n 3'
+}
+
+@test "mpiexec -n 2 --if-serial=warn: runs every item and warns" {
+	seq 5 >in
+	run --separate-stderr mpi -n 2 "$SCX_RUN" --backend=mpi --if-serial=warn echo <in
+	assert_success
+	assert_output "$(seq 5)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --regexp '^scx-run: warning: .*-n 2'
+}
+
+@test "mpiexec -n 2 --if-serial=ignore: runs every item quietly" {
+	seq 5 >in
+	run --separate-stderr mpi -n 2 "$SCX_RUN" --backend=mpi --if-serial=ignore echo <in
+	assert_success
+	assert_output "$(seq 5)"
+	refute_stderr
+}
+
+@test "singleton (no mpiexec): refused by default, pointing at mpiexec -n 3" {
+	seq 5 >in
+	run --separate-stderr "$SCX_RUN" --backend=mpi echo <in
+	assert_failure 255
+	assert_output ''
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --regexp '^scx-run: .*mpiexec -n 3'
+}
+
+@test "singleton --if-serial=ignore: rank 0 runs the items itself" {
+	seq 5 >in
+	run --separate-stderr "$SCX_RUN" --backend=mpi --if-serial=ignore \
+		sh -c 'echo "$SCX_RANK $1"' sh <in
+	assert_success
+	assert_output "$(printf '0 %s\n' 1 2 3 4 5)"
+	refute_stderr
+}
+
+# --- 4. the master does not spin -----------------------------------------
+
+@test "rank 0 uses under 0.1 s CPU while 3 worker ranks run 9 items of sleep 1" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (apt-get install time)"
+	local wrap=$BATS_TEST_DIRNAME/mpi/rank0-time idle busy
+	# the same launch without items: MPI_Init/Finalize and start-up alone
+	run --separate-stderr mpi -n 4 "$wrap" "$T/idle" "$SCX_RUN" --backend=mpi \
+		sh -c 'sleep 1' </dev/null
+	assert_success
+	refute_stderr
+	seq 9 >in
+	run --separate-stderr mpi -n 4 "$wrap" "$T/busy" "$SCX_RUN" --backend=mpi \
+		sh -c 'sleep 1; echo "$1"' sh <in
+	assert_success
+	assert_output "$(seq 9)"
+	refute_stderr
+	# "USER SYS ELAPSED" of rank 0
+	idle=$(cat idle)
+	busy=$(cat busy)
+	local run_cpu
+	run_cpu=$(awk -v i="$idle" -v b="$busy" 'BEGIN {
+		split(i, x, " "); split(b, y, " ")
+		printf "%.2f", (y[1] + y[2]) - (x[1] + x[2]) }')
+	echo "# rank 0 (user sys wall): no items $idle; 9 x sleep 1: $busy; run phase CPU $run_cpu s" >&3
+	# the run phase lasted seconds (the items did run on the workers)
+	awk -v b="$busy" 'BEGIN { split(b, y, " "); exit !(y[3] >= 2.5) }' ||
+		fail "rank 0 lasted only ${busy##* } s"
+	awk -v c="$run_cpu" 'BEGIN { exit !(c < 0.1) }' ||
+		fail "rank 0 used $run_cpu s of CPU in the run phase (no items: $idle; items: $busy)"
+}
+
+# --- 5. large results -------------------------------------------------------
+
+@test "a 5 MiB output from one item arrives whole and in order" {
+	head -c 5242880 /dev/urandom >big
+	{ echo 1; cat big; echo 3; } >expected
+	printf '1\n2\n3\n' >in
+	run --separate-stderr mpi_to out -n 4 "$SCX_RUN" --backend=mpi \
+		sh -c 'if [ "$1" = 2 ]; then cat "$0"; else echo "$1"; fi' "$T/big" <in
+	assert_success
+	refute_stderr
+	assert_equal "$(stat -c %s out)" "$(stat -c %s expected)"
+	assert_equal "$(md5sum <out)" "$(md5sum <expected)"
+}
+
+# --- 6. a worker rank dies ----------------------------------------------------
+
+@test "kill -9 of a worker rank ends the run, names the dead rank, leaves no item" {
+	mkdir started
+	seq 30 >in
+	start_mpi_bg -n 4 "$SCX_RUN" --backend=mpi sh -c "$SLOW_WORKER" "$SLEEP"
+	wait_count started 3
+	local victim
+	victim=$(rank_pid 1) || fail "no scx-run process with OMPI_COMM_WORLD_RANK=1"
+	kill -KILL "$victim"
+	wait_exit "$PID" 30
+	load_err
+	assert [ "$status" -ne 0 ]
+	assert_equal "$(cat out)" ''
+	# mpiexec names it: "process rank 1 with PID ... exited on signal 9"
+	assert_stderr --regexp 'rank 1 .*signal 9'
+	no_marked_left
+}
+
+# --- 7. --info and choosing the backend under mpiexec ---------------------
+
+@test "--info under mpiexec -n 3: one line per rank, ranks 0..2, size 2, only rank 0 master" {
+	run --separate-stderr mpi -n 3 "$SCX_RUN" --backend=mpi --info --format=json </dev/null
+	assert_success
+	refute_stderr
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$(jq -sc 'sort_by(.rank) | map([.backend, .rank, .size, .master])' <<<"$output")" \
+		'[["mpi",0,2,true],["mpi",1,2,false],["mpi",2,2,false]]'
+}
+
+@test "under mpiexec without --backend, --info says mpi on every rank" {
+	run --separate-stderr mpi -n 3 "$SCX_RUN" --info --format=json </dev/null
+	assert_success
+	refute_stderr
+	assert_equal "$(jq -r .backend <<<"$output" | paste -sd' ')" 'mpi mpi mpi'
+}
+
+@test "under mpiexec without --backend, items run once each, not on every rank" {
+	seq 20 >in
+	run --separate-stderr mpi -n 3 "$SCX_RUN" echo <in
+	assert_success
+	assert_output "$(seq 20)"
+	refute_stderr
+}
+
+# --- 8. the workers' environment and CPUs ----------------------------------
+
+@test "worker commands see no OMPI_*, PMIX_*, OPAL_* variables" {
+	seq 3 >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi sh -c 'exec env' sh <in
+	assert_success
+	refute_stderr
+	# env did run: once per item
+	assert_equal "$(grep -c '^SCX_RANK=[123]$' <<<"$output")" 3
+	refute_line --regexp '^(OMPI|PMIX|OPAL)_'
+}
+
+@test "-n 2 --bind-to core: a worker command may use every CPU" {
+	[ "$(usable_cpus)" -ge 2 ] || skip "needs at least 2 CPUs"
+	local all
+	all=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)
+	echo x >in
+	run --separate-stderr mpi -n 2 --bind-to core "$SCX_RUN" --backend=mpi \
+		--if-serial=ignore sh -c 'grep Cpus_allowed_list /proc/self/status' <in
+	assert_success
+	refute_stderr
+	assert_output --regexp "^Cpus_allowed_list:[[:space:]]+$all\$"
+}
+
+@test "-n 2 --bind-to core --keep-affinity: a worker command keeps the rank's one CPU" {
+	[ "$(usable_cpus)" -ge 2 ] || skip "needs at least 2 CPUs"
+	echo x >in
+	run --separate-stderr mpi -n 2 --bind-to core "$SCX_RUN" --backend=mpi \
+		--if-serial=ignore --keep-affinity sh -c 'grep Cpus_allowed_list /proc/self/status' <in
+	assert_success
+	refute_stderr
+	assert_output --regexp '^Cpus_allowed_list:[[:space:]]+[0-9]+$'
+}
+
+# --- 9. -j under MPI ------------------------------------------------------------
+
+@test "-j 7 under mpiexec -n 4: a warning about -j, and 3 workers all the same" {
+	seq 9 >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi -j 7 --format=jsonl \
+		sh -c 'echo "$SCX_SIZE"' sh <in
+	assert_success
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --regexp '^scx-run: warning: .*-j'
+	assert_equal "$(jq -r '.stdout | rtrimstr("\n")' <<<"$output" | sort -u)" 3
+	assert_equal "$(jq -r .rank <<<"$output" | sort -u | paste -sd' ')" '1 2 3'
+}
+
+@test "-j 3 under mpiexec -n 4 agrees with the ranks: no warning" {
+	seq 3 >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi -j 3 echo <in
+	assert_success
+	assert_output "$(seq 3)"
+	refute_stderr
+}
+
+# --- 10. reusable workers on the ranks --------------------------------------
+
+@test "--reuse: 100000 lines through cat come back exactly, in order" {
+	seq 100000 >in
+	run --separate-stderr mpi_to out -n 3 "$SCX_RUN" --backend=mpi --reuse cat <in
+	assert_success
+	refute_stderr
+	cmp out in
+}
+
+@test "--reuse with a worker that cannot start: exit 255 and a message naming it" {
+	seq 10 >in
+	run --separate-stderr timeout 30 "${MPIEXEC[@]}" -n 3 "$SCX_RUN" --backend=mpi \
+		--reuse nosuchcmd <in
+	assert_failure 255
+	assert_output ''
+	assert_stderr_line --regexp "^scx-run: .*nosuchcmd.*No such file or directory"
+}
+
+@test "--reuse with a worker that cannot start: every scx-run message names it" {
+	seq 10 >in
+	run --separate-stderr timeout 30 "${MPIEXEC[@]}" -n 3 "$SCX_RUN" --backend=mpi \
+		--reuse nosuchcmd <in
+	assert_failure 255
+	# mpiexec's own banner aside, no bare "scx-run: No such file or directory"
+	assert_equal "$(grep '^scx-run:' <<<"$stderr" | grep -vc nosuchcmd)" 0
+}
+
+# --- 11. failing items ------------------------------------------------------------
+
+@test "5 of 20 items fail: exit status 5" {
+	seq 20 >in
+	run --separate-stderr mpi -n 4 "$SCX_RUN" --backend=mpi \
+		sh -c 'echo "$1"; [ $(($1 % 4)) -ne 0 ]' sh <in
+	assert_failure 5
+	assert_output "$(seq 20)"
+}
+
+# --- 12. signals -----------------------------------------------------------------
+
+@test "SIGTERM to mpiexec during a run ends it promptly and leaves no item" {
+	mkdir started
+	seq 30 >in
+	start_mpi_bg -n 4 "$SCX_RUN" --backend=mpi sh -c "$SLOW_WORKER" "$SLEEP"
+	wait_count started 3
+	kill -TERM "$PID"
+	wait_exit "$PID" 30
+	assert [ "$status" -ne 0 ]
+	assert_equal "$(cat out)" ''
+	no_marked_left
+}
+
+@test "SIGTERM to rank 0 during a run: exit 143, no item left" {
+	mkdir started
+	seq 30 >in
+	start_mpi_bg -n 4 "$SCX_RUN" --backend=mpi sh -c "$SLOW_WORKER" "$SLEEP"
+	wait_count started 3
+	local r0
+	r0=$(rank_pid 0) || fail "no scx-run process with OMPI_COMM_WORLD_RANK=0"
+	kill -TERM "$r0"
+	wait_exit "$PID" 30
+	assert_equal "$status" 143
+	assert_equal "$(cat out)" ''
+	no_marked_left
+}

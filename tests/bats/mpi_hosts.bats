@@ -1,0 +1,155 @@
+#!/usr/bin/env bats
+# The MPI backend across hosts (issue 4): three network namespaces joined by
+# a bridge act as hosts h1, h2, h3 (10.213.7.1-3/24; the bridge, where
+# mpiexec runs, is 10.213.7.254).  OpenMPI starts its daemons there through
+# plm_rsh_agent (mpi/rsh-agent), and talks TCP only on that subnet.
+#
+# mpi/netns up|down makes and removes the namespaces, the veths and the
+# bridge (all named scxt-*).  mpiexec runs in a private mount namespace
+# whose /etc/hosts names h1..h3, so no name is looked up anywhere else and
+# the machine's /etc/hosts is never touched.
+#
+# Skipped, with the reason, when not root, without ip netns or unshare,
+# without mpiexec, or when scx-run was built without MPI.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+MPI_DIR=$BATS_TEST_DIRNAME/mpi
+NET=10.213.7.0/24
+
+setup_file() {
+	local out
+	SCX_HOSTS_SKIP=
+	if [ "$EUID" != 0 ]; then
+		SCX_HOSTS_SKIP="needs root (network namespaces)"
+	elif ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
+		SCX_HOSTS_SKIP="ip netns is not available (apt-get install iproute2)"
+	elif ! command -v unshare >/dev/null; then
+		SCX_HOSTS_SKIP="unshare is not installed (util-linux)"
+	elif ! command -v mpiexec >/dev/null; then
+		SCX_HOSTS_SKIP="mpiexec is not installed (apt-get install openmpi-bin)"
+	elif ! out=$("$SCX_RUN" --backend=mpi --info --if-serial=ignore 2>&1 </dev/null) &&
+		[[ $out == *"not available"* ]]; then
+		SCX_HOSTS_SKIP="scx-run was built without MPI: $out"
+	fi
+	export SCX_HOSTS_SKIP
+	[ -z "$SCX_HOSTS_SKIP" ] || return 0
+
+	# removes what an earlier failed run left, then makes the hosts
+	"$MPI_DIR/netns" up
+	printf 'h1 slots=2\nh2 slots=2\nh3 slots=2\n' >"$BATS_FILE_TMPDIR/hostfile"
+	printf '127.0.0.1 localhost\n10.213.7.1 h1\n10.213.7.2 h2\n10.213.7.3 h3\n' \
+		>"$BATS_FILE_TMPDIR/hosts"
+}
+
+teardown_file() {
+	[ -n "${SCX_HOSTS_SKIP:-}" ] || "$MPI_DIR/netns" down
+}
+
+setup() {
+	[ -z "$SCX_HOSTS_SKIP" ] || skip "$SCX_HOSTS_SKIP"
+	scx_setup
+}
+
+# mpi_hosts ARGS...: mpiexec over the three hosts, ARGS after its options;
+# in a mount namespace of its own whose /etc/hosts names h1..h3.  The words
+# in the array TRACER, if any, go before mpiexec.
+TRACER=()
+mpi_hosts() {
+	local -a opt=(--mca plm_rsh_agent "$MPI_DIR/rsh-agent"
+		--mca oob_tcp_if_include "$NET" --mca btl_tcp_if_include "$NET"
+		--mca btl tcp,self --hostfile "$BATS_FILE_TMPDIR/hostfile"
+		--map-by node --oversubscribe)
+	local v
+	[ "$EUID" != 0 ] || opt+=(--allow-run-as-root)
+	# the sanitizers' settings (make check-asan) for the remote ranks too
+	for v in LSAN_OPTIONS ASAN_OPTIONS UBSAN_OPTIONS; do
+		[ -z "${!v:-}" ] || opt+=(-x "$v")
+	done
+	timeout 60 unshare -m /bin/sh -c \
+		'mount --bind "$0" /etc/hosts && exec "$@"' "$BATS_FILE_TMPDIR/hosts" \
+		"${TRACER[@]}" mpiexec "${opt[@]}" "$@"
+}
+
+# mpi_hosts_to OUT ARGS...: mpi_hosts ARGS with stdout to the file OUT.
+mpi_hosts_to() {
+	local out=$1
+	shift
+	mpi_hosts "$@" >"$out"
+}
+
+@test "hosts: the three namespaces are up, each with its own address" {
+	local i
+	for i in 1 2 3; do
+		run ip -n "scxt-h$i" -4 -o addr show dev eth0
+		assert_success
+		assert_output --partial "inet 10.213.7.$i/24"
+	done
+	run ip -4 -o addr show dev scxt-br
+	assert_output --partial 'inet 10.213.7.254/24'
+}
+
+@test "-n 6 over h1 h2 h3: items complete on every host, each item once" {
+	seq 30 >in
+	run --separate-stderr mpi_hosts -n 6 "$SCX_RUN" --backend=mpi \
+		sh -c 'echo "$(hostname) $SCX_RANK $1"' sh <in
+	assert_success
+	refute_stderr
+	# in input order, every item once
+	assert_equal "$(awk '{ print $3 }' <<<"$output" | paste -sd' ')" \
+		"$(seq 30 | paste -sd' ')"
+	# --map-by node: rank r is on h((r mod 3) + 1); every worker rank ran
+	# items, on its own host
+	assert_equal "$(awk '{ print $2, $1 }' <<<"$output" | sort -u | paste -sd,)" \
+		'1 h2,2 h3,3 h1,4 h2,5 h3'
+	echo "# items per host and rank: $(awk '{ print $1 "/" $2 }' <<<"$output" |
+		sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')" >&3
+}
+
+@test "--info over h1 h2 h3: six ranks, size 5, rank 0 the only master" {
+	run --separate-stderr mpi_hosts -n 6 "$SCX_RUN" --backend=mpi --info --format=json </dev/null
+	assert_success
+	refute_stderr
+	assert_equal "$(jq -sc 'sort_by(.rank) | map([.rank, .size, .master])' <<<"$output")" \
+		'[[0,5,true],[1,5,false],[2,5,false],[3,5,false],[4,5,false],[5,5,false]]'
+}
+
+@test "--reuse over h1 h2 h3: 100000 lines through cat come back exactly" {
+	seq 100000 >in
+	run --separate-stderr mpi_hosts_to out -n 3 "$SCX_RUN" --backend=mpi --reuse cat <in
+	assert_success
+	refute_stderr
+	cmp out in
+}
+
+@test "a 5 MiB output from an item on another host arrives whole and in order" {
+	head -c 5242880 /dev/urandom >big
+	{ echo 1; cat big; echo 3; } >expected
+	printf '1\n2\n3\n' >in
+	run --separate-stderr mpi_hosts_to out -n 3 "$SCX_RUN" --backend=mpi \
+		sh -c 'if [ "$1" = 2 ]; then cat "$0"; else echo "$1"; fi' "$T/big" <in
+	assert_success
+	refute_stderr
+	assert_equal "$(md5sum <out)" "$(md5sum <expected)"
+}
+
+@test "network traffic goes only to the hosts' addresses (10.213.7.0/24) or loopback" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	# LeakSanitizer cannot run under ptrace (make check-asan)
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	TRACER=(strace -f -qq -o "$T/trace" -e trace=connect,sendto,sendmsg)
+	seq 6 >in
+	run --separate-stderr mpi_hosts -n 3 "$SCX_RUN" --backend=mpi \
+		sh -c 'echo "$(hostname) $1"' sh <in
+	assert_success
+	assert_equal "$(awk '{ print $2 }' <<<"$output" | paste -sd' ')" '1 2 3 4 5 6'
+	# every address a socket was connected or sent to, by family
+	grep -E '(connect|sendto|sendmsg)\(' trace |
+		grep -oE 'sa_family=AF_[A-Z0-9]+|inet_addr\("[^"]*"\)|inet_pton\(AF_INET6, "[^"]*"' |
+		sort -u >addrs
+	# the ranks did talk between hosts
+	grep -q 'inet_addr("10\.213\.7\.' addrs
+	run grep -vxE 'sa_family=AF_(INET|INET6|UNIX)|inet_addr\("(10\.213\.7\.[0-9]+|127\.[0-9.]+)"\)|inet_pton\(AF_INET6, "::1"' addrs
+	assert_output ''
+}
