@@ -556,7 +556,11 @@ master_poll(struct mpib *m)
 	}
 	if (!m->stop)
 		dispatch(m);
-	if ((m->eof || m->stop) && all_answered(m) && !m->end_sent) {
+	/* END as soon as no more chunks will be sent (it arrives after the
+	 * last one): a reusable worker that buffers its answers only flushes
+	 * once its stdin is closed, which END lets its rank do. */
+	if ((m->eof || m->stop) && !m->end_sent &&
+	    (m->stop_sent == m->stop || all_answered(m))) {
 		for (i = 1; i < m->size; i++)
 			send_copy(&m->sends, i, TAG_END, "", 0);
 		m->end_sent = true;
@@ -943,7 +947,7 @@ mpi_open(struct scx_backend *be, struct scx_run *run)
 	MPI_Comm_rank(MPI_COMM_WORLD, &m->rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &m->size);
 	m->nworkers = m->size > 1 ? (unsigned)m->size - 1 : 1;
-	if (m->rank == 0 && m->cfg->notice &&
+	if (m->rank == 0 && m->size > 1 && m->cfg->notice &&
 	    m->cfg->workers.kind != SCX_WORKERS_DEFAULT &&
 	    scx_run_workers_wanted(run) != m->nworkers) {
 		snprintf(msg, sizeof(msg),
