@@ -40,6 +40,13 @@ enum {
 	OPT_SEQ_PREFIX,
 	OPT_REUSE,
 	OPT_KEEP_AFFINITY,
+	OPT_JOBLOG,
+	OPT_RESUME,
+	OPT_RESUME_FAILED,
+	OPT_RESULTS,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_HALT,
 };
 
 static const char short_options[] = "+:j:N:a:0d:hV";
@@ -64,6 +71,13 @@ static const struct option long_options[] = {
 	{ "seq-prefix", no_argument, NULL, OPT_SEQ_PREFIX },
 	{ "reuse", no_argument, NULL, OPT_REUSE },
 	{ "keep-affinity", no_argument, NULL, OPT_KEEP_AFFINITY },
+	{ "joblog", required_argument, NULL, OPT_JOBLOG },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "resume-failed", no_argument, NULL, OPT_RESUME_FAILED },
+	{ "results", required_argument, NULL, OPT_RESULTS },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "halt", required_argument, NULL, OPT_HALT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -105,8 +119,12 @@ usage(FILE *f)
 		"[--format fmt]\n"
 		"               [--if-serial word] [--pipe-item] [--protocol "
 		"name]\n"
-		"               [--keep-affinity] [--reuse] [--seq-prefix] "
-		"[--shell] [--tag]\n"
+		"               [--halt when,what=N] [--joblog file] "
+		"[--keep-affinity]\n"
+		"               [--resume | --resume-failed] [--results dir] "
+		"[--retries N]\n"
+		"               [--reuse] [--seq-prefix] [--shell] [--tag] "
+		"[--timeout secs]\n"
 		"               command [argument ...]\n"
 		"       scx-run --info [--backend name] [--format text|json] "
 		"[-j workers]\n"
@@ -155,6 +173,18 @@ help(void)
 "      --protocol NAME     how items and answers are framed: line\n"
 "                          (default), null, or length (\"LEN\\n\" + bytes)\n"
 "      --seq-prefix        send each item as its number, a tab, the item\n"
+"\n"
+"Failures and resuming:\n"
+"      --joblog FILE       log each finished item, as GNU parallel does\n"
+"      --results DIR       store each item's stdout, stderr and status in\n"
+"                          DIR/SEQ/, atomically\n"
+"      --resume            skip items the job log (or --results) has\n"
+"      --resume-failed     skip only the items that succeeded there\n"
+"      --retries N         run a failing item up to N times in all\n"
+"      --timeout SECS      SIGTERM an item's processes after SECS, SIGKILL\n"
+"                          2 s later; it fails as timed out\n"
+"      --halt WHEN,WHAT=N  now|soon,fail|success|done=N or N%%: stop\n"
+"                          (killing running items, or letting them end)\n"
 "\n"
 "MPI (--backend=mpi, under mpiexec; rank 0 hands out the items):\n"
 "      --reuse             worker ranks run items with reusable workers\n"
@@ -295,6 +325,40 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 		break;
 	case OPT_KEEP_AFFINITY:
 		cfg->keep_affinity = true;
+		break;
+	case OPT_JOBLOG:
+		if (arg[0] == '\0')
+			return bad_value(f, "--joblog", arg, "a file name");
+		cfg->joblog = arg;
+		break;
+	case OPT_RESUME:
+		cfg->resume = SCX_RESUME;
+		break;
+	case OPT_RESUME_FAILED:
+		cfg->resume = SCX_RESUME_FAILED;
+		break;
+	case OPT_RESULTS:
+		if (arg[0] == '\0')
+			return bad_value(f, "--results", arg, "a directory");
+		cfg->results = arg;
+		break;
+	case OPT_RETRIES:
+		if (scx_parse_positive(arg, 1000000, &v) != 0)
+			return bad_value(f, "--retries", arg,
+					 "a positive integer (runs per item "
+					 "at most)");
+		cfg->retries = (unsigned)v;
+		break;
+	case OPT_TIMEOUT:
+		if (scx_parse_seconds(arg, &cfg->timeout_ms) != 0)
+			return bad_value(f, "--timeout", arg,
+					 "a positive number of seconds");
+		break;
+	case OPT_HALT:
+		if (scx_parse_halt(arg, &cfg->halt) != 0)
+			return bad_value(f, "--halt", arg,
+					 "now|soon,fail|success|done=N or N% "
+					 "(or never)");
 		break;
 	case 'h':
 		o->help = true;
@@ -628,6 +692,12 @@ main(int argc, char **argv)
 	}
 	if (!check_backend_options(&o))
 		goto out;
+	if (o.cfg.resume != SCX_RESUME_NONE && !o.cfg.joblog && !o.cfg.results) {
+		error("%s needs --joblog FILE or --results DIR to know what "
+		      "was done",
+		      o.cfg.resume == SCX_RESUME ? "--resume" : "--resume-failed");
+		goto out;
+	}
 	if (o.info)
 		o.cfg.if_serial = SCX_IF_SERIAL_IGNORE;
 

@@ -142,6 +142,71 @@ scx_parse_format(const char *s, enum scx_format *out)
 }
 
 int
+scx_parse_halt(const char *s, struct scx_halt *out)
+{
+	static const char *const whats[] = { "fail=", "success=", "done=" };
+	struct scx_halt h = { SCX_HALT_NOW, SCX_HALT_FAIL, 0, 0 };
+	char digits[24];
+	const char *p;
+	size_t i, n;
+	uint64_t v;
+
+	if (strcmp(s, "never") == 0) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	if (strncmp(s, "now,", 4) == 0) {
+		p = s + 4;
+	} else if (strncmp(s, "soon,", 5) == 0) {
+		h.when = SCX_HALT_SOON;
+		p = s + 5;
+	} else {
+		return SCX_EWORD;
+	}
+	for (i = 0; i < SCX__ARRAY_SIZE(whats); i++)
+		if (strncmp(p, whats[i], strlen(whats[i])) == 0)
+			break;
+	if (i == SCX__ARRAY_SIZE(whats))
+		return SCX_EWORD;
+	h.what = (enum scx_halt_what)i;
+	p += strlen(whats[i]);
+	n = strlen(p);
+	if (n == 0 || n >= sizeof(digits))
+		return SCX_EWORD;
+	memcpy(digits, p, n + 1);
+	if (digits[n - 1] == '%') {
+		digits[n - 1] = '\0';
+		if (scx_parse_positive(digits, 100, &v) != 0)
+			return SCX_EWORD;
+		h.percent = (unsigned)v;
+	} else if (scx_parse_positive(digits, UINT64_MAX, &v) == 0) {
+		h.count = v;
+	} else {
+		return SCX_EWORD;
+	}
+	*out = h;
+	return 0;
+}
+
+int
+scx_parse_seconds(const char *s, uint64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (*s == '\0' || *s == ' ' || *s == '-' || *s == '+')
+		return SCX_ENUMBER;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno != 0 || !(v > 0) || v > 1e9)
+		return SCX_ENUMBER;
+	*ms = (uint64_t)(v * 1000.0 + 0.5);
+	if (*ms == 0)
+		*ms = 1;
+	return 0;
+}
+
+int
 scx_parse_protocol(const char *s, enum scx_protocol *out)
 {
 	if (strcmp(s, "line") == 0)

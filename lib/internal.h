@@ -13,6 +13,10 @@
 
 #define SCX__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Time a worker gets between SIGTERM and SIGKILL, after a stop or a
+ * --timeout. */
+#define SCX__GRACE_MS 2000
+
 /* ------------------------------------------------------------------ */
 /* buf.c: a growable byte buffer                                       */
 /* ------------------------------------------------------------------ */
@@ -169,6 +173,8 @@ int scx__template_expand(const struct scx__template *t, const char *item,
 			 char ***argv);
 /** Whether the template uses the item or its number. */
 bool scx__template_uses_item(const struct scx__template *t);
+/** Whether the template uses the slot ({%}). */
+bool scx__template_uses_slot(const struct scx__template *t);
 /** Expands a single replacement kind, for tests: "{.}" etc. */
 int scx__template_one(const char *rs, const char *item, size_t len,
 		      struct scx__buf *out);
@@ -279,6 +285,102 @@ void scx__spawner_note_signals(struct scx__spawner *sp);
  */
 int scx__spawn(struct scx__spawner *sp, const struct scx__spawn_req *req,
 	       pid_t *pid);
+/* joblog.c: GNU parallel's job log (pure)                             */
+/* ------------------------------------------------------------------ */
+
+extern const char scx__joblog_header[];
+
+struct scx__joblog_entry {
+	uint64_t seq;
+	const char *host; /* NULL: ":" (this machine) */
+	int64_t start_us;
+	uint64_t runtime_ns;
+	uint64_t send, receive;
+	int exitval, signal;
+	const char *command;
+	size_t command_len;
+};
+
+/** FNV-1a of @len bytes. */
+uint64_t scx__hash(const char *s, size_t len);
+/** Appends one log line (tabs and newlines in the command escaped).
+ * @return 0 or -ENOMEM. */
+int scx__joblog_line(struct scx__buf *b, const struct scx__joblog_entry *e);
+/** Parses one line (without its newline); the command is unescaped into
+ * @scratch.  @return 0, SCX_EJOBLOG, or -ENOMEM. */
+int scx__joblog_parse_line(const char *line, size_t len,
+			   struct scx__joblog_entry *e, struct scx__buf *scratch);
+
+/* Items a resumed run finds done, indexed by sequence number. */
+enum {
+	SCX__DONE_LOGGED = 1,
+	SCX__DONE_OK = 2,  /* exit 0, no signal */
+	SCX__DONE_HASH = 4 /* the command's hash is known */
+};
+
+struct scx__done {
+	uint8_t *state;
+	uint64_t *hash;
+	size_t cap;
+};
+
+void scx__done_init(struct scx__done *d);
+void scx__done_free(struct scx__done *d);
+/** Records @seq as done.  @return 0 or -ENOMEM. */
+int scx__done_mark(struct scx__done *d, uint64_t seq, bool ok, bool has_hash,
+		   uint64_t hash);
+/** SCX__DONE_* bits for @seq (0: not done); its hash in *@hash. */
+unsigned scx__done_state(const struct scx__done *d, uint64_t seq,
+			 uint64_t *hash);
+/**
+ * Loads the complete lines of a job log's text (a header line is
+ * skipped); *@lineno counts lines across calls, *@consumed says how many
+ * bytes were used (the rest is an unfinished line).
+ * @return 0, SCX_EJOBLOG (*@lineno is the bad line), or -ENOMEM.
+ */
+int scx__joblog_load(struct scx__done *d, const char *text, size_t len,
+		     bool check_commands, uint64_t *lineno, size_t *consumed);
+
+/* ------------------------------------------------------------------ */
+/* ledger.c: the job log and results directory of a run                */
+/* ------------------------------------------------------------------ */
+
+struct scx__ledger {
+	const struct scx_config *cfg;
+	bool check_commands;
+	const char *host;
+	struct scx__done done; /* resume: what an earlier job log says */
+	int joblog_fd;
+	struct scx__buf pending; /* log lines waiting for stdout's flush */
+	int results_fd;
+	struct scx__buf scratch;
+	char detail[512]; /* what the last error was about */
+};
+
+void scx__ledger_init(struct scx__ledger *l);
+/** Opens --joblog and --results and, with --resume, reads what they say.
+ * @return 0 or an error (l->detail says more). */
+int scx__ledger_open(struct scx__ledger *l, const struct scx_config *cfg,
+		     bool check_commands);
+void scx__ledger_close(struct scx__ledger *l);
+/**
+ * With --resume: whether @item was done by an earlier run (*@skip).
+ * @cmd is the command that would run it now (checked against the log).
+ * @return 0 or SCX_ECHANGED (l->detail says more).
+ */
+int scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
+		     const char *cmd, size_t cmdlen, bool *skip);
+/** Queues @res's job log line.  @return 0 or -ENOMEM. */
+int scx__ledger_log(struct scx__ledger *l, const struct scx_result *res,
+		    uint64_t send, const char *cmd, size_t cmdlen);
+/** Whether enough log lines wait to be written. */
+bool scx__ledger_wants_flush(const struct scx__ledger *l);
+/** Writes the queued log lines: call only once stdout holds the items'
+ * output.  @return 0 or an error. */
+int scx__ledger_flush(struct scx__ledger *l);
+/** Stores @res in the results directory, atomically.  @return 0 or an
+ * error. */
+int scx__ledger_result(struct scx__ledger *l, const struct scx_result *res);
 
 /* ------------------------------------------------------------------ */
 /* run.c, for backends that nest another (mpi)                         */

@@ -83,6 +83,9 @@ struct lworker {
 	int exit_status, term_signal;
 	bool signalled;
 	bool closed_stdout; /* ended by us for closing its stdout early */
+	bool timed_out;	    /* ended by --timeout */
+	uint64_t timed_out_at;
+	uint64_t last_answer_ns;
 	uint64_t idle_since; /* done with every item but not exiting */
 };
 
@@ -193,6 +196,9 @@ resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
 	res.out_len = len;
 	res.err = msg;
 	res.err_len = msg ? strlen(msg) : 0;
+	/* Only the oldest item can be the one a --timeout ended. */
+	if (w->timed_out && out == NULL && status != 0)
+		res.flags |= SCX_RESULT_TIMEOUT;
 	scx_run_done(w->lk->run, &res);
 	lchunk_release(f->lc);
 }
@@ -433,6 +439,7 @@ answer(struct lworker *w, const char *rec, size_t len)
 	}
 	f = fifo_pop(&w->fl);
 	w->answers++;
+	w->last_answer_ns = w->now_ns;
 	resolve(w, &f, rec, len, 0, 0, NULL);
 	return true;
 }
@@ -598,7 +605,13 @@ fail_head(struct lworker *w)
 	struct flight f = fifo_pop(&w->fl);
 	int status;
 
-	if (w->closed_stdout) {
+	if (w->timed_out) {
+		status = 128 + (w->term_signal ? w->term_signal : SIGTERM);
+		snprintf(msg, sizeof(msg),
+			 "scx-run: worker %u (pid %d) timed out on this item "
+			 "(--timeout) and was ended\n",
+			 w->index, w->proc.pid);
+	} else if (w->closed_stdout) {
 		status = 1;
 		snprintf(msg, sizeof(msg),
 			 "scx-run: worker %u (pid %d) closed its stdout before "
@@ -617,7 +630,9 @@ fail_head(struct lworker *w)
 			 "before answering this item\n",
 			 w->index, w->proc.pid, w->exit_status);
 	}
-	resolve(w, &f, NULL, 0, status, w->closed_stdout ? 0 : w->term_signal,
+	resolve(w, &f, NULL, 0, status,
+		w->closed_stdout ? 0 : w->timed_out && !w->term_signal ? SIGTERM
+								       : w->term_signal,
 		msg);
 }
 
@@ -795,6 +810,8 @@ worker_start(struct lworker *w)
 	w->writing = false;
 	w->signalled = false;
 	w->closed_stdout = false;
+	w->timed_out = false;
+	w->last_answer_ns = 0;
 	w->idle_since = 0;
 	w->answers = w->answers_seen = 0;
 	w->exit_status = w->term_signal = 0;
@@ -863,6 +880,32 @@ pace(struct lworker *w, uint64_t answered)
 /* A worker whose stdin we closed and that answered every item has nothing
  * left to do: it should exit.  One that does not within LINGER_MS gets
  * SIGTERM, then SIGKILL, rather than hold the run open for ever. */
+/* --timeout: the oldest unanswered item has been the worker's since the
+ * later of its writing and the previous answer. */
+static void
+check_timeout(struct lworker *w)
+{
+	uint64_t limit = w->lk->cfg->timeout_ms * 1000000u, now, since;
+	const struct flight *head;
+
+	if (limit == 0 || !w->running || w->exited || w->fl.n == 0)
+		return;
+	now = uv_hrtime();
+	if (w->timed_out) {
+		if (now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull)
+			kill(-w->proc.pid, SIGKILL);
+		return;
+	}
+	head = &w->fl.v[w->fl.head];
+	since = head->start_ns > w->last_answer_ns ? head->start_ns
+						   : w->last_answer_ns;
+	if (now - since < limit)
+		return;
+	w->timed_out = true;
+	w->timed_out_at = now;
+	kill(-w->proc.pid, SIGTERM);
+}
+
 static void
 linger(struct lworker *w)
 {
@@ -917,6 +960,7 @@ on_tick(uv_timer_t *t)
 		w = &lk->w[i];
 		answered = w->answers - w->answers_seen;
 		w->answers_seen = w->answers;
+		check_timeout(w);
 		linger(w);
 		if (!w->running || w->exited || !w->in_open || w->fl.n == 0)
 			continue;

@@ -24,10 +24,11 @@ enum {
 	TAG_STOP,     /* master -> worker: stop (drain, terminate, kill) */
 	TAG_RESULTS,  /* worker -> master: a piece of the result stream */
 	TAG_DONE,     /* worker -> master: every item answered; finalizing */
-	TAG_FAIL      /* worker -> master: cannot run (the message) */
+	TAG_FAIL,     /* worker -> master: cannot run (the message) */
+	TAG_HELLO     /* worker -> master: its host name */
 };
 
-#define SPEC_VERSION 1u
+#define SPEC_VERSION 2u
 /* Chunks sent ahead to each worker rank, so none idles while its next
  * chunk travels. */
 #define PREFETCH 3
@@ -232,6 +233,7 @@ struct wrank {
 	struct scx__buf in; /* result stream not yet parsed */
 	size_t inpos;
 	bool done;
+	char *host; /* from its HELLO */
 };
 
 struct mpib {
@@ -331,6 +333,7 @@ send_spec(struct mpib *m)
 	err |= put_u32(&b, (uint32_t)c->protocol);
 	err |= put_u32(&b, (uint32_t)c->delimiter);
 	err |= put_u64(&b, c->chunksize);
+	err |= put_u64(&b, c->timeout_ms);
 	err |= put_u64(&b, c->argc);
 	for (k = 0; k < c->argc; k++)
 		err |= put_str(&b, c->argv[k], strlen(c->argv[k]));
@@ -429,6 +432,7 @@ master_result(struct mpib *m, struct wrank *w, struct scx_result *res)
 			     "a worker rank answered an item it was not given");
 		return;
 	}
+	res->host = w->host;
 	res->item = c->items[res->seq - c->items[0].seq].data;
 	res->item_len = c->items[res->seq - c->items[0].seq].len;
 	scx_run_done(m->run, res);
@@ -508,6 +512,10 @@ master_message(struct mpib *m, int from, int tag, char *buf, int len)
 			break;
 		}
 		master_parse(m, w);
+		break;
+	case TAG_HELLO:
+		free(w->host);
+		w->host = strndup(buf, (size_t)len);
 		break;
 	case TAG_DONE:
 		if (!w->done) {
@@ -748,6 +756,7 @@ parse_spec(struct mpib *m, const char *buf, size_t len)
 	c->protocol = (enum scx_protocol)get_u32(&r);
 	c->delimiter = (int)get_u32(&r);
 	c->chunksize = (size_t)get_u64(&r);
+	c->timeout_ms = get_u64(&r);
 	argc = get_u64(&r);
 	if (r.bad || argc == 0 || argc > len)
 		return SCX_EWORKER;
@@ -833,7 +842,7 @@ mpi_serve(struct scx_backend *be)
 {
 	struct mpib *m = be->data;
 	struct scx_summary sum;
-	char detail[256], msg[512];
+	char detail[256], msg[512], host[256];
 	MPI_Status st;
 	char *buf;
 	int len, err, flag;
@@ -863,6 +872,11 @@ mpi_serve(struct scx_backend *be)
 	}
 	if (!m->subcfg.keep_affinity)
 		unbind();
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		MPI_Send(host, (int)strlen(host), MPI_BYTE, 0, TAG_HELLO,
+			 MPI_COMM_WORLD);
+	}
 	m->subcfg.workers.kind = SCX_WORKERS_ABSOLUTE;
 	m->subcfg.workers.value = 1;
 	m->subcfg.if_serial = SCX_IF_SERIAL_IGNORE;
@@ -1058,6 +1072,7 @@ mpi_close(struct scx_backend *be)
 		for (k = 0; k < m->w[i].nchunks; k++)
 			scx_chunk_destroy(m->w[i].chunks[k]);
 		scx__buf_free(&m->w[i].in);
+		free(m->w[i].host);
 	}
 	if (m->poll) /* only after a failed start */
 		uv_close((uv_handle_t *)m->poll, free_handle);

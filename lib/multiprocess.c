@@ -38,8 +38,11 @@ struct proc {
 	int exit_status, term_signal;
 	bool exited, out_open, err_open, in_open;
 	bool signalled; /* the run's stop sent it a signal */
-	int handles;	/* open pipe handles; freed when none is left */
+	int handles;	/* open handles; freed when none is left */
 	bool reported;
+	uv_timer_t timer; /* --timeout */
+	bool timer_open;
+	bool timed_out;
 };
 
 /* A worker slot: a chunk of items, run one process at a time. */
@@ -166,12 +169,18 @@ proc_finished(struct proc *p)
 	res.rank = scx_run_rank(mp->run);
 	if (p->signalled)
 		res.flags |= SCX_RESULT_STOPPED;
+	if (p->timed_out)
+		res.flags |= SCX_RESULT_TIMEOUT;
 	res.out = s->obuf.data;
 	res.out_len = s->obuf.len;
 	res.err = s->ebuf.data;
 	res.err_len = s->ebuf.len;
 	s->proc = NULL;
 	p->reported = true;
+	if (p->timer_open) {
+		p->timer_open = false;
+		uv_close((uv_handle_t *)&p->timer, on_pipe_closed);
+	}
 	if (p->handles == 0)
 		free(p);
 	scx_run_done(mp->run, &res);
@@ -236,6 +245,8 @@ proc_exited(struct proc *p, int status)
 	p->end_ns = uv_hrtime();
 	p->exited = true;
 	mp->running--;
+	if (p->timer_open)
+		uv_timer_stop(&p->timer);
 	if (WIFEXITED(status))
 		p->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
@@ -277,6 +288,24 @@ maybe_close_sigchld(struct mp *mp)
 	if (mp->sigchld_open && mp->stop && mp->running == 0) {
 		mp->sigchld_open = false;
 		uv_close((uv_handle_t *)&mp->sigchld, NULL);
+	}
+}
+
+/* --timeout: SIGTERM to the item's process group, then SIGKILL after the
+ * same grace a stopped run gives. */
+static void
+on_timeout(uv_timer_t *t)
+{
+	struct proc *p = t->data;
+
+	if (p->exited)
+		return;
+	if (!p->timed_out) {
+		p->timed_out = true;
+		kill(-p->pid, SIGTERM);
+		uv_timer_start(&p->timer, on_timeout, SCX__GRACE_MS, 0);
+	} else {
+		kill(-p->pid, SIGKILL);
 	}
 }
 
@@ -406,6 +435,14 @@ spawn(struct slot *s, const struct scx_item *item)
 	p->reported = false;
 	s->proc = p;
 	mp->running++;
+	if (scx_run_config(mp->run)->timeout_ms) {
+		uv_timer_init(mp->loop, &p->timer);
+		p->timer.data = p;
+		p->timer_open = true;
+		p->handles++;
+		uv_timer_start(&p->timer, on_timeout,
+			       scx_run_config(mp->run)->timeout_ms, 0);
+	}
 	uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
 	uv_read_start((uv_stream_t *)&p->err, on_alloc, on_read);
 	if (cmd.stdin_data) {

@@ -145,9 +145,11 @@ format_json(struct scx__buf *b, const struct scx_result *r)
 	if (err == 0)
 		err = scx__buf_printf(
 		    b,
-		    ",\"exit\":%d,\"signal\":%d,\"start\":%lld.%06lld,"
+		    ",\"exit\":%d,\"signal\":%d,\"timeout\":%s,"
+		    "\"start\":%lld.%06lld,"
 		    "\"duration\":%llu.%06llu,\"worker\":%u,\"rank\":%d",
 		    r->exit_status, r->term_signal,
+		    (r->flags & SCX_RESULT_TIMEOUT) ? "true" : "false",
 		    (long long)(r->start_us / 1000000),
 		    (long long)(r->start_us % 1000000),
 		    (unsigned long long)(r->duration_ns / 1000000000u),

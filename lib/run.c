@@ -12,8 +12,6 @@
 #include <sys/resource.h>
 #include <uv.h>
 
-/* Time a stopped run's workers get between SIGTERM and SIGKILL. */
-#define GRACE_MS 2000
 
 extern char **environ;
 
@@ -22,6 +20,15 @@ extern char **environ;
 struct held {
 	struct scx_result res;
 	char bytes[];
+};
+
+/* An item to run again (--retries), with a copy of its bytes. */
+struct retry {
+	struct retry *next;
+	uint64_t seq;
+	unsigned attempt; /* the run it will be */
+	size_t len;
+	char data[];
 };
 
 enum { SIG_INT, SIG_TERM, SIG_HUP, NSIGNALS };
@@ -65,6 +72,19 @@ struct scx_run {
 	enum scx_stop stop_wanted;
 	enum scx_stop stop_done;
 	bool finish_wanted;
+
+	/* Failure handling: the job log and results directory, retries,
+	 * --halt. */
+	struct scx__ledger ledger;
+	struct scx__buf logcmd;
+	struct retry *retry_head, *retry_tail; /* items to run again */
+	struct attempt {		       /* items out on a retry */
+		uint64_t seq;
+		unsigned n;
+	} *attempts;
+	size_t nattempts, capattempts;
+	uint64_t succeeded;
+	bool halted;
 
 	bool executed;
 	uint64_t outstanding;
@@ -187,6 +207,7 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	    scx_workers_resolve(&cfg->workers, scx_cpus_available());
 	scx__writer_init(&run->out, cfg->out_fd);
 	scx__writer_init(&run->err, cfg->err_fd);
+	scx__ledger_init(&run->ledger);
 	scx__reorder_init(&run->reorder, 1);
 
 	err = uv_loop_init(&run->loop);
@@ -243,6 +264,15 @@ scx_run_destroy(struct scx_run *run)
 		run->fed.n--;
 	}
 	free(run->fed.v);
+	while (run->retry_head) {
+		struct retry *r = run->retry_head;
+
+		run->retry_head = r->next;
+		free(r);
+	}
+	free(run->attempts);
+	scx__ledger_close(&run->ledger);
+	scx__buf_free(&run->logcmd);
 	scx__template_free(run->tmpl);
 	scx__buf_free(&run->space);
 	scx__buf_free(&run->vec);
@@ -452,11 +482,53 @@ scx_run_worker_command(struct scx_run *run, unsigned slot,
 	return err;
 }
 
+/* Whether items go to long-lived workers' stdin (loky, mpi --reuse). */
+static bool
+items_on_stdin(const struct scx_run *run)
+{
+	return (run->be.ops->flags & SCX_BACKEND_ITEMS_ON_STDIN) ||
+	       run->cfg->reuse;
+}
+
+/* The job log's Command for @item: what --dry-run prints, or for
+ * reusable workers the item itself, quoted. */
+static int
+log_command(struct scx_run *run, const struct scx_item *item, unsigned slot,
+	    struct scx__buf *out)
+{
+	size_t need;
+	char **argv;
+	int err;
+
+	out->len = 0;
+	if (items_on_stdin(run)) {
+		need = scx_shell_quote(NULL, 0, item->data, item->len);
+		if (scx__buf_reserve(out, need + 1) != 0)
+			return -ENOMEM;
+		scx_shell_quote(out->data, need + 1, item->data, item->len);
+		out->len = need;
+		return 0;
+	}
+	err = scx__template_expand(run->tmpl, item->data, item->len, item->seq,
+				   slot ? slot : 1, &run->space, &run->vec,
+				   &argv);
+	if (err == SCX_ENUL) /* logged as the item, quoted */
+		return scx__buf_append(out, item->data, item->len);
+	if (err != 0)
+		return err;
+	if (run->cfg->shell)
+		return scx__buf_append(out, argv[2], strlen(argv[2]));
+	return scx__format_argv(out, argv);
+}
+
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
 /* ------------------------------------------------------------------ */
 
 static void request_stop(struct scx_run *run, enum scx_stop how);
+static void flush_output(struct scx_run *run);
+static void scx_run_fail_detail(struct scx_run *run, int err,
+				const char *detail);
 
 static void
 output_failed(struct scx_run *run, int err, const char *what)
@@ -495,11 +567,50 @@ put_stderr(struct scx_run *run, const char *data, size_t len)
 		output_failed(run, err, "standard error");
 }
 
+/* Writes what stdout has queued, then the job log lines of the items it
+ * held: a logged item's output is always out already. */
+static void
+flush_output(struct scx_run *run)
+{
+	int err;
+
+	err = scx__writer_flush(&run->out);
+	if (err != 0) {
+		output_failed(run, err, "standard output");
+		return;
+	}
+	err = scx__ledger_flush(&run->ledger);
+	if (err != 0)
+		scx_run_fail_detail(run, err, run->ledger.detail);
+}
+
 void
 scx_run_stderr(struct scx_run *run, const char *data, size_t len)
 {
 	if (len > 0 && run->err.error == 0)
 		put_stderr(run, data, len);
+}
+
+/* Queues @res's job log line; it is written once stdout has the item. */
+static void
+log_result(struct scx_run *run, const struct scx_result *res)
+{
+	struct scx_item item = { res->seq, res->item, res->item_len };
+	uint64_t send = 0;
+	int err;
+
+	if (run->ledger.joblog_fd < 0)
+		return;
+	if (run->cfg->pipe_item || items_on_stdin(run))
+		send = res->item_len + 1;
+	err = log_command(run, &item, res->worker, &run->logcmd);
+	if (err == 0)
+		err = scx__ledger_log(&run->ledger, res, send,
+				      run->logcmd.data, run->logcmd.len);
+	if (err != 0)
+		scx_run_fail(run, err, "writing the job log");
+	else if (scx__ledger_wants_flush(&run->ledger))
+		flush_output(run);
 }
 
 static void
@@ -510,6 +621,7 @@ emit(struct scx_run *run, const struct scx_result *res)
 
 	if (run->out.error != 0 || run->sum.broken_pipe)
 		return;
+	log_result(run, res);
 	if (cfg->format == SCX_FORMAT_RAW && !cfg->tag) {
 		err = scx__writer_put(&run->out, res->out, res->out_len);
 		if (err != 0) {
@@ -627,6 +739,8 @@ emit_held(struct scx_run *run)
 static bool
 input_exhausted(struct scx_run *run)
 {
+	if (run->retry_head != NULL)
+		return false;
 	if (run->cfg->fed)
 		return run->fed.ended && run->fed.n == 0;
 	return run->src == NULL || scx__source_exhausted(run->src);
@@ -677,16 +791,13 @@ static void
 finish(struct scx_run *run)
 {
 	size_t i;
-	int err;
 
 	run->handles_open = false;
 	scx__source_destroy(run->src);
 	run->src = NULL;
 	fed_give_back(run);
 	emit_held(run);
-	err = scx__writer_flush(&run->out);
-	if (err != 0)
-		output_failed(run, err, "standard output");
+	flush_output(run);
 	close_handle((uv_handle_t *)&run->input_async);
 	for (i = 0; i < NSIGNALS; i++)
 		close_handle((uv_handle_t *)&run->signals[i]);
@@ -724,7 +835,7 @@ apply_stop(struct scx_run *run)
 		return;
 	run->stop_done = how;
 	if (how == SCX_STOP_TERMINATE)
-		uv_timer_start(&run->grace, on_grace, GRACE_MS, 0);
+		uv_timer_start(&run->grace, on_grace, SCX__GRACE_MS, 0);
 	else if (how == SCX_STOP_KILL)
 		uv_timer_stop(&run->grace);
 	run->be.ops->stop(&run->be, how);
@@ -735,15 +846,11 @@ static void
 on_prepare(uv_prepare_t *p)
 {
 	struct scx_run *run = p->data;
-	int err;
 
 	apply_stop(run);
 	if (run->handles_open) {
-		err = scx__writer_flush(&run->out);
-		if (err != 0) {
-			output_failed(run, err, "standard output");
-			apply_stop(run);
-		}
+		flush_output(run);
+		apply_stop(run);
 	}
 	if (run->finish_wanted && run->handles_open)
 		finish(run);
@@ -799,7 +906,7 @@ prepare_run(struct scx_run *run)
 	uint64_t n = 0;
 	int err;
 
-	on_stdin = run->be.ops->flags & SCX_BACKEND_ITEMS_ON_STDIN;
+	on_stdin = items_on_stdin(run);
 	err = scx__template_parse(&run->tmpl, cfg->argv, cfg->argc, cfg->shell,
 				  cfg->pipe_item || on_stdin);
 	if (err != 0)
@@ -824,6 +931,15 @@ prepare_run(struct scx_run *run)
 	    cfg->chunksize
 		? cfg->chunksize
 		: scx_default_chunksize(n, run->count >= 0, scx_run_size(run));
+	if (cfg->joblog || cfg->results) {
+		err = scx__ledger_open(&run->ledger, cfg,
+				       !scx__template_uses_slot(run->tmpl));
+		if (err != 0) {
+			set_detail(run->detail, sizeof(run->detail), "%s",
+				   run->ledger.detail);
+			return err;
+		}
+	}
 	return build_env(run);
 }
 
@@ -1024,28 +1140,118 @@ scx_run_stop(struct scx_run *run, enum scx_stop how)
 		uv_async_send(&run->input_async);
 }
 
-int
-scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
+/* Builds a chunk of up to @max items waiting to run again. */
+static int
+take_retries(struct scx_run *run, size_t max, struct scx_chunk **out)
+{
+	struct retry *r;
+	struct scx_chunk *c;
+	size_t n = 0, len = 0, i;
+	char *dst;
+
+	for (r = run->retry_head; r && n < max; r = r->next, n++)
+		len += r->len + 1;
+	if (run->nattempts + n > run->capattempts) {
+		size_t cap = (run->nattempts + n) * 2;
+		struct attempt *a = realloc(run->attempts, cap * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		run->attempts = a;
+		run->capattempts = cap;
+	}
+	c = scx__chunk_alloc(n, len);
+	if (c == NULL)
+		return -ENOMEM;
+	dst = (char *)c->bytes;
+	for (i = 0; i < n; i++) {
+		r = run->retry_head;
+		run->retry_head = r->next;
+		memcpy(dst, r->data, r->len);
+		dst[r->len] = (char)run->cfg->delimiter;
+		c->items[i].seq = r->seq;
+		c->items[i].data = dst;
+		c->items[i].len = r->len;
+		dst += r->len + 1;
+		run->attempts[run->nattempts].seq = r->seq;
+		run->attempts[run->nattempts].n = r->attempt;
+		run->nattempts++;
+		free(r);
+	}
+	if (run->retry_head == NULL)
+		run->retry_tail = NULL;
+	*out = c;
+	return 0;
+}
+
+/* With --resume: drops from @c the items an earlier run did (they leave a
+ * gap in the output order); *@c becomes NULL when none is left. */
+static int
+skip_done(struct scx_run *run, struct scx_chunk **c)
+{
+	struct scx_chunk *in = *c, *kept;
+	size_t i, n = 0, len = 0, k = 0;
+	bool *skip;
+	char *dst;
+	int err = 0;
+
+	skip = calloc(in->n, sizeof(*skip));
+	if (skip == NULL)
+		return -ENOMEM;
+	for (i = 0; i < in->n && err == 0; i++) {
+		err = log_command(run, &in->items[i], 1, &run->logcmd);
+		if (err == 0)
+			err = scx__ledger_skip(&run->ledger, &in->items[i],
+					       run->logcmd.data,
+					       run->logcmd.len, &skip[i]);
+		if (err == 0 && !skip[i]) {
+			n++;
+			len += in->items[i].len + 1;
+		}
+	}
+	if (err != 0 || n == in->n) {
+		free(skip);
+		return err;
+	}
+	kept = n ? scx__chunk_alloc(n, len) : NULL;
+	if (n && kept == NULL) {
+		free(skip);
+		return -ENOMEM;
+	}
+	dst = kept ? (char *)kept->bytes : NULL;
+	for (i = 0; i < in->n; i++) {
+		if (skip[i]) {
+			order_result(run, in->items[i].seq, NULL);
+			continue;
+		}
+		memcpy(dst, in->items[i].data, in->items[i].len + 1);
+		kept->items[k].seq = in->items[i].seq;
+		kept->items[k].data = dst;
+		kept->items[k].len = in->items[i].len;
+		dst += in->items[i].len + 1;
+		k++;
+	}
+	free(skip);
+	scx_chunk_destroy(in);
+	*c = kept;
+	return 0;
+}
+
+/* The core's own take: retries first, then new items, fed or read. */
+static int
+take_items(struct scx_run *run, size_t max, struct scx_chunk **out)
 {
 	const char *bad = NULL;
 	int err;
 
-	if (run->stop_wanted)
-		return SCX_EOF;
-	if (run->cfg->fed) {
-		err = fed_take(run, max ? max : run->chunksize, out);
-		if (err == 0)
-			run->outstanding += (*out)->n;
-		return err;
-	}
+	if (run->retry_head)
+		return take_retries(run, max, out);
+	if (run->cfg->fed)
+		return fed_take(run, max, out);
 	if (run->src == NULL)
 		return SCX_EOF;
-	err = scx__source_take(run->src, max ? max : run->chunksize, out, &bad);
-	if (err == 0) {
-		run->outstanding += (*out)->n;
-		return 0;
-	}
-	if (err == SCX_EAGAIN || err == SCX_EOF)
+	err = scx__source_take(run->src, max, out, &bad);
+	if (err == 0 || err == SCX_EAGAIN || err == SCX_EOF)
 		return err;
 	/* A read error ends the input: what was read still runs. */
 	if (run->error == 0) {
@@ -1058,9 +1264,116 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 	return SCX_EOF;
 }
 
+int
+scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
+{
+	int err;
+
+	if (run->stop_wanted)
+		return SCX_EOF;
+	for (;;) {
+		err = take_items(run, max ? max : run->chunksize, out);
+		/* Items out may still fail and come back to run again. */
+		if (err == SCX_EOF && run->cfg->retries > 1 &&
+		    run->outstanding > 0)
+			return SCX_EAGAIN;
+		if (err != 0)
+			return err;
+		if (run->cfg->resume != SCX_RESUME_NONE &&
+		    !run->cfg->fed) {
+			err = skip_done(run, out);
+			if (err != 0) {
+				scx_run_fail_detail(run, err,
+						    run->ledger.detail[0]
+							    ? run->ledger.detail
+							    : scx_strerror(err));
+				return SCX_EOF;
+			}
+			if (*out == NULL)
+				continue; /* all done before: take more */
+		}
+		run->outstanding += (*out)->n;
+		return 0;
+	}
+}
+
+/* Which run of its item @seq was (1 unless it is a retry). */
+static unsigned
+attempt_of(struct scx_run *run, uint64_t seq)
+{
+	size_t i;
+	unsigned n;
+
+	for (i = 0; i < run->nattempts; i++)
+		if (run->attempts[i].seq == seq) {
+			n = run->attempts[i].n;
+			run->attempts[i] = run->attempts[--run->nattempts];
+			return n;
+		}
+	return 1;
+}
+
+/* --retries: queues a failed item to run again.  @return whether it was. */
+static bool
+retry(struct scx_run *run, const struct scx_result *res)
+{
+	unsigned attempt = attempt_of(run, res->seq);
+	struct retry *r;
+
+	if (attempt >= run->cfg->retries || run->stop_wanted)
+		return false;
+	r = malloc(sizeof(*r) + res->item_len);
+	if (r == NULL)
+		return false;
+	r->next = NULL;
+	r->seq = res->seq;
+	r->attempt = attempt + 1;
+	r->len = res->item_len;
+	memcpy(r->data, res->item, res->item_len);
+	if (run->retry_tail)
+		run->retry_tail->next = r;
+	else
+		run->retry_head = r;
+	run->retry_tail = r;
+	/* A backend that heard "no more items" learns there is one. */
+	if (run->handles_open)
+		uv_async_send(&run->input_async);
+	return true;
+}
+
+/* --halt: whether the run should stop now that @res is counted. */
+static void
+check_halt(struct scx_run *run)
+{
+	const struct scx_halt *h = &run->cfg->halt;
+	uint64_t n, total;
+
+	if (h->when == SCX_HALT_NEVER || run->halted)
+		return;
+	n = h->what == SCX_HALT_FAIL	  ? run->sum.failed
+	    : h->what == SCX_HALT_SUCCESS ? run->succeeded
+					  : run->sum.items;
+	if (h->count) {
+		if (n < h->count)
+			return;
+	} else {
+		/* Of all the items when their number is known, else of
+		 * those done so far. */
+		total = run->count >= 0 ? (uint64_t)run->count : run->sum.items;
+		if (n == 0 || n * 100 < (uint64_t)h->percent * total)
+			return;
+	}
+	run->halted = true;
+	request_stop(run, h->when == SCX_HALT_NOW ? SCX_STOP_TERMINATE
+						  : SCX_STOP_DRAIN);
+}
+
 void
 scx_run_done(struct scx_run *run, const struct scx_result *res)
 {
+	bool failed = res->exit_status != 0 || res->term_signal != 0;
+	int err;
+
 	run->outstanding--;
 	if (run->cfg->on_result) {
 		run->cfg->on_result(run->cfg->result_arg, res);
@@ -1068,13 +1381,23 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 		return;
 	}
 	if (res->flags & SCX_RESULT_STOPPED) {
+		attempt_of(run, res->seq);
 		order_result(run, res->seq, NULL);
-	} else {
-		run->sum.items++;
-		if (res->exit_status != 0 || res->term_signal != 0)
-			run->sum.failed++;
-		order_result(run, res->seq, res);
+		maybe_finish(run);
+		return;
 	}
+	if (failed && run->cfg->retries > 1 && retry(run, res))
+		return;
+	run->sum.items++;
+	if (failed)
+		run->sum.failed++;
+	else
+		run->succeeded++;
+	err = scx__ledger_result(&run->ledger, res);
+	if (err != 0)
+		scx_run_fail_detail(run, err, run->ledger.detail);
+	order_result(run, res->seq, res);
+	check_halt(run);
 	maybe_finish(run);
 }
 
@@ -1084,6 +1407,7 @@ scx_run_abandon(struct scx_run *run, const struct scx_item *item)
 	struct scx_result res;
 
 	run->outstanding--;
+	attempt_of(run, item->seq);
 	if (run->cfg->on_result) {
 		memset(&res, 0, sizeof(res));
 		res.seq = item->seq;
@@ -1111,6 +1435,18 @@ scx_run_fail(struct scx_run *run, int err, const char *detail)
 			set_detail(run->detail, sizeof(run->detail), "%s: %s",
 				   detail ? detail : "error",
 				   scx_strerror(err));
+	}
+	request_stop(run, SCX_STOP_TERMINATE);
+	maybe_finish(run);
+}
+
+/* Ends the run with an error whose message is @detail alone. */
+static void
+scx_run_fail_detail(struct scx_run *run, int err, const char *detail)
+{
+	if (run->error == 0) {
+		run->error = err;
+		set_detail(run->detail, sizeof(run->detail), "%s", detail);
 	}
 	request_stop(run, SCX_STOP_TERMINATE);
 	maybe_finish(run);

@@ -48,6 +48,8 @@ extern "C" {
 	XX(ETEMPLATE, "unterminated or empty replacement string")         \
 	XX(ESTOPPED, "the run was stopped")                               \
 	XX(EWORKER, "a worker broke its protocol")                          \
+	XX(EJOBLOG, "not a job log line")                                   \
+	XX(ECHANGED, "the input changed since the logged run")              \
 	XX(EITEMRS, "reusable workers get items on stdin: the command may "  \
 		    "not use {} {.} {/} {//} {/.} {#}")
 
@@ -96,6 +98,28 @@ enum scx_protocol {
 	SCX_PROTOCOL_LENGTH    /* "<decimal length>\n" then that many bytes */
 };
 
+/* --halt: when a condition is met, stop now or soon. */
+enum scx_halt_when {
+	SCX_HALT_NEVER = 0,
+	SCX_HALT_NOW, /* kill running items */
+	SCX_HALT_SOON /* let running items finish, start no more */
+};
+
+enum scx_halt_what { SCX_HALT_FAIL = 0, SCX_HALT_SUCCESS, SCX_HALT_DONE };
+
+struct scx_halt {
+	enum scx_halt_when when;
+	enum scx_halt_what what;
+	uint64_t count;	 /* this many items ... */
+	unsigned percent; /* ... or this percentage (count is then 0) */
+};
+
+enum scx_resume {
+	SCX_RESUME_NONE = 0,
+	SCX_RESUME,	   /* skip items logged as run */
+	SCX_RESUME_FAILED /* skip items logged as succeeded */
+};
+
 enum scx_if_serial {
 	SCX_IF_SERIAL_RAISE = 0, /* refuse to run with a single worker */
 	SCX_IF_SERIAL_WARN,	 /* run, and report SCX_NOTICE_SERIAL */
@@ -138,6 +162,14 @@ struct scx_config {
 	/* Reusable workers. */
 	enum scx_protocol protocol;
 	bool seq_prefix; /* send "SEQ\t" before each item */
+
+	/* Failure handling. */
+	const char *joblog;  /* GNU parallel's job log, or NULL */
+	const char *results; /* a directory of per-item results, or NULL */
+	enum scx_resume resume;
+	unsigned retries;    /* runs per item at most (0 or 1: one) */
+	uint64_t timeout_ms; /* per item; 0: none */
+	struct scx_halt halt;
 
 	/* MPI. */
 	bool reuse;	    /* worker ranks use reusable workers (loky) */
@@ -204,6 +236,18 @@ int scx_parse_delimiter(const char *s, int *out);
 /** Parses "raw" or "jsonl".  @return 0 or SCX_EWORD. */
 int scx_parse_format(const char *s, enum scx_format *out);
 
+/**
+ * Parses a --halt value: "now|soon,fail|success|done=N[%]", or "never".
+ * @return 0 or SCX_EWORD.
+ */
+int scx_parse_halt(const char *s, struct scx_halt *out);
+
+/**
+ * Parses a duration in seconds ("2", "0.5", "1e3"): positive.
+ * @return 0 and *@ms, or SCX_ENUMBER.
+ */
+int scx_parse_seconds(const char *s, uint64_t *ms);
+
 /** Parses "line", "null" or "length".  @return 0 or SCX_EWORD. */
 int scx_parse_protocol(const char *s, enum scx_protocol *out);
 
@@ -259,7 +303,8 @@ void scx_chunk_destroy(struct scx_chunk *chunk);
 
 /* Result flags. */
 enum {
-	SCX_RESULT_STOPPED = 1 /* ended by the run's own stop: not a result */
+	SCX_RESULT_STOPPED = 1, /* ended by the run's own stop: not a result */
+	SCX_RESULT_TIMEOUT = 2	/* killed by --timeout */
 };
 
 /* What one item produced.  Every pointer is borrowed: valid only during
@@ -274,6 +319,7 @@ struct scx_result {
 	uint64_t duration_ns; /* run time */
 	unsigned worker;      /* 1-based slot of the executor */
 	int rank;	      /* rank of the executor (0 when local) */
+	const char *host;     /* where it ran; NULL: this machine */
 	unsigned flags;	      /* SCX_RESULT_* */
 	const char *out;
 	size_t out_len;

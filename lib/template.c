@@ -357,6 +357,12 @@ scx__template_uses_item(const struct scx__template *t)
 	return uses_kinds(t, RS_ITEM, RS_SEQ);
 }
 
+bool
+scx__template_uses_slot(const struct scx__template *t)
+{
+	return uses_kinds(t, RS_SLOT, RS_SLOT);
+}
+
 /* Appends the expansion of segments [from, to). */
 static int
 expand_segments(const struct scx__template *t, size_t from, size_t to,

@@ -397,6 +397,28 @@ SLOW_WORKER='touch "started/$1"; exec "$0" 30'
 	cmp out in
 }
 
+@test "--reuse with a block-buffered worker (awk): every answer comes, no hang" {
+	seq 20000 >in
+	run --separate-stderr timeout 60 "${MPIEXEC[@]}" -n 3 "$SCX_RUN" --backend=mpi \
+		--reuse awk '{ print $1 * 2 }' <in
+	assert_success
+	refute_stderr
+	assert_equal "$(md5sum <<<"$output")" "$(awk '{ print $1 * 2 }' in | md5sum)"
+}
+
+@test "--reuse with two items and sed: both answered (stdin closed at the end)" {
+	run --separate-stderr timeout 30 bash -c \
+		"printf 'a\nb\n' | ${MPIEXEC[*]} -n 3 '$SCX_RUN' --backend=mpi --reuse sed 's/^/x:/'"
+	assert_success
+	assert_output $'x:a\nx:b'
+}
+
+@test "singleton --reuse --if-serial=ignore: reusable worker, nothing appended" {
+	run --separate-stderr bash -c "printf 'a\nb\n' | '$SCX_RUN' --backend=mpi --reuse --if-serial=ignore cat"
+	assert_success
+	assert_output $'a\nb'
+}
+
 @test "--reuse with a worker that cannot start: exit 255 and a message naming it" {
 	seq 10 >in
 	run --separate-stderr timeout 30 "${MPIEXEC[@]}" -n 3 "$SCX_RUN" --backend=mpi \

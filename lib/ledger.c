@@ -1,0 +1,419 @@
+/* ledger.c: what a run records so that it can be resumed: the job log
+ * (--joblog), the results directory (--results), and, when resuming, which
+ * items earlier runs already did. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Job log lines are written once this many bytes wait (and stdout was
+ * flushed before them). */
+#define PENDING_MAX (64u * 1024)
+
+void
+scx__ledger_init(struct scx__ledger *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->joblog_fd = -1;
+	l->results_fd = -1;
+	scx__done_init(&l->done);
+}
+
+static int
+fail(struct scx__ledger *l, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct scx__ledger *l, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->detail, sizeof(l->detail), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads an earlier job log into the index of done items. */
+static int
+load_joblog(struct scx__ledger *l, int fd, const char *path)
+{
+	struct scx__buf b = { 0 };
+	uint64_t lineno = 0;
+	size_t used;
+	ssize_t n;
+	int err = 0;
+
+	for (;;) {
+		if (scx__buf_reserve(&b, 1 << 20) != 0) {
+			err = -ENOMEM;
+			break;
+		}
+		n = read(fd, b.data + b.len, b.cap - b.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = fail(l, -errno, "cannot read --joblog '%s': %s",
+				   path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		err = scx__joblog_load(&l->done, b.data, b.len,
+				       l->check_commands, &lineno, &used);
+		if (err == SCX_EJOBLOG) {
+			err = fail(l, err,
+				   "--joblog '%s': line %llu is not a job log "
+				   "line (Seq Host Starttime JobRuntime Send "
+				   "Receive Exitval Signal Command)",
+				   path, (unsigned long long)lineno);
+			break;
+		}
+		if (err != 0)
+			break;
+		memmove(b.data, b.data + used, b.len - used);
+		b.len -= used;
+	}
+	scx__buf_free(&b);
+	return err;
+}
+
+static int
+open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
+{
+	struct stat st;
+	int flags = O_RDWR | O_CREAT | O_CLOEXEC;
+	int fd, err;
+
+	/* A fresh run starts a fresh log; a resumed one adds to it. */
+	if (cfg->resume == SCX_RESUME_NONE)
+		flags |= O_TRUNC;
+	fd = open(cfg->joblog, flags, 0644);
+	if (fd < 0)
+		return fail(l, -errno, "cannot open --joblog '%s': %s",
+			    cfg->joblog, strerror(errno));
+	l->joblog_fd = fd;
+	if (cfg->resume != SCX_RESUME_NONE && cfg->results == NULL) {
+		err = load_joblog(l, fd, cfg->joblog);
+		if (err != 0)
+			return err;
+	}
+	if (fstat(fd, &st) != 0)
+		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
+			    strerror(errno));
+	if (lseek(fd, 0, SEEK_END) < 0)
+		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
+			    strerror(errno));
+	if (st.st_size == 0)
+		return write_all(fd, scx__joblog_header,
+				 strlen(scx__joblog_header));
+	return 0;
+}
+
+static int
+open_results(struct scx__ledger *l, const char *dir)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return fail(l, -errno, "cannot create --results '%s': %s", dir,
+			    strerror(errno));
+	l->results_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->results_fd < 0)
+		return fail(l, -errno, "cannot open --results '%s': %s", dir,
+			    strerror(errno));
+	return 0;
+}
+
+int
+scx__ledger_open(struct scx__ledger *l, const struct scx_config *cfg,
+		 bool check_commands)
+{
+	int err;
+
+	l->cfg = cfg;
+	l->check_commands = check_commands;
+	l->host = ":";
+	if (cfg->results && (err = open_results(l, cfg->results)) != 0)
+		return err;
+	if (cfg->joblog && (err = open_joblog(l, cfg)) != 0)
+		return err;
+	return 0;
+}
+
+void
+scx__ledger_close(struct scx__ledger *l)
+{
+	if (l->joblog_fd >= 0)
+		close(l->joblog_fd);
+	if (l->results_fd >= 0)
+		close(l->results_fd);
+	scx__buf_free(&l->pending);
+	scx__buf_free(&l->scratch);
+	scx__done_free(&l->done);
+	l->joblog_fd = l->results_fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Resuming                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Reads a small file of the results directory into l->scratch.
+ * @return 0, or a negated errno (-ENOENT: not there). */
+static int
+read_result_file(struct scx__ledger *l, const char *name)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = openat(l->results_fd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	l->scratch.len = 0;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (scx__buf_append(&l->scratch, buf, (size_t)n) != 0) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+/* What the results directory says of @item: 0 (not done), or the
+ * SCX__DONE_* bits; SCX_ECHANGED when it holds another item. */
+static int
+results_state(struct scx__ledger *l, const struct scx_item *item)
+{
+	char name[64];
+	int exitval = -1, sig = -1, err;
+
+	snprintf(name, sizeof(name), "%llu/status",
+		 (unsigned long long)item->seq);
+	err = read_result_file(l, name);
+	if (err == -ENOENT)
+		return 0;
+	if (err != 0)
+		return err;
+	if (scx__buf_putc(&l->scratch, '\0') != 0)
+		return -ENOMEM;
+	sscanf(l->scratch.data, "exit %d signal %d", &exitval, &sig);
+	snprintf(name, sizeof(name), "%llu/item",
+		 (unsigned long long)item->seq);
+	err = read_result_file(l, name);
+	if (err != 0)
+		return err == -ENOENT ? 0 : err;
+	if (l->scratch.len != item->len ||
+	    memcmp(l->scratch.data, item->data, item->len) != 0)
+		return SCX_ECHANGED;
+	return SCX__DONE_LOGGED | (exitval == 0 && sig == 0 ? SCX__DONE_OK : 0);
+}
+
+int
+scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
+		 const char *cmd, size_t cmdlen, bool *skip)
+{
+	const struct scx_config *cfg = l->cfg;
+	uint64_t hash = 0;
+	int state;
+
+	*skip = false;
+	if (cfg->resume == SCX_RESUME_NONE)
+		return 0;
+	if (l->results_fd >= 0) {
+		state = results_state(l, item);
+		if (state == SCX_ECHANGED)
+			return fail(l, SCX_ECHANGED,
+				    "--results '%s' holds another item as "
+				    "number %llu: the input changed since (use "
+				    "another directory, or no --resume)",
+				    cfg->results, (unsigned long long)item->seq);
+		if (state < 0)
+			return fail(l, state, "--results '%s': item %llu: %s",
+				    cfg->results, (unsigned long long)item->seq,
+				    scx_strerror(state));
+	} else {
+		state = (int)scx__done_state(&l->done, item->seq, &hash);
+		if ((state & SCX__DONE_HASH) && cmd &&
+		    scx__hash(cmd, cmdlen) != hash)
+			return fail(l, SCX_ECHANGED,
+				    "--joblog '%s' logged another command as "
+				    "item %llu: the input or the command changed "
+				    "since (use another job log, or no --resume)",
+				    cfg->joblog, (unsigned long long)item->seq);
+	}
+	if (!(state & SCX__DONE_LOGGED))
+		return 0;
+	*skip = (state & SCX__DONE_OK) || cfg->resume == SCX_RESUME;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Recording                                                           */
+/* ------------------------------------------------------------------ */
+
+int
+scx__ledger_log(struct scx__ledger *l, const struct scx_result *res,
+		uint64_t send, const char *cmd, size_t cmdlen)
+{
+	struct scx__joblog_entry e;
+
+	if (l->joblog_fd < 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.seq = res->seq;
+	e.host = res->host ? res->host : l->host;
+	e.start_us = res->start_us;
+	e.runtime_ns = res->duration_ns;
+	e.send = send;
+	e.receive = res->out_len;
+	e.exitval = res->exit_status;
+	e.signal = res->term_signal;
+	e.command = cmd;
+	e.command_len = cmdlen;
+	return scx__joblog_line(&l->pending, &e);
+}
+
+bool
+scx__ledger_wants_flush(const struct scx__ledger *l)
+{
+	return l->pending.len >= PENDING_MAX;
+}
+
+int
+scx__ledger_flush(struct scx__ledger *l)
+{
+	int err;
+
+	if (l->joblog_fd < 0 || l->pending.len == 0)
+		return 0;
+	err = write_all(l->joblog_fd, l->pending.data, l->pending.len);
+	l->pending.len = 0;
+	if (err != 0)
+		return fail(l, err, "cannot write --joblog '%s': %s",
+			    l->cfg->joblog, scx_strerror(err));
+	return 0;
+}
+
+/* Writes a file in @dirfd and syncs it. */
+static int
+write_file(int dirfd, const char *name, const char *data, size_t len)
+{
+	int fd, err;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644);
+	if (fd < 0)
+		return -errno;
+	err = write_all(fd, data, len);
+	if (err == 0 && fsync(fd) != 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Removes a result directory (its four files, then itself). */
+static void
+remove_result_dir(int dirfd, const char *name)
+{
+	static const char *const files[] = { "item", "stdout", "stderr",
+					     "status" };
+	char path[96];
+	size_t i;
+
+	for (i = 0; i < SCX__ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", name, files[i]);
+		unlinkat(dirfd, path, 0);
+	}
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+int
+scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
+{
+	char tmp[96], final[32], old[96], path[128], status[96];
+	int dfd = -1, err;
+
+	if (l->results_fd < 0)
+		return 0;
+	/* Everything is written in a directory of its own, synced, and then
+	 * renamed into place: a result is there whole or not at all. */
+	snprintf(tmp, sizeof(tmp), ".tmp.%llu.%d",
+		 (unsigned long long)res->seq, (int)getpid());
+	snprintf(final, sizeof(final), "%llu", (unsigned long long)res->seq);
+	remove_result_dir(l->results_fd, tmp);
+	if (mkdirat(l->results_fd, tmp, 0755) != 0) {
+		err = -errno;
+		goto error;
+	}
+	dfd = openat(l->results_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = -errno;
+		goto error;
+	}
+	snprintf(status, sizeof(status), "exit %d signal %d timeout %d\n",
+		 res->exit_status, res->term_signal,
+		 (res->flags & SCX_RESULT_TIMEOUT) ? 1 : 0);
+	if ((err = write_file(dfd, "item", res->item, res->item_len)) != 0 ||
+	    (err = write_file(dfd, "stdout", res->out, res->out_len)) != 0 ||
+	    (err = write_file(dfd, "stderr", res->err, res->err_len)) != 0 ||
+	    (err = write_file(dfd, "status", status, strlen(status))) != 0)
+		goto error;
+	if (fsync(dfd) != 0) {
+		err = -errno;
+		goto error;
+	}
+	close(dfd);
+	dfd = -1;
+	/* A rerun (--resume-failed) replaces the earlier result. */
+	snprintf(old, sizeof(old), ".old.%llu.%d",
+		 (unsigned long long)res->seq, (int)getpid());
+	if (renameat(l->results_fd, final, l->results_fd, old) == 0)
+		remove_result_dir(l->results_fd, old);
+	if (renameat(l->results_fd, tmp, l->results_fd, final) != 0) {
+		err = -errno;
+		goto error;
+	}
+	if (fsync(l->results_fd) != 0) {
+		err = -errno;
+		goto error;
+	}
+	return 0;
+
+error:
+	if (dfd >= 0)
+		close(dfd);
+	snprintf(path, sizeof(path), "%s/%s", l->cfg->results, final);
+	return fail(l, err, "cannot store the result of item %llu in '%s': %s",
+		    (unsigned long long)res->seq, path, scx_strerror(err));
+}
