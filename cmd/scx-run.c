@@ -47,6 +47,7 @@ enum {
 	OPT_RETRIES,
 	OPT_TIMEOUT,
 	OPT_HALT,
+	OPT_SPILL_AFTER,
 };
 
 static const char short_options[] = "+:j:N:a:0d:hV";
@@ -78,6 +79,7 @@ static const struct option long_options[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "halt", required_argument, NULL, OPT_HALT },
+	{ "spill-after", required_argument, NULL, OPT_SPILL_AFTER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -123,8 +125,9 @@ usage(FILE *f)
 		"[--keep-affinity]\n"
 		"               [--resume | --resume-failed] [--results dir] "
 		"[--retries N]\n"
-		"               [--reuse] [--seq-prefix] [--shell] [--tag] "
-		"[--timeout secs]\n"
+		"               [--reuse] [--seq-prefix] [--shell] "
+		"[--spill-after size]\n"
+		"               [--tag] [--timeout secs]\n"
 		"               command [argument ...]\n"
 		"       scx-run --info [--backend name] [--format text|json] "
 		"[-j workers]\n"
@@ -197,6 +200,9 @@ help(void)
 "      --tag               prefix each output line with the item and a tab\n"
 "      --format FMT        raw (default) or jsonl; with --info, text or json\n"
 "      --dry-run           print each command instead of running it\n"
+"      --spill-after SIZE  keep up to SIZE (default 8M) of results that\n"
+"                          wait for an earlier item in memory, then use a\n"
+"                          temporary file\n"
 "\n"
 "      --info              print the backend, rank, size and master flag\n"
 "  -h, --help              print this help\n"
@@ -353,6 +359,12 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 		if (scx_parse_seconds(arg, &cfg->timeout_ms) != 0)
 			return bad_value(f, "--timeout", arg,
 					 "a positive number of seconds");
+		break;
+	case OPT_SPILL_AFTER:
+		if (scx_parse_size(arg, &v) != 0 || v > SIZE_MAX / 2)
+			return bad_value(f, "--spill-after", arg,
+					 "a size (N, or N with K, M or G)");
+		cfg->spill_after = (size_t)v;
 		break;
 	case OPT_HALT:
 		if (scx_parse_halt(arg, &cfg->halt) != 0)

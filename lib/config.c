@@ -189,6 +189,31 @@ scx_parse_halt(const char *s, struct scx_halt *out)
 }
 
 int
+scx_parse_size(const char *s, uint64_t *out)
+{
+	char digits[32];
+	size_t n = strlen(s);
+	unsigned shift = 0;
+	uint64_t v;
+
+	if (n == 0 || n >= sizeof(digits))
+		return SCX_ENUMBER;
+	memcpy(digits, s, n + 1);
+	switch (digits[n - 1]) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	default: break;
+	}
+	if (shift)
+		digits[n - 1] = '\0';
+	if (scx_parse_positive(digits, UINT64_MAX >> shift, &v) != 0)
+		return SCX_ENUMBER;
+	*out = v << shift;
+	return 0;
+}
+
+int
 scx_parse_seconds(const char *s, uint64_t *ms)
 {
 	char *end;

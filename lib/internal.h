@@ -17,6 +17,10 @@
  * --timeout. */
 #define SCX__GRACE_MS 2000
 
+/* Results waiting for an earlier item held in memory before a temporary
+ * file takes them (--spill-after). */
+#define SCX__SPILL_AFTER (8u << 20)
+
 /* ------------------------------------------------------------------ */
 /* buf.c: a growable byte buffer                                       */
 /* ------------------------------------------------------------------ */
@@ -209,6 +213,34 @@ void *scx__reorder_pop(struct scx__reorder *q);
  * stopped run flushes what completed).  @return it or NULL.
  */
 void *scx__reorder_pop_any(struct scx__reorder *q, uint64_t *seq);
+
+/* ------------------------------------------------------------------ */
+/* hold.c: results waiting for their turn                              */
+/* ------------------------------------------------------------------ */
+
+struct scx__hold {
+	size_t mem, limit; /* bytes held in memory, and how many may be */
+	int fd;		   /* the spill file, or -1 */
+	off_t end;
+	size_t in_file; /* records in the file not taken back yet */
+	struct scx__buf scratch;
+	void *last; /* the memory result taken last, freed at the next */
+};
+
+void scx__hold_init(struct scx__hold *h, size_t limit);
+void scx__hold_free(struct scx__hold *h);
+/** Stores a copy of @res: in memory below the limit, else in the file.
+ * @return 0 and a handle (never NULL, never SCX__REORDER_GAP), or an
+ * error. */
+int scx__hold_put(struct scx__hold *h, const struct scx_result *res,
+		  void **handle);
+/** Gives the result of @handle back in *@res (valid until the next
+ * take); the handle is used up.  @return 0 or an error. */
+int scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res);
+/** Forgets a handle without reading it. */
+void scx__hold_drop(struct scx__hold *h, void *handle);
+/** Frees what the last take kept alive. */
+void scx__hold_done(struct scx__hold *h);
 
 /* ------------------------------------------------------------------ */
 /* json.c, output.c: formats and the writer                            */

@@ -21,6 +21,9 @@
 
 #define READ_CHUNK    (64u * 1024)
 #define KEEP_CAPACITY (1u << 20)
+/* An item's stdout beyond this much goes out as it comes when the core
+ * lets it (the item is next in order), instead of being held whole. */
+#define STREAM_AT (256u * 1024)
 
 struct mp;
 struct slot;
@@ -43,6 +46,7 @@ struct proc {
 	uv_timer_t timer; /* --timeout */
 	bool timer_open;
 	bool timed_out;
+	bool streaming; /* its stdout goes out as it comes */
 };
 
 /* A worker slot: a chunk of items, run one process at a time. */
@@ -171,6 +175,8 @@ proc_finished(struct proc *p)
 		res.flags |= SCX_RESULT_STOPPED;
 	if (p->timed_out)
 		res.flags |= SCX_RESULT_TIMEOUT;
+	if (p->streaming)
+		res.flags |= SCX_RESULT_STREAMED;
 	res.out = s->obuf.data;
 	res.out_len = s->obuf.len;
 	res.err = s->ebuf.data;
@@ -222,6 +228,14 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	(void)buf;
 	if (nread > 0) {
 		b->len += (size_t)nread;
+		if (is_out && b->len >= STREAM_AT &&
+		    (p->streaming ||
+		     scx_run_stream_begin(p->slot->mp->run, p->item->seq))) {
+			p->streaming = true;
+			scx_run_stream(p->slot->mp->run, p->item->seq, b->data,
+				       b->len);
+			b->len = 0;
+		}
 		return;
 	}
 	if (nread == 0)

@@ -15,13 +15,6 @@
 
 extern char **environ;
 
-/* A result that finished before an earlier item: a copy of it and its
- * bytes, kept until its turn. */
-struct held {
-	struct scx_result res;
-	char bytes[];
-};
-
 /* An item to run again (--retries), with a copy of its bytes. */
 struct retry {
 	struct retry *next;
@@ -66,6 +59,10 @@ struct scx_run {
 	struct scx__writer out, err;
 	struct scx__buf scratch, scratch_err;
 	struct scx__reorder reorder;
+	struct scx__hold hold; /* results waiting for their turn */
+	uint64_t streaming;    /* the item whose stdout streams, or 0 */
+	void **waiting;	       /* --as-completed: waiting for it */
+	size_t nwaiting, capwaiting;
 
 	/* Requests from inside backend callbacks, applied on the next loop
 	 * pass so that a backend is never re-entered. */
@@ -209,6 +206,8 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	scx__writer_init(&run->err, cfg->err_fd);
 	scx__ledger_init(&run->ledger);
 	scx__reorder_init(&run->reorder, 1);
+	scx__hold_init(&run->hold,
+		       cfg->spill_after ? cfg->spill_after : SCX__SPILL_AFTER);
 
 	err = uv_loop_init(&run->loop);
 	if (err != 0)
@@ -238,11 +237,17 @@ static void
 free_held(struct scx_run *run)
 {
 	uint64_t seq;
+	size_t i;
 	void *v;
 
 	while ((v = scx__reorder_pop_any(&run->reorder, &seq)) != NULL)
-		free(v);
+		scx__hold_drop(&run->hold, v);
 	scx__reorder_free(&run->reorder);
+	for (i = 0; i < run->nwaiting; i++)
+		scx__hold_drop(&run->hold, run->waiting[i]);
+	free(run->waiting);
+	scx__hold_done(&run->hold);
+	scx__hold_free(&run->hold);
 }
 
 void
@@ -646,52 +651,95 @@ emit(struct scx_run *run, const struct scx_result *res)
 		put_stderr(run, run->scratch_err.data, run->scratch_err.len);
 }
 
-static struct held *
-hold(const struct scx_result *res)
+/* Emits the held result @handle. */
+static void
+emit_handle(struct scx_run *run, void *handle)
 {
-	struct held *h;
-	char *p;
+	struct scx_result res;
+	int err;
 
-	h = malloc(sizeof(*h) + res->item_len + res->out_len + res->err_len);
-	if (h == NULL)
-		return NULL;
-	h->res = *res;
-	p = h->bytes;
-	memcpy(p, res->item, res->item_len);
-	h->res.item = p;
-	p += res->item_len;
-	if (res->out_len)
-		memcpy(p, res->out, res->out_len);
-	h->res.out = p;
-	p += res->out_len;
-	if (res->err_len)
-		memcpy(p, res->err, res->err_len);
-	h->res.err = p;
-	return h;
+	err = scx__hold_take(&run->hold, handle, &res);
+	if (err != 0) {
+		scx_run_fail(run, err, "reading back a held result");
+		return;
+	}
+	emit(run, &res);
 }
 
 /* Writes every held result that is now due. */
 static void
 emit_due(struct scx_run *run)
 {
-	struct held *h;
+	void *v;
 
-	while ((h = scx__reorder_pop(&run->reorder)) != NULL) {
-		emit(run, &h->res);
-		free(h);
+	while ((v = scx__reorder_pop(&run->reorder)) != NULL)
+		emit_handle(run, v);
+	scx__hold_done(&run->hold);
+}
+
+/* Completion order while an item streams: results that finish meanwhile
+ * wait until it ends, so that its block stays whole. */
+static void
+wait_for_stream(struct scx_run *run, const struct scx_result *res)
+{
+	void **v, *handle;
+	size_t cap;
+	int err;
+
+	if (run->nwaiting == run->capwaiting) {
+		cap = run->capwaiting ? run->capwaiting * 2 : 64;
+		v = realloc(run->waiting, cap * sizeof(*v));
+		if (v == NULL) {
+			scx_run_fail(run, -ENOMEM, "holding a result");
+			return;
+		}
+		run->waiting = v;
+		run->capwaiting = cap;
 	}
+	err = scx__hold_put(&run->hold, res, &handle);
+	if (err != 0) {
+		scx_run_fail(run, err, "holding a result");
+		return;
+	}
+	run->waiting[run->nwaiting++] = handle;
+}
+
+static void
+emit_waiting(struct scx_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nwaiting; i++)
+		emit_handle(run, run->waiting[i]);
+	run->nwaiting = 0;
+	scx__hold_done(&run->hold);
 }
 
 /* The result (or the gap) for @seq arrived: emit or hold it. */
 static void
 order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 {
-	struct held *h;
 	void *value;
 	int err;
 
-	if (run->cfg->order == SCX_ORDER_COMPLETION) {
+	if (run->streaming && seq == run->streaming) {
+		/* The streaming item ended: the rest of it, then whatever
+		 * waited behind it. */
+		run->streaming = 0;
 		if (res)
+			emit(run, res);
+		if (run->cfg->order == SCX_ORDER_COMPLETION) {
+			emit_waiting(run);
+			return;
+		}
+		run->reorder.next++;
+		emit_due(run);
+		return;
+	}
+	if (run->cfg->order == SCX_ORDER_COMPLETION) {
+		if (res && run->streaming)
+			wait_for_stream(run, res);
+		else if (res)
 			emit(run, res);
 		return;
 	}
@@ -704,32 +752,63 @@ order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 	}
 	value = SCX__REORDER_GAP;
 	if (res) {
-		h = hold(res);
-		if (h == NULL) {
-			scx_run_fail(run, -ENOMEM, "holding a result");
+		err = scx__hold_put(&run->hold, res, &value);
+		if (err != 0) {
+			scx_run_fail(run, err, "holding a result");
 			return;
 		}
-		value = h;
 	}
 	err = scx__reorder_put(&run->reorder, seq, value);
 	if (err != 0) {
 		if (value != SCX__REORDER_GAP)
-			free(value);
+			scx__hold_drop(&run->hold, value);
 		scx_run_fail(run, err, "holding a result");
 	}
+}
+
+bool
+scx_run_stream_begin(struct scx_run *run, uint64_t seq)
+{
+	const struct scx_config *cfg = run->cfg;
+
+	/* Whole blocks only where the format has no per-item framing, and
+	 * not when the result must also be stored whole. */
+	if (cfg->format != SCX_FORMAT_RAW || cfg->tag || cfg->results ||
+	    cfg->on_result || run->sum.broken_pipe)
+		return false;
+	if (run->streaming)
+		return run->streaming == seq;
+	if (cfg->order == SCX_ORDER_INPUT && seq != run->reorder.next)
+		return false;
+	run->streaming = seq;
+	return true;
+}
+
+void
+scx_run_stream(struct scx_run *run, uint64_t seq, const char *data,
+	       size_t len)
+{
+	int err;
+
+	if (seq != run->streaming || run->out.error != 0 ||
+	    run->sum.broken_pipe)
+		return;
+	err = scx__writer_put(&run->out, data, len);
+	if (err != 0)
+		output_failed(run, err, "standard output");
 }
 
 /* After a stop: writes what completed, in order, past the gaps. */
 static void
 emit_held(struct scx_run *run)
 {
-	struct held *h;
 	uint64_t seq;
+	void *v;
 
-	while ((h = scx__reorder_pop_any(&run->reorder, &seq)) != NULL) {
-		emit(run, &h->res);
-		free(h);
-	}
+	emit_waiting(run);
+	while ((v = scx__reorder_pop_any(&run->reorder, &seq)) != NULL)
+		emit_handle(run, v);
+	scx__hold_done(&run->hold);
 }
 
 /* ------------------------------------------------------------------ */

@@ -188,6 +188,8 @@ struct scx_config {
 	const struct scx_backend_ops *backend; /* NULL: scx_backend_default() */
 
 	/* Output. */
+	size_t spill_after; /* results held in memory before a temporary
+			       file takes them; 0: 8 MiB */
 	enum scx_format format;
 	bool tag;     /* prefix output lines with the item and a tab */
 	bool dry_run; /* print each command instead of running it */
@@ -241,6 +243,12 @@ int scx_parse_format(const char *s, enum scx_format *out);
  * @return 0 or SCX_EWORD.
  */
 int scx_parse_halt(const char *s, struct scx_halt *out);
+
+/**
+ * Parses a size: N, or N followed by K, M or G (powers of 1024).
+ * @return 0 or SCX_ENUMBER.
+ */
+int scx_parse_size(const char *s, uint64_t *out);
 
 /**
  * Parses a duration in seconds ("2", "0.5", "1e3"): positive.
@@ -304,7 +312,8 @@ void scx_chunk_destroy(struct scx_chunk *chunk);
 /* Result flags. */
 enum {
 	SCX_RESULT_STOPPED = 1, /* ended by the run's own stop: not a result */
-	SCX_RESULT_TIMEOUT = 2	/* killed by --timeout */
+	SCX_RESULT_TIMEOUT = 2,	/* killed by --timeout */
+	SCX_RESULT_STREAMED = 4 /* its stdout went out with scx_run_stream() */
 };
 
 /* What one item produced.  Every pointer is borrowed: valid only during
@@ -545,6 +554,20 @@ void scx_run_feed_end(struct scx_run *run);
 
 /** Asks a run to stop as @how says (as a signal would, without one). */
 void scx_run_stop(struct scx_run *run, enum scx_stop how);
+
+/**
+ * Asks to write the stdout of the running item @seq as it arrives rather
+ * than when it ends (an item with a large output need not be held): the
+ * core agrees when the format allows it and no other item's output can
+ * come before it.  @return whether to stream; then every later byte of
+ * its stdout goes through scx_run_stream() and its result carries
+ * SCX_RESULT_STREAMED with only the rest in out.
+ */
+bool scx_run_stream_begin(struct scx_run *run, uint64_t seq);
+
+/** Writes stdout bytes of the streaming item @seq. */
+void scx_run_stream(struct scx_run *run, uint64_t seq, const char *data,
+		    size_t len);
 
 /** Gives back an item that was taken but will not run (after a stop). */
 void scx_run_abandon(struct scx_run *run, const struct scx_item *item);
