@@ -53,7 +53,7 @@ LIB := $(BUILD)/libscx.a
 .SECONDARY:
 
 .PHONY: all check check-unit check-bats check-man check-asan install \
-	uninstall clean bench
+	uninstall clean bench fuzz
 
 all: $(BIN) $(LIB)
 
@@ -98,6 +98,32 @@ check-asan:
 	LSAN_OPTIONS=suppressions=$(abspath tests/lsan-mpi.supp):fast_unwind_on_malloc=0:print_suppressions=0 \
 		$(MAKE) BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" check-unit check-bats
 
+# Coverage-guided fuzzing (libFuzzer, clang): the item reader, the template
+# expander, the option parser and the job log reader, each for
+# FUZZ_SECONDS.  A crash leaves its input in build-fuzz/; make it a test.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
+	$(UV_CFLAGS) -pthread -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_LIB_SRC := $(filter-out lib/mpi.c,$(wildcard lib/*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/internal.h cmd/scx-run.c
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_SRC) \
+		$(UV_LIBS) -pthread
+
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f); c=build-fuzz/corpus-$$n; mkdir -p $$c; \
+		if [ -d tests/fuzz/corpus/$$n ]; then cp -n tests/fuzz/corpus/$$n/* $$c/; fi; \
+		echo "# $$n: $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/$$n- $$c 2>&1 | \
+			grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done'; \
+	done
+
 bench: $(BIN)
 	bench/run
 	bench/loky
@@ -116,7 +142,7 @@ uninstall:
 		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(MANDIR)/man1/scx-run.1
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/cmd/scx-run.d \
 	$(UNIT_BIN:=.d) $(HELPER_BIN:=.d)

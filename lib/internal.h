@@ -350,10 +350,15 @@ enum {
 	SCX__DONE_HASH = 4 /* the command's hash is known */
 };
 
+struct scx__done_slot {
+	uint64_t seq; /* 0: empty */
+	uint64_t hash;
+	uint8_t state;
+};
+
 struct scx__done {
-	uint8_t *state;
-	uint64_t *hash;
-	size_t cap;
+	struct scx__done_slot *slots;
+	size_t cap, n;
 };
 
 void scx__done_init(struct scx__done *d);

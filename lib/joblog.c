@@ -145,6 +145,10 @@ scx__joblog_parse_line(const char *line, size_t len,
 /* What a resumed run skips                                            */
 /* ------------------------------------------------------------------ */
 
+/* The index is a hash table keyed by sequence number (open addressing,
+ * at most half full), so that its size follows the log's lines, however
+ * large the numbers in it. */
+
 void
 scx__done_init(struct scx__done *d)
 {
@@ -154,51 +158,75 @@ scx__done_init(struct scx__done *d)
 void
 scx__done_free(struct scx__done *d)
 {
-	free(d->state);
-	free(d->hash);
+	free(d->slots);
 	memset(d, 0, sizeof(*d));
+}
+
+static size_t
+slot_of(const struct scx__done *d, uint64_t seq)
+{
+	size_t i = (size_t)(seq * 0x9E3779B97F4A7C15ull) & (d->cap - 1);
+
+	while (d->slots[i].seq != 0 && d->slots[i].seq != seq)
+		i = (i + 1) & (d->cap - 1);
+	return i;
+}
+
+static int
+grow(struct scx__done *d)
+{
+	struct scx__done_slot *old = d->slots;
+	size_t oldcap = d->cap, i;
+
+	d->cap = oldcap ? oldcap * 2 : 1024;
+	d->slots = calloc(d->cap, sizeof(*d->slots));
+	if (d->slots == NULL) {
+		d->slots = old;
+		d->cap = oldcap;
+		return -ENOMEM;
+	}
+	for (i = 0; i < oldcap; i++)
+		if (old[i].seq != 0)
+			d->slots[slot_of(d, old[i].seq)] = old[i];
+	free(old);
+	return 0;
 }
 
 int
 scx__done_mark(struct scx__done *d, uint64_t seq, bool ok, bool has_hash,
 	       uint64_t hash)
 {
-	uint8_t *state;
-	uint64_t *h;
-	size_t cap;
+	size_t i;
 
-	if (seq >= d->cap) {
-		if (seq > (SIZE_MAX >> 5))
-			return -ENOMEM;
-		cap = d->cap ? d->cap : 1024;
-		while (cap <= seq)
-			cap *= 2;
-		state = realloc(d->state, cap);
-		h = realloc(d->hash, cap * sizeof(*h));
-		if (state)
-			d->state = state;
-		if (h)
-			d->hash = h;
-		if (state == NULL || h == NULL)
-			return -ENOMEM;
-		memset(d->state + d->cap, 0, cap - d->cap);
-		d->cap = cap;
-	}
+	if (seq == 0)
+		return SCX_EJOBLOG;
+	if ((d->n + 1) * 2 > d->cap && grow(d) != 0)
+		return -ENOMEM;
+	i = slot_of(d, seq);
+	if (d->slots[i].seq == 0)
+		d->n++;
 	/* A later line for the same item (a retry, a resumed run) wins. */
-	d->state[seq] = (uint8_t)(SCX__DONE_LOGGED | (ok ? SCX__DONE_OK : 0) |
-				  (has_hash ? SCX__DONE_HASH : 0));
-	d->hash[seq] = hash;
+	d->slots[i].seq = seq;
+	d->slots[i].state = (uint8_t)(SCX__DONE_LOGGED |
+				      (ok ? SCX__DONE_OK : 0) |
+				      (has_hash ? SCX__DONE_HASH : 0));
+	d->slots[i].hash = hash;
 	return 0;
 }
 
 unsigned
 scx__done_state(const struct scx__done *d, uint64_t seq, uint64_t *hash)
 {
-	if (seq >= d->cap)
+	size_t i;
+
+	if (d->cap == 0 || seq == 0)
+		return 0;
+	i = slot_of(d, seq);
+	if (d->slots[i].seq != seq)
 		return 0;
 	if (hash)
-		*hash = d->hash[seq];
-	return d->state[seq];
+		*hash = d->slots[i].hash;
+	return d->slots[i].state;
 }
 
 int
