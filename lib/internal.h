@@ -6,6 +6,7 @@
 
 #include "scx.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -253,6 +254,10 @@ int scx__json_string(struct scx__buf *b, const char *s, size_t len);
 int scx__base64(struct scx__buf *b, const char *s, size_t len);
 
 /* A buffered writer to one file descriptor. */
+/* Set by run.c's handler when SIGINT or SIGTERM arrives: a write blocked
+ * on a stdout nobody reads gives up. */
+extern volatile sig_atomic_t scx__interrupted;
+
 struct scx__writer {
 	int fd;
 	struct scx__buf buf;

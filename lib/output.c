@@ -8,6 +8,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+volatile sig_atomic_t scx__interrupted;
+
 /* Queued bytes are written once this many are waiting. */
 #define WRITER_BATCH (64u * 1024)
 
@@ -34,6 +36,8 @@ write_all(int fd, struct iovec *iov, int n)
 	while (n > 0) {
 		got = writev(fd, iov, n);
 		if (got < 0) {
+			if (errno == EINTR && scx__interrupted)
+				return -EINTR;
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
@@ -44,6 +48,9 @@ write_all(int fd, struct iovec *iov, int n)
 			}
 			return -errno;
 		}
+		/* A signal ends a short write too, not only an empty one. */
+		if (scx__interrupted)
+			return -EINTR;
 		while (n > 0 && (size_t)got >= iov->iov_len) {
 			got -= (ssize_t)iov->iov_len;
 			iov++;

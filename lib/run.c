@@ -538,6 +538,11 @@ static void scx_run_fail_detail(struct scx_run *run, int err,
 static void
 output_failed(struct scx_run *run, int err, const char *what)
 {
+	/* A signal broke a blocked write: the signal's stop follows. */
+	if (err == -EINTR) {
+		request_stop(run, SCX_STOP_TERMINATE);
+		return;
+	}
 	if (err == -EPIPE) {
 		if (!run->sum.broken_pipe) {
 			run->sum.broken_pipe = true;
@@ -1022,6 +1027,42 @@ prepare_run(struct scx_run *run)
 	return build_env(run);
 }
 
+/* A write to a stdout nobody reads blocks, and libuv's handlers restart
+ * it (SA_RESTART): SIGINT or SIGTERM would wait for the reader.  This
+ * handler, chained before libuv's, notes the signal and is installed
+ * without SA_RESTART, so the write returns EINTR and the writer gives up
+ * (scx__interrupted) while libuv still hears of the signal. */
+static struct sigaction uv_handlers[65];
+
+static void
+interrupt_handler(int sig, siginfo_t *info, void *ctx)
+{
+	const struct sigaction *uv = &uv_handlers[sig];
+
+	scx__interrupted = sig;
+	if (uv->sa_flags & SA_SIGINFO)
+		uv->sa_sigaction(sig, info, ctx);
+	else if (uv->sa_handler != SIG_DFL && uv->sa_handler != SIG_IGN)
+		uv->sa_handler(sig);
+}
+
+static void
+interrupt_writes_on(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &uv_handlers[sig]) != 0 ||
+	    (uv_handlers[sig].sa_flags & SA_SIGINFO
+		     ? uv_handlers[sig].sa_sigaction == interrupt_handler
+		     : 0))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = interrupt_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sa.sa_mask = uv_handlers[sig].sa_mask;
+	sigaction(sig, &sa, NULL);
+}
+
 static int
 open_handles(struct scx_run *run)
 {
@@ -1053,6 +1094,8 @@ open_handles(struct scx_run *run)
 			continue;
 		uv_signal_start(&run->signals[i], on_signal,
 				handled_signals[i]);
+		if (handled_signals[i] != SIGHUP)
+			interrupt_writes_on(handled_signals[i]);
 	}
 	run->handles_open = true;
 	return 0;
@@ -1067,6 +1110,7 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	if (run->executed)
 		return -EALREADY;
 	run->executed = true;
+	scx__interrupted = 0;
 	/* A process that is not the master (an MPI worker rank) reads no
 	 * input and writes no output: it serves the master. */
 	if (!scx_run_is_master(run) && run->be.ops->serve) {
