@@ -95,7 +95,7 @@ check-bats: $(BIN) $(HELPER_BIN)
 # OpenMPI does not free everything at MPI_Finalize: stacks through its
 # libraries are suppressed (full unwinding, so that they can be seen).
 check-asan:
-	LSAN_OPTIONS=suppressions=$(abspath tests/lsan-mpi.supp):fast_unwind_on_malloc=0:print_suppressions=0 \
+	SCX_ASAN=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan-mpi.supp):fast_unwind_on_malloc=0:print_suppressions=0 \
 		$(MAKE) BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" check-unit check-bats
 
 # Coverage-guided fuzzing (libFuzzer, clang): the item reader, the template
