@@ -54,3 +54,11 @@ long_options() {
 		grep -q -- "$opt\b" <<<"$synopsis" || fail "the synopsis lacks $opt"
 	done
 }
+
+@test "docs: the README's options table lists every long option" {
+	table=$(sed -n '/^### Options/,/^### /p' "$ROOT/README.md")
+	[ -n "$table" ] || fail "no options table in README.md"
+	for opt in $(long_options); do
+		grep -q -- "\`--$opt\`" <<<"$table" || fail "the README's table lacks --$opt"
+	done
+}
