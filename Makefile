@@ -25,9 +25,9 @@ MPI_LIBS := $(shell $(PKG_CONFIG) --libs ompi-c)
 endif
 
 # Flags the build needs, kept apart from the user's CFLAGS.
-SCX_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
+SCX_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -fPIC \
 	-Ilib $(UV_CFLAGS) -MMD -MP
-SCX_LIBS := $(UV_LIBS) $(MPI_LIBS) -pthread
+SCX_LIBS := $(UV_LIBS) -ldl -pthread
 ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -38,8 +38,12 @@ MPI_DEFINE := $(if $(filter yes,$(MPI)),-DSCX_HAVE_MPI)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 LIB_SRC := $(filter-out lib/mpi.c,$(wildcard lib/*.c))
+# The MPI backend is a plugin the program loads when a run asks for it, so
+# that OpenMPI's libraries are not loaded (about 10 ms) by every run.
+# It is looked for beside the program, then in PKGLIBDIR.
+PKGLIBDIR ?= $(LIBDIR)/scx-run
 ifeq ($(MPI),yes)
-LIB_SRC += lib/mpi.c
+PLUGIN := $(BUILD)/scx-mpi.so
 endif
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -55,7 +59,7 @@ LIB := $(BUILD)/libscx.a
 .PHONY: all check check-unit check-bats check-man check-asan install \
 	uninstall clean bench fuzz
 
-all: $(BIN) $(LIB)
+all: $(BIN) $(LIB) $(PLUGIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -65,13 +69,23 @@ $(BUILD)/lib/mpi.o: lib/mpi.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
 
+$(BUILD)/lib/backend.o: lib/backend.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MPI_DEFINE) -DSCX_PKGLIBDIR='"$(PKGLIBDIR)"' -c -o $@ $<
+
+# Its undefined symbols are the library's, which the program exports.
+$(PLUGIN): $(BUILD)/lib/mpi.o
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $< $(MPI_LIBS)
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# The whole library, its symbols exported, for the plugins.
 $(BIN): $(BUILD)/cmd/scx-run.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(SCX_LIBS)
+	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $< \
+		-Wl,--whole-archive $(LIB) -Wl,--no-whole-archive $(SCX_LIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(SCX_LIBS)
@@ -87,7 +101,7 @@ check-unit: $(UNIT_BIN)
 check-man:
 	mandoc -Tlint -W warning man/scx-run.1
 
-check-bats: $(BIN) $(HELPER_BIN)
+check-bats: $(BIN) $(PLUGIN) $(HELPER_BIN)
 	SCX_RUN=$(abspath $(BIN)) SCX_HELPERS=$(abspath $(BUILD)/tests/helpers) \
 		bats $(BATS_FLAGS) tests/bats
 
@@ -124,12 +138,12 @@ fuzz: $(FUZZ_BINS)
 			grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done'; \
 	done
 
-bench: $(BIN)
+bench: $(BIN) $(PLUGIN)
 	bench/run
 	bench/loky
 	bench/mpi
 
-install: $(BIN) $(LIB)
+install: $(BIN) $(LIB) $(PLUGIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/scx-run
@@ -138,11 +152,13 @@ install: $(BIN) $(LIB)
 	install -m 644 man/scx-run.1 $(DESTDIR)$(MANDIR)/man1/scx-run.1
 
 uninstall:
+	rm -f $(DESTDIR)$(PKGLIBDIR)/scx-mpi.so
+	-rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/scx-run $(DESTDIR)$(LIBDIR)/libscx.a \
 		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(MANDIR)/man1/scx-run.1
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-dev
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/cmd/scx-run.d \
 	$(UNIT_BIN:=.d) $(HELPER_BIN:=.d)

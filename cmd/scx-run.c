@@ -458,15 +458,23 @@ resolve_backend(struct options *o)
 		err = scx_backend_default(&o->cfg.backend, &name);
 		if (err == 0)
 			return true;
-		error("started by mpiexec with %u ranks, which needs the mpi "
-		      "backend: it is not available in this build",
-		      scx_launcher_size());
+		if (scx_backend_load_error())
+			error("started by mpiexec with %u ranks, which needs the "
+			      "mpi backend: it cannot be loaded: %s",
+			      scx_launcher_size(), scx_backend_load_error());
+		else
+			error("started by mpiexec with %u ranks, which needs the "
+			      "mpi backend: it is not available in this build",
+			      scx_launcher_size());
 		return false;
 	}
 	err = scx_backend_find(name, &o->cfg.backend);
 	if (err == 0)
 		return true;
-	if (err == SCX_ENOTAVAIL) {
+	if (err == SCX_ENOTAVAIL && scx_backend_load_error()) {
+		error("%s: '%s' cannot be loaded: %s", from, name,
+		      scx_backend_load_error());
+	} else if (err == SCX_ENOTAVAIL) {
 		list_backends(list, sizeof(list), true);
 		error("%s: '%s' is not available in this build (available: %s)",
 		      from, name, list);

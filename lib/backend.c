@@ -2,9 +2,13 @@
  * build lacks (so they can say so), and those a program registers. */
 #include "internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Backends that exist in scx-run but not in this build. */
 #ifdef SCX_HAVE_MPI
@@ -16,10 +20,109 @@ static const char *const unavailable[] = { "mpi" };
 static const struct scx_backend_ops *const builtin[] = {
 	&scx_backend_multiprocess,
 	&scx_backend_loky,
-#ifdef SCX_HAVE_MPI
-	&scx_backend_mpi,
-#endif
 };
+
+/* Backends built as plugins: the MPI backend links OpenMPI, whose dozen
+ * shared libraries cost every run about 10 ms to load; it is loaded only
+ * when a run asks for it. */
+struct plugin {
+	const char *name;   /* the backend's name */
+	const char *file;   /* beside the program: build/scx-mpi.so */
+	const char *symbol; /* its scx_backend_ops */
+	const struct scx_backend_ops *ops;
+};
+
+#ifdef SCX_HAVE_MPI
+static struct plugin plugins[] = {
+	{"mpi", "scx-mpi.so", "scx_backend_mpi", NULL},
+};
+#else
+static struct plugin plugins[] = {{NULL, NULL, NULL, NULL}};
+#endif
+
+#ifndef SCX_PKGLIBDIR
+#define SCX_PKGLIBDIR "/usr/local/lib/scx-run"
+#endif
+
+static char load_error[512];
+
+const char *
+scx_backend_load_error(void)
+{
+	return load_error[0] ? load_error : NULL;
+}
+
+/* dlopen()s @path; 0, or -1 with load_error set when it exists but cannot
+ * be loaded, or 1 when there is no such file. */
+static int
+plugin_open(struct plugin *pl, const char *path)
+{
+	void *h;
+
+	if (access(path, F_OK) != 0)
+		return 1;
+	/* RTLD_GLOBAL: OpenMPI's own components, which it dlopen()s, look
+	 * for libmpi's symbols in the global scope. */
+	h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+	if (h == NULL) {
+		snprintf(load_error, sizeof(load_error), "%s", dlerror());
+		return -1;
+	}
+	pl->ops = dlsym(h, pl->symbol);
+	if (pl->ops == NULL) {
+		snprintf(load_error, sizeof(load_error), "%s: no %s", path,
+			 pl->symbol);
+		return -1;
+	}
+	return 0;
+}
+
+/* Looks for the plugin in $SCX_PLUGIN_DIR, beside the program (a build
+ * tree), in ../lib/scx-run from it (a moved installation), and in the
+ * directory it was installed to. */
+static int
+plugin_load(struct plugin *pl)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+	const char *env = getenv("SCX_PLUGIN_DIR");
+	ssize_t n;
+	int r;
+
+	if (pl->ops)
+		return 0;
+	load_error[0] = '\0';
+	if (env && env[0]) {
+		snprintf(path, sizeof(path), "%s/%s", env, pl->file);
+		r = plugin_open(pl, path);
+		if (r <= 0)
+			return r;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/%s", exe, pl->file);
+			r = plugin_open(pl, path);
+			if (r <= 0)
+				return r;
+			snprintf(path, sizeof(path), "%s/../lib/scx-run/%s", exe,
+				 pl->file);
+			r = plugin_open(pl, path);
+			if (r <= 0)
+				return r;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", SCX_PKGLIBDIR, pl->file);
+	r = plugin_open(pl, path);
+	if (r == 1)
+		snprintf(load_error, sizeof(load_error),
+			 "its plugin %s was not found beside the program nor "
+			 "in %s",
+			 pl->file, SCX_PKGLIBDIR);
+	return r == 0 ? 0 : -1;
+}
 
 static const struct scx_backend_ops **registered;
 static size_t nregistered;
@@ -37,6 +140,13 @@ scx_backend_find(const char *name, const struct scx_backend_ops **out)
 	for (i = 0; i < nregistered; i++)
 		if (strcmp(registered[i]->name, name) == 0) {
 			*out = registered[i];
+			return 0;
+		}
+	for (i = 0; i < SCX__ARRAY_SIZE(plugins); i++)
+		if (plugins[i].name && strcmp(plugins[i].name, name) == 0) {
+			if (plugin_load(&plugins[i]) != 0)
+				return SCX_ENOTAVAIL;
+			*out = plugins[i].ops;
 			return 0;
 		}
 	for (i = 0; i < SCX__ARRAY_SIZE(unavailable); i++)
@@ -58,6 +168,9 @@ scx_backend_names(const char **names, size_t max, bool available)
 	} while (0)
 	for (i = 0; i < SCX__ARRAY_SIZE(builtin); i++)
 		ADD(builtin[i]->name);
+	for (i = 0; i < SCX__ARRAY_SIZE(plugins); i++)
+		if (plugins[i].name)
+			ADD(plugins[i].name);
 	for (i = 0; i < nregistered; i++)
 		ADD(registered[i]->name);
 	if (!available)

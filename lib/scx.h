@@ -409,12 +409,10 @@ struct scx_backend {
 	void *data; /* the backend's own */
 };
 
-/** The built-in backends. */
+/** The built-in backends.  The MPI backend is a plugin (scx-mpi.so),
+ * loaded by scx_backend_find("mpi"). */
 extern const struct scx_backend_ops scx_backend_multiprocess;
 extern const struct scx_backend_ops scx_backend_loky;
-#ifdef SCX_HAVE_MPI
-extern const struct scx_backend_ops scx_backend_mpi;
-#endif
 
 /**
  * Finds a backend by name among the built-in and registered ones.
@@ -422,6 +420,13 @@ extern const struct scx_backend_ops scx_backend_mpi;
  * for a known backend this build lacks.
  */
 int scx_backend_find(const char *name, const struct scx_backend_ops **out);
+
+/**
+ * Why the last scx_backend_find() answered SCX_ENOTAVAIL for a backend
+ * this build has as a plugin (it could not be found or loaded), or NULL.
+ * The string is static: valid until the next scx_backend_find().
+ */
+const char *scx_backend_load_error(void);
 
 /**
  * Lists the names of the backends scx-run knows, available in this build

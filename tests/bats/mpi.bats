@@ -474,3 +474,17 @@ SLOW_WORKER='touch "started/$1"; exec "$0" 30'
 	assert_equal "$(cat out)" ''
 	no_marked_left
 }
+
+@test "mpi: the backend is a plugin, loaded only by runs that use it" {
+	# A run with another backend does not load OpenMPI at all.
+	run --separate-stderr bash -c 'echo x | "$SCX_RUN" -j2 sh -c "grep -c libmpi /proc/\$PPID/maps; :"'
+	assert_success
+	assert_output "0"
+	# A copy of the program without its plugin beside it says so, on
+	# one line, and exits 255.
+	cp "$SCX_RUN" "$T/lonely-scx-run"
+	run --separate-stderr env -u SCX_PLUGIN_DIR "$T/lonely-scx-run" --backend=mpi echo </dev/null
+	[ "$status" -eq 255 ] || fail "status $status"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "stderr: $stderr"
+	assert_regex "$stderr" "^scx-run: --backend: 'mpi' cannot be loaded: .*scx-mpi.so"
+}
