@@ -53,13 +53,19 @@ HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 
 BIN := $(BUILD)/scx-run
 LIB := $(BUILD)/libscx.a
+# The shared library: libscx.so.MAJOR is its soname, bumped whenever the
+# ABI changes incompatibly; the version comes from lib/scx.h.
+VERSION := $(shell sed -n 's/^\#define SCX_VERSION_STRING "\(.*\)"/\1/p' lib/scx.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME := libscx.so.$(SOMAJOR)
+SHLIB := $(BUILD)/libscx.so.$(VERSION)
 
 .SECONDARY:
 
 .PHONY: all check check-unit check-bats check-man check-asan install \
 	uninstall clean bench fuzz
 
-all: $(BIN) $(LIB) $(PLUGIN)
+all: $(BIN) $(LIB) $(SHLIB) $(PLUGIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -81,6 +87,11 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(SHLIB): $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(SCX_LIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libscx.so
 
 # The whole library, its symbols exported, for the plugins.
 $(BIN): $(BUILD)/cmd/scx-run.o $(LIB)
@@ -143,17 +154,32 @@ bench: $(BIN) $(PLUGIN)
 	bench/loky
 	bench/mpi
 
-install: $(BIN) $(LIB) $(PLUGIN)
+install: $(BIN) $(LIB) $(SHLIB) $(PLUGIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/scx-run
+ifneq ($(PLUGIN),)
+	install -d $(DESTDIR)$(PKGLIBDIR)
+	install -m 755 $(PLUGIN) $(DESTDIR)$(PKGLIBDIR)/scx-mpi.so
+endif
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libscx.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libscx.so.$(VERSION)
+	ln -sf libscx.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libscx.so
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		scx.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	install -m 644 lib/scx.h $(DESTDIR)$(INCLUDEDIR)/scx.h
 	install -m 644 man/scx-run.1 $(DESTDIR)$(MANDIR)/man1/scx-run.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PKGLIBDIR)/scx-mpi.so
 	-rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(LIBDIR)/libscx.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libscx.so \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	rm -f $(DESTDIR)$(BINDIR)/scx-run $(DESTDIR)$(LIBDIR)/libscx.a \
 		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(MANDIR)/man1/scx-run.1
 
