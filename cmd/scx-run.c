@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #define EXIT_USAGE 255
 
@@ -48,6 +50,11 @@ enum {
 	OPT_TIMEOUT,
 	OPT_HALT,
 	OPT_SPILL_AFTER,
+	OPT_DELAY,
+	OPT_MEMFREE,
+	OPT_LOAD,
+	OPT_PROGRESS,
+	OPT_VERBOSE,
 };
 
 static const char short_options[] = "+:j:N:a:0d:hV";
@@ -80,6 +87,11 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "halt", required_argument, NULL, OPT_HALT },
 	{ "spill-after", required_argument, NULL, OPT_SPILL_AFTER },
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "memfree", required_argument, NULL, OPT_MEMFREE },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "progress", optional_argument, NULL, OPT_PROGRESS },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -94,6 +106,8 @@ struct options {
 	const char *backend;
 	bool protocol_set;
 	bool info, help, version;
+	enum { PROGRESS_NO, PROGRESS_TTY, PROGRESS_ALWAYS } progress;
+	bool verbose;
 };
 
 /* Why parsing stopped: the parser never prints, main() does. */
@@ -127,7 +141,9 @@ usage(FILE *f)
 		"[--retries N]\n"
 		"               [--reuse] [--seq-prefix] [--shell] "
 		"[--spill-after size]\n"
-		"               [--tag] [--timeout secs]\n"
+		"               [--tag] [--timeout secs] [--delay secs] "
+		"[--memfree size]\n"
+		"               [--load N] [--progress[=when]] [--verbose]\n"
 		"               command [argument ...]\n"
 		"       scx-run --info [--backend name] [--format text|json] "
 		"[-j workers]\n"
@@ -189,6 +205,11 @@ help(void)
 "      --halt WHEN,WHAT=N  now|soon,fail|success|done=N or N%%: stop\n"
 "                          (killing running items, or letting them end)\n"
 "\n"
+"Throttles (no new item starts while they hold):\n"
+"      --delay SECS        at least SECS between two item starts\n"
+"      --memfree SIZE      while available memory is below SIZE\n"
+"      --load N            while the 1-minute load average is above N\n"
+"\n"
 "MPI (--backend=mpi, under mpiexec; rank 0 hands out the items):\n"
 "      --reuse             worker ranks run items with reusable workers\n"
 "                          (the loky protocol) instead of a process each\n"
@@ -203,6 +224,9 @@ help(void)
 "      --spill-after SIZE  keep up to SIZE (default 8M) of results that\n"
 "                          wait for an earlier item in memory, then use a\n"
 "                          temporary file\n"
+"      --progress[=WHEN]   a progress line on stderr: auto (a terminal;\n"
+"                          the default of --progress), always, never\n"
+"      --verbose           a summary line on stderr at the end\n"
 "\n"
 "      --info              print the backend, rank, size and master flag\n"
 "  -h, --help              print this help\n"
@@ -365,6 +389,36 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 			return bad_value(f, "--spill-after", arg,
 					 "a size (N, or N with K, M or G)");
 		cfg->spill_after = (size_t)v;
+		break;
+	case OPT_DELAY:
+		if (scx_parse_seconds(arg, &cfg->delay_ms) != 0)
+			return bad_value(f, "--delay", arg,
+					 "a positive number of seconds");
+		break;
+	case OPT_MEMFREE:
+		if (scx_parse_size(arg, &cfg->memfree) != 0)
+			return bad_value(f, "--memfree", arg,
+					 "a size (N, or N with K, M or G)");
+		break;
+	case OPT_LOAD:
+		/* A decimal like the seconds of --timeout, in thousandths. */
+		if (scx_parse_seconds(arg, &cfg->load_milli) != 0)
+			return bad_value(f, "--load", arg,
+					 "a positive load average");
+		break;
+	case OPT_PROGRESS:
+		if (arg == NULL || strcmp(arg, "auto") == 0)
+			o->progress = PROGRESS_TTY;
+		else if (strcmp(arg, "always") == 0)
+			o->progress = PROGRESS_ALWAYS;
+		else if (strcmp(arg, "never") == 0)
+			o->progress = PROGRESS_NO;
+		else
+			return bad_value(f, "--progress", arg,
+					 "one of auto, always, never");
+		break;
+	case OPT_VERBOSE:
+		o->verbose = true;
 		break;
 	case OPT_HALT:
 		if (scx_parse_halt(arg, &cfg->halt) != 0)
@@ -587,6 +641,50 @@ print_info(struct scx_run *run, bool json)
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 }
 
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --verbose: what the run did, on one line of stderr at its end. */
+static void
+print_summary(struct scx_run *run, const struct scx_summary *s, double wall,
+	      int status)
+{
+	char extra[256] = "";
+	size_t n = 0;
+
+	if (s->timed_out)
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+				      ", %llu timed out",
+				      (unsigned long long)s->timed_out);
+	if (s->retried && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+				      ", %llu retried",
+				      (unsigned long long)s->retried);
+	if (s->skipped && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+				      ", %llu skipped (resumed)",
+				      (unsigned long long)s->skipped);
+	if (s->total && s->items + s->skipped < s->total && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+				      ", %llu not run",
+				      (unsigned long long)(s->total - s->items -
+							   s->skipped));
+	fprintf(stderr,
+		"%s: %llu items, %llu succeeded, %llu failed%s; %.3f s, "
+		"%.1f items/s; backend %s, %u workers; exit %d\n",
+		progname, (unsigned long long)s->items,
+		(unsigned long long)(s->items - s->failed),
+		(unsigned long long)s->failed, extra, wall,
+		wall > 0 ? (double)s->items / wall : 0.0,
+		scx_run_backend_name(run), scx_run_size(run), status);
+}
+
 static void
 report_run_error(struct scx_run *run, int err)
 {
@@ -651,6 +749,7 @@ main(int argc, char **argv)
 	struct scx_run *run = NULL;
 	char optbuf[64], detail[512];
 	enum parse_status st;
+	double t0;
 	bool json_info;
 	unsigned closed;
 	int err, status = EXIT_USAGE;
@@ -730,10 +829,15 @@ main(int argc, char **argv)
 		status = print_info(run, json_info);
 		goto out;
 	}
+	o.cfg.progress = o.progress == PROGRESS_ALWAYS ||
+			 (o.progress == PROGRESS_TTY && isatty(2) && !o.cfg.dry_run);
+	t0 = now_seconds();
 	err = scx_run_execute(run, &sum);
 	if (err != 0)
 		report_run_error(run, err);
 	status = scx_exit_status(&sum);
+	if (o.verbose)
+		print_summary(run, &sum, now_seconds() - t0, status);
 
 out:
 	scx_run_destroy(run);

@@ -262,6 +262,10 @@ struct scx__writer {
 	int fd;
 	struct scx__buf buf;
 	int error; /* the first write error, as a negated errno */
+	/* Called before each write, when set (the progress line erases
+	 * itself from a terminal). */
+	void (*before)(void *arg);
+	void *before_arg;
 };
 
 void scx__writer_init(struct scx__writer *w, int fd);
@@ -437,5 +441,27 @@ void scx__run_set_workers(struct scx_run *run, unsigned n);
 
 /** Wall-clock time in microseconds since 1970. */
 int64_t scx__wall_us(void);
+
+
+/* ------------------------------------------------------------------ */
+/* progress.c: the progress line and what the throttles read           */
+/* ------------------------------------------------------------------ */
+
+struct scx__progress {
+	uint64_t done;	  /* items finished in this run */
+	uint64_t failed;  /* of those, failed */
+	uint64_t skipped; /* items --resume skipped */
+	uint64_t total;	  /* all the items, or 0 when unknown */
+	double elapsed;	  /* seconds since the run started */
+};
+
+/** Appends the progress line (no newline); @final: the summary line.
+ * @return 0 or -ENOMEM. */
+int scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
+			 bool final);
+/** The system's available memory (MemAvailable), in bytes. */
+int scx__mem_available(uint64_t *bytes);
+/** The 1-minute load average, in thousandths. */
+int scx__load_milli(uint64_t *milli);
 
 #endif /* SCX_INTERNAL_H */

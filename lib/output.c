@@ -78,6 +78,8 @@ scx__writer_put(struct scx__writer *w, const void *data, size_t len)
 	iov[0].iov_len = w->buf.len;
 	iov[1].iov_base = (void *)data;
 	iov[1].iov_len = len;
+	if (w->before)
+		w->before(w->before_arg);
 	err = write_all(w->fd, w->buf.len ? iov : iov + 1, w->buf.len ? 2 : 1);
 	w->buf.len = 0;
 	if (err != 0)
@@ -95,6 +97,8 @@ scx__writer_flush(struct scx__writer *w)
 		return w->error;
 	iov.iov_base = w->buf.data;
 	iov.iov_len = w->buf.len;
+	if (w->before)
+		w->before(w->before_arg);
 	err = write_all(w->fd, &iov, 1);
 	w->buf.len = 0;
 	if (err != 0)

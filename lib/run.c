@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <uv.h>
 
 
@@ -55,6 +56,16 @@ struct scx_run {
 	uv_timer_t grace;
 	uv_prepare_t prepare;
 	bool handles_open;
+
+	/* --delay, --memfree, --load: the timer that ends a wait. */
+	uv_timer_t throttle;
+	uint64_t last_start_ms;
+	bool started_any;
+	/* --progress. */
+	uv_timer_t progress_timer;
+	uint64_t t0_ns;
+	bool progress_shown;
+	struct scx__buf progress_line;
 
 	struct scx__writer out, err;
 	struct scx__buf scratch, scratch_err;
@@ -278,6 +289,7 @@ scx_run_destroy(struct scx_run *run)
 	free(run->attempts);
 	scx__ledger_close(&run->ledger);
 	scx__buf_free(&run->logcmd);
+	scx__buf_free(&run->progress_line);
 	scx__template_free(run->tmpl);
 	scx__buf_free(&run->space);
 	scx__buf_free(&run->vec);
@@ -556,6 +568,63 @@ output_failed(struct scx_run *run, int err, const char *what)
 			   "cannot write to %s: %s", what, scx_strerror(err));
 	}
 	request_stop(run, SCX_STOP_TERMINATE);
+}
+
+/* --progress: the line is erased before anything else is written to the
+ * terminal, and drawn again by the next tick. */
+static void
+progress_erase(void *arg)
+{
+	struct scx_run *run = arg;
+	ssize_t n;
+
+	if (!run->progress_shown)
+		return;
+	run->progress_shown = false;
+	do
+		n = write(run->cfg->err_fd, "\r\033[K", 4);
+	while (n < 0 && errno == EINTR && !scx__interrupted);
+}
+
+static void
+progress_draw(struct scx_run *run, bool final)
+{
+	struct scx__progress p;
+	struct scx__buf *b = &run->progress_line;
+	size_t off = 0;
+	ssize_t n;
+
+	if (run->err.error != 0)
+		return;
+	p.done = run->sum.items;
+	p.failed = run->sum.failed;
+	p.skipped = run->sum.skipped;
+	p.total = run->count > 0 ? (uint64_t)run->count : 0;
+	p.elapsed = (double)(uv_hrtime() - run->t0_ns) / 1e9;
+	b->len = 0;
+	if (scx__buf_append(b, "\r\033[K", 4) != 0 ||
+	    scx__progress_format(b, &p, final) != 0 ||
+	    (final && scx__buf_putc(b, '\n') != 0))
+		return;
+	while (off < b->len) {
+		n = write(run->cfg->err_fd, b->data + off, b->len - off);
+		if (n < 0 && errno == EINTR && !scx__interrupted)
+			continue;
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+	run->progress_shown = !final;
+}
+
+static void
+on_progress(uv_timer_t *t)
+{
+	struct scx_run *run = t->data;
+
+	/* What stdout has queued goes first: it erases an old line. */
+	if (scx__writer_flush(&run->out) == 0)
+		progress_draw(run, false);
 }
 
 /* Writes a block to stderr right away, after what stdout has queued, so
@@ -887,6 +956,8 @@ finish(struct scx_run *run)
 		close_handle((uv_handle_t *)&run->signals[i]);
 	close_handle((uv_handle_t *)&run->grace);
 	close_handle((uv_handle_t *)&run->prepare);
+	close_handle((uv_handle_t *)&run->throttle);
+	close_handle((uv_handle_t *)&run->progress_timer);
 	/* Let the backend retire its executors. */
 	if (run->stop_done == 0) {
 		run->stop_done = SCX_STOP_DRAIN;
@@ -1077,6 +1148,20 @@ open_handles(struct scx_run *run)
 	uv_timer_init(&run->loop, &run->grace);
 	run->grace.data = run;
 	uv_unref((uv_handle_t *)&run->grace);
+	uv_timer_init(&run->loop, &run->throttle);
+	run->throttle.data = run;
+	uv_timer_init(&run->loop, &run->progress_timer);
+	run->progress_timer.data = run;
+	uv_unref((uv_handle_t *)&run->progress_timer);
+	if (run->cfg->progress) {
+		run->err.before = progress_erase;
+		run->err.before_arg = run;
+		if (isatty(run->cfg->out_fd)) {
+			run->out.before = progress_erase;
+			run->out.before_arg = run;
+		}
+		uv_timer_start(&run->progress_timer, on_progress, 200, 200);
+	}
 	uv_prepare_init(&run->loop, &run->prepare);
 	run->prepare.data = run;
 	uv_prepare_start(&run->prepare, on_prepare);
@@ -1117,6 +1202,7 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 		err = run->be.ops->serve(&run->be);
 		goto out;
 	}
+	run->t0_ns = uv_hrtime();
 	err = prepare_run(run);
 	if (err != 0)
 		goto out;
@@ -1142,12 +1228,15 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	}
 	maybe_finish(run);
 	uv_run(&run->loop, UV_RUN_DEFAULT);
+	if (run->cfg->progress && !run->sum.broken_pipe)
+		progress_draw(run, true);
 	sigaction(SIGPIPE, &old, NULL);
 	err = run->error;
 out:
 	if (err != 0 && run->error == 0)
 		run->error = err;
 	run->sum.error = run->error;
+	run->sum.total = run->count > 0 ? (uint64_t)run->count : 0;
 	if (summary)
 		*summary = run->sum;
 	return run->error;
@@ -1344,6 +1433,7 @@ skip_done(struct scx_run *run, struct scx_chunk **c)
 	dst = kept ? (char *)kept->bytes : NULL;
 	for (i = 0; i < in->n; i++) {
 		if (skip[i]) {
+			run->sum.skipped++;
 			order_result(run, in->items[i].seq, NULL);
 			continue;
 		}
@@ -1387,6 +1477,50 @@ take_items(struct scx_run *run, size_t max, struct scx_chunk **out)
 	return SCX_EOF;
 }
 
+static void
+on_throttle(uv_timer_t *t)
+{
+	struct scx_run *run = t->data;
+
+	if (!run->handles_open)
+		return;
+	apply_stop(run);
+	if (run->stop_wanted == 0)
+		run->be.ops->ready(&run->be);
+	maybe_finish(run);
+}
+
+/* --delay, --memfree, --load: whether no item may start now; then a timer
+ * calls the backend's ready() when it is worth asking again.  With
+ * --delay, one item at a time. */
+static bool
+throttled(struct scx_run *run, size_t *max)
+{
+	const struct scx_config *cfg = run->cfg;
+	uint64_t now, wait = 0, v;
+
+	if (cfg->fed || !run->handles_open || input_exhausted(run))
+		return false;
+	if (uv_is_active((uv_handle_t *)&run->throttle))
+		return true;
+	if (cfg->delay_ms) {
+		*max = 1;
+		now = uv_hrtime() / 1000000;
+		if (run->started_any && now < run->last_start_ms + cfg->delay_ms)
+			wait = run->last_start_ms + cfg->delay_ms - now;
+	}
+	if (wait == 0 && cfg->memfree && scx__mem_available(&v) == 0 &&
+	    v < cfg->memfree)
+		wait = 250;
+	if (wait == 0 && cfg->load_milli && scx__load_milli(&v) == 0 &&
+	    v > cfg->load_milli)
+		wait = 1000;
+	if (wait == 0)
+		return false;
+	uv_timer_start(&run->throttle, on_throttle, wait, 0);
+	return true;
+}
+
 int
 scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 {
@@ -1394,8 +1528,13 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 
 	if (run->stop_wanted)
 		return SCX_EOF;
+	if (max == 0)
+		max = run->chunksize;
+	if ((run->cfg->delay_ms || run->cfg->memfree || run->cfg->load_milli) &&
+	    throttled(run, &max))
+		return SCX_EAGAIN;
 	for (;;) {
-		err = take_items(run, max ? max : run->chunksize, out);
+		err = take_items(run, max, out);
 		/* Items out may still fail and come back to run again. */
 		if (err == SCX_EOF && run->cfg->retries > 1 &&
 		    run->outstanding > 0)
@@ -1416,6 +1555,10 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 				continue; /* all done before: take more */
 		}
 		run->outstanding += (*out)->n;
+		if (run->cfg->delay_ms) {
+			run->last_start_ms = uv_hrtime() / 1000000;
+			run->started_any = true;
+		}
 		return 0;
 	}
 }
@@ -1509,11 +1652,15 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 		maybe_finish(run);
 		return;
 	}
-	if (failed && run->cfg->retries > 1 && retry(run, res))
+	if (failed && run->cfg->retries > 1 && retry(run, res)) {
+		run->sum.retried++;
 		return;
+	}
 	run->sum.items++;
 	if (failed)
 		run->sum.failed++;
+	if (res->flags & SCX_RESULT_TIMEOUT)
+		run->sum.timed_out++;
 	else
 		run->succeeded++;
 	err = scx__ledger_result(&run->ledger, res);

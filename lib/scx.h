@@ -187,12 +187,23 @@ struct scx_config {
 	enum scx_order order;
 	const struct scx_backend_ops *backend; /* NULL: scx_backend_default() */
 
+	/* Throttles: no item starts sooner than delay_ms after the one
+	 * before, while the system's available memory (MemAvailable) is
+	 * below memfree bytes, or while the 1-minute load average is above
+	 * load_milli / 1000.  0: no such throttle.  With mpi they apply on
+	 * rank 0, when it hands items out. */
+	uint64_t delay_ms;
+	uint64_t memfree;
+	uint64_t load_milli;
+
 	/* Output. */
 	size_t spill_after; /* results held in memory before a temporary
 			       file takes them; 0: 8 MiB */
 	enum scx_format format;
 	bool tag;     /* prefix output lines with the item and a tab */
 	bool dry_run; /* print each command instead of running it */
+	bool progress; /* draw a progress line on err_fd, redrawn as items
+			  finish, and leave a summary line at the end */
 	int out_fd;   /* 1 by default */
 	int err_fd;   /* 2 by default */
 
@@ -462,6 +473,11 @@ int scx_backend_default(const struct scx_backend_ops **out, const char **bad);
 struct scx_summary {
 	uint64_t items;	  /* items with a result */
 	uint64_t failed;  /* of those, how many failed */
+	uint64_t timed_out; /* of those, how many --timeout ended */
+	uint64_t skipped; /* items --resume skipped */
+	uint64_t retried; /* runs of items again after a failure */
+	uint64_t total;	  /* all the items, when known before the run, else
+			     0 */
 	int stop_signal;  /* the signal that stopped the run, or 0 */
 	bool broken_pipe; /* stdout was closed by its reader */
 	int error;	  /* a runtime error that ended the run, or 0 */
