@@ -5,6 +5,7 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC ?= cc
@@ -173,6 +174,8 @@ endif
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	install -m 644 lib/scx.h $(DESTDIR)$(INCLUDEDIR)/scx.h
 	install -m 644 man/scx-run.1 $(DESTDIR)$(MANDIR)/man1/scx-run.1
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 completions/scx-run.bash $(DESTDIR)$(BASHCOMPDIR)/scx-run
 
 uninstall:
 	rm -f $(DESTDIR)$(PKGLIBDIR)/scx-mpi.so
@@ -181,7 +184,8 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libscx.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	rm -f $(DESTDIR)$(BINDIR)/scx-run $(DESTDIR)$(LIBDIR)/libscx.a \
-		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(MANDIR)/man1/scx-run.1
+		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(MANDIR)/man1/scx-run.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/scx-run
 
 clean:
 	rm -rf build build-asan build-fuzz build-dev

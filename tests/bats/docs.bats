@@ -62,3 +62,59 @@ long_options() {
 		grep -q -- "\`--$opt\`" <<<"$table" || fail "the README's table lacks --$opt"
 	done
 }
+
+# complete_words WORD...: what the bash completion offers for the command
+# line WORD... (the last word is the one being completed).
+complete_words() {
+	bash -c 'source "$1/completions/scx-run.bash" || exit 1
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMPREPLY=()
+		_scx_run
+		printf "%s\n" "${COMPREPLY[@]}"' sh "$ROOT" "$@"
+}
+
+@test "completion: sourcing it registers a completion for scx-run" {
+	run bash -c 'source "$1/completions/scx-run.bash" && complete -p scx-run' sh "$ROOT"
+	assert_success
+	assert_output "complete -F _scx_run scx-run"
+}
+
+@test "completion: --backend= offers the three backends" {
+	run complete_words scx-run --backend = ""
+	assert_success
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "loky mpi multiprocess "
+	run complete_words scx-run "--backend" ""
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "loky mpi multiprocess "
+	run complete_words scx-run -j 2 --backend = l
+	assert_output "loky"
+}
+
+@test "completion: option values for --format, --if-serial, --protocol, --progress" {
+	run complete_words scx-run --format = j
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "json jsonl "
+	run complete_words scx-run --if-serial = ""
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "ignore raise warn "
+	run complete_words scx-run --protocol = ""
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "length line null "
+	run complete_words scx-run --progress = al
+	assert_output "always"
+}
+
+@test "completion: offers every long option" {
+	run complete_words scx-run --
+	assert_success
+	for opt in $(long_options); do
+		assert_line -- "--$opt"
+	done
+}
+
+@test "completion: after the command word, options are the command's" {
+	run complete_words scx-run -j 2 --as-completed echo --
+	assert_success
+	! grep -qx -- "--as-completed" <<<"$output" || fail "offered scx-run's options: $output"
+	# Before the command word, they are scx-run's.
+	run complete_words scx-run -j 2 --as
+	assert_output "--as-completed"
+}

@@ -1,0 +1,105 @@
+# bash completion for scx-run                              -*- shell-script -*-
+#
+# Installed by `make install` as share/bash-completion/completions/scx-run;
+# or source it from ~/.bashrc.  zsh: `autoload -U bashcompinit &&
+# bashcompinit && source scx-run.bash`.
+
+_scx_run() {
+	local cur prev opt i cmd_at=0
+	local opts="-0 -a -d -h -j -N -V --as-completed --backend --chunksize
+		--delay --delimiter --dry-run --format --halt --help --if-serial
+		--info --input --jobs --joblog --keep-affinity --load
+		--max-workers --memfree --null --pipe-item --progress --protocol
+		--results --resume --resume-failed --retries --reuse
+		--seq-prefix --shell --spill-after --tag --timeout --verbose
+		--version"
+	# Options that take a value in the next word.
+	local with_value="-a -d -j -N --backend --chunksize --delay --delimiter
+		--format --halt --if-serial --input --jobs --joblog --load
+		--max-workers --memfree --protocol --results --retries
+		--spill-after --timeout"
+
+	COMPREPLY=()
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	# The command starts at the first word that is not an option or an
+	# option's value; from there on, complete as for that command.
+	i=1
+	while [ "$i" -lt "$COMP_CWORD" ]; do
+		case ${COMP_WORDS[i]} in
+		--*=*) ;;
+		=) ;;
+		-*)
+			case " $(echo $with_value) " in
+			*" ${COMP_WORDS[i]} "*)
+				[ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1))
+				i=$((i + 1)) ;;
+			esac ;;
+		*)
+			if [ "${COMP_WORDS[i - 1]}" != "=" ]; then
+				cmd_at=$i
+				break
+			fi ;;
+		esac
+		i=$((i + 1))
+	done
+	if [ "$cmd_at" -gt 0 ]; then
+		if declare -F _command_offset >/dev/null; then
+			_command_offset "$cmd_at"
+		elif [ "$cmd_at" -eq "$COMP_CWORD" ]; then
+			mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u)
+		else
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		fi
+		return 0
+	fi
+
+	# --opt=value: bash splits it into "--opt" "=" "value" when '=' is in
+	# COMP_WORDBREAKS (the default), else it is one word.
+	opt=
+	if [ "$cur" = "=" ]; then
+		opt=$prev
+		cur=
+	elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 2 ]; then
+		opt=${COMP_WORDS[COMP_CWORD - 2]}
+	elif [[ $cur == --*=* ]]; then
+		opt=${cur%%=*}
+		cur=${cur#*=}
+	else
+		case " $(echo $with_value) " in
+		*" $prev "*) opt=$prev ;;
+		esac
+	fi
+
+	if [ -n "$opt" ]; then
+		local words=
+		case $opt in
+		--backend) words="multiprocess loky mpi" ;;
+		--format) words="raw jsonl text json" ;;
+		--if-serial) words="raise warn ignore" ;;
+		--protocol) words="line null length" ;;
+		--progress) words="auto always never" ;;
+		--halt) words="never now,fail=1 now,success=1 now,done=1 soon,fail=1 soon,success=1 soon,done=1" ;;
+		-a | --input | --joblog)
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return 0 ;;
+		--results)
+			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+			return 0 ;;
+		-d | --delimiter) words='\n \t \0 , : ;' ;;
+		*) return 0 ;; # a number: nothing to offer
+		esac
+		mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+		return 0
+	fi
+
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+	else
+		mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u)
+	fi
+	return 0
+}
+
+complete -F _scx_run scx-run
