@@ -113,7 +113,7 @@ check-unit: $(UNIT_BIN)
 check-man:
 	mandoc -Tlint -W warning man/scx-run.1
 
-check-bats: $(BIN) $(PLUGIN) $(HELPER_BIN)
+check-bats: $(BIN) $(SHLIB) $(PLUGIN) $(HELPER_BIN)
 	SCX_RUN=$(abspath $(BIN)) SCX_HELPERS=$(abspath $(BUILD)/tests/helpers) \
 		bats $(BATS_FLAGS) tests/bats
 
