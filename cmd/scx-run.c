@@ -677,12 +677,13 @@ print_summary(struct scx_run *run, const struct scx_summary *s, double wall,
 							   s->skipped));
 	fprintf(stderr,
 		"%s: %llu items, %llu succeeded, %llu failed%s; %.3f s, "
-		"%.1f items/s; backend %s, %u workers; exit %d\n",
+		"%.1f items/s; backend %s, %u worker%s; exit %d\n",
 		progname, (unsigned long long)s->items,
 		(unsigned long long)(s->items - s->failed),
 		(unsigned long long)s->failed, extra, wall,
 		wall > 0 ? (double)s->items / wall : 0.0,
-		scx_run_backend_name(run), scx_run_size(run), status);
+		scx_run_backend_name(run), scx_run_size(run),
+		scx_run_size(run) == 1 ? "" : "s", status);
 }
 
 static void

@@ -262,9 +262,10 @@ struct scx__writer {
 	int fd;
 	struct scx__buf buf;
 	int error; /* the first write error, as a negated errno */
-	/* Called before each write, when set (the progress line erases
-	 * itself from a terminal). */
-	void (*before)(void *arg);
+	/* Called before each write, when set, with the last byte about to
+	 * be written (the progress line erases itself from a terminal, and
+	 * learns whether the cursor will be at the start of a line). */
+	void (*before)(void *arg, char last);
 	void *before_arg;
 };
 

@@ -78,8 +78,8 @@ scx__writer_put(struct scx__writer *w, const void *data, size_t len)
 	iov[0].iov_len = w->buf.len;
 	iov[1].iov_base = (void *)data;
 	iov[1].iov_len = len;
-	if (w->before)
-		w->before(w->before_arg);
+	if (w->before && len > 0)
+		w->before(w->before_arg, ((const char *)data)[len - 1]);
 	err = write_all(w->fd, w->buf.len ? iov : iov + 1, w->buf.len ? 2 : 1);
 	w->buf.len = 0;
 	if (err != 0)
@@ -98,7 +98,7 @@ scx__writer_flush(struct scx__writer *w)
 	iov.iov_base = w->buf.data;
 	iov.iov_len = w->buf.len;
 	if (w->before)
-		w->before(w->before_arg);
+		w->before(w->before_arg, w->buf.data[w->buf.len - 1]);
 	err = write_all(w->fd, &iov, 1);
 	w->buf.len = 0;
 	if (err != 0)

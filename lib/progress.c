@@ -44,7 +44,10 @@ scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
 {
 	char tmp[160];
 	uint64_t done = p->done + p->skipped, left;
-	double rate = p->elapsed > 0.05 ? (double)p->done / p->elapsed : 0;
+	/* A rate over the first moments says little: no ETA from it. */
+	double rate = p->elapsed > (final ? 0 : 0.05)
+			      ? (double)p->done / p->elapsed
+			      : 0;
 	int err;
 
 	if (p->total && !final)

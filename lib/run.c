@@ -65,6 +65,7 @@ struct scx_run {
 	uv_timer_t progress_timer;
 	uint64_t t0_ns;
 	bool progress_shown;
+	bool mid_line; /* the terminal's last line has no newline yet */
 	struct scx__buf progress_line;
 
 	struct scx__writer out, err;
@@ -573,11 +574,12 @@ output_failed(struct scx_run *run, int err, const char *what)
 /* --progress: the line is erased before anything else is written to the
  * terminal, and drawn again by the next tick. */
 static void
-progress_erase(void *arg)
+progress_erase(void *arg, char last)
 {
 	struct scx_run *run = arg;
 	ssize_t n;
 
+	run->mid_line = last != '\n';
 	if (!run->progress_shown)
 		return;
 	run->progress_shown = false;
@@ -602,7 +604,11 @@ progress_draw(struct scx_run *run, bool final)
 	p.total = run->count > 0 ? (uint64_t)run->count : 0;
 	p.elapsed = (double)(uv_hrtime() - run->t0_ns) / 1e9;
 	b->len = 0;
-	if (scx__buf_append(b, "\r\033[K", 4) != 0 ||
+	/* An output line without its newline yet stays: the progress line
+	 * goes below it. */
+	if ((run->mid_line && !run->progress_shown
+		     ? scx__buf_putc(b, '\n')
+		     : scx__buf_append(b, "\r\033[K", 4)) != 0 ||
 	    scx__progress_format(b, &p, final) != 0 ||
 	    (final && scx__buf_putc(b, '\n') != 0))
 		return;
@@ -614,6 +620,7 @@ progress_draw(struct scx_run *run, bool final)
 			return;
 		off += (size_t)n;
 	}
+	run->mid_line = false;
 	run->progress_shown = !final;
 }
 
