@@ -84,6 +84,7 @@ struct lworker {
 	bool signalled;
 	bool closed_stdout; /* ended by us for closing its stdout early */
 	bool timed_out;	    /* ended by --timeout */
+	bool timeout_killed; /* and SIGKILLed after the grace */
 	uint64_t timed_out_at;
 	uint64_t last_answer_ns;
 	uint64_t idle_since; /* done with every item but not exiting */
@@ -811,6 +812,7 @@ worker_start(struct lworker *w)
 	w->signalled = false;
 	w->closed_stdout = false;
 	w->timed_out = false;
+	w->timeout_killed = false;
 	w->last_answer_ns = 0;
 	w->idle_since = 0;
 	w->answers = w->answers_seen = 0;
@@ -888,14 +890,22 @@ check_timeout(struct lworker *w)
 	uint64_t limit = w->lk->cfg->timeout_ms * 1000000u, now, since;
 	const struct flight *head;
 
-	if (limit == 0 || !w->running || w->exited || w->fl.n == 0)
+	if (limit == 0 || !w->running)
 		return;
 	now = uv_hrtime();
+	/* The group gets SIGKILL after the grace even when the worker
+	 * itself died of the SIGTERM: a process it started that ignores
+	 * SIGTERM may still hold its stdout. */
 	if (w->timed_out) {
-		if (now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull)
+		if (!w->timeout_killed &&
+		    now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull) {
+			w->timeout_killed = true;
 			kill(-w->proc.pid, SIGKILL);
+		}
 		return;
 	}
+	if (w->exited || w->fl.n == 0)
+		return;
 	head = &w->fl.v[w->fl.head];
 	since = head->start_ns > w->last_answer_ns ? head->start_ns
 						   : w->last_answer_ns;

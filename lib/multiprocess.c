@@ -46,6 +46,7 @@ struct proc {
 	uv_timer_t timer; /* --timeout */
 	bool timer_open;
 	bool timed_out;
+	bool timeout_killed; /* SIGKILLed after the grace */
 	bool streaming; /* its stdout goes out as it comes */
 };
 
@@ -259,14 +260,16 @@ proc_exited(struct proc *p, int status)
 	p->end_ns = uv_hrtime();
 	p->exited = true;
 	mp->running--;
-	if (p->timer_open)
+	/* Timing out, the grace timer goes on: a process the item started
+	 * that ignores SIGTERM may still hold its pipes. */
+	if (p->timer_open && !p->timed_out)
 		uv_timer_stop(&p->timer);
 	if (WIFEXITED(status))
 		p->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		p->term_signal = WTERMSIG(status);
 	/* Killed: do not wait for pipes a stray grandchild may hold. */
-	if (mp->stop == SCX_STOP_KILL)
+	if (mp->stop == SCX_STOP_KILL || p->timeout_killed)
 		close_pipes(p);
 	check_finished(p);
 	maybe_close_sigchld(mp);
@@ -312,14 +315,22 @@ on_timeout(uv_timer_t *t)
 {
 	struct proc *p = t->data;
 
-	if (p->exited)
-		return;
 	if (!p->timed_out) {
+		if (p->exited)
+			return;
 		p->timed_out = true;
 		kill(-p->pid, SIGTERM);
 		uv_timer_start(&p->timer, on_timeout, SCX__GRACE_MS, 0);
-	} else {
-		kill(-p->pid, SIGKILL);
+		return;
+	}
+	/* The grace is over: the whole group, even when the item's own
+	 * process already died of the SIGTERM; then its pipes are not
+	 * waited for (a process outside the group may hold them). */
+	p->timeout_killed = true;
+	kill(-p->pid, SIGKILL);
+	if (p->exited) {
+		close_pipes(p);
+		check_finished(p);
 	}
 }
 
@@ -503,7 +514,9 @@ slot_advance(struct slot *s)
 	int err;
 
 	while (s->proc == NULL) {
-		if (mp->stop) {
+		/* A stop asked from inside a callback (--halt soon) is not
+		 * applied yet: the chunk's other items must not start. */
+		if (mp->stop || scx_run_stopping(mp->run)) {
 			abandon_rest(s);
 		} else if (s->chunk && s->next < s->chunk->n) {
 			spawn(s, &s->chunk->items[s->next++]);

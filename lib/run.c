@@ -1351,6 +1351,12 @@ scx_run_feed_end(struct scx_run *run)
 		uv_async_send(&run->input_async);
 }
 
+bool
+scx_run_stopping(const struct scx_run *run)
+{
+	return run->stop_wanted != 0;
+}
+
 void
 scx_run_stop(struct scx_run *run, enum scx_stop how)
 {
@@ -1666,10 +1672,10 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 	run->sum.items++;
 	if (failed)
 		run->sum.failed++;
-	if (res->flags & SCX_RESULT_TIMEOUT)
-		run->sum.timed_out++;
 	else
 		run->succeeded++;
+	if (res->flags & SCX_RESULT_TIMEOUT)
+		run->sum.timed_out++;
 	err = scx__ledger_result(&run->ledger, res);
 	if (err != 0)
 		scx_run_fail_detail(run, err, run->ledger.detail);

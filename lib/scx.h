@@ -573,6 +573,13 @@ int scx_run_feed(struct scx_run *run, struct scx_chunk *chunk);
 /** Tells a fed run that no more chunks will come. */
 void scx_run_feed_end(struct scx_run *run);
 
+/**
+ * Whether the run is stopping (a signal, --halt, an error): a backend
+ * starts no new item then, even one it already took; it gives those back
+ * with scx_run_abandon() when its ops->stop is called.
+ */
+bool scx_run_stopping(const struct scx_run *run);
+
 /** Asks a run to stop as @how says (as a signal would, without one). */
 void scx_run_stop(struct scx_run *run, enum scx_stop how);
 
