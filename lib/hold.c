@@ -68,8 +68,16 @@ open_spill(struct scx__hold *h)
 		 * once. */
 		snprintf(path, sizeof(path), "%s/scx-run.XXXXXX", dir);
 		fd = mkostemp(path, O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
+		if (fd < 0) {
+			int err = errno;
+
+			snprintf(h->detail, sizeof(h->detail),
+				 "cannot create a temporary file in '%.100s' "
+				 "(TMPDIR) for the results that wait for an "
+				 "earlier item",
+				 dir);
+			return -err;
+		}
 		unlink(path);
 	}
 	h->fd = fd;

@@ -226,6 +226,7 @@ struct scx__hold {
 	size_t in_file; /* records in the file not taken back yet */
 	struct scx__buf scratch;
 	void *last; /* the memory result taken last, freed at the next */
+	char detail[256]; /* why the spill file failed, or "" */
 };
 
 void scx__hold_init(struct scx__hold *h, size_t limit);

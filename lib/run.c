@@ -779,7 +779,9 @@ wait_for_stream(struct scx_run *run, const struct scx_result *res)
 	}
 	err = scx__hold_put(&run->hold, res, &handle);
 	if (err != 0) {
-		scx_run_fail(run, err, "holding a result");
+		scx_run_fail(run, err,
+				     run->hold.detail[0] ? run->hold.detail
+							 : "holding a result");
 		return;
 	}
 	run->waiting[run->nwaiting++] = handle;
@@ -835,7 +837,9 @@ order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 	if (res) {
 		err = scx__hold_put(&run->hold, res, &value);
 		if (err != 0) {
-			scx_run_fail(run, err, "holding a result");
+			scx_run_fail(run, err,
+				     run->hold.detail[0] ? run->hold.detail
+							 : "holding a result");
 			return;
 		}
 	}
@@ -843,7 +847,9 @@ order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 	if (err != 0) {
 		if (value != SCX__REORDER_GAP)
 			scx__hold_drop(&run->hold, value);
-		scx_run_fail(run, err, "holding a result");
+		scx_run_fail(run, err,
+				     run->hold.detail[0] ? run->hold.detail
+							 : "holding a result");
 	}
 }
 
