@@ -103,6 +103,41 @@ load_joblog(struct scx__ledger *l, int fd, const char *path)
 	return err;
 }
 
+/* A run killed while it wrote a job log line leaves it without its
+ * newline: it is cut off (its item was not logged, so it runs again), and
+ * the new lines start on a line of their own.  @size becomes the length
+ * kept. */
+static int
+drop_torn_line(int fd, off_t *size)
+{
+	char buf[4096];
+	off_t end = *size, start;
+	ssize_t n, i;
+
+	while (end > 0) {
+		start = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
+		n = pread(fd, buf, (size_t)(end - start), start);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		for (i = n; i > 0; i--)
+			if (buf[i - 1] == '\n')
+				break;
+		if (i > 0) {
+			end = start + i;
+			break;
+		}
+		end = start;
+	}
+	if (end == *size)
+		return 0;
+	if (ftruncate(fd, end) != 0)
+		return -errno;
+	*size = end;
+	return 0;
+}
+
 static int
 open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 {
@@ -126,6 +161,12 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	if (fstat(fd, &st) != 0)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
+	if (st.st_size > 0 && S_ISREG(st.st_mode)) {
+		err = drop_torn_line(fd, &st.st_size);
+		if (err != 0)
+			return fail(l, err, "--joblog '%s': %s", cfg->joblog,
+				    strerror(-err));
+	}
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
