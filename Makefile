@@ -190,5 +190,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz build-dev
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/cmd/scx-run.d \
+-include $(LIB_OBJ:.o=.d) $(BUILD)/cmd/scx-run.d $(BUILD)/lib/mpi.d \
 	$(UNIT_BIN:=.d) $(HELPER_BIN:=.d)
