@@ -1043,17 +1043,23 @@ on_signal(uv_signal_t *h, int signum)
 	apply_stop(run);
 }
 
+/* Items may be there now (input arrived, a retry, a throttle ended):
+ * the backend hears of it unless the run stops. */
 static void
-on_input(uv_async_t *a)
+items_ready(struct scx_run *run)
 {
-	struct scx_run *run = a->data;
-
 	if (!run->handles_open)
 		return;
 	apply_stop(run);
 	if (run->stop_wanted == 0)
 		run->be.ops->ready(&run->be);
 	maybe_finish(run);
+}
+
+static void
+on_input(uv_async_t *a)
+{
+	items_ready(a->data);
 }
 
 static void
@@ -1499,14 +1505,7 @@ take_items(struct scx_run *run, size_t max, struct scx_chunk **out)
 static void
 on_throttle(uv_timer_t *t)
 {
-	struct scx_run *run = t->data;
-
-	if (!run->handles_open)
-		return;
-	apply_stop(run);
-	if (run->stop_wanted == 0)
-		run->be.ops->ready(&run->be);
-	maybe_finish(run);
+	items_ready(t->data);
 }
 
 /* --delay, --memfree, --load: whether no item may start now; then a timer

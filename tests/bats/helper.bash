@@ -197,3 +197,14 @@ kill_marked() {
 	# shellcheck disable=SC2086 # one pid a word
 	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
 }
+
+# scx_teardown: after a failure, kill what is left of this test's
+# processes: its background jobs not waited for yet, by id, and every
+# process carrying its marker.
+scx_teardown() {
+	local job
+	for job in $(jobs -p); do
+		kill -KILL "$job" 2>/dev/null || true
+	done
+	kill_marked
+}

@@ -18,12 +18,7 @@ setup() {
 }
 
 teardown() {
-	# after a failure: kill what is left of this test's processes, by id
-	local job
-	for job in $(jobs -p); do
-		kill -KILL "$job" 2>/dev/null || true
-	done
-	kill_marked
+	scx_teardown
 }
 
 # lk IN ARGS...: scx-run --backend=loky ARGS with stdin from IN.

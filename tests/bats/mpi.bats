@@ -38,11 +38,7 @@ setup() {
 }
 
 teardown() {
-	local job
-	for job in $(jobs -p); do
-		kill -KILL "$job" 2>/dev/null || true
-	done
-	kill_marked
+	scx_teardown
 }
 
 # mpi ARGS...: mpiexec ARGS (with the options this machine needs).

@@ -20,12 +20,7 @@ setup() {
 }
 
 teardown() {
-	# after a failure: kill what is left of this test's processes, by id
-	local job
-	for job in $(jobs -p); do
-		kill -KILL "$job" 2>/dev/null || true
-	done
-	kill_marked
+	scx_teardown
 }
 
 # --- helpers --------------------------------------------------------------

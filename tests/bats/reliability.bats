@@ -21,12 +21,7 @@ setup() {
 }
 
 teardown() {
-	# after a failure: kill what is left of this test's processes, by id
-	local job
-	for job in $(jobs -p); do
-		kill -KILL "$job" 2>/dev/null || true
-	done
-	kill_marked
+	scx_teardown
 }
 
 # sx ARGS...: scx-run ARGS with stdin from the file in, under a hang guard.

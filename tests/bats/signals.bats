@@ -17,13 +17,7 @@ setup() {
 }
 
 teardown() {
-	# after a failure: kill what is left of this test's processes, by id
-	# (jobs -p: only background jobs not waited for yet)
-	local job
-	for job in $(jobs -p); do
-		kill -KILL "$job" 2>/dev/null || true
-	done
-	kill_marked
+	scx_teardown
 }
 
 # start_bg ARGS...: start scx-run ARGS in the background, stdin from in,
