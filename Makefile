@@ -150,10 +150,10 @@ fuzz: $(FUZZ_BINS)
 			grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done'; \
 	done
 
+# Every case of the brief's section 6: bench/RESULTS.md and bench/scaling.png
+# (see bench/README.md); BENCH_FLAGS=--quick for a short smoke run.
 bench: $(BIN) $(PLUGIN)
-	bench/run
-	bench/loky
-	bench/mpi
+	bench/all $(BENCH_FLAGS)
 
 install: $(BIN) $(LIB) $(SHLIB) $(PLUGIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
