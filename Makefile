@@ -34,6 +34,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 endif
 ALL_CFLAGS = $(SCX_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+# The program and its plugins must be built from the same headers: both
+# carry this checksum of them, and a plugin that differs is refused.
+ABI_ID := $(shell cat lib/scx.h lib/internal.h | cksum | cut -d' ' -f1)
 # Only the MPI backend includes <mpi.h>; -DSCX_HAVE_MPI tells the rest.
 MPI_DEFINE := $(if $(filter yes,$(MPI)),-DSCX_HAVE_MPI)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
@@ -74,11 +77,12 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/lib/mpi.o: lib/mpi.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DSCX_ABI_ID=$(ABI_ID)u -c -o $@ $<
 
 $(BUILD)/lib/backend.o: lib/backend.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(MPI_DEFINE) -DSCX_PKGLIBDIR='"$(PKGLIBDIR)"' -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(MPI_DEFINE) -DSCX_PKGLIBDIR='"$(PKGLIBDIR)"' \
+		-DSCX_ABI_ID=$(ABI_ID)u -c -o $@ $<
 
 # Its undefined symbols are the library's, which the program exports.
 $(PLUGIN): $(BUILD)/lib/mpi.o

@@ -837,7 +837,8 @@ main(int argc, char **argv)
 	if (err != 0)
 		report_run_error(run, err);
 	status = scx_exit_status(&sum);
-	if (o.verbose)
+	/* An MPI worker rank serves rank 0, which sums up the run. */
+	if (o.verbose && scx_run_is_master(run))
 		print_summary(run, &sum, now_seconds() - t0, status);
 
 out:

@@ -87,7 +87,8 @@ _scx_run() {
 		--results)
 			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 			return 0 ;;
-		-d | --delimiter) words='\n \t \0 , : ;' ;;
+		# compgen -W drops one level of backslashes.
+		-d | --delimiter) words='\\n \\t \\0 , : ;' ;;
 		*) return 0 ;; # a number: nothing to offer
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")

@@ -40,6 +40,10 @@ static struct plugin plugins[] = {
 static struct plugin plugins[] = {{NULL, NULL, NULL, NULL}};
 #endif
 
+#ifndef SCX_ABI_ID
+#define SCX_ABI_ID 0u
+#endif
+
 #ifndef SCX_PKGLIBDIR
 #define SCX_PKGLIBDIR "/usr/local/lib/scx-run"
 #endif
@@ -57,6 +61,7 @@ scx_backend_load_error(void)
 static int
 plugin_open(struct plugin *pl, const char *path)
 {
+	const unsigned *abi;
 	void *h;
 
 	if (access(path, F_OK) != 0)
@@ -66,6 +71,17 @@ plugin_open(struct plugin *pl, const char *path)
 	h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
 	if (h == NULL) {
 		snprintf(load_error, sizeof(load_error), "%s", dlerror());
+		return -1;
+	}
+	/* A plugin built from other headers would misread every structure:
+	 * refuse it rather than crash. */
+	abi = dlsym(h, "scx_plugin_abi");
+	if (abi == NULL || *abi != SCX_ABI_ID) {
+		snprintf(load_error, sizeof(load_error),
+			 "%s was not built with this scx-run (reinstall both "
+			 "from the same build)",
+			 path);
+		dlclose(h);
 		return -1;
 	}
 	pl->ops = dlsym(h, pl->symbol);

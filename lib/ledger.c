@@ -58,6 +58,9 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* The longest job log line read back: an item's command up to 64 MiB. */
+#define JOBLOG_LINE_MAX (64u << 20)
+
 /* Reads an earlier job log into the index of done items. */
 static int
 load_joblog(struct scx__ledger *l, int fd, const char *path)
@@ -98,6 +101,16 @@ load_joblog(struct scx__ledger *l, int fd, const char *path)
 			break;
 		memmove(b.data, b.data + used, b.len - used);
 		b.len -= used;
+		/* No job log line is this long: not a job log (a device, a
+		 * binary file), and reading on would fill the memory. */
+		if (b.len > JOBLOG_LINE_MAX) {
+			err = fail(l, SCX_EJOBLOG,
+				   "--joblog '%s': line %llu is longer than "
+				   "%u MiB: not a job log",
+				   path, (unsigned long long)lineno + 1,
+				   JOBLOG_LINE_MAX >> 20);
+			break;
+		}
 	}
 	scx__buf_free(&b);
 	return err;

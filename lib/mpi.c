@@ -1129,6 +1129,9 @@ mpi_explain_size(const struct scx_backend *be, char *buf, size_t size)
 			 m->size, m->nworkers, m->nworkers == 1 ? "" : "s");
 }
 
+/* The headers this plugin was built from; the program checks them. */
+const unsigned scx_plugin_abi = SCX_ABI_ID;
+
 const struct scx_backend_ops scx_backend_mpi = {
 	.name = "mpi",
 	.open = mpi_open,

@@ -100,6 +100,11 @@ complete_words() {
 	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "length line null "
 	run complete_words scx-run --progress = al
 	assert_output "always"
+	# Backslash escapes reach the word as typed (compgen drops one level).
+	run complete_words scx-run -d ""
+	assert_line '\n'
+	assert_line '\t'
+	refute_line 'n'
 }
 
 @test "completion: offers every long option" {

@@ -484,3 +484,22 @@ SLOW_WORKER='touch "started/$1"; exec "$0" 30'
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "stderr: $stderr"
 	assert_regex "$stderr" "^scx-run: --backend: 'mpi' cannot be loaded: .*scx-mpi.so"
 }
+
+@test "mpi: a plugin built from other headers is refused, on one line, not run" {
+	command -v cc >/dev/null || skip "no C compiler"
+	mkdir plug
+	printf 'const unsigned scx_plugin_abi = 1u;\nchar scx_backend_mpi[512];\n' >plug/fake.c
+	cc -shared -fPIC -o plug/scx-mpi.so plug/fake.c
+	run --separate-stderr env SCX_PLUGIN_DIR="$T/plug" "$SCX_RUN" --backend=mpi --if-serial=ignore echo </dev/null
+	[ "$status" -eq 255 ] || fail "status $status, stderr: $stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "stderr: $stderr"
+	assert_regex "$stderr" "cannot be loaded: .*plug/scx-mpi.so was not built with this scx-run"
+}
+
+@test "mpi: --verbose sums the run up once, on rank 0" {
+	run --separate-stderr timeout 60 bash -c 'seq 5 | "$@"' sh \
+		"${MPIEXEC[@]}" -n 3 "$SCX_RUN" --backend=mpi --verbose echo
+	assert_success
+	[ "$(grep -c '^scx-run: .* items' <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
+	assert_regex "$stderr" "scx-run: 5 items, 5 succeeded, 0 failed"
+}

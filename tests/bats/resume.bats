@@ -585,3 +585,17 @@ SLOW_LOKY='exec 9<>"$0"; while IFS= read -r l; do read -t 0.006 -u 9 _; printf "
 	assert_equal "$(col 2 jl | sort -u)" "$(uname -n)"
 	assert_equal "$(col 9 jl)" "$(printf 'echo %s\n' 1 2 3 4)"
 }
+
+@test "--resume with a job log that has no line ends (a device, a binary file): one-line error, exit 255, bounded memory" {
+	seq 3 >in
+	# /dev/zero never ends and has no newline: reading it whole would
+	# take all the memory (the address space is capped so that a
+	# regression fails here rather than on the machine; not under
+	# AddressSanitizer, whose shadow memory needs the address space).
+	run --separate-stderr bash -c '[ -n "$SCX_ASAN" ] || ulimit -v 2000000
+		timeout 60 "$1" -j2 --joblog /dev/zero --resume echo <in' sh "$SCX_RUN"
+	[ "$status" -eq 255 ] || fail "status $status, stderr: $stderr"
+	assert_output ''
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "stderr: $stderr"
+	assert_regex "$stderr" "^scx-run: --joblog '/dev/zero': line 1 is longer than"
+}
