@@ -270,6 +270,9 @@ struct scx__writer {
 	void *before_arg;
 };
 
+/** Writes all of @data to @fd (EINTR, EAGAIN waited out; a SIGINT or
+ * SIGTERM gives up).  @return 0 or a negated errno. */
+int scx__write_all(int fd, const void *data, size_t len);
 void scx__writer_init(struct scx__writer *w, int fd);
 /** Queues bytes; writes when enough are queued.  @return 0 or error. */
 int scx__writer_put(struct scx__writer *w, const void *data, size_t len);

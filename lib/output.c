@@ -10,6 +10,16 @@
 
 volatile sig_atomic_t scx__interrupted;
 
+static int write_all(int fd, struct iovec *iov, int n);
+
+int
+scx__write_all(int fd, const void *data, size_t len)
+{
+	struct iovec iov = { (void *)data, len };
+
+	return len ? write_all(fd, &iov, 1) : 0;
+}
+
 /* Queued bytes are written once this many are waiting. */
 #define WRITER_BATCH (64u * 1024)
 

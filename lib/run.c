@@ -59,8 +59,7 @@ struct scx_run {
 
 	/* --delay, --memfree, --load: the timer that ends a wait. */
 	uv_timer_t throttle;
-	uint64_t last_start_ms;
-	bool started_any;
+	uint64_t last_start_ms; /* when the last item started; 0: none yet */
 	/* --progress. */
 	uv_timer_t progress_timer;
 	uint64_t t0_ns;
@@ -92,7 +91,6 @@ struct scx_run {
 		unsigned n;
 	} *attempts;
 	size_t nattempts, capattempts;
-	uint64_t succeeded;
 	bool halted;
 
 	bool executed;
@@ -577,15 +575,12 @@ static void
 progress_erase(void *arg, char last)
 {
 	struct scx_run *run = arg;
-	ssize_t n;
 
 	run->mid_line = last != '\n';
 	if (!run->progress_shown)
 		return;
 	run->progress_shown = false;
-	do
-		n = write(run->cfg->err_fd, "\r\033[K", 4);
-	while (n < 0 && errno == EINTR && !scx__interrupted);
+	(void)scx__write_all(run->cfg->err_fd, "\r\033[K", 4);
 }
 
 static void
@@ -593,8 +588,6 @@ progress_draw(struct scx_run *run, bool final)
 {
 	struct scx__progress p;
 	struct scx__buf *b = &run->progress_line;
-	size_t off = 0;
-	ssize_t n;
 
 	if (run->err.error != 0)
 		return;
@@ -612,14 +605,8 @@ progress_draw(struct scx_run *run, bool final)
 	    scx__progress_format(b, &p, final) != 0 ||
 	    (final && scx__buf_putc(b, '\n') != 0))
 		return;
-	while (off < b->len) {
-		n = write(run->cfg->err_fd, b->data + off, b->len - off);
-		if (n < 0 && errno == EINTR && !scx__interrupted)
-			continue;
-		if (n <= 0)
-			return;
-		off += (size_t)n;
-	}
+	if (scx__write_all(run->cfg->err_fd, b->data, b->len) != 0)
+		return;
 	run->mid_line = false;
 	run->progress_shown = !final;
 }
@@ -758,6 +745,14 @@ emit_due(struct scx_run *run)
 	scx__hold_done(&run->hold);
 }
 
+/* A result could not be held (no memory, or no spill file). */
+static void
+hold_failed(struct scx_run *run, int err)
+{
+	scx_run_fail(run, err,
+		     run->hold.detail[0] ? run->hold.detail : "holding a result");
+}
+
 /* Completion order while an item streams: results that finish meanwhile
  * wait until it ends, so that its block stays whole. */
 static void
@@ -779,9 +774,7 @@ wait_for_stream(struct scx_run *run, const struct scx_result *res)
 	}
 	err = scx__hold_put(&run->hold, res, &handle);
 	if (err != 0) {
-		scx_run_fail(run, err,
-				     run->hold.detail[0] ? run->hold.detail
-							 : "holding a result");
+		hold_failed(run, err);
 		return;
 	}
 	run->waiting[run->nwaiting++] = handle;
@@ -837,9 +830,7 @@ order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 	if (res) {
 		err = scx__hold_put(&run->hold, res, &value);
 		if (err != 0) {
-			scx_run_fail(run, err,
-				     run->hold.detail[0] ? run->hold.detail
-							 : "holding a result");
+			hold_failed(run, err);
 			return;
 		}
 	}
@@ -847,9 +838,7 @@ order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 	if (err != 0) {
 		if (value != SCX__REORDER_GAP)
 			scx__hold_drop(&run->hold, value);
-		scx_run_fail(run, err,
-				     run->hold.detail[0] ? run->hold.detail
-							 : "holding a result");
+		hold_failed(run, err);
 	}
 }
 
@@ -1524,7 +1513,7 @@ throttled(struct scx_run *run, size_t *max)
 	if (cfg->delay_ms) {
 		*max = 1;
 		now = uv_hrtime() / 1000000;
-		if (run->started_any && now < run->last_start_ms + cfg->delay_ms)
+		if (run->last_start_ms && now < run->last_start_ms + cfg->delay_ms)
 			wait = run->last_start_ms + cfg->delay_ms - now;
 	}
 	if (wait == 0 && cfg->memfree && scx__mem_available(&v) == 0 &&
@@ -1573,10 +1562,8 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 				continue; /* all done before: take more */
 		}
 		run->outstanding += (*out)->n;
-		if (run->cfg->delay_ms) {
+		if (run->cfg->delay_ms)
 			run->last_start_ms = uv_hrtime() / 1000000;
-			run->started_any = true;
-		}
 		return 0;
 	}
 }
@@ -1635,7 +1622,7 @@ check_halt(struct scx_run *run)
 	if (h->when == SCX_HALT_NEVER || run->halted)
 		return;
 	n = h->what == SCX_HALT_FAIL	  ? run->sum.failed
-	    : h->what == SCX_HALT_SUCCESS ? run->succeeded
+	    : h->what == SCX_HALT_SUCCESS ? run->sum.items - run->sum.failed
 					  : run->sum.items;
 	if (h->count) {
 		if (n < h->count)
@@ -1677,8 +1664,6 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 	run->sum.items++;
 	if (failed)
 		run->sum.failed++;
-	else
-		run->succeeded++;
 	if (res->flags & SCX_RESULT_TIMEOUT)
 		run->sum.timed_out++;
 	err = scx__ledger_result(&run->ledger, res);
