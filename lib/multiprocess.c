@@ -50,12 +50,18 @@ struct proc {
 	bool streaming; /* its stdout goes out as it comes */
 };
 
-/* A worker slot: a chunk of items, run one process at a time. */
+/* A chunk shared by the slots that run parts of it. */
+struct mchunk {
+	struct scx_chunk *c;
+	unsigned refs;
+};
+
+/* A worker slot: a part of a chunk, run one process at a time. */
 struct slot {
 	struct mp *mp;
 	unsigned index; /* 1-based, {%} and SCX_SLOT */
-	struct scx_chunk *chunk;
-	size_t next;
+	struct mchunk *mc;
+	size_t next, end; /* mc->c->items[next, end) have not started */
 	struct proc *proc;
 	/* Output buffers, reused from item to item so that memory is not
 	 * allocated and trimmed for every process. */
@@ -496,41 +502,135 @@ fatal:
 /* Slots                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Gives back the items of the slot's chunk that have not started. */
+static struct mchunk *
+mchunk_new(struct scx_chunk *c)
+{
+	struct mchunk *mc = malloc(sizeof(*mc));
+
+	if (mc != NULL) {
+		mc->c = c;
+		mc->refs = 1;
+	}
+	return mc;
+}
+
+/* The slot is done with its part of the chunk. */
+static void
+slot_release(struct slot *s)
+{
+	if (s->mc != NULL && --s->mc->refs == 0) {
+		scx_chunk_destroy(s->mc->c);
+		free(s->mc);
+	}
+	s->mc = NULL;
+	s->next = s->end = 0;
+}
+
+/* Gives back the items of the slot's part that have not started. */
 static void
 abandon_rest(struct slot *s)
 {
-	if (s->chunk == NULL)
+	if (s->mc == NULL)
 		return;
-	for (; s->next < s->chunk->n; s->next++)
-		scx_run_abandon(s->mp->run, &s->chunk->items[s->next]);
+	for (; s->next < s->end; s->next++)
+		scx_run_abandon(s->mp->run, &s->mc->c->items[s->next]);
 }
 
-/* Keeps the slot busy: the next item of its chunk, or a new chunk. */
+/* An idle slot takes over the back half of the unstarted items of the
+ * slot that has the most, so that a chunk behind a slow item does not
+ * wait while other slots have nothing to do.  @return whether it did. */
+static bool
+steal(struct slot *s)
+{
+	struct mp *mp = s->mp;
+	struct slot *v = NULL;
+	size_t most = 0, left, k;
+	unsigned i;
+
+	for (i = 0; i < mp->nslots; i++) {
+		left = mp->slots[i].end - mp->slots[i].next;
+		if (&mp->slots[i] != s && mp->slots[i].mc && left > most) {
+			most = left;
+			v = &mp->slots[i];
+		}
+	}
+	if (v == NULL)
+		return false;
+	k = (most + 1) / 2;
+	s->mc = v->mc;
+	s->mc->refs++;
+	s->end = v->end;
+	s->next = v->end - k;
+	v->end = s->next;
+	return true;
+}
+
+static void slot_advance(struct slot *s);
+
+/* A slot took a chunk of several items: idle slots may share it. */
+static void
+wake_idle(struct mp *mp, const struct slot *s)
+{
+	unsigned i;
+
+	for (i = 0; i < mp->nslots && s->end - s->next > 1; i++)
+		if (mp->slots[i].proc == NULL && &mp->slots[i] != s)
+			slot_advance(&mp->slots[i]);
+}
+
+/* Takes a new chunk for @s.  @return whether it got one. */
+static bool
+slot_take(struct slot *s)
+{
+	struct mp *mp = s->mp;
+	struct scx_chunk *c;
+	size_t i;
+	int err;
+
+	if (mp->eof)
+		return false;
+	err = scx_run_take(mp->run, 0, &c);
+	if (err == SCX_EOF)
+		mp->eof = true;
+	if (err != 0)
+		return false;
+	s->mc = mchunk_new(c);
+	if (s->mc == NULL) {
+		for (i = 0; i < c->n; i++)
+			scx_run_abandon(mp->run, &c->items[i]);
+		scx_chunk_destroy(c);
+		scx_run_fail(mp->run, -ENOMEM, "taking items");
+		return false;
+	}
+	s->next = 0;
+	s->end = c->n;
+	return true;
+}
+
+/* Keeps the slot busy: the next item of its part, a new chunk, or items
+ * taken over from another slot. */
 static void
 slot_advance(struct slot *s)
 {
 	struct mp *mp = s->mp;
-	int err;
 
 	while (s->proc == NULL) {
 		/* A stop asked from inside a callback (--halt soon) is not
 		 * applied yet: the chunk's other items must not start. */
 		if (mp->stop || scx_run_stopping(mp->run)) {
 			abandon_rest(s);
-		} else if (s->chunk && s->next < s->chunk->n) {
-			spawn(s, &s->chunk->items[s->next++]);
+		} else if (s->mc && s->next < s->end) {
+			spawn(s, &s->mc->c->items[s->next++]);
 			continue;
 		}
-		scx_chunk_destroy(s->chunk);
-		s->chunk = NULL;
-		s->next = 0;
-		if (mp->eof || mp->stop)
+		slot_release(s);
+		if (mp->stop || scx_run_stopping(mp->run))
 			return;
-		err = scx_run_take(mp->run, 0, &s->chunk);
-		if (err == SCX_EOF)
-			mp->eof = true;
-		if (err != 0)
+		if (slot_take(s)) {
+			wake_idle(mp, s);
+			continue;
+		}
+		if (!steal(s))
 			return;
 	}
 }
@@ -630,7 +730,7 @@ mp_close(struct scx_backend *be)
 	if (mp == NULL)
 		return;
 	for (i = 0; i < mp->nslots; i++) {
-		scx_chunk_destroy(mp->slots[i].chunk);
+		slot_release(&mp->slots[i]);
 		scx__buf_free(&mp->slots[i].obuf);
 		scx__buf_free(&mp->slots[i].ebuf);
 	}

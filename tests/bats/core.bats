@@ -127,6 +127,21 @@ check_blocks() {
 	refute_stderr
 }
 
+@test "items from a file: a slot that runs out takes over the unstarted items of a chunk behind a slow item" {
+	# 20 items from a file: the default chunk (3 items) puts items 2 and 3
+	# behind item 1 on its slot.  Item 1 waits until items 2..20 have all
+	# run: it can only end if the other slot takes 2 and 3 over (a hang
+	# guard, timeout 60, ends it otherwise).
+	seq 20 >in
+	mkdir ran
+	run --separate-stderr timeout 60 "$SCX_RUN" -j2 sh -c 'if [ "$1" = 1 ]; then
+			while [ "$(ls ran | wc -l)" -lt 19 ]; do sleep 0.05; done
+		else touch "ran/$1"; fi; echo "$1"' sh <in
+	assert_success
+	assert_output "$(seq 20)"
+	refute_stderr
+}
+
 @test "workers see SCX_SEQ, SCX_SLOT, SCX_RANK=0 and SCX_SIZE" {
 	seq 6 >in
 	run --separate-stderr scx_in in -j3 sh -c 'echo "$1 seq=$SCX_SEQ rank=$SCX_RANK size=$SCX_SIZE"; case $SCX_SLOT in 1|2|3) ;; *) echo "bad slot [$SCX_SLOT]";; esac' sh
