@@ -255,8 +255,9 @@ int scx__json_string(struct scx__buf *b, const char *s, size_t len);
 int scx__base64(struct scx__buf *b, const char *s, size_t len);
 
 /* A buffered writer to one file descriptor. */
-/* Set by run.c's handler when SIGINT or SIGTERM arrives: a write blocked
- * on a stdout nobody reads gives up. */
+/* Counts the SIGINTs and SIGTERMs run.c's handler saw: once one came, a
+ * write goes on only while its reader takes the bytes (it gives up after
+ * the grace without progress, or at a second signal). */
 extern volatile sig_atomic_t scx__interrupted;
 
 struct scx__writer {

@@ -555,8 +555,9 @@ master_poll(struct mpib *m)
 	if (got < 0)
 		scx_run_fail(m->run, got, "receiving from worker ranks");
 	progress |= sends_progress(&m->sends);
-	/* A stop matters only for items still out on the worker ranks. */
-	if (m->stop > m->stop_sent && !all_answered(m) && !m->end_sent) {
+	/* A stop matters only for items still out on the worker ranks; it
+	 * may come after END (every item was sent, some still run). */
+	if (m->stop > m->stop_sent && !all_answered(m)) {
 		how = (uint32_t)m->stop;
 		for (i = 1; i < m->size; i++)
 			send_copy(&m->sends, i, TAG_STOP, &how, sizeof(how));

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -36,6 +38,71 @@ scx__writer_free(struct scx__writer *w)
 	scx__buf_free(&w->buf);
 }
 
+/* Advances @iov past @got written bytes.  @return how many are left. */
+static int
+advance(struct iovec **iovp, int n, size_t got)
+{
+	struct iovec *iov = *iovp;
+
+	while (n > 0 && got >= iov->iov_len) {
+		got -= iov->iov_len;
+		iov++;
+		n--;
+	}
+	if (n > 0) {
+		iov->iov_base = (char *)iov->iov_base + got;
+		iov->iov_len -= got;
+	}
+	*iovp = iov;
+	return n;
+}
+
+/* Once SIGINT or SIGTERM arrived, a stopping run still writes what is
+ * complete, as long as the reader takes it, but must never block for
+ * good on a stdout nobody reads: it writes in pieces that do not block
+ * once the descriptor is writable (PIPE_BUF bytes fit in a writable
+ * pipe), and gives up after SCX__GRACE_MS without progress, or at once
+ * on a second signal. */
+static int
+write_stopping(int fd, struct iovec *iov, int n)
+{
+	struct pollfd p;
+	struct stat st;
+	size_t piece = PIPE_BUF, len;
+	ssize_t got;
+	int r;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		piece = 1u << 20;
+	while (n > 0) {
+		if (scx__interrupted > 1)
+			return -EINTR;
+		if (iov->iov_len == 0) {
+			iov++;
+			n--;
+			continue;
+		}
+		p.fd = fd;
+		p.events = POLLOUT;
+		r = poll(&p, 1, SCX__GRACE_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EINTR; /* no reader took anything */
+		len = iov->iov_len < piece ? iov->iov_len : piece;
+		got = write(fd, iov->iov_base, len);
+		if (got < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		n = advance(&iov, n, (size_t)got);
+	}
+	return 0;
+}
+
 /* Writes all of @iov, waiting out EINTR and a non-blocking descriptor. */
 static int
 write_all(int fd, struct iovec *iov, int n)
@@ -44,10 +111,10 @@ write_all(int fd, struct iovec *iov, int n)
 	ssize_t got;
 
 	while (n > 0) {
+		if (scx__interrupted)
+			return write_stopping(fd, iov, n);
 		got = writev(fd, iov, n);
 		if (got < 0) {
-			if (errno == EINTR && scx__interrupted)
-				return -EINTR;
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
@@ -58,18 +125,7 @@ write_all(int fd, struct iovec *iov, int n)
 			}
 			return -errno;
 		}
-		/* A signal ends a short write too, not only an empty one. */
-		if (scx__interrupted)
-			return -EINTR;
-		while (n > 0 && (size_t)got >= iov->iov_len) {
-			got -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + got;
-			iov->iov_len -= (size_t)got;
-		}
+		n = advance(&iov, n, (size_t)got);
 	}
 	return 0;
 }

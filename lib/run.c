@@ -1118,7 +1118,9 @@ interrupt_handler(int sig, siginfo_t *info, void *ctx)
 {
 	const struct sigaction *uv = &uv_handlers[sig];
 
-	scx__interrupted = sig;
+	/* Counted: a second signal gives up a stopping write at once. */
+	if (scx__interrupted < 100)
+		scx__interrupted++;
 	if (uv->sa_flags & SA_SIGINFO)
 		uv->sa_sigaction(sig, info, ctx);
 	else if (uv->sa_handler != SIG_DFL && uv->sa_handler != SIG_IGN)

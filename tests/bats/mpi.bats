@@ -471,6 +471,46 @@ SLOW_WORKER='touch "started/$1"; exec "$0" 30'
 	no_marked_left
 }
 
+# progress_done FILE: the last "N done" figure of --progress in FILE (0).
+progress_done() {
+	local s
+	s=$(tr '\r' '\n' <"$1" | grep -o 'scx-run: [0-9]*' | tail -n 1)
+	s=${s##* }
+	echo "${s:-0}"
+}
+
+@test "SIGTERM to rank 0: every finished result is written and logged once, and --resume completes (issue 11, B1)" {
+	seq 200 >in
+	touch block
+	local w='[ "$1" != 1 ] || [ ! -e block ] || "$0" 30
+		head -c 10000 /dev/zero | tr "\0" x; echo'
+	start_mpi_bg -n 3 "$SCX_RUN" --backend=mpi --progress=always --joblog jl sh -c "$w" "$SLEEP"
+	local i=0 r0 n
+	while [ "$(progress_done err)" -lt 190 ]; do
+		[ "$i" -lt 1200 ] || fail "progress stuck at $(progress_done err)"
+		sleep 0.05
+		i=$((i + 1))
+	done
+	r0=$(rank_pid 0) || fail "no scx-run process with OMPI_COMM_WORLD_RANK=0"
+	kill -TERM "$r0"
+	wait_exit "$PID" 30
+	assert_equal "$status" 143
+	n=$(progress_done err)
+	[ "$n" -ge 190 ] || fail "the final progress line says $n done"
+	assert_equal "$(wc -l <out)" "$n"
+	assert_equal "$(grep -c -v 'x\{10000\}' out)" 0
+	assert_equal "$(awk -F'\t' 'NR > 1' jl | wc -l)" "$n"
+	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' jl | sort -u | wc -l)" "$n"
+	rm block
+	mv out out.1
+	start_mpi_bg -n 3 "$SCX_RUN" --backend=mpi --joblog jl --resume sh -c "$w" "$SLEEP"
+	wait_exit "$PID" 60
+	assert_equal "$status" 0
+	assert_equal "$(cat out.1 out | wc -l)" 200
+	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' jl | sort -n)" "$(seq 200)"
+	no_marked_left
+}
+
 @test "mpi: the backend is a plugin, loaded only by runs that use it" {
 	# A run with another backend does not load OpenMPI at all.
 	run --separate-stderr bash -c 'echo x | "$SCX_RUN" -j2 sh -c "grep -c libmpi /proc/\$PPID/maps; :"'

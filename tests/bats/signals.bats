@@ -164,3 +164,74 @@ GATED_WORKER='touch "started/$1"; i=0
 	refute_stderr
 	assert_equal "$(marked_pids)" ''
 }
+
+# --- results complete at a stop are written and logged (issue 11, B1) -----
+
+# progress_done FILE: the last "N done" figure of --progress in FILE (0).
+progress_done() {
+	local s
+	s=$(tr '\r' '\n' <"$1" | grep -o 'scx-run: [0-9]*' | tail -n 1)
+	s=${s##* }
+	echo "${s:-0}"
+}
+
+# wait_progress FILE N: wait until --progress in FILE shows N done.
+wait_progress() {
+	local i=0
+	while [ "$(progress_done "$1")" -lt "$2" ]; do
+		[ "$i" -lt 1200 ] || fail "progress stuck at $(progress_done "$1") of $2"
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# stop_resume_check SIGNAL MIN ARGS...: 200 items, item 1 blocks while
+# the file "block" exists, each of the others writes 10000 bytes; once
+# --progress shows MIN done, SIGNAL stops the run.  Then every finished
+# result is written and logged, and --resume (unblocked) writes each
+# other item once.
+stop_resume_check() {
+	local sig=$1 min=$2 n
+	shift 2
+	seq 200 >in
+	touch block
+	start_bg --progress=always --joblog jl "$@"
+	wait_progress err "$min"
+	kill -"$sig" "$PID"
+	wait_exit "$PID"
+	assert_equal "$status" $((128 + $(kill -l "$sig")))
+	n=$(progress_done err)
+	[ "$n" -ge "$min" ] || fail "the final progress line says $n done"
+	# every finished result written, whole, and logged, once
+	assert_equal "$(wc -l <out)" "$n"
+	assert_equal "$(grep -c -v 'x\{10000\}' out)" 0
+	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' jl | sort -n | uniq | wc -l)" "$n"
+	assert_equal "$(awk -F'\t' 'NR > 1' jl | wc -l)" "$n"
+	rm block
+	mv out out.1
+	start_bg --joblog jl --resume "$@"
+	wait_exit "$PID"
+	assert_equal "$status" 0
+	assert_equal "$(cat out.1 out | wc -l)" 200
+	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' jl | sort -n)" "$(seq 200)"
+	assert_equal "$(marked_pids)" ''
+}
+
+# Item 1 sleeps while "block" exists; every item prints 10000 x's.
+BLOCKED_ITEM='[ "$1" != 1 ] || [ ! -e block ] || "$0" 30
+	head -c 10000 /dev/zero | tr "\0" x; echo'
+
+@test "SIGTERM: 199 results behind a running item 1 are all written and logged, then --resume completes (multiprocess)" {
+	stop_resume_check TERM 199 -j2 sh -c "$BLOCKED_ITEM" "$SLEEP"
+}
+
+@test "SIGINT: 199 results behind a running item 1 are all written and logged, then --resume completes (multiprocess)" {
+	stop_resume_check INT 199 -j2 sh -c "$BLOCKED_ITEM" "$SLEEP"
+}
+
+@test "SIGTERM: the answers behind a running item 1 are all written and logged, then --resume completes (loky)" {
+	# a worker holds one item beside the one it works on
+	stop_resume_check TERM 198 --backend=loky -j2 --chunksize 1 bash -c \
+		'while read -r i; do [ "$i" != 1 ] || [ ! -e block ] || "$0" 30
+			printf "%s\n" "$(head -c 10000 /dev/zero | tr "\0" x)"; done' "$SLEEP"
+}
