@@ -18,6 +18,11 @@
  * --timeout. */
 #define SCX__GRACE_MS 2000
 
+/* How long an item's pipes are still read after its own process exited,
+ * when something it started holds them (a background child): then the
+ * item is over, as in GNU parallel. */
+#define SCX__DRAIN_MS 100
+
 /* Results waiting for an earlier item held in memory before a temporary
  * file takes them (--spill-after). */
 #define SCX__SPILL_AFTER (8u << 20)
@@ -332,6 +337,29 @@ void scx__spawner_note_signals(struct scx__spawner *sp);
  */
 int scx__spawn(struct scx__spawner *sp, const struct scx__spawn_req *req,
 	       pid_t *pid);
+/* ------------------------------------------------------------------ */
+/* procs.c: the processes items started, found again and ended         */
+/* ------------------------------------------------------------------ */
+
+/** Makes this process a child subreaper and notes the children it has
+ * already (never touched); runs may nest: each open has its close. */
+void scx__procs_open(void);
+/** Ends what the items left behind (SIGTERM, SIGKILL after the grace),
+ * reaps it, and stops the guard (last close only). */
+void scx__procs_close(void);
+/** @pid, a child we started as the leader of its own group, runs: the
+ * guard learns of its group (started at the first call). */
+void scx__procs_spawned(pid_t pid);
+/** @pid was reaped by its owner; its group is remembered while it has
+ * processes left. */
+void scx__procs_reaped(pid_t pid);
+/** Reaps orphans that ended and forgets groups that are gone. */
+void scx__procs_sweep(void);
+/** Sends @sig (0: only counts) to the groups items left behind and to
+ * the orphans that came to us.  @return how many were there. */
+unsigned scx__procs_kill_left(int sig);
+
+/* ------------------------------------------------------------------ */
 /* joblog.c: GNU parallel's job log (pure)                             */
 /* ------------------------------------------------------------------ */
 

@@ -88,6 +88,7 @@ struct lworker {
 	uint64_t timed_out_at;
 	uint64_t last_answer_ns;
 	uint64_t idle_since; /* done with every item but not exiting */
+	uint64_t exited_ns;  /* when its process exited */
 };
 
 struct loky {
@@ -583,8 +584,10 @@ on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 	struct lworker *w = p->data;
 
 	w->exited = true;
+	w->exited_ns = uv_hrtime();
 	w->exit_status = (int)status;
 	w->term_signal = term_signal;
+	scx__procs_reaped(p->pid);
 	if (w->lk->stop == SCX_STOP_KILL) {
 		if (w->out_open) {
 			w->out_open = false;
@@ -841,6 +844,7 @@ worker_start(struct lworker *w)
 		return;
 	}
 	w->running = true;
+	scx__procs_spawned(w->proc.pid);
 	uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
 	uv_read_start((uv_stream_t *)&w->err, on_alloc, on_err);
 	worker_fill(w);
@@ -916,6 +920,30 @@ check_timeout(struct lworker *w)
 	kill(-w->proc.pid, SIGTERM);
 }
 
+/* The worker exited SCX__DRAIN_MS ago and something it started still
+ * holds its stdout or stderr: what came is taken, the rest is not waited
+ * for (the run's end stops what holds them). */
+static void
+drain_over(struct lworker *w)
+{
+	if (!w->running || !w->exited || (!w->out_open && !w->err_open) ||
+	    uv_hrtime() - w->exited_ns < SCX__DRAIN_MS * 1000000ull)
+		return;
+	if (w->out_open) {
+		w->now_ns = uv_hrtime();
+		parse_answers(w, true);
+		w->out_open = false;
+		uv_close((uv_handle_t *)&w->out, on_handle_closed);
+	}
+	if (w->err_open) {
+		scx_run_stderr(w->lk->run, w->ebuf.data, w->ebuf.len);
+		w->ebuf.len = 0;
+		w->err_open = false;
+		uv_close((uv_handle_t *)&w->err, on_handle_closed);
+	}
+	worker_check_finished(w);
+}
+
 static void
 linger(struct lworker *w)
 {
@@ -971,6 +999,7 @@ on_tick(uv_timer_t *t)
 		answered = w->answers - w->answers_seen;
 		w->answers_seen = w->answers;
 		check_timeout(w);
+		drain_over(w);
 		linger(w);
 		if (!w->running || w->exited || !w->in_open || w->fl.n == 0)
 			continue;

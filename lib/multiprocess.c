@@ -43,7 +43,7 @@ struct proc {
 	bool signalled; /* the run's stop sent it a signal */
 	int handles;	/* open handles; freed when none is left */
 	bool reported;
-	uv_timer_t timer; /* --timeout */
+	uv_timer_t timer; /* --timeout, then the drain after its exit */
 	bool timer_open;
 	bool timed_out;
 	bool timeout_killed; /* SIGKILLed after the grace */
@@ -258,6 +258,32 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 
 static void maybe_close_sigchld(struct mp *mp);
 
+/* The item's process ended SCX__DRAIN_MS ago: what still holds its pipes
+ * (a background child, a daemon) is not waited for; its output so far
+ * is the item's, and the run's end stops it. */
+static void
+on_drain(uv_timer_t *t)
+{
+	struct proc *p = t->data;
+
+	close_pipes(p);
+	check_finished(p);
+}
+
+static void
+start_drain(struct mp *mp, struct proc *p)
+{
+	if (!p->out_open && !p->err_open && !p->in_open)
+		return;
+	if (!p->timer_open) {
+		uv_timer_init(mp->loop, &p->timer);
+		p->timer.data = p;
+		p->timer_open = true;
+		p->handles++;
+	}
+	uv_timer_start(&p->timer, on_drain, SCX__DRAIN_MS, 0);
+}
+
 static void
 proc_exited(struct proc *p, int status)
 {
@@ -266,17 +292,19 @@ proc_exited(struct proc *p, int status)
 	p->end_ns = uv_hrtime();
 	p->exited = true;
 	mp->running--;
-	/* Timing out, the grace timer goes on: a process the item started
-	 * that ignores SIGTERM may still hold its pipes. */
-	if (p->timer_open && !p->timed_out)
-		uv_timer_stop(&p->timer);
+	scx__procs_reaped(p->pid);
 	if (WIFEXITED(status))
 		p->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		p->term_signal = WTERMSIG(status);
-	/* Killed: do not wait for pipes a stray grandchild may hold. */
+	/* Killed: do not wait for pipes a stray grandchild may hold.  Timing
+	 * out, the grace timer goes on: a process the item started that
+	 * ignores SIGTERM may still hold its pipes.  Otherwise the item's
+	 * --timeout is over, and its pipes get a short drain. */
 	if (mp->stop == SCX_STOP_KILL || p->timeout_killed)
 		close_pipes(p);
+	else if (!p->timed_out)
+		start_drain(mp, p);
 	check_finished(p);
 	maybe_close_sigchld(mp);
 }

@@ -60,6 +60,8 @@ struct scx_run {
 	/* --delay, --memfree, --load: the timer that ends a wait. */
 	uv_timer_t throttle;
 	uint64_t last_start_ms; /* when the last item started; 0: none yet */
+	/* Reaps what items left behind, every second. */
+	uv_timer_t sweep;
 	/* --progress. */
 	uv_timer_t progress_timer;
 	uint64_t t0_ns;
@@ -960,6 +962,7 @@ finish(struct scx_run *run)
 	close_handle((uv_handle_t *)&run->prepare);
 	close_handle((uv_handle_t *)&run->throttle);
 	close_handle((uv_handle_t *)&run->progress_timer);
+	close_handle((uv_handle_t *)&run->sweep);
 	/* Let the backend retire its executors. */
 	if (run->stop_done == 0) {
 		run->stop_done = SCX_STOP_DRAIN;
@@ -996,6 +999,9 @@ apply_stop(struct scx_run *run)
 	else if (how == SCX_STOP_KILL)
 		uv_timer_stop(&run->grace);
 	run->be.ops->stop(&run->be, how);
+	/* And what finished items left behind. */
+	if (how >= SCX_STOP_TERMINATE)
+		scx__procs_kill_left(how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
 	maybe_finish(run);
 }
 
@@ -1144,6 +1150,13 @@ interrupt_writes_on(int sig)
 	sigaction(sig, &sa, NULL);
 }
 
+static void
+on_sweep(uv_timer_t *t)
+{
+	(void)t;
+	scx__procs_sweep();
+}
+
 static int
 open_handles(struct scx_run *run)
 {
@@ -1160,6 +1173,10 @@ open_handles(struct scx_run *run)
 	uv_unref((uv_handle_t *)&run->grace);
 	uv_timer_init(&run->loop, &run->throttle);
 	run->throttle.data = run;
+	uv_timer_init(&run->loop, &run->sweep);
+	run->sweep.data = run;
+	uv_timer_start(&run->sweep, on_sweep, 1000, 1000);
+	uv_unref((uv_handle_t *)&run->sweep);
 	uv_timer_init(&run->loop, &run->progress_timer);
 	run->progress_timer.data = run;
 	uv_unref((uv_handle_t *)&run->progress_timer);
@@ -1219,6 +1236,7 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	err = open_handles(run);
 	if (err != 0)
 		goto out;
+	scx__procs_open();
 
 	/* A closed stdout must be an EPIPE we handle, not a signal. */
 	memset(&ign, 0, sizeof(ign));
@@ -1238,6 +1256,8 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	}
 	maybe_finish(run);
 	uv_run(&run->loop, UV_RUN_DEFAULT);
+	/* What the items left behind does not outlive the run. */
+	scx__procs_close();
 	if (run->cfg->progress && !run->sum.broken_pipe)
 		progress_draw(run, true);
 	sigaction(SIGPIPE, &old, NULL);

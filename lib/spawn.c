@@ -119,6 +119,16 @@ resolve(struct scx__spawner *sp, const char *file, const char **path)
 	return found;
 }
 
+/* Makes @from the child's descriptor @to, open across exec (dup2 leaves
+ * a descriptor that is already @to close-on-exec). */
+static int
+move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to);
+}
+
 /* The child's side of vfork: it runs on the parent's memory until
  * execve, so it makes system calls only and reports a failure in
  * *req->child_errno. */
@@ -143,12 +153,13 @@ child(const struct scx__spawn_req *req, const char *path,
 	if (req->stdin_fd >= 0) {
 		fd = req->stdin_fd;
 	} else {
-		fd = open("/dev/null", O_RDONLY);
+		/* Close-on-exec: only its copy as stdin reaches the worker. */
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			goto fail;
 	}
-	if (dup2(fd, 0) < 0 || dup2(req->stdout_fd, 1) < 0 ||
-	    dup2(req->stderr_fd, 2) < 0)
+	if (move_fd(fd, 0) < 0 || move_fd(req->stdout_fd, 1) < 0 ||
+	    move_fd(req->stderr_fd, 2) < 0)
 		goto fail;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -190,5 +201,6 @@ scx__spawn(struct scx__spawner *sp, const struct scx__spawn_req *req,
 		return -child_errno;
 	}
 	*out = pid;
+	scx__procs_spawned(pid);
 	return 0;
 }
