@@ -235,18 +235,48 @@ scx__ledger_close(struct scx__ledger *l)
 /* Resuming                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Reads a small file of the results directory into l->scratch.
+/* Opens the entry @name of the results directory for reading, as a
+ * directory when @dir: never through a symbolic link planted there.
+ * @return the descriptor, or a negated errno (-ENOENT: not there,
+ * -ELOOP: a link). */
+static int
+open_entry(int dirfd, const char *name, bool dir)
+{
+	int fd = openat(dirfd, name,
+			O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+				(dir ? O_DIRECTORY : 0));
+
+	if (fd >= 0)
+		return fd;
+	/* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a link. */
+	if (errno == ENOTDIR || errno == ELOOP) {
+		struct stat st;
+
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			return -ELOOP;
+		return -ENOTDIR;
+	}
+	return -errno;
+}
+
+/* Reads the file @file of the result directory @seq into l->scratch.
  * @return 0, or a negated errno (-ENOENT: not there). */
 static int
-read_result_file(struct scx__ledger *l, const char *name)
+read_result_file(struct scx__ledger *l, uint64_t seq, const char *file)
 {
-	char buf[4096];
+	char buf[4096], name[32];
 	ssize_t n;
-	int fd, err = 0;
+	int dfd, fd, err = 0;
 
-	fd = openat(l->results_fd, name, O_RDONLY | O_CLOEXEC);
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)seq);
+	dfd = open_entry(l->results_fd, name, true);
+	if (dfd < 0)
+		return dfd;
+	fd = open_entry(dfd, file, false);
+	close(dfd);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	l->scratch.len = 0;
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -269,12 +299,9 @@ read_result_file(struct scx__ledger *l, const char *name)
 static int
 results_state(struct scx__ledger *l, const struct scx_item *item)
 {
-	char name[64];
 	int exitval = -1, sig = -1, err;
 
-	snprintf(name, sizeof(name), "%llu/status",
-		 (unsigned long long)item->seq);
-	err = read_result_file(l, name);
+	err = read_result_file(l, item->seq, "status");
 	if (err == -ENOENT)
 		return 0;
 	if (err != 0)
@@ -282,9 +309,7 @@ results_state(struct scx__ledger *l, const struct scx_item *item)
 	if (scx__buf_putc(&l->scratch, '\0') != 0)
 		return -ENOMEM;
 	sscanf(l->scratch.data, "exit %d signal %d", &exitval, &sig);
-	snprintf(name, sizeof(name), "%llu/item",
-		 (unsigned long long)item->seq);
-	err = read_result_file(l, name);
+	err = read_result_file(l, item->seq, "item");
 	if (err != 0)
 		return err == -ENOENT ? 0 : err;
 	if (l->scratch.len != item->len ||
@@ -311,6 +336,12 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 				    "--results '%s' holds another item as "
 				    "number %llu: the input changed since (use "
 				    "another directory, or no --resume)",
+				    cfg->results, (unsigned long long)item->seq);
+		if (state == -ELOOP)
+			return fail(l, state,
+				    "--results '%s': '%llu' is a symbolic link, "
+				    "not a result this run stored: refusing to "
+				    "follow it",
 				    cfg->results, (unsigned long long)item->seq);
 		if (state < 0)
 			return fail(l, state, "--results '%s': item %llu: %s",
@@ -379,14 +410,15 @@ scx__ledger_flush(struct scx__ledger *l)
 	return 0;
 }
 
-/* Writes a file in @dirfd and syncs it. */
+/* Writes a new file in @dirfd (never through a link: O_EXCL) and syncs
+ * it. */
 static int
 write_file(int dirfd, const char *name, const char *data, size_t len)
 {
 	int fd, err;
 
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644);
+	fd = openat(dirfd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	err = write_all(fd, data, len);
@@ -396,20 +428,40 @@ write_file(int dirfd, const char *name, const char *data, size_t len)
 	return err;
 }
 
-/* Removes a result directory (its four files, then itself). */
-static void
+/* Removes the result directory @name of @dirfd: its four files, then
+ * itself.  A link or a file planted there is not followed: -ELOOP or
+ * -ENOTDIR, and nothing is removed.  @return 0 (also when it was not
+ * there) or a negated errno. */
+static int
 remove_result_dir(int dirfd, const char *name)
 {
 	static const char *const files[] = { "item", "stdout", "stderr",
 					     "status" };
-	char path[96];
 	size_t i;
+	int fd;
 
-	for (i = 0; i < SCX__ARRAY_SIZE(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", name, files[i]);
-		unlinkat(dirfd, path, 0);
-	}
-	unlinkat(dirfd, name, AT_REMOVEDIR);
+	fd = open_entry(dirfd, name, true);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < SCX__ARRAY_SIZE(files); i++)
+		unlinkat(fd, files[i], 0);
+	close(fd);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* The error for an entry of the results directory that is not ours. */
+static int
+planted(struct scx__ledger *l, int err, const char *name)
+{
+	return fail(l, err,
+		    "--results '%s': '%s' is %s, not a result directory this "
+		    "run made: refusing to touch it",
+		    l->cfg->results, name,
+		    err == -ELOOP ? "a symbolic link" : "not a directory");
 }
 
 int
@@ -425,14 +477,32 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 	snprintf(tmp, sizeof(tmp), ".tmp.%llu.%d",
 		 (unsigned long long)res->seq, (int)getpid());
 	snprintf(final, sizeof(final), "%llu", (unsigned long long)res->seq);
-	remove_result_dir(l->results_fd, tmp);
+	snprintf(old, sizeof(old), ".old.%llu.%d",
+		 (unsigned long long)res->seq, (int)getpid());
+	/* Leftovers of a killed run with our pid are removed; anything that
+	 * is not a directory we made is refused, before any change. */
+	if ((err = remove_result_dir(l->results_fd, tmp)) != 0)
+		return planted(l, err, tmp);
+	if ((err = remove_result_dir(l->results_fd, old)) != 0)
+		return planted(l, err, old);
+	dfd = open_entry(l->results_fd, final, true);
+	if (dfd < 0 && dfd != -ENOENT)
+		return dfd == -ELOOP || dfd == -ENOTDIR ? planted(l, dfd, final)
+							 : fail(l, dfd,
+								"cannot open '%s/%s': %s",
+								l->cfg->results,
+								final,
+								scx_strerror(dfd));
+	if (dfd >= 0)
+		close(dfd);
+	dfd = -1;
 	if (mkdirat(l->results_fd, tmp, 0755) != 0) {
 		err = -errno;
 		goto error;
 	}
-	dfd = openat(l->results_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open_entry(l->results_fd, tmp, true);
 	if (dfd < 0) {
-		err = -errno;
+		err = dfd;
 		goto error;
 	}
 	snprintf(status, sizeof(status), "exit %d signal %d timeout %d\n",
@@ -450,10 +520,9 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 	close(dfd);
 	dfd = -1;
 	/* A rerun (--resume-failed) replaces the earlier result. */
-	snprintf(old, sizeof(old), ".old.%llu.%d",
-		 (unsigned long long)res->seq, (int)getpid());
-	if (renameat(l->results_fd, final, l->results_fd, old) == 0)
-		remove_result_dir(l->results_fd, old);
+	if (renameat(l->results_fd, final, l->results_fd, old) == 0 &&
+	    (err = remove_result_dir(l->results_fd, old)) != 0)
+		goto error;
 	if (renameat(l->results_fd, tmp, l->results_fd, final) != 0) {
 		err = -errno;
 		goto error;

@@ -1683,14 +1683,20 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 		run->sum.retried++;
 		return;
 	}
+	/* Stored first: an item whose result could not be stored is neither
+	 * written nor logged, so that --resume runs it again. */
+	err = scx__ledger_result(&run->ledger, res);
+	if (err != 0) {
+		scx_run_fail_detail(run, err, run->ledger.detail);
+		order_result(run, res->seq, NULL);
+		maybe_finish(run);
+		return;
+	}
 	run->sum.items++;
 	if (failed)
 		run->sum.failed++;
 	if (res->flags & SCX_RESULT_TIMEOUT)
 		run->sum.timed_out++;
-	err = scx__ledger_result(&run->ledger, res);
-	if (err != 0)
-		scx_run_fail_detail(run, err, run->ledger.detail);
 	order_result(run, res->seq, res);
 	check_halt(run);
 	maybe_finish(run);
