@@ -56,86 +56,42 @@ scx__hold_free(struct scx__hold *h)
 static int
 open_spill(struct scx__hold *h)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd;
+	int fd = scx__tmpfile(h->detail, sizeof(h->detail));
 
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		/* A file system without O_TMPFILE: a named file, unlinked at
-		 * once. */
-		snprintf(path, sizeof(path), "%s/scx-run.XXXXXX", dir);
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd < 0) {
-			int err = errno;
-
-			snprintf(h->detail, sizeof(h->detail),
-				 "cannot create a temporary file in '%.100s' "
-				 "(TMPDIR) for the results that wait for an "
-				 "earlier item",
-				 dir);
-			return -err;
-		}
-		unlink(path);
-	}
+	if (fd < 0)
+		return fd;
 	h->fd = fd;
 	return 0;
 }
 
-static int
-pwrite_all(int fd, const void *data, size_t len, off_t off)
+/* Every record in the file was taken and used: it starts again from
+ * empty (only disk space is at stake if the truncation fails). */
+static void
+maybe_restart(struct scx__hold *h)
 {
-	const char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = pwrite(fd, p, len, off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		off += n;
-		len -= (size_t)n;
+	if (h->in_file > 0 || h->end == 0)
+		return;
+	h->end = 0;
+	if (ftruncate(h->fd, 0) != 0) {
+		/* The offsets restart anyway. */
 	}
-	return 0;
 }
 
-static int
-pread_all(int fd, void *data, size_t len, off_t off)
-{
-	char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = pread(fd, p, len, off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Appends @res to the file.  @return 0 and the tagged handle, or error. */
+/* Appends @res to the file, its streams copied from wherever they are.
+ * @return 0 and the tagged handle, or an error. */
 static int
 spill(struct scx__hold *h, const struct scx_result *res, void **handle)
 {
+	struct scx__bytes out, err;
 	struct record r;
-	off_t at;
-	int err;
+	uint64_t at;
+	int e;
 
-	if (h->fd < 0 && (err = open_spill(h)) != 0)
-		return err;
+	if (h->fd < 0 && (e = open_spill(h)) != 0)
+		return e;
+	maybe_restart(h);
+	scx__result_stdout(res, &out);
+	scx__result_stderr(res, &err);
 	memset(&r, 0, sizeof(r));
 	r.seq = res->seq;
 	r.exit_status = res->exit_status;
@@ -143,28 +99,32 @@ spill(struct scx__hold *h, const struct scx_result *res, void **handle)
 	r.start_us = res->start_us;
 	r.duration_ns = res->duration_ns;
 	r.worker = res->worker;
-	r.flags = res->flags;
+	r.flags = res->flags &
+		  ~(unsigned)(SCX_RESULT_OUT_FILE | SCX_RESULT_ERR_FILE);
 	r.rank = res->rank;
 	r.host = res->host;
 	r.item_len = res->item_len;
-	r.out_len = res->out_len;
-	r.err_len = res->err_len;
-	at = h->end;
-	err = pwrite_all(h->fd, &r, sizeof(r), at);
-	if (err == 0)
-		err = pwrite_all(h->fd, res->item, res->item_len,
-				 at + (off_t)sizeof(r));
-	if (err == 0)
-		err = pwrite_all(h->fd, res->out, res->out_len,
-				 at + (off_t)(sizeof(r) + res->item_len));
-	if (err == 0)
-		err = pwrite_all(h->fd, res->err, res->err_len,
-				 at + (off_t)(sizeof(r) + res->item_len +
-					      res->out_len));
-	if (err != 0)
-		return err;
-	h->end = at + (off_t)(sizeof(r) + res->item_len + res->out_len +
-			      res->err_len);
+	r.out_len = out.len;
+	r.err_len = err.len;
+	at = (uint64_t)h->end;
+	e = scx__pwrite_all(h->fd, &r, sizeof(r), at);
+	if (e == 0)
+		e = scx__pwrite_all(h->fd, res->item, res->item_len,
+				    at + sizeof(r));
+	if (e == 0)
+		e = scx__bytes_copy(&out, h->fd, at + sizeof(r) + res->item_len,
+				    &h->scratch);
+	if (e == 0)
+		e = scx__bytes_copy(&err, h->fd,
+				    at + sizeof(r) + res->item_len + out.len,
+				    &h->scratch);
+	if (e != 0) {
+		snprintf(h->detail, sizeof(h->detail),
+			 "cannot write the results that wait for an earlier "
+			 "item to a temporary file in TMPDIR");
+		return e;
+	}
+	h->end = (off_t)(at + sizeof(r) + res->item_len + out.len + err.len);
 	h->in_file++;
 	*handle = (void *)(((uintptr_t)at << 2) | FILE_TAG);
 	return 0;
@@ -179,7 +139,7 @@ scx__hold_put(struct scx__hold *h, const struct scx_result *res,
 	struct held *p;
 	char *b;
 
-	if (h->mem + size > h->limit)
+	if (scx__result_in_file(res) || h->mem + size > h->limit)
 		return spill(h, res, handle);
 	p = malloc(size);
 	if (p == NULL)
@@ -202,13 +162,19 @@ scx__hold_put(struct scx__hold *h, const struct scx_result *res,
 	return 0;
 }
 
+/* Records whose streams are larger than this are given back as bytes in
+ * the file, not read into memory. */
+#define READ_BACK_MAX (1u << 20)
+
 int
 scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res)
 {
 	uintptr_t v = (uintptr_t)handle;
+	struct scx__bytes bytes;
 	struct record r;
 	struct held *p;
-	off_t at;
+	uint64_t at, body;
+	bool whole;
 	char *b;
 	int err;
 
@@ -222,15 +188,16 @@ scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res)
 		h->last = p;
 		return 0;
 	}
-	at = (off_t)(v >> 2);
-	err = pread_all(h->fd, &r, sizeof(r), at);
-	if (err == 0 && scx__buf_reserve(&h->scratch, r.item_len + r.out_len +
-							      r.err_len + 1) != 0)
-		err = -ENOMEM;
-	if (err == 0)
-		err = pread_all(h->fd, h->scratch.data,
-				r.item_len + r.out_len + r.err_len,
-				at + (off_t)sizeof(r));
+	at = (uint64_t)(v >> 2);
+	err = scx__pread_all(h->fd, &r, sizeof(r), at);
+	if (err != 0)
+		return err;
+	whole = r.out_len + r.err_len <= READ_BACK_MAX;
+	body = r.item_len + (whole ? r.out_len + r.err_len : 0);
+	if (scx__buf_reserve(&h->scratch, (size_t)body + 1) != 0)
+		return -ENOMEM;
+	err = scx__pread_all(h->fd, h->scratch.data, (size_t)body,
+			     at + sizeof(r));
 	if (err != 0)
 		return err;
 	memset(res, 0, sizeof(*res));
@@ -246,17 +213,23 @@ scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res)
 	b = h->scratch.data;
 	res->item = b;
 	res->item_len = r.item_len;
-	res->out = b + r.item_len;
-	res->out_len = r.out_len;
-	res->err = b + r.item_len + r.out_len;
-	res->err_len = r.err_len;
-	/* Everything in the file was taken: start it again from empty. */
-	if (--h->in_file == 0) {
-		h->end = 0;
-		if (ftruncate(h->fd, 0) != 0) {
-			/* Only disk space is at stake; the offsets restart. */
-		}
+	if (whole) {
+		res->out = b + r.item_len;
+		res->out_len = r.out_len;
+		res->err = b + r.item_len + r.out_len;
+		res->err_len = r.err_len;
+	} else {
+		bytes.mem = NULL;
+		bytes.fd = h->fd;
+		bytes.off = at + sizeof(r) + r.item_len;
+		bytes.len = r.out_len;
+		scx__result_set_stdout(res, &bytes);
+		bytes.off += r.out_len;
+		bytes.len = r.err_len;
+		scx__result_set_stderr(res, &bytes);
 	}
+	/* Its bytes stay in the file until the next put or done. */
+	h->in_file--;
 	return 0;
 }
 
@@ -267,8 +240,7 @@ scx__hold_drop(struct scx__hold *h, void *handle)
 	struct held *p = handle;
 
 	if ((v & 3u) == FILE_TAG) {
-		if (--h->in_file == 0)
-			h->end = 0;
+		h->in_file--;
 		return;
 	}
 	h->mem -= p->size;
@@ -280,4 +252,9 @@ scx__hold_done(struct scx__hold *h)
 {
 	free(h->last);
 	h->last = NULL;
+	if (h->fd >= 0)
+		maybe_restart(h);
+	/* A large record read back needs no large buffer afterwards. */
+	if (h->scratch.cap > 4 * READ_BACK_MAX)
+		scx__buf_free(&h->scratch);
 }

@@ -22,6 +22,8 @@
  * when something it started holds them (a background child): then the
  * item is over, as in GNU parallel. */
 #define SCX__DRAIN_MS 100
+/* What is still read from them then, at most (bytes already written). */
+#define SCX__DRAIN_READ_MAX (16u << 20)
 
 /* Results waiting for an earlier item held in memory before a temporary
  * file takes them (--spill-after). */
@@ -48,6 +50,73 @@ int scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /** Frees the buffer's memory and empties it. */
 void scx__buf_free(struct scx__buf *b);
+
+/* ------------------------------------------------------------------ */
+/* spool.c: an item's output stream, in memory or in a temporary file  */
+/* ------------------------------------------------------------------ */
+
+/* What a worker's pipe is read in. */
+#define SCX__READ_CHUNK (64u * 1024)
+/* Buffer capacity kept from item to item. */
+#define SCX__KEEP_CAPACITY (1u << 20)
+/* Bytes of one stream held in memory before a temporary file takes it. */
+#define SCX__SPOOL_MEM (1u << 20)
+/* Bytes read back from a file at a time (a multiple of 3, for base64). */
+#define SCX__PIECE (3u * 87382)
+
+/* Bytes in memory (mem) or in a file (fd, from off), len of them. */
+struct scx__bytes {
+	const char *mem;
+	int fd;
+	uint64_t off, len;
+};
+
+struct scx__spool {
+	struct scx__buf mem; /* the bytes, or (in_file) the next ones */
+	int fd;		     /* the temporary file, kept for reuse, or -1 */
+	uint64_t flen;	     /* bytes in the file */
+	size_t limit;	     /* bytes held in memory before the file */
+	bool in_file;
+	char detail[256]; /* why the file failed */
+};
+
+/** An unnamed temporary file in $TMPDIR (or /tmp), read-write.
+ * @return its descriptor, or a negated errno (@detail says where). */
+int scx__tmpfile(char *detail, size_t size);
+int scx__pwrite_all(int fd, const void *data, size_t len, uint64_t off);
+int scx__pread_all(int fd, void *data, size_t len, uint64_t off);
+
+/** Starts an empty spool holding up to @limit bytes (0: SCX__SPOOL_MEM)
+ * in memory. */
+void scx__spool_init(struct scx__spool *s, size_t limit);
+void scx__spool_free(struct scx__spool *s);
+/** Takes the bytes appended to s->mem (after a read into it): into the
+ * file once they pass the limit.  @return 0 or an error (s->detail). */
+int scx__spool_commit(struct scx__spool *s);
+/** Appends @len bytes.  @return 0 or an error (s->detail). */
+int scx__spool_append(struct scx__spool *s, const void *data, size_t len);
+/** The bytes held so far. */
+uint64_t scx__spool_len(const struct scx__spool *s);
+/** Where the bytes are (valid until the next change). */
+void scx__spool_view(const struct scx__spool *s, struct scx__bytes *b);
+/** Empties the spool; its file stays open for the next item. */
+void scx__spool_reset(struct scx__spool *s);
+
+/** Where a result's stdout (stderr) bytes are. */
+void scx__result_stdout(const struct scx_result *r, struct scx__bytes *b);
+void scx__result_stderr(const struct scx_result *r, struct scx__bytes *b);
+/** Sets a result's stdout (stderr) to @b, with the flag that says so. */
+void scx__result_set_stdout(struct scx_result *r, const struct scx__bytes *b);
+void scx__result_set_stderr(struct scx_result *r, const struct scx__bytes *b);
+/**
+ * Gives up to @max bytes of @b from @pos: *@p points into memory, or into
+ * @scratch for a file.  @return 0 (and *@n, 0 at the end) or an error.
+ */
+int scx__bytes_read(const struct scx__bytes *b, uint64_t pos, size_t max,
+		    struct scx__buf *scratch, const char **p, size_t *n);
+/** Copies all of @b into the file @fd at @at.  @return 0 or an error. */
+int scx__bytes_copy(const struct scx__bytes *b, int fd, uint64_t at,
+		    struct scx__buf *scratch);
 
 /* ------------------------------------------------------------------ */
 /* reader.c: splits a byte stream into items (pure)                    */
@@ -256,6 +325,11 @@ void scx__hold_done(struct scx__hold *h);
 /** Appends @s as a JSON string (quotes included); invalid UTF-8 bytes
  * become U+FFFD.  @return whether @s was valid UTF-8, or -ENOMEM. */
 int scx__json_string(struct scx__buf *b, const char *s, size_t len);
+/** As scx__json_string(), for one piece of a string: the opening quote
+ * when @first, the closing one when @last.  A piece must not end inside
+ * a UTF-8 sequence unless it is the last. */
+int scx__json_chars(struct scx__buf *b, const char *s, size_t len, bool first,
+		    bool last);
 /** Appends the base64 encoding of @s.  @return 0 or -ENOMEM. */
 int scx__base64(struct scx__buf *b, const char *s, size_t len);
 
@@ -286,9 +360,28 @@ int scx__writer_put(struct scx__writer *w, const void *data, size_t len);
 int scx__writer_flush(struct scx__writer *w);
 void scx__writer_free(struct scx__writer *w);
 
+/* Where formatted output goes, piece by piece. */
+struct scx__sink {
+	int (*put)(void *arg, const char *data, size_t len);
+	void *arg;
+	struct scx__buf *fmt; /* formatting space */
+	struct scx__buf *io;  /* bytes read back from a file */
+};
+
+/** Puts the bytes @b to @s, each line prefixed by @tag and a tab when
+ * @tag is not NULL; bytes in a file are read a piece at a time.
+ * @return 0 or an error (a put's, or a read's). */
+int scx__put_stream(struct scx__sink *s, const struct scx__bytes *b,
+		    const char *tag, size_t taglen);
+/** Puts @r as one JSON line to @s, its streams a piece at a time. */
+int scx__put_json(struct scx__sink *s, const struct scx_result *r);
+/** Whether a stream of @r is in a file. */
+bool scx__result_in_file(const struct scx_result *r);
+
 /**
  * Formats one result for output: raw stdout/stderr blocks (tagged or
- * not), or one JSON line.  Appends to @out and @err.
+ * not), or one JSON line.  Appends to @out and @err.  Its streams must
+ * be in memory.
  * @return 0 or -ENOMEM.
  */
 int scx__format_result(const struct scx_config *cfg,

@@ -43,6 +43,13 @@ utf8_seq(const unsigned char *s, size_t len)
 int
 scx__json_string(struct scx__buf *b, const char *str, size_t len)
 {
+	return scx__json_chars(b, str, len, true, true);
+}
+
+int
+scx__json_chars(struct scx__buf *b, const char *str, size_t len, bool first,
+		bool last)
+{
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run, n;
@@ -51,7 +58,8 @@ scx__json_string(struct scx__buf *b, const char *str, size_t len)
 
 	if (scx__buf_reserve(b, len + 2) != 0)
 		return -ENOMEM;
-	b->data[b->len++] = '"';
+	if (first)
+		b->data[b->len++] = '"';
 	while (i < len) {
 		/* Copy a run of plain printable ASCII at once. */
 		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x80 &&
@@ -120,7 +128,7 @@ scx__json_string(struct scx__buf *b, const char *str, size_t len)
 			return -ENOMEM;
 		i++;
 	}
-	if (scx__buf_putc(b, '"') != 0)
+	if (last && scx__buf_putc(b, '"') != 0)
 		return -ENOMEM;
 	return valid;
 }

@@ -410,10 +410,11 @@ scx__ledger_flush(struct scx__ledger *l)
 	return 0;
 }
 
-/* Writes a new file in @dirfd (never through a link: O_EXCL) and syncs
- * it. */
+/* Writes a new file in @dirfd (never through a link: O_EXCL) with the
+ * bytes @b, wherever they are, and syncs it. */
 static int
-write_file(int dirfd, const char *name, const char *data, size_t len)
+write_file(struct scx__ledger *l, int dirfd, const char *name,
+	   const struct scx__bytes *b)
 {
 	int fd, err;
 
@@ -421,11 +422,24 @@ write_file(int dirfd, const char *name, const char *data, size_t len)
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	if (b->mem != NULL || b->fd < 0)
+		err = write_all(fd, b->mem, (size_t)b->len);
+	else
+		err = scx__bytes_copy(b, fd, 0, &l->scratch);
 	if (err == 0 && fsync(fd) != 0)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+/* write_file() of bytes in memory. */
+static int
+write_mem(struct scx__ledger *l, int dirfd, const char *name, const char *p,
+	  size_t len)
+{
+	struct scx__bytes b = { p, -1, 0, len };
+
+	return write_file(l, dirfd, name, &b);
 }
 
 /* Removes the result directory @name of @dirfd: its four files, then
@@ -468,6 +482,7 @@ int
 scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 {
 	char tmp[96], final[32], old[96], path[128], status[96];
+	struct scx__bytes out, errb;
 	int dfd = -1, err;
 
 	if (l->results_fd < 0)
@@ -508,10 +523,12 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 	snprintf(status, sizeof(status), "exit %d signal %d timeout %d\n",
 		 res->exit_status, res->term_signal,
 		 (res->flags & SCX_RESULT_TIMEOUT) ? 1 : 0);
-	if ((err = write_file(dfd, "item", res->item, res->item_len)) != 0 ||
-	    (err = write_file(dfd, "stdout", res->out, res->out_len)) != 0 ||
-	    (err = write_file(dfd, "stderr", res->err, res->err_len)) != 0 ||
-	    (err = write_file(dfd, "status", status, strlen(status))) != 0)
+	scx__result_stdout(res, &out);
+	scx__result_stderr(res, &errb);
+	if ((err = write_mem(l, dfd, "item", res->item, res->item_len)) != 0 ||
+	    (err = write_file(l, dfd, "stdout", &out)) != 0 ||
+	    (err = write_file(l, dfd, "stderr", &errb)) != 0 ||
+	    (err = write_mem(l, dfd, "status", status, strlen(status))) != 0)
 		goto error;
 	if (fsync(dfd) != 0) {
 		err = -errno;

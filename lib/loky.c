@@ -33,7 +33,13 @@
 /* How long a worker that closed its stdout early may take to exit before
  * it is ended. */
 #define CLOSED_STDOUT_MS 200u
-#define READ_CHUNK (64u * 1024)
+#define READ_CHUNK SCX__READ_CHUNK
+/* An unfinished answer this long moves from the read buffer to the
+ * answer spool (memory, then a temporary file). */
+#define ANSWER_SPOOL_AT (256u * 1024)
+/* A worker's stderr goes on in whole lines (ended by \n or \r); a line
+ * longer than this goes on in pieces. */
+#define ERR_LINE_MAX (64u * 1024)
 /* Workers in a row that exit without one answer before we give up. */
 #define MAX_BARREN 5
 
@@ -72,7 +78,12 @@ struct lworker {
 	struct scx__buf wbuf; /* the bytes of the write under way */
 	struct scx__buf rbuf; /* answers not yet parsed */
 	size_t rpos;
-	struct scx__buf ebuf; /* stderr not yet a whole line */
+	size_t rscan;	       /* no delimiter from rpos to here */
+	uint64_t body_left;    /* bytes of a long length-framed answer to come */
+	struct scx__spool ans; /* the start of a long answer */
+	bool streaming;	       /* the head item's answer goes out as it comes */
+	struct scx__buf ebuf; /* stderr not yet passed on */
+	size_t err_lines;     /* its first bytes that are whole lines */
 	struct fifo fl;
 	size_t window;
 	size_t floor;		   /* raised by stalls, never lowered */
@@ -89,6 +100,7 @@ struct lworker {
 	uint64_t last_answer_ns;
 	uint64_t idle_since; /* done with every item but not exiting */
 	uint64_t exited_ns;  /* when its process exited */
+	bool spawn_wait;     /* could not start: waits for the retry timer */
 };
 
 struct loky {
@@ -102,6 +114,10 @@ struct loky {
 	enum scx_stop stop;
 	bool eof;
 	bool failed;
+	bool answered; /* some worker answered an item */
+	uv_timer_t *retry; /* starts workers that could not start */
+	unsigned spawn_wait_ms;
+	bool spawn_warned;
 	unsigned barren;
 	size_t fixed_window; /* --chunksize, or 0 to adapt */
 	int rank;
@@ -176,15 +192,17 @@ abandon_all(struct loky *lk, struct fifo *q)
 	}
 }
 
-/* Reports @f's result: @out is the answer (borrowed), @status and
- * @signal its failure if any, @msg what goes to its stderr. */
+/* Reports @f's result: @out is the answer (borrowed; in memory or in a
+ * file), @status and @signal its failure if any, @msg what goes to its
+ * stderr. */
 static void
-resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
-	int status, int signal, const char *msg)
+resolve_bytes(struct lworker *w, struct flight *f, const struct scx__bytes *out,
+	      int status, int signal, const char *msg, unsigned flags)
 {
 	struct scx_result res;
 
 	memset(&res, 0, sizeof(res));
+	res.flags = flags;
 	res.seq = f->item->seq;
 	res.item = f->item->data;
 	res.item_len = f->item->len;
@@ -194,15 +212,23 @@ resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
 	res.duration_ns = w->now_ns > f->start_ns ? w->now_ns - f->start_ns : 0;
 	res.worker = w->index;
 	res.rank = w->lk->rank;
-	res.out = out;
-	res.out_len = len;
+	scx__result_set_stdout(&res, out);
 	res.err = msg;
 	res.err_len = msg ? strlen(msg) : 0;
 	/* Only the oldest item can be the one a --timeout ended. */
-	if (w->timed_out && out == NULL && status != 0)
+	if (w->timed_out && out->len == 0 && status != 0)
 		res.flags |= SCX_RESULT_TIMEOUT;
 	scx_run_done(w->lk->run, &res);
 	lchunk_release(f->lc);
+}
+
+static void
+resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
+	int status, int signal, const char *msg)
+{
+	struct scx__bytes b = { out, -1, 0, len };
+
+	resolve_bytes(w, f, &b, status, signal, msg, 0);
 }
 
 static void
@@ -426,11 +452,14 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = b->cap - b->len;
 }
 
-/* An answer arrived: it belongs to the oldest item in flight. */
+/* An answer arrived (its last @len bytes at @rec, after what the answer
+ * spool holds): it belongs to the oldest item in flight. */
 static bool
 answer(struct lworker *w, const char *rec, size_t len)
 {
+	struct scx__bytes b = { rec, -1, 0, len };
 	struct flight f;
+	int err;
 
 	if (w->fl.n == 0) {
 		fatal(w->lk, SCX_EWORKER,
@@ -439,71 +468,154 @@ answer(struct lworker *w, const char *rec, size_t len)
 		      w->index, w->proc.pid);
 		return false;
 	}
+	if (scx__spool_len(&w->ans) > 0) {
+		err = scx__spool_append(&w->ans, rec, len);
+		if (err != 0) {
+			fatal(w->lk, err, "%s", w->ans.detail);
+			return false;
+		}
+		scx__spool_view(&w->ans, &b);
+	}
 	f = fifo_pop(&w->fl);
 	w->answers++;
 	w->last_answer_ns = w->now_ns;
-	resolve(w, &f, rec, len, 0, 0, NULL);
+	resolve_bytes(w, &f, &b, 0, 0, NULL,
+		      w->streaming ? SCX_RESULT_STREAMED : 0);
+	w->streaming = false;
+	scx__spool_reset(&w->ans);
 	return true;
 }
 
+/* The start of a long answer (@len bytes at @p) goes out at once when
+ * the core lets it (the item is next and the output raw), else to the
+ * answer spool: an answer of any size costs no memory.  @return whether
+ * it could. */
+static bool
+spool_answer(struct lworker *w, const char *p, size_t len)
+{
+	struct scx_run *run = w->lk->run;
+	uint64_t seq;
+	int err;
+
+	if (w->fl.n == 0)
+		return answer(w, p, len); /* reports the extra answer */
+	seq = w->fl.v[w->fl.head].item->seq;
+	if (w->streaming ||
+	    (scx__spool_len(&w->ans) == 0 && scx_run_stream_begin(run, seq))) {
+		w->streaming = true;
+		scx_run_stream(run, seq, p, len);
+		return true;
+	}
+	err = scx__spool_append(&w->ans, p, len);
+	if (err != 0)
+		fatal(w->lk, err, "%s", w->ans.detail);
+	return err == 0;
+}
+
 /* Cuts whole records out of what the worker wrote.  @at_end: the stream
- * ended, so unfinished bytes are a last record. */
+ * ended, so unfinished bytes are a last record.  Each byte is looked at
+ * once (rscan: no delimiter before it), and the start of an answer longer
+ * than ANSWER_SPOOL_AT moves to the answer spool. */
 static void
 parse_answers(struct lworker *w, bool at_end)
 {
 	struct scx__buf *b = &w->rbuf;
 	enum scx_protocol proto = w->lk->cfg->protocol;
 	char delim = proto == SCX_PROTOCOL_NULL ? '\0' : '\n';
-	const char *p, *end, *nl;
-	size_t len, rest;
+	const char *p, *end, *nl, *from;
+	size_t len, rest, n;
 	uint64_t v;
 
 	while (w->rpos < b->len && !w->lk->failed) {
 		p = b->data + w->rpos;
 		end = b->data + b->len;
-		nl = memchr(p, delim, (size_t)(end - p));
+		if (w->body_left > 0) {
+			/* Inside a long length-framed answer. */
+			n = (size_t)((uint64_t)(end - p) < w->body_left
+					     ? (uint64_t)(end - p)
+					     : w->body_left);
+			w->body_left -= n;
+			w->rpos += n;
+			if (w->body_left > 0) {
+				if (!spool_answer(w, p, n))
+					return;
+				continue;
+			}
+			if (!answer(w, p, n))
+				return;
+			w->rscan = w->rpos;
+			continue;
+		}
+		from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
+		nl = memchr(from, delim, (size_t)(end - from));
 		if (proto != SCX_PROTOCOL_LENGTH) {
 			if (nl == NULL) {
-				if (!at_end)
+				w->rscan = b->len;
+				if (at_end) {
+					/* A last answer without its delimiter. */
+					if (!answer(w, p, (size_t)(end - p)))
+						return;
+				} else if ((size_t)(end - p) >= ANSWER_SPOOL_AT) {
+					if (!spool_answer(w, p, (size_t)(end - p)))
+						return;
+				} else {
 					break;
-				/* A last answer without its delimiter. */
-				if (!answer(w, p, (size_t)(end - p)))
-					return;
+				}
 				w->rpos = b->len;
 				break;
 			}
 			if (!answer(w, p, (size_t)(nl - p) + 1))
 				return;
 			w->rpos += (size_t)(nl - p) + 1;
+			w->rscan = w->rpos;
 			continue;
 		}
-		if (nl == NULL)
+		if (nl == NULL) {
+			w->rscan = b->len;
+			if ((size_t)(end - p) > 32)
+				goto bad_length;
 			break;
+		}
 		v = 0;
 		for (len = 0; p + len < nl && p[len] >= '0' && p[len] <= '9' &&
 			      v < (1ull << 40);
 		     len++)
 			v = v * 10 + (uint64_t)(p[len] - '0');
-		if (len == 0 || p + len != nl) {
-			fatal(w->lk, SCX_EWORKER,
-			      "worker %u wrote an answer without a length "
-			      "(--protocol=length wants \"<length>\\n<bytes>\")",
-			      w->index);
-			return;
+		if (len == 0 || p + len != nl)
+			goto bad_length;
+		if ((uint64_t)(end - nl - 1) < v && v >= ANSWER_SPOOL_AT) {
+			/* Its body streams into the answer spool. */
+			w->rpos += len + 1;
+			w->body_left = v;
+			continue;
 		}
 		if ((uint64_t)(end - nl - 1) < v)
 			break;
 		if (!answer(w, nl + 1, (size_t)v))
 			return;
 		w->rpos += len + 1 + (size_t)v;
+		w->rscan = w->rpos;
 	}
+	/* A last answer without its delimiter, all of it in the spool. */
+	if (at_end && proto != SCX_PROTOCOL_LENGTH && w->rpos == b->len &&
+	    scx__spool_len(&w->ans) > 0 && !w->lk->failed &&
+	    !answer(w, b->data + b->len, 0))
+		return;
 	/* Keep the buffer small: move what is left to its start. */
 	rest = b->len - w->rpos;
 	if (w->rpos > 0 && (rest == 0 || w->rpos > b->len / 2)) {
 		memmove(b->data, b->data + w->rpos, rest);
 		b->len = rest;
+		w->rscan = w->rscan > w->rpos ? w->rscan - w->rpos : 0;
 		w->rpos = 0;
 	}
+	return;
+
+bad_length:
+	fatal(w->lk, SCX_EWORKER,
+	      "worker %u wrote an answer without a length "
+	      "(--protocol=length wants \"<length>\\n<bytes>\")",
+	      w->index);
 }
 
 static void worker_check_finished(struct lworker *w);
@@ -531,11 +643,36 @@ on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (nread == 0)
 		return;
+	/* No memory for the answer: an error, never a shortened answer. */
+	if (nread == UV_ENOBUFS) {
+		fatal(w->lk, -ENOMEM, "reading the answers of worker %u",
+		      w->index);
+		return;
+	}
 	w->now_ns = uv_hrtime();
-	parse_answers(w, true);
+	/* At the end of its output, unfinished bytes are a last answer; a
+	 * read error leaves them unanswered. */
+	if (nread == UV_EOF)
+		parse_answers(w, true);
 	w->out_open = false;
 	uv_close((uv_handle_t *)&w->out, on_handle_closed);
 	worker_check_finished(w);
+}
+
+/* Passes the first @n bytes of the worker's stderr on. */
+static void
+flush_stderr(struct lworker *w, size_t n)
+{
+	struct scx__buf *b = &w->ebuf;
+
+	if (n == 0)
+		return;
+	scx_run_stderr(w->lk->run, b->data, n);
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	w->err_lines = 0;
+	if (b->cap > 4 * ERR_LINE_MAX)
+		scx__buf_free(b);
 }
 
 /* A reusable worker's stderr belongs to no item: it is passed on in
@@ -545,30 +682,30 @@ on_err(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct lworker *w = st->data;
 	struct scx__buf *b = &w->ebuf;
-	const char *nl;
-	size_t n;
+	size_t n, old;
 
 	(void)buf;
 	if (nread > 0) {
+		/* Bytes after err_lines hold no line end: look at the new
+		 * bytes only, from their end. */
+		old = b->len;
 		b->len += (size_t)nread;
-		nl = NULL;
-		for (n = b->len; n > 0; n--)
-			if (b->data[n - 1] == '\n') {
-				nl = b->data + n - 1;
+		for (n = b->len; n > old; n--)
+			if (b->data[n - 1] == '\n' || b->data[n - 1] == '\r')
 				break;
-			}
-		if (nl == NULL)
-			return;
-		n = (size_t)(nl - b->data) + 1;
-		scx_run_stderr(w->lk->run, b->data, n);
-		memmove(b->data, b->data + n, b->len - n);
-		b->len -= n;
+		if (n > old)
+			w->err_lines = n;
+		/* Whole lines go on at the next tick, many in one write (a
+		 * progress bar redrawn for every item costs one write per
+		 * tick, not per item); sooner when many wait, in pieces when
+		 * one line is too long to hold. */
+		if (b->len >= ERR_LINE_MAX)
+			flush_stderr(w, w->err_lines ? w->err_lines : b->len);
 		return;
 	}
 	if (nread == 0)
 		return;
-	scx_run_stderr(w->lk->run, b->data, b->len);
-	b->len = 0;
+	flush_stderr(w, b->len);
 	w->err_open = false;
 	uv_close((uv_handle_t *)&w->err, on_handle_closed);
 	worker_check_finished(w);
@@ -687,13 +824,21 @@ worker_finished(struct lworker *w)
 			 w->term_signal ? w->term_signal : w->exit_status);
 		scx_run_stderr(lk->run, msg, strlen(msg));
 	}
-	if (early && lk->stop == 0) {
+	/* A worker that dies holding items fails its oldest one, so an item
+	 * that crashes its worker fails (after its retries) and the run goes
+	 * on.  Only a command that has never answered any item, in any slot,
+	 * is given up on after MAX_BARREN workers in a row: it does not read
+	 * its items (true), or cannot run at all. */
+	if (w->answers > 0)
+		lk->answered = true;
+	if (early && lk->stop == 0 && !lk->answered) {
 		lk->barren = w->answers ? 0 : lk->barren + 1;
 		if (lk->barren >= MAX_BARREN)
 			fatal(lk, SCX_EWORKER,
 			      "worker '%s' exited %u times in a row without "
-			      "answering an item (last: %s %d); it must read "
-			      "items on stdin and write one answer per item",
+			      "answering an item, and none ever answered one "
+			      "(last: %s %d); it must read items on stdin and "
+			      "write one answer per item",
 			      lk->cfg->argv[0], lk->barren,
 			      w->term_signal ? "signal" : "status",
 			      w->term_signal ? w->term_signal : w->exit_status);
@@ -756,7 +901,8 @@ needs_worker(struct lworker *w)
 {
 	struct loky *lk = w->lk;
 
-	if (lk->stop || lk->failed || w->running || w->handles > 0)
+	if (lk->stop || lk->failed || w->running || w->handles > 0 ||
+	    w->spawn_wait)
 		return false;
 	return take_ahead(lk);
 }
@@ -772,6 +918,52 @@ on_handle_closed(uv_handle_t *h)
 		worker_start(w);
 	else
 		maybe_close_tick(w->lk);
+}
+
+static void
+on_spawn_retry(uv_timer_t *t)
+{
+	struct loky *lk = t->data;
+	unsigned i;
+
+	for (i = 0; i < lk->n; i++)
+		lk->w[i].spawn_wait = false;
+	for (i = 0; i < lk->n && !lk->failed; i++)
+		if (!lk->w[i].running && needs_worker(&lk->w[i]))
+			worker_start(&lk->w[i]);
+}
+
+/* No process can be created for @w now: it starts again after a wait
+ * that grows from 10 ms to 1 s while it lasts (the timer keeps the run
+ * alive meanwhile). */
+static void
+spawn_later(struct lworker *w)
+{
+	struct loky *lk = w->lk;
+	char msg[256];
+
+	w->spawn_wait = true;
+	lk->spawn_wait_ms = lk->spawn_wait_ms ? lk->spawn_wait_ms * 2 : 10;
+	if (lk->spawn_wait_ms > 1000)
+		lk->spawn_wait_ms = 1000;
+	if (!lk->spawn_warned) {
+		lk->spawn_warned = true;
+		snprintf(msg, sizeof(msg),
+			 "cannot start a worker now (%s: the process limit, or "
+			 "memory); it starts as soon as it can",
+			 strerror(EAGAIN));
+		scx_run_notice(lk->run, SCX_NOTICE_SPAWN_WAIT, msg);
+	}
+	if (lk->retry == NULL) {
+		lk->retry = malloc(sizeof(*lk->retry));
+		if (lk->retry == NULL) {
+			fatal(lk, -ENOMEM, "waiting to start a worker");
+			return;
+		}
+		uv_timer_init(lk->loop, lk->retry);
+		lk->retry->data = lk;
+	}
+	uv_timer_start(lk->retry, on_spawn_retry, lk->spawn_wait_ms, 0);
 }
 
 static void
@@ -820,8 +1012,12 @@ worker_start(struct lworker *w)
 	w->idle_since = 0;
 	w->answers = w->answers_seen = 0;
 	w->exit_status = w->term_signal = 0;
-	w->rbuf.len = w->rpos = 0;
+	w->rbuf.len = w->rpos = w->rscan = 0;
+	w->body_left = 0;
+	w->streaming = false;
+	scx__spool_reset(&w->ans);
 	w->ebuf.len = 0;
+	w->err_lines = 0;
 	w->wbuf.len = 0;
 	/* A slot keeps what it learned about its worker (the floor a
 	 * block-buffered one needs) across respawns. */
@@ -833,8 +1029,12 @@ worker_start(struct lworker *w)
 	err = uv_spawn(lk->loop, &w->proc, &opt);
 	if (err != 0) {
 		/* Not a respawn loop: a worker that cannot start at all ends
-		 * the run. */
-		fatal(lk, err, "cannot start worker '%s'", cmd.argv[0]);
+		 * the run; one that cannot start now (the process limit,
+		 * memory) waits for the retry timer. */
+		if (err == UV_EAGAIN || err == UV_ENOMEM)
+			spawn_later(w);
+		else
+			fatal(lk, err, "cannot start worker '%s'", cmd.argv[0]);
 		w->in_open = w->out_open = w->err_open = false;
 		uv_close((uv_handle_t *)&w->in, NULL);
 		uv_close((uv_handle_t *)&w->out, NULL);
@@ -843,6 +1043,7 @@ worker_start(struct lworker *w)
 		w->handles = 0;
 		return;
 	}
+	lk->spawn_wait_ms = 0;
 	w->running = true;
 	scx__procs_spawned(w->proc.pid);
 	uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
@@ -920,6 +1121,35 @@ check_timeout(struct lworker *w)
 	kill(-w->proc.pid, SIGTERM);
 }
 
+/* Reads what @pipe holds already, through the read callbacks (at most
+ * SCX__DRAIN_READ_MAX). */
+static void
+read_pending(struct lworker *w, uv_pipe_t *pipe, bool open)
+{
+	uv_os_fd_t fd;
+	size_t total = 0;
+	uv_buf_t buf;
+	ssize_t n;
+
+	if (!open || uv_fileno((uv_handle_t *)pipe, &fd) != 0)
+		return;
+	while (total < SCX__DRAIN_READ_MAX && w->running && !w->lk->failed) {
+		on_alloc((uv_handle_t *)pipe, 0, &buf);
+		if (buf.len == 0)
+			return;
+		do
+			n = read(fd, buf.base, buf.len);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return;
+		if (pipe == &w->out)
+			on_out((uv_stream_t *)pipe, n, &buf);
+		else
+			on_err((uv_stream_t *)pipe, n, &buf);
+		total += (size_t)n;
+	}
+}
+
 /* The worker exited SCX__DRAIN_MS ago and something it started still
  * holds its stdout or stderr: what came is taken, the rest is not waited
  * for (the run's end stops what holds them). */
@@ -929,6 +1159,12 @@ drain_over(struct lworker *w)
 	if (!w->running || !w->exited || (!w->out_open && !w->err_open) ||
 	    uv_hrtime() - w->exited_ns < SCX__DRAIN_MS * 1000000ull)
 		return;
+	/* The loop may have been busy past the drain's end: what the pipes
+	 * hold already was written in time. */
+	read_pending(w, &w->out, w->out_open);
+	read_pending(w, &w->err, w->err_open);
+	if (!w->running || w->lk->failed)
+		return;
 	if (w->out_open) {
 		w->now_ns = uv_hrtime();
 		parse_answers(w, true);
@@ -936,8 +1172,7 @@ drain_over(struct lworker *w)
 		uv_close((uv_handle_t *)&w->out, on_handle_closed);
 	}
 	if (w->err_open) {
-		scx_run_stderr(w->lk->run, w->ebuf.data, w->ebuf.len);
-		w->ebuf.len = 0;
+		flush_stderr(w, w->ebuf.len);
 		w->err_open = false;
 		uv_close((uv_handle_t *)&w->err, on_handle_closed);
 	}
@@ -998,6 +1233,7 @@ on_tick(uv_timer_t *t)
 		w = &lk->w[i];
 		answered = w->answers - w->answers_seen;
 		w->answers_seen = w->answers;
+		flush_stderr(w, w->err_lines);
 		check_timeout(w);
 		drain_over(w);
 		linger(w);
@@ -1038,6 +1274,10 @@ maybe_close_tick(struct loky *lk)
 			return;
 	uv_close((uv_handle_t *)lk->tick, free_handle);
 	lk->tick = NULL;
+	if (lk->retry != NULL) {
+		uv_close((uv_handle_t *)lk->retry, free_handle);
+		lk->retry = NULL;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1066,6 +1306,7 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 	for (i = 0; i < lk->n; i++) {
 		lk->w[i].lk = lk;
 		lk->w[i].index = i + 1;
+		scx__spool_init(&lk->w[i].ans, 0);
 	}
 	be->data = lk;
 	return 0;
@@ -1151,11 +1392,14 @@ loky_close(struct scx_backend *be)
 		return;
 	if (lk->tick != NULL) /* only when the run failed to start */
 		uv_close((uv_handle_t *)lk->tick, free_handle);
+	if (lk->retry != NULL)
+		uv_close((uv_handle_t *)lk->retry, free_handle);
 	release_all(&lk->requeue);
 	for (i = 0; i < lk->n; i++) {
 		release_all(&lk->w[i].fl);
 		scx__buf_free(&lk->w[i].wbuf);
 		scx__buf_free(&lk->w[i].rbuf);
+		scx__spool_free(&lk->w[i].ans);
 		scx__buf_free(&lk->w[i].ebuf);
 		free(lk->w[i].fl.v);
 	}

@@ -32,8 +32,10 @@ enum {
 /* Chunks sent ahead to each worker rank, so none idles while its next
  * chunk travels. */
 #define PREFETCH 3
-/* Results travel in messages of at most this many bytes. */
+/* Results travel in messages of at most this many bytes, with at most
+ * SENDS_MAX of them under way from a worker rank. */
 #define MSG_MAX (1u << 20)
+#define SENDS_MAX 8u
 /* Chunk size when neither --chunksize nor the item count says: one item
  * (one process per item balances best), or this many for reusable
  * workers, which answer in microseconds. */
@@ -232,6 +234,12 @@ struct wrank {
 	unsigned nchunks;
 	struct scx__buf in; /* result stream not yet parsed */
 	size_t inpos;
+	/* A large record on its way: its fixed part, and what its streams
+	 * still want. */
+	bool large;
+	struct scx_result pending;
+	uint64_t out_left, err_left;
+	struct scx__spool out_spool, err_spool;
 	bool done;
 	char *host; /* from its HELLO */
 };
@@ -265,8 +273,11 @@ struct mpib {
 	struct scx_config subcfg;
 	char **argv; /* the spec's words */
 	size_t argc;
-	struct scx__buf out; /* results not yet sent */
-	bool ended;	     /* END or STOP received */
+	struct outseg *outq, *outq_tail; /* results not yet sent */
+	uint64_t outq_bytes;
+	struct scx__buf head; /* a record's header */
+	struct scx__buf io;   /* bytes read back from a file */
+	bool ended;	      /* END or STOP received */
 };
 
 static void
@@ -446,7 +457,76 @@ master_result(struct mpib *m, struct wrank *w, struct scx_result *res)
 	w->nchunks--;
 }
 
-/* Cuts the complete records out of @w's result stream. */
+/* Reads a record's fixed part from @r into @res and the stream lengths
+ * into *@outlen, *@errlen.  @return false when it is not all there. */
+static bool
+parse_header(struct wire *r, struct scx_result *res, uint64_t *outlen,
+	     uint64_t *errlen)
+{
+	memset(res, 0, sizeof(*res));
+	res->seq = get_u64(r);
+	res->exit_status = (int)get_u32(r);
+	res->term_signal = (int)get_u32(r);
+	res->start_us = (int64_t)get_u64(r);
+	res->duration_ns = get_u64(r);
+	res->worker = get_u32(r);
+	res->rank = (int)get_u32(r);
+	res->flags = get_u32(r);
+	*outlen = get_u64(r);
+	*errlen = get_u64(r);
+	return !r->bad;
+}
+
+/* A record whose streams are this large arrives through spools (memory,
+ * then a temporary file) instead of the stream buffer. */
+#define RECORD_SPOOL_AT (1u << 20)
+
+/* Moves up to the bytes a large record still wants from @w's stream into
+ * its spools; when it is complete, reports it. */
+static void
+master_large(struct mpib *m, struct wrank *w)
+{
+	struct scx__bytes b;
+	size_t avail, n;
+	int err;
+
+	while (w->large && w->inpos < w->in.len) {
+		avail = w->in.len - w->inpos;
+		if (w->out_left > 0) {
+			n = avail < w->out_left ? avail : (size_t)w->out_left;
+			err = scx__spool_append(&w->out_spool,
+						w->in.data + w->inpos, n);
+			w->out_left -= n;
+		} else {
+			n = avail < w->err_left ? avail : (size_t)w->err_left;
+			err = scx__spool_append(&w->err_spool,
+						w->in.data + w->inpos, n);
+			w->err_left -= n;
+		}
+		w->inpos += n;
+		if (err != 0) {
+			scx_run_fail(m->run, err, w->out_spool.detail[0]
+							  ? w->out_spool.detail
+							  : w->err_spool.detail);
+			w->large = false;
+			return;
+		}
+		if (w->out_left == 0 && w->err_left == 0) {
+			w->large = false;
+			scx__spool_view(&w->out_spool, &b);
+			scx__result_set_stdout(&w->pending, &b);
+			scx__spool_view(&w->err_spool, &b);
+			scx__result_set_stderr(&w->pending, &b);
+			master_result(m, w, &w->pending);
+			scx__spool_reset(&w->out_spool);
+			scx__spool_reset(&w->err_spool);
+		}
+	}
+}
+
+/* Cuts the complete records out of @w's result stream; a large record's
+ * streams go to spools as they arrive, so that its size costs no
+ * memory. */
 static void
 master_parse(struct mpib *m, struct wrank *w)
 {
@@ -456,21 +536,25 @@ master_parse(struct mpib *m, struct wrank *w)
 	size_t rest;
 
 	for (;;) {
+		if (w->large) {
+			master_large(m, w);
+			if (w->large)
+				break;
+		}
 		r.p = w->in.data + w->inpos;
 		r.len = w->in.len - w->inpos;
 		r.pos = 0;
 		r.bad = false;
-		memset(&res, 0, sizeof(res));
-		res.seq = get_u64(&r);
-		res.exit_status = (int)get_u32(&r);
-		res.term_signal = (int)get_u32(&r);
-		res.start_us = (int64_t)get_u64(&r);
-		res.duration_ns = get_u64(&r);
-		res.worker = get_u32(&r);
-		res.rank = (int)get_u32(&r);
-		res.flags = get_u32(&r);
-		outlen = get_u64(&r);
-		errlen = get_u64(&r);
+		if (!parse_header(&r, &res, &outlen, &errlen))
+			break;
+		if (outlen + errlen >= RECORD_SPOOL_AT) {
+			w->inpos += r.pos;
+			w->pending = res;
+			w->out_left = outlen;
+			w->err_left = errlen;
+			w->large = true;
+			continue;
+		}
 		res.out = get_bytes(&r, (size_t)outlen);
 		res.out_len = (size_t)outlen;
 		res.err = get_bytes(&r, (size_t)errlen);
@@ -485,6 +569,15 @@ master_parse(struct mpib *m, struct wrank *w)
 		memmove(w->in.data, w->in.data + w->inpos, rest);
 		w->in.len = rest;
 		w->inpos = 0;
+	}
+	if (w->in.cap > 4 * MSG_MAX && w->in.len < MSG_MAX) {
+		/* A large record passed: give the buffer's memory back. */
+		struct scx__buf keep = { 0 };
+
+		if (scx__buf_append(&keep, w->in.data, w->in.len) == 0) {
+			scx__buf_free(&w->in);
+			w->in = keep;
+		}
 	}
 }
 
@@ -587,22 +680,131 @@ master_poll(struct mpib *m)
 /* A worker rank                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Sends what the result stream holds, in messages of at most MSG_MAX. */
+/* The result stream's bytes still to send, in order: bytes in memory, or
+ * an output too large for memory, in a temporary file of its own. */
+struct outseg {
+	struct outseg *next;
+	int fd;		     /* -1: the bytes are data */
+	uint64_t pos, len; /* sent so far; the file's length */
+	struct scx__buf data;
+};
+
+static struct outseg *
+outq_tail_mem(struct mpib *m)
+{
+	struct outseg *g = m->outq_tail;
+
+	if (g != NULL && g->fd < 0)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	g->fd = -1;
+	if (m->outq_tail)
+		m->outq_tail->next = g;
+	else
+		m->outq = g;
+	m->outq_tail = g;
+	return g;
+}
+
+static void
+outq_pop(struct mpib *m)
+{
+	struct outseg *g = m->outq;
+
+	m->outq = g->next;
+	if (m->outq == NULL)
+		m->outq_tail = NULL;
+	if (g->fd >= 0)
+		close(g->fd);
+	scx__buf_free(&g->data);
+	free(g);
+}
+
+/* Queues @b: appended to the bytes in memory, or, when it is in a file
+ * (the executor reuses that file), copied into a file of the queue's
+ * own, within the kernel.  @return 0 or an error. */
+static int
+outq_put(struct mpib *m, const struct scx__bytes *b)
+{
+	struct outseg *g;
+	char detail[256];
+	int fd, err;
+
+	if (b->len == 0)
+		return 0;
+	if (b->mem != NULL || b->fd < 0) {
+		g = outq_tail_mem(m);
+		if (g == NULL || scx__buf_append(&g->data, b->mem,
+						 (size_t)b->len) != 0)
+			return -ENOMEM;
+		m->outq_bytes += b->len;
+		return 0;
+	}
+	fd = scx__tmpfile(detail, sizeof(detail));
+	if (fd < 0)
+		return fd;
+	err = scx__bytes_copy(b, fd, 0, &m->io);
+	g = err == 0 ? calloc(1, sizeof(*g)) : NULL;
+	if (g == NULL) {
+		close(fd);
+		return err != 0 ? err : -ENOMEM;
+	}
+	g->fd = fd;
+	g->len = b->len;
+	if (m->outq_tail)
+		m->outq_tail->next = g;
+	else
+		m->outq = g;
+	m->outq_tail = g;
+	m->outq_bytes += b->len;
+	return 0;
+}
+
+/* Sends what the result stream holds, in messages of at most MSG_MAX,
+ * with at most SENDS_MAX of them under way: an output of any size costs
+ * a few messages of memory, never its size. */
 static void
 worker_flush(struct mpib *m)
 {
-	size_t off = 0, n;
+	struct outseg *g;
+	size_t n, k;
+	char *buf;
+	int err;
 
-	while (off < m->out.len) {
-		n = m->out.len - off;
-		if (n > MSG_MAX)
-			n = MSG_MAX;
-		if (send_copy(&m->sends, 0, TAG_RESULTS, m->out.data + off, n) !=
-		    0)
+	while (m->outq != NULL && m->sends.n < SENDS_MAX) {
+		n = m->outq_bytes < MSG_MAX ? (size_t)m->outq_bytes : MSG_MAX;
+		buf = malloc(n ? n : 1);
+		if (buf == NULL) {
 			scx_run_fail(m->sub, -ENOMEM, "sending results");
-		off += n;
+			return;
+		}
+		for (k = 0; k < n && (g = m->outq) != NULL;) {
+			uint64_t len = g->fd < 0 ? g->data.len : g->len;
+			size_t take = len - g->pos < n - k
+					      ? (size_t)(len - g->pos)
+					      : n - k;
+
+			if (g->fd < 0) {
+				memcpy(buf + k, g->data.data + g->pos, take);
+			} else if ((err = scx__pread_all(g->fd, buf + k, take,
+							 g->pos)) != 0) {
+				free(buf);
+				scx_run_fail(m->sub, err, "reading back a result");
+				return;
+			}
+			g->pos += take;
+			k += take;
+			if (g->pos == len)
+				outq_pop(m);
+		}
+		m->outq_bytes -= k;
+		if (send_async(&m->sends, 0, TAG_RESULTS, buf, k) != 0) {
+			scx_run_fail(m->sub, -ENOMEM, "sending results");
+			return;
+		}
 	}
-	m->out.len = 0;
 }
 
 /* The fed run's result callback: into the stream for the master. */
@@ -610,9 +812,13 @@ static void
 worker_result(void *arg, const struct scx_result *res)
 {
 	struct mpib *m = arg;
-	struct scx__buf *b = &m->out;
+	struct scx__bytes out, errb, head;
+	struct scx__buf *b = &m->head;
 	int err = 0;
 
+	scx__result_stdout(res, &out);
+	scx__result_stderr(res, &errb);
+	b->len = 0;
 	err |= put_u64(b, res->seq);
 	err |= put_u32(b, (uint32_t)res->exit_status);
 	err |= put_u32(b, (uint32_t)res->term_signal);
@@ -620,14 +826,23 @@ worker_result(void *arg, const struct scx_result *res)
 	err |= put_u64(b, res->duration_ns);
 	err |= put_u32(b, res->worker);
 	err |= put_u32(b, (uint32_t)m->rank);
-	err |= put_u32(b, res->flags);
-	err |= put_u64(b, res->out_len);
-	err |= put_u64(b, res->err_len);
-	err |= scx__buf_append(b, res->out, res->out_len);
-	err |= scx__buf_append(b, res->err, res->err_len);
+	err |= put_u32(b, res->flags & ~(unsigned)(SCX_RESULT_OUT_FILE |
+						    SCX_RESULT_ERR_FILE));
+	err |= put_u64(b, out.len);
+	err |= put_u64(b, errb.len);
+	head.mem = b->data;
+	head.fd = -1;
+	head.off = 0;
+	head.len = b->len;
+	if (err == 0)
+		err = outq_put(m, &head);
+	if (err == 0)
+		err = outq_put(m, &out);
+	if (err == 0)
+		err = outq_put(m, &errb);
 	if (err != 0)
-		scx_run_fail(m->sub, -ENOMEM, "queueing a result");
-	if (b->len >= MSG_MAX)
+		scx_run_fail(m->sub, err, "queueing a result");
+	if (m->outq_bytes >= MSG_MAX)
 		worker_flush(m);
 }
 
@@ -637,9 +852,9 @@ flush_cb(uv_check_t *h)
 {
 	struct mpib *m = h->data;
 
-	if (m->out.len > 0) {
-		worker_flush(m);
+	if (m->outq != NULL) {
 		sends_progress(&m->sends);
+		worker_flush(m);
 	}
 }
 
@@ -728,11 +943,11 @@ worker_poll(struct mpib *m)
 		}
 		free(buf);
 	}
-	if (m->out.len > 0) {
+	progress |= sends_progress(&m->sends);
+	if (m->outq != NULL) {
 		worker_flush(m);
 		progress = true;
 	}
-	progress |= sends_progress(&m->sends);
 	poll_again(m, progress);
 }
 
@@ -813,6 +1028,7 @@ worker_finish(struct mpib *m, const char *fail)
 			break;
 		if (got == 0) {
 			sends_progress(&m->sends);
+			worker_flush(m);
 			usleep(1000);
 			continue;
 		}
@@ -829,6 +1045,13 @@ worker_finish(struct mpib *m, const char *fail)
 			worker_flush(m);
 		}
 		free(buf);
+	}
+	/* Everything queued goes before DONE, a few messages at a time. */
+	while (m->outq != NULL) {
+		sends_progress(&m->sends);
+		worker_flush(m);
+		if (m->outq != NULL)
+			usleep(200);
 	}
 	sends_wait(&m->sends);
 	if (fail)
@@ -988,8 +1211,11 @@ mpi_open(struct scx_backend *be, struct scx_run *run)
 	m->w = calloc(m->nworkers, sizeof(*m->w));
 	if (m->w == NULL)
 		return -ENOMEM;
-	for (i = 0; i < m->nworkers; i++)
+	for (i = 0; i < m->nworkers; i++) {
 		m->w[i].rank = (int)i + 1;
+		scx__spool_init(&m->w[i].out_spool, 0);
+		scx__spool_init(&m->w[i].err_spool, 0);
+	}
 	err = 0;
 	return err;
 }
@@ -1073,6 +1299,8 @@ mpi_close(struct scx_backend *be)
 		for (k = 0; k < m->w[i].nchunks; k++)
 			scx_chunk_destroy(m->w[i].chunks[k]);
 		scx__buf_free(&m->w[i].in);
+		scx__spool_free(&m->w[i].out_spool);
+		scx__spool_free(&m->w[i].err_spool);
 		free(m->w[i].host);
 	}
 	if (m->poll) /* only after a failed start */
@@ -1082,7 +1310,10 @@ mpi_close(struct scx_backend *be)
 	for (k = 0; k < m->argc; k++)
 		free(m->argv[k]);
 	free(m->argv);
-	scx__buf_free(&m->out);
+	while (m->outq != NULL)
+		outq_pop(m);
+	scx__buf_free(&m->head);
+	scx__buf_free(&m->io);
 	if (m->finalize)
 		MPI_Finalize();
 	free(m);

@@ -19,8 +19,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define READ_CHUNK    (64u * 1024)
-#define KEEP_CAPACITY (1u << 20)
 /* An item's stdout beyond this much goes out as it comes when the core
  * lets it (the item is next in order), instead of being held whole. */
 #define STREAM_AT (256u * 1024)
@@ -34,7 +32,7 @@ struct proc {
 	uv_pipe_t out, err, in;
 	struct slot *slot;
 	const struct scx_item *item;
-	struct scx__buf *obuf, *ebuf; /* the slot's */
+	struct scx__spool *obuf, *ebuf; /* the slot's */
 	uv_write_t wreq;
 	uint64_t start_ns, end_ns;
 	int64_t start_us;
@@ -63,9 +61,10 @@ struct slot {
 	struct mchunk *mc;
 	size_t next, end; /* mc->c->items[next, end) have not started */
 	struct proc *proc;
-	/* Output buffers, reused from item to item so that memory is not
-	 * allocated and trimmed for every process. */
-	struct scx__buf obuf, ebuf;
+	/* Output spools, reused from item to item so that memory (and a
+	 * temporary file, once an output needed one) is not allocated and
+	 * trimmed for every process. */
+	struct scx__spool obuf, ebuf;
 };
 
 struct mp {
@@ -79,6 +78,12 @@ struct mp {
 	struct scx__spawner spawner;
 	enum scx_stop stop;
 	bool eof;
+	/* No process could be created: wait for the timer or a process's
+	 * end before trying again. */
+	struct scx_backend *be;
+	bool spawn_blocked, spawn_warned, retry_open;
+	unsigned spawn_wait_ms;
+	uv_timer_t retry;
 };
 
 static void slot_advance(struct slot *s);
@@ -130,15 +135,6 @@ close_pipes(struct proc *p)
 	close_pipe(&p->in, &p->in_open);
 }
 
-/* Empties a slot buffer, keeping a moderate capacity for the next item. */
-static void
-reset_buffer(struct scx__buf *b)
-{
-	if (b->cap > KEEP_CAPACITY)
-		scx__buf_free(b);
-	b->len = 0;
-}
-
 /* Reports an item that could not start, as a shell would: 127 when the
  * command is not found, 126 when it cannot be executed. */
 static void
@@ -165,6 +161,7 @@ proc_finished(struct proc *p)
 {
 	struct slot *s = p->slot;
 	struct mp *mp = s->mp;
+	struct scx__bytes bytes;
 	struct scx_result res;
 
 	memset(&res, 0, sizeof(res));
@@ -184,10 +181,10 @@ proc_finished(struct proc *p)
 		res.flags |= SCX_RESULT_TIMEOUT;
 	if (p->streaming)
 		res.flags |= SCX_RESULT_STREAMED;
-	res.out = s->obuf.data;
-	res.out_len = s->obuf.len;
-	res.err = s->ebuf.data;
-	res.err_len = s->ebuf.len;
+	scx__spool_view(&s->obuf, &bytes);
+	scx__result_set_stdout(&res, &bytes);
+	scx__spool_view(&s->ebuf, &bytes);
+	scx__result_set_stderr(&res, &bytes);
 	s->proc = NULL;
 	p->reported = true;
 	if (p->timer_open) {
@@ -197,8 +194,8 @@ proc_finished(struct proc *p)
 	if (p->handles == 0)
 		free(p);
 	scx_run_done(mp->run, &res);
-	reset_buffer(&s->obuf);
-	reset_buffer(&s->ebuf);
+	scx__spool_reset(&s->obuf);
+	scx__spool_reset(&s->ebuf);
 	slot_advance(s);
 }
 
@@ -213,10 +210,11 @@ static void
 on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct proc *p = h->data;
-	struct scx__buf *b = h == (uv_handle_t *)&p->out ? p->obuf : p->ebuf;
+	struct scx__buf *b =
+	    h == (uv_handle_t *)&p->out ? &p->obuf->mem : &p->ebuf->mem;
 
 	(void)suggested;
-	if (scx__buf_reserve(b, READ_CHUNK) != 0) {
+	if (scx__buf_reserve(b, SCX__READ_CHUNK) != 0) {
 		buf->base = NULL;
 		buf->len = 0;
 		return;
@@ -229,20 +227,26 @@ static void
 on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct proc *p = st->data;
+	struct scx_run *run = p->slot->mp->run;
 	bool is_out = st == (uv_stream_t *)&p->out;
-	struct scx__buf *b = is_out ? p->obuf : p->ebuf;
+	struct scx__spool *sp = is_out ? p->obuf : p->ebuf;
+	struct scx__buf *b = &sp->mem;
+	int err;
 
 	(void)buf;
 	if (nread > 0) {
 		b->len += (size_t)nread;
-		if (is_out && b->len >= STREAM_AT &&
-		    (p->streaming ||
-		     scx_run_stream_begin(p->slot->mp->run, p->item->seq))) {
+		if (is_out && !sp->in_file && b->len >= STREAM_AT &&
+		    (p->streaming || scx_run_stream_begin(run, p->item->seq))) {
 			p->streaming = true;
-			scx_run_stream(p->slot->mp->run, p->item->seq, b->data,
-				       b->len);
+			scx_run_stream(run, p->item->seq, b->data, b->len);
 			b->len = 0;
+			return;
 		}
+		/* Past the spool's bound, the output goes to a file. */
+		err = scx__spool_commit(sp);
+		if (err != 0)
+			scx_run_fail(run, err, sp->detail);
 		return;
 	}
 	if (nread == 0)
@@ -261,11 +265,41 @@ static void maybe_close_sigchld(struct mp *mp);
 /* The item's process ended SCX__DRAIN_MS ago: what still holds its pipes
  * (a background child, a daemon) is not waited for; its output so far
  * is the item's, and the run's end stops it. */
+/* Reads what @pipe holds already, through on_read(): the loop may have
+ * been busy past the drain's end (a slow fsync), and bytes written before
+ * it are the item's.  A writer that keeps writing is not followed past
+ * SCX__DRAIN_READ_MAX. */
+static void
+read_pending(uv_pipe_t *pipe, bool open)
+{
+	uv_os_fd_t fd;
+	size_t total = 0;
+	uv_buf_t buf;
+	ssize_t n;
+
+	if (!open || uv_fileno((uv_handle_t *)pipe, &fd) != 0)
+		return;
+	while (total < SCX__DRAIN_READ_MAX) {
+		on_alloc((uv_handle_t *)pipe, 0, &buf);
+		if (buf.len == 0)
+			return;
+		do
+			n = read(fd, buf.base, buf.len);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return;
+		on_read((uv_stream_t *)pipe, n, &buf);
+		total += (size_t)n;
+	}
+}
+
 static void
 on_drain(uv_timer_t *t)
 {
 	struct proc *p = t->data;
 
+	read_pending(&p->out, p->out_open);
+	read_pending(&p->err, p->err_open);
 	close_pipes(p);
 	check_finished(p);
 }
@@ -292,6 +326,7 @@ proc_exited(struct proc *p, int status)
 	p->end_ns = uv_hrtime();
 	p->exited = true;
 	mp->running--;
+	mp->spawn_blocked = false; /* a process can be had again */
 	scx__procs_reaped(p->pid);
 	if (WIFEXITED(status))
 		p->exit_status = WEXITSTATUS(status);
@@ -339,6 +374,10 @@ maybe_close_sigchld(struct mp *mp)
 	if (mp->sigchld_open && mp->stop && mp->running == 0) {
 		mp->sigchld_open = false;
 		uv_close((uv_handle_t *)&mp->sigchld, NULL);
+	}
+	if (mp->retry_open && mp->stop) {
+		mp->retry_open = false;
+		uv_close((uv_handle_t *)&mp->retry, NULL);
 	}
 }
 
@@ -434,6 +473,47 @@ open_pipe(struct mp *mp, struct proc *p, uv_pipe_t *handle, bool *open,
 	return 0;
 }
 
+static void mp_ready(struct scx_backend *be);
+
+static void
+on_spawn_retry(uv_timer_t *t)
+{
+	struct mp *mp = t->data;
+
+	mp->spawn_blocked = false;
+	mp_ready(mp->be);
+}
+
+/* A process could not be created for now: slot @s gives its item back
+ * to its part (it starts again first), and no slot tries again before
+ * the timer, whose wait grows from 10 ms to 1 s while it lasts, or before
+ * one of our processes ends. */
+static void
+spawn_later(struct mp *mp, struct slot *s)
+{
+	char msg[256];
+
+	s->next--;
+	mp->spawn_blocked = true;
+	mp->spawn_wait_ms = mp->spawn_wait_ms ? mp->spawn_wait_ms * 2 : 10;
+	if (mp->spawn_wait_ms > 1000)
+		mp->spawn_wait_ms = 1000;
+	if (!mp->spawn_warned) {
+		mp->spawn_warned = true;
+		snprintf(msg, sizeof(msg),
+			 "cannot start a process now (%s: the process limit, "
+			 "or memory); items wait and start as processes end",
+			 strerror(EAGAIN));
+		scx_run_notice(mp->run, SCX_NOTICE_SPAWN_WAIT, msg);
+	}
+	if (!mp->retry_open) {
+		uv_timer_init(mp->loop, &mp->retry);
+		mp->retry.data = mp;
+		mp->retry_open = true;
+	}
+	uv_timer_start(&mp->retry, on_spawn_retry, mp->spawn_wait_ms, 0);
+}
+
 /* Starts @item on slot @s; on failure the item's result is reported at
  * once and s->proc stays NULL. */
 static void
@@ -486,11 +566,20 @@ spawn(struct slot *s, const struct scx_item *item)
 	close(err_fd);
 	if (in_fd >= 0)
 		close(in_fd);
+	if (err == -EAGAIN || err == -ENOMEM) {
+		/* No process to be had now (the process limit, memory):
+		 * the item waits and starts again later, as GNU parallel
+		 * does, rather than fail. */
+		close_pipes(p);
+		spawn_later(mp, s);
+		return;
+	}
 	if (err != 0) {
 		spawn_failed(s, item, cmd.argv[0], err);
 		close_pipes(p);
 		return;
 	}
+	mp->spawn_wait_ms = 0;
 	p->reported = false;
 	s->proc = p;
 	mp->running++;
@@ -648,7 +737,11 @@ slot_advance(struct slot *s)
 		if (mp->stop || scx_run_stopping(mp->run)) {
 			abandon_rest(s);
 		} else if (s->mc && s->next < s->end) {
+			if (mp->spawn_blocked)
+				return;
 			spawn(s, &s->mc->c->items[s->next++]);
+			if (mp->spawn_blocked)
+				return;
 			continue;
 		}
 		slot_release(s);
@@ -671,6 +764,7 @@ static int
 mp_open(struct scx_backend *be, struct scx_run *run)
 {
 	struct mp *mp;
+	size_t limit;
 	unsigned i;
 
 	mp = calloc(1, sizeof(*mp));
@@ -686,10 +780,20 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	}
 	scx__spawner_init(&mp->spawner);
+	/* Each slot's streams may hold this much before a file takes them:
+	 * all of them together stay near 16 MiB. */
+	limit = (16u << 20) / (2 * mp->nslots);
+	if (limit > SCX__SPOOL_MEM)
+		limit = SCX__SPOOL_MEM;
+	if (limit < 2 * STREAM_AT)
+		limit = 2 * STREAM_AT;
 	for (i = 0; i < mp->nslots; i++) {
 		mp->slots[i].mp = mp;
 		mp->slots[i].index = i + 1;
+		scx__spool_init(&mp->slots[i].obuf, limit);
+		scx__spool_init(&mp->slots[i].ebuf, limit);
 	}
+	mp->be = be;
 	be->data = mp;
 	return 0;
 }
@@ -759,8 +863,8 @@ mp_close(struct scx_backend *be)
 		return;
 	for (i = 0; i < mp->nslots; i++) {
 		slot_release(&mp->slots[i]);
-		scx__buf_free(&mp->slots[i].obuf);
-		scx__buf_free(&mp->slots[i].ebuf);
+		scx__spool_free(&mp->slots[i].obuf);
+		scx__spool_free(&mp->slots[i].ebuf);
 	}
 	scx__spawner_free(&mp->spawner);
 	free(mp->slots);

@@ -172,10 +172,12 @@ scx__writer_flush(struct scx__writer *w)
 	return err;
 }
 
-/* Appends @data with every line prefixed by @tag and a tab. */
+/* Appends @data with every line prefixed by @tag and a tab; *@at_start
+ * says whether @data begins a line (pieces of one stream follow each
+ * other). */
 static int
 format_tagged(struct scx__buf *b, const char *tag, size_t taglen,
-	      const char *data, size_t len)
+	      const char *data, size_t len, bool *at_start)
 {
 	const char *p = data, *end = data + len, *nl;
 	size_t n;
@@ -183,13 +185,181 @@ format_tagged(struct scx__buf *b, const char *tag, size_t taglen,
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		if (scx__buf_append(b, tag, taglen) != 0 ||
-		    scx__buf_putc(b, '\t') != 0 ||
-		    scx__buf_append(b, p, n) != 0)
+		if (*at_start && (scx__buf_append(b, tag, taglen) != 0 ||
+				  scx__buf_putc(b, '\t') != 0))
 			return -ENOMEM;
+		if (scx__buf_append(b, p, n) != 0)
+			return -ENOMEM;
+		*at_start = nl != NULL;
 		p += n;
 	}
 	return 0;
+}
+
+/* The longest start of @p (@n bytes, more to follow) that does not end
+ * inside a UTF-8 sequence, so that pieces are escaped as the whole
+ * would be. */
+static size_t
+utf8_cut(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i, need;
+
+	for (i = n; i > 0 && n - i < 4; i--) {
+		if ((s[i - 1] & 0xC0) == 0x80)
+			continue; /* a continuation byte: look further back */
+		if (s[i - 1] < 0xC0)
+			return n; /* ASCII ends the look */
+		need = s[i - 1] >= 0xF0 ? 4 : s[i - 1] >= 0xE0 ? 3 : 2;
+		return n - (i - 1) < need ? i - 1 : n;
+	}
+	return n;
+}
+
+/* Passes @b to @s piece by piece, each made by @fn(@arg, buf, piece,
+ * len) into s->fmt.  @utf8: pieces do not split UTF-8 sequences.
+ * @return 0 or an error. */
+static int
+each_piece(struct scx__sink *s, const struct scx__bytes *b, bool utf8,
+	   int (*fn)(void *arg, struct scx__buf *out, const char *p,
+		     size_t n, bool last),
+	   void *arg)
+{
+	uint64_t pos = 0;
+	const char *p;
+	size_t n, k;
+	bool last;
+	int err;
+
+	do {
+		err = scx__bytes_read(b, pos, SCX__PIECE, s->io, &p, &n);
+		if (err != 0)
+			return err;
+		last = pos + n >= b->len;
+		k = utf8 && !last ? utf8_cut(p, n) : n;
+		if (k == 0)
+			k = n;
+		s->fmt->len = 0;
+		err = fn(arg, s->fmt, p, k, last && k == n);
+		if (err == 0 && s->fmt->len > 0)
+			err = s->put(s->arg, s->fmt->data, s->fmt->len);
+		if (err != 0)
+			return err;
+		pos += k;
+	} while (pos < b->len);
+	return 0;
+}
+
+struct tagging {
+	const char *tag;
+	size_t taglen;
+	bool at_start;
+};
+
+static int
+tag_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
+{
+	struct tagging *t = arg;
+
+	(void)last;
+	return format_tagged(out, t->tag, t->taglen, p, n, &t->at_start);
+}
+
+int
+scx__put_stream(struct scx__sink *s, const struct scx__bytes *b,
+		const char *tag, size_t taglen)
+{
+	struct tagging t = { tag, taglen, true };
+	const char *p;
+	uint64_t pos;
+	size_t n;
+	int err;
+
+	if (b->len == 0)
+		return 0;
+	if (tag != NULL)
+		return each_piece(s, b, false, tag_piece, &t);
+	if (b->mem != NULL || b->fd < 0)
+		return s->put(s->arg, b->mem, (size_t)b->len);
+	for (pos = 0; pos < b->len; pos += n) {
+		err = scx__bytes_read(b, pos, SCX__PIECE, s->io, &p, &n);
+		if (err == 0)
+			err = s->put(s->arg, p, n);
+		if (err != 0)
+			return err;
+	}
+	return 0;
+}
+
+/* One JSON string, piece by piece: the pieces' validity is ANDed. */
+struct jstring {
+	bool valid;
+	bool first;
+};
+
+static int
+json_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
+{
+	struct jstring *j = arg;
+	int v;
+
+	v = scx__json_chars(out, p, n, j->first, last);
+	j->first = false;
+	if (v < 0)
+		return v;
+	if (v == 0)
+		j->valid = false;
+	return 0;
+}
+
+struct b64 {
+	bool first;
+};
+
+static int
+b64_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
+{
+	struct b64 *b = arg;
+	int err = 0;
+
+	if (b->first)
+		err = scx__buf_putc(out, '"');
+	b->first = false;
+	if (err == 0)
+		err = scx__base64(out, p, n);
+	if (err == 0 && last)
+		err = scx__buf_putc(out, '"');
+	return err;
+}
+
+/* Writes "name":"string", and "name_base64":"..." when it is not UTF-8,
+ * for bytes that may be in a file. */
+static int
+json_field_stream(struct scx__sink *s, const char *name,
+		  const struct scx__bytes *b)
+{
+	struct jstring j = { true, true };
+	struct b64 b64 = { true };
+	int err;
+
+	s->fmt->len = 0;
+	if (scx__buf_printf(s->fmt, ",\"%s\":", name) != 0)
+		return -ENOMEM;
+	if (b->len == 0 && scx__buf_append(s->fmt, "\"\"", 2) != 0)
+		return -ENOMEM;
+	err = s->put(s->arg, s->fmt->data, s->fmt->len);
+	if (err != 0 || b->len == 0)
+		return err;
+	err = each_piece(s, b, true, json_piece, &j);
+	if (err != 0 || j.valid)
+		return err;
+	s->fmt->len = 0;
+	if (scx__buf_printf(s->fmt, ",\"%s_base64\":", name) != 0)
+		return -ENOMEM;
+	err = s->put(s->arg, s->fmt->data, s->fmt->len);
+	if (err == 0)
+		err = each_piece(s, b, false, b64_piece, &b64);
+	return err;
 }
 
 /* Appends "name":"string", and "name_base64":"..." when it is not UTF-8. */
@@ -211,8 +381,9 @@ json_field(struct scx__buf *b, const char *name, const char *s, size_t len)
 	return 0;
 }
 
+/* The fields of a JSON result before its stdout. */
 static int
-format_json(struct scx__buf *b, const struct scx_result *r)
+json_head(struct scx__buf *b, const struct scx_result *r)
 {
 	int err;
 
@@ -232,6 +403,15 @@ format_json(struct scx__buf *b, const struct scx_result *r)
 		    (unsigned long long)(r->duration_ns / 1000000000u),
 		    (unsigned long long)(r->duration_ns % 1000000000u / 1000u),
 		    r->worker, r->rank);
+	return err;
+}
+
+static int
+format_json(struct scx__buf *b, const struct scx_result *r)
+{
+	int err;
+
+	err = json_head(b, r);
 	if (err == 0)
 		err = json_field(b, "stdout", r->out, r->out_len);
 	if (err == 0)
@@ -242,19 +422,48 @@ format_json(struct scx__buf *b, const struct scx_result *r)
 }
 
 int
+scx__put_json(struct scx__sink *s, const struct scx_result *r)
+{
+	struct scx__bytes out, err;
+	int e;
+
+	scx__result_stdout(r, &out);
+	scx__result_stderr(r, &err);
+	s->fmt->len = 0;
+	e = json_head(s->fmt, r);
+	if (e == 0)
+		e = s->put(s->arg, s->fmt->data, s->fmt->len);
+	if (e == 0)
+		e = json_field_stream(s, "stdout", &out);
+	if (e == 0)
+		e = json_field_stream(s, "stderr", &err);
+	if (e == 0)
+		e = s->put(s->arg, "}\n", 2);
+	return e;
+}
+
+bool
+scx__result_in_file(const struct scx_result *r)
+{
+	return (r->flags & (SCX_RESULT_OUT_FILE | SCX_RESULT_ERR_FILE)) != 0;
+}
+
+int
 scx__format_result(const struct scx_config *cfg, const struct scx_result *res,
 		   struct scx__buf *out, struct scx__buf *err)
 {
+	bool at_start = true;
 	int e = 0;
 
 	if (cfg->format == SCX_FORMAT_JSONL)
 		return format_json(out, res);
 	if (cfg->tag) {
 		e = format_tagged(out, res->item, res->item_len, res->out,
-				  res->out_len);
+				  res->out_len, &at_start);
+		at_start = true;
 		if (e == 0)
 			e = format_tagged(err, res->item, res->item_len,
-					  res->err, res->err_len);
+					  res->err, res->err_len, &at_start);
 		return e;
 	}
 	e = scx__buf_append(out, res->out, res->out_len);

@@ -71,6 +71,7 @@ struct scx_run {
 
 	struct scx__writer out, err;
 	struct scx__buf scratch, scratch_err;
+	struct scx__buf io; /* output read back from a file */
 	struct scx__reorder reorder;
 	struct scx__hold hold; /* results waiting for their turn */
 	uint64_t streaming;    /* the item whose stdout streams, or 0 */
@@ -296,6 +297,7 @@ scx_run_destroy(struct scx_run *run)
 	scx__buf_free(&run->vec);
 	scx__buf_free(&run->scratch);
 	scx__buf_free(&run->scratch_err);
+	scx__buf_free(&run->io);
 	scx__writer_free(&run->out);
 	scx__writer_free(&run->err);
 	free_held(run);
@@ -392,6 +394,13 @@ scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 		run->cfg->notice(run->cfg->notice_arg,
 				 SCX_NOTICE_WORKERS_CAPPED, msg);
 	return (unsigned)fit;
+}
+
+void
+scx_run_notice(struct scx_run *run, enum scx_notice what, const char *detail)
+{
+	if (run->cfg->notice)
+		run->cfg->notice(run->cfg->notice_arg, what, detail);
 }
 
 const char *
@@ -688,6 +697,73 @@ log_result(struct scx_run *run, const struct scx_result *res)
 		flush_output(run);
 }
 
+/* The sinks of a result's output: stdout through its writer; stderr
+ * after what stdout has queued. */
+static int
+put_out(void *arg, const char *data, size_t len)
+{
+	struct scx_run *run = arg;
+
+	return scx__writer_put(&run->out, data, len);
+}
+
+static int
+put_err(void *arg, const char *data, size_t len)
+{
+	struct scx_run *run = arg;
+
+	return scx__writer_put(&run->err, data, len);
+}
+
+/* A piecewise write failed: stdout's or stderr's writer, or reading the
+ * result back from its file. */
+static void
+emit_failed(struct scx_run *run, int err)
+{
+	if (run->out.error != 0)
+		output_failed(run, run->out.error, "standard output");
+	else if (run->err.error != 0)
+		output_failed(run, run->err.error, "standard error");
+	else
+		scx_run_fail(run, err, "reading back an item's output");
+}
+
+/* Writes a result whose output is (partly) in a file, a piece at a
+ * time, so that its size costs no memory. */
+static void
+emit_from_file(struct scx_run *run, const struct scx_result *res)
+{
+	const char *tag = run->cfg->tag ? res->item : NULL;
+	struct scx__sink sink = { put_out, run, &run->scratch, &run->io };
+	struct scx__bytes b;
+	int err;
+
+	if (run->cfg->format == SCX_FORMAT_JSONL) {
+		err = scx__put_json(&sink, res);
+		if (err != 0)
+			emit_failed(run, err);
+		return;
+	}
+	scx__result_stdout(res, &b);
+	err = scx__put_stream(&sink, &b, tag, res->item_len);
+	if (err != 0) {
+		emit_failed(run, err);
+		return;
+	}
+	scx__result_stderr(res, &b);
+	if (b.len == 0)
+		return;
+	err = scx__writer_flush(&run->out);
+	if (err == 0) {
+		sink.put = put_err;
+		err = scx__put_stream(&sink, &b, tag, res->item_len);
+	}
+	if (err == 0)
+		err = scx__writer_flush(&run->err);
+	if (err != 0)
+		emit_failed(run, err);
+}
+
 static void
 emit(struct scx_run *run, const struct scx_result *res)
 {
@@ -697,6 +773,10 @@ emit(struct scx_run *run, const struct scx_result *res)
 	if (run->out.error != 0 || run->sum.broken_pipe)
 		return;
 	log_result(run, res);
+	if (scx__result_in_file(res)) {
+		emit_from_file(run, res);
+		return;
+	}
 	if (cfg->format == SCX_FORMAT_RAW && !cfg->tag) {
 		err = scx__writer_put(&run->out, res->out, res->out_len);
 		if (err != 0) {
@@ -849,10 +929,11 @@ scx_run_stream_begin(struct scx_run *run, uint64_t seq)
 {
 	const struct scx_config *cfg = run->cfg;
 
-	/* Whole blocks only where the format has no per-item framing, and
-	 * not when the result must also be stored whole. */
+	/* Whole blocks only where the format has no per-item framing, not
+	 * when the result must also be stored whole, and not when a failed
+	 * item runs again (its first output would be out already). */
 	if (cfg->format != SCX_FORMAT_RAW || cfg->tag || cfg->results ||
-	    cfg->on_result || run->sum.broken_pipe)
+	    cfg->on_result || cfg->retries > 1 || run->sum.broken_pipe)
 		return false;
 	if (run->streaming)
 		return run->streaming == seq;

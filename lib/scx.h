@@ -144,7 +144,9 @@ struct scx_workers {
 enum scx_notice {
 	SCX_NOTICE_SERIAL = 1,	   /* --if-serial=warn and a single worker */
 	SCX_NOTICE_WORKERS_IGNORED, /* -j disagrees with the backend's size */
-	SCX_NOTICE_WORKERS_CAPPED   /* fewer workers: the open-file limit */
+	SCX_NOTICE_WORKERS_CAPPED,  /* fewer workers: the open-file limit */
+	SCX_NOTICE_SPAWN_WAIT	    /* no process can be created now: items
+				       wait (said once a run) */
 };
 
 /*
@@ -324,7 +326,9 @@ void scx_chunk_destroy(struct scx_chunk *chunk);
 enum {
 	SCX_RESULT_STOPPED = 1, /* ended by the run's own stop: not a result */
 	SCX_RESULT_TIMEOUT = 2,	/* killed by --timeout */
-	SCX_RESULT_STREAMED = 4 /* its stdout went out with scx_run_stream() */
+	SCX_RESULT_STREAMED = 4, /* its stdout went out with scx_run_stream() */
+	SCX_RESULT_OUT_FILE = 8, /* stdout is in out_fd, not in out */
+	SCX_RESULT_ERR_FILE = 16 /* stderr is in err_fd, not in err */
 };
 
 /* What one item produced.  Every pointer is borrowed: valid only during
@@ -345,6 +349,13 @@ struct scx_result {
 	size_t out_len;
 	const char *err;
 	size_t err_len;
+	/* An output too large to hold in memory: with SCX_RESULT_OUT_FILE,
+	 * stdout is the out_len bytes of the file out_fd from out_off (out
+	 * is NULL); likewise stderr with SCX_RESULT_ERR_FILE.  Borrowed, as
+	 * every pointer here.  A backend that fills out and err only leaves
+	 * the flags clear. */
+	int out_fd, err_fd;
+	uint64_t out_off, err_off;
 };
 
 /* A command ready to start: argv (NULL-terminated), envp (NULL-terminated)
@@ -592,6 +603,10 @@ void scx_run_stop(struct scx_run *run, enum scx_stop how);
  * SCX_RESULT_STREAMED with only the rest in out.
  */
 bool scx_run_stream_begin(struct scx_run *run, uint64_t seq);
+
+/** Tells the run's caller something (the config's notice callback). */
+void scx_run_notice(struct scx_run *run, enum scx_notice what,
+		    const char *detail);
 
 /** Writes stdout bytes of the streaming item @seq. */
 void scx_run_stream(struct scx_run *run, uint64_t seq, const char *data,

@@ -585,3 +585,82 @@ for l in sys.stdin: print(int(l) * 3)'
 	grep -qx 'done 1' out && fail "item 1 answered by a killed worker"
 	no_marked_left
 }
+
+# --- items that crash their worker, long answers, stderr (issue 11) ----------
+
+@test "loky: an item that crashes its worker fails after its retries; the others succeed (B5)" {
+	seq 5 >in
+	run --separate-stderr lk in -j1 --retries 10 sh -c 'while read x; do [ "$x" = 2 ] && kill -9 $$; echo "$x"; done'
+	assert_failure 1
+	assert_output "$(printf '1\n3\n4\n5')"
+	# every run of item 2 was reported as the worker's death
+	assert_stderr --partial 'killed by signal 9 while running this item'
+}
+
+@test "loky: six crashing items in a row after the first answers: each fails, the run goes on (B5)" {
+	# the worker that answered 1 and 2 dies on 3; five fresh workers in a
+	# row then die on 4..8 without answering anything
+	seq 20 >in
+	run --separate-stderr lk in -j1 sh -c 'while read x; do [ "$x" -ge 3 ] && [ "$x" -le 8 ] && kill -9 $$; echo "$x"; done'
+	assert_failure 6
+	assert_output "$(seq 20 | sed '3,8d')"
+	assert_equal "$(grep -c 'killed by signal 9 while running this item' <<<"$stderr")" 6
+}
+
+@test "loky: a 200 MB answer under a 300 MB address-space limit arrives whole, or the run fails: never a short answer (B4)" {
+	[ -z "${SCX_ASAN:-}" ] || skip "AddressSanitizer needs the address space"
+	echo 209715200 >in
+	run bash -c 'prlimit --as=300000000 "$0" --backend=loky -j1 sh -c '\''while read n; do head -c "$n" /dev/zero | tr "\0" a; echo; done'\'' <in | wc -c; echo "${PIPESTATUS[0]}"' "$SCX_RUN"
+	assert_success
+	# either the whole answer and exit 0, or an error exit
+	if [ "${lines[1]}" = 0 ]; then
+		assert_equal "${lines[0]}" 209715201
+	else
+		assert_equal "${lines[1]}" 255
+	fi
+}
+
+@test "loky: a 64 MiB answer line is whole, also with --tag (through the answer spool)" {
+	echo 67108864 >in
+	local w='while read n; do head -c "$n" /dev/zero | tr "\0" a; echo; done'
+	run bash -c '"$0" --backend=loky -j1 sh -c "$1" <in | md5sum' "$SCX_RUN" "$w"
+	assert_output "$( (head -c 67108864 /dev/zero | tr '\0' a; echo) | md5sum)"
+	run bash -c '"$0" --backend=loky -j1 --tag sh -c "$1" <in | md5sum' "$SCX_RUN" "$w"
+	assert_output "$( (printf '67108864\t'; head -c 67108864 /dev/zero | tr '\0' a; echo) | md5sum)"
+}
+
+@test "loky: a 64 MiB answer with --protocol=length is whole, also with --tag" {
+	echo 67108864 >in
+	# items come length-framed too: "8\n67108864"
+	local w='import sys
+i = sys.stdin.buffer; o = sys.stdout.buffer
+while True:
+    h = i.readline()
+    if not h: break
+    n = int(i.read(int(h)))
+    o.write(b"%d\n" % n); o.write(b"a" * n); o.flush()'
+	run bash -c '"$0" --backend=loky -j1 --protocol=length /usr/bin/python3 -c "$1" <in | md5sum' "$SCX_RUN" "$w"
+	assert_output "$(head -c 67108864 /dev/zero | tr '\0' a | md5sum)"
+	run bash -c '"$0" --backend=loky -j1 --protocol=length --tag /usr/bin/python3 -c "$1" <in | md5sum' "$SCX_RUN" "$w"
+	assert_output "$( (printf '67108864\t'; head -c 67108864 /dev/zero | tr '\0' a) | md5sum)"
+}
+
+@test "loky: a long last answer without its newline is one answer" {
+	echo 3000000 >in
+	run bash -c '"$0" --backend=loky -j1 --tag sh -c "read n; head -c \$n /dev/zero | tr \"\\0\" a" <in | wc -c' "$SCX_RUN"
+	assert_output $((3000000 + 8))
+}
+
+@test "loky: a worker's 32 MiB stderr line without a newline passes whole, in bounded memory (B8)" {
+	echo 33554432 >in
+	run bash -c '"$0" --backend=loky -j1 sh -c "read n; head -c \$n /dev/zero | tr \"\\0\" e >&2; echo done" <in 2>&1 >/dev/null | wc -c' "$SCX_RUN"
+	assert_output 33554432
+}
+
+@test "loky: a worker's stderr lines pass whole, \\r-ended progress lines too" {
+	seq 3 >in
+	run --separate-stderr lk in -j1 sh -c 'while read x; do printf "\r%s%%" "$x" >&2; echo "line $x" >&2; echo "$x"; done'
+	assert_success
+	assert_output "$(seq 3)"
+	assert_equal "$stderr" "$(printf '\r1%%line 1\n\r2%%line 2\n\r3%%line 3')"
+}

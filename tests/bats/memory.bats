@@ -283,3 +283,98 @@ expected_straggler() {
 		[ ! -e ran ] || fail "an item ran with --spill-after '$v'"
 	done
 }
+
+# ============================================================================
+# One item writing 64 MiB, in every output mode (issue 11, Build 3): no
+# mode holds an item whole (1 GiB figures: bench/memory)
+# ============================================================================
+
+# 64 MiB of "x\n" lines.
+BIG=67108864
+BIG_ITEM='head -c "$0" /dev/zero | tr "\0" "\n" | sed "s/^/x/" | head -c "$0"'
+
+@test "64 MiB with --tag: every line tagged, RSS under 32 MiB" {
+	need_gnu_time
+	echo 1 >in
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" --tag sh -c "$1" "$0" <in | md5sum' "$BIG" "$BIG_ITEM"
+	assert_output "$(sh -c "$BIG_ITEM" "$BIG" | sed 's/^/1\t/' | md5sum)"
+	check_rss rss
+	tmp_empty
+}
+
+@test "64 MiB with --format=jsonl: one JSON line with all of it, RSS under 32 MiB" {
+	need_gnu_time
+	echo 1 >in
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" --format=jsonl sh -c "$1" "$0" <in | jq -r .stdout | md5sum' "$BIG" "$BIG_ITEM"
+	assert_output "$( (sh -c "$BIG_ITEM" "$BIG"; echo) | md5sum)"
+	check_rss rss
+	tmp_empty
+}
+
+@test "64 MiB of invalid UTF-8 with --format=jsonl: stdout_base64 has the exact bytes, RSS under 32 MiB" {
+	need_gnu_time
+	echo 1 >in
+	local w='head -c "$0" /dev/zero | tr "\0" "\377"'
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" --format=jsonl sh -c "$1" "$0" <in | jq -r .stdout_base64 | base64 -d | md5sum' "$BIG" "$w"
+	assert_output "$(head -c "$BIG" /dev/zero | tr '\0' '\377' | md5sum)"
+	check_rss rss
+}
+
+@test "64 MiB with --results: stored whole, written whole, RSS under 32 MiB" {
+	need_gnu_time
+	echo 1 >in
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" --results res sh -c "$1" "$0" <in | md5sum' "$BIG" "$BIG_ITEM"
+	local want
+	want=$(sh -c "$BIG_ITEM" "$BIG" | md5sum)
+	assert_output "$want"
+	assert_equal "$(md5sum <res/1/stdout)" "$want"
+	check_rss rss
+}
+
+@test "64 MiB on stderr: all of it, RSS under 32 MiB" {
+	need_gnu_time
+	echo 1 >in
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" sh -c "$1 >&2" "$0" <in 2>&1 >/dev/null | md5sum' "$BIG" "$BIG_ITEM"
+	assert_output "$(sh -c "$BIG_ITEM" "$BIG" | md5sum)"
+	check_rss rss
+	tmp_empty
+}
+
+@test "64 MiB from an item running behind a slower earlier one: whole, in order, RSS under 32 MiB" {
+	need_gnu_time
+	# item 1 ends only once item 2 has finished (its marker), so item 2's
+	# output is all there while it must wait
+	printf '1\n2\n' >in
+	local w='if [ "$1" = 1 ]; then while [ ! -e done2 ]; do "$SLEEP" 0.05; done; echo first
+		else head -c "$0" /dev/zero | tr "\0" "\n" | sed "s/^/x/" | head -c "$0"; touch done2; fi'
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" -j2 sh -c "$1" "$0" <in | md5sum' "$BIG" "$w"
+	assert_output "$( (echo first; sh -c "$BIG_ITEM" "$BIG") | md5sum)"
+	check_rss rss
+	tmp_empty
+}
+
+@test "loky: a 64 MiB answer with --tag (through the answer spool): whole, RSS under 32 MiB" {
+	need_gnu_time
+	echo "$BIG" >in
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" --backend=loky -j1 --tag sh -c "while read n; do head -c \$n /dev/zero | tr \"\\0\" a; echo; done" <in | md5sum'
+	assert_output "$( (printf '%s\t' "$BIG"; head -c "$BIG" /dev/zero | tr '\0' a; echo) | md5sum)"
+	check_rss rss
+	tmp_empty
+}
+
+@test "mpi: 64 MiB from an item on a worker rank: whole, RSS under 32 MiB on every rank" {
+	need_gnu_time
+	command -v mpiexec >/dev/null || skip "mpiexec is not installed"
+	"$SCX_RUN" --backend=mpi --info --if-serial=ignore </dev/null >/dev/null 2>&1 ||
+		skip "scx-run was built without MPI"
+	local -a mpiexec=(mpiexec --oversubscribe)
+	[ "$EUID" != 0 ] || mpiexec+=(--allow-run-as-root)
+	printf '#!/bin/sh\nexec /usr/bin/time -f %%M -o "%s/rss.$OMPI_COMM_WORLD_RANK" "$@"\n' "$T" >rankrss
+	chmod +x rankrss
+	echo 1 >in
+	run bash -c 'timeout 120 "$@" <in | md5sum' sh "${mpiexec[@]}" -n 3 ./rankrss "$SCX_RUN" --backend=mpi sh -c "$BIG_ITEM" "$BIG"
+	assert_output "$(sh -c "$BIG_ITEM" "$BIG" | md5sum)"
+	check_rss rss.0
+	check_rss rss.1
+	check_rss rss.2
+}

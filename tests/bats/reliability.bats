@@ -630,3 +630,42 @@ joblog_lines() {
 	assert_below "$wall" 2 "the pipeline"
 	no_marked_left
 }
+
+# --- a process that cannot be created now (issue 11, B9) ---------------------
+
+@test "the process limit reached (fork fails with EAGAIN): items wait and start later, none fails; one warning" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	local -a as_user=()
+	if [ "$EUID" = 0 ]; then
+		# root is not held by RLIMIT_NPROC: run as nobody
+		as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	local uid=${as_user:+65534}
+	uid=${uid:-$EUID}
+	# 12 processes for the user, beyond those it has already
+	local limit=$(( $(pgrep -c -u "$uid" || true) + 12 ))
+	seq 40 >in
+	run --separate-stderr bash -c 'cd / && exec "$@"' sh "${as_user[@]}" bash -c \
+		'ulimit -u "$0" && exec "$1" -j 20 bash -c "sleep 0.1; echo \$1" sh' "$limit" "$SCX_RUN" <in
+	assert_success
+	assert_equal "$(sort -n <<<"$output")" "$(seq 40)"
+	assert_equal "$(grep -c 'scx-run: warning: cannot start a process now' <<<"$stderr")" 1
+	refute_stderr --partial 'scx-run: bash:'
+}
+
+@test "loky: the process limit reached: workers that cannot start wait, every item is answered; one warning" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	local -a as_user=()
+	if [ "$EUID" = 0 ]; then
+		as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	local uid=${as_user:+65534}
+	uid=${uid:-$EUID}
+	local limit=$(( $(pgrep -c -u "$uid" || true) + 8 ))
+	seq 400 >in
+	run --separate-stderr bash -c 'cd / && exec "$@"' sh "${as_user[@]}" bash -c \
+		'ulimit -u "$0" && exec "$1" --backend=loky -j 20 bash -c "while read x; do echo \$x; done"' "$limit" "$SCX_RUN" <in
+	assert_success
+	assert_equal "$(sort -n <<<"$output")" "$(seq 400)"
+	assert_equal "$(grep -c 'scx-run: warning: cannot start a worker now' <<<"$stderr")" 1
+}
