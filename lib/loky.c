@@ -1084,43 +1084,6 @@ pace(struct lworker *w, uint64_t answered)
 		w->window = w->floor;
 }
 
-/* A worker whose stdin we closed and that answered every item has nothing
- * left to do: it should exit.  One that does not within LINGER_MS gets
- * SIGTERM, then SIGKILL, rather than hold the run open for ever. */
-/* --timeout: the oldest unanswered item has been the worker's since the
- * later of its writing and the previous answer. */
-static void
-check_timeout(struct lworker *w)
-{
-	uint64_t limit = w->lk->cfg->timeout_ms * 1000000u, now, since;
-	const struct flight *head;
-
-	if (limit == 0 || !w->running)
-		return;
-	now = uv_hrtime();
-	/* The group gets SIGKILL after the grace even when the worker
-	 * itself died of the SIGTERM: a process it started that ignores
-	 * SIGTERM may still hold its stdout. */
-	if (w->timed_out) {
-		if (!w->timeout_killed &&
-		    now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull) {
-			w->timeout_killed = true;
-			kill(-w->proc.pid, SIGKILL);
-		}
-		return;
-	}
-	if (w->exited || w->fl.n == 0)
-		return;
-	head = &w->fl.v[w->fl.head];
-	since = head->start_ns > w->last_answer_ns ? head->start_ns
-						   : w->last_answer_ns;
-	if (now - since < limit)
-		return;
-	w->timed_out = true;
-	w->timed_out_at = now;
-	kill(-w->proc.pid, SIGTERM);
-}
-
 /* Reads what @pipe holds already, through the read callbacks (at most
  * SCX__DRAIN_READ_MAX). */
 static void
@@ -1148,6 +1111,50 @@ read_pending(struct lworker *w, uv_pipe_t *pipe, bool open)
 			on_err((uv_stream_t *)pipe, n, &buf);
 		total += (size_t)n;
 	}
+}
+
+/* A worker whose stdin we closed and that answered every item has nothing
+ * left to do: it should exit.  One that does not within LINGER_MS gets
+ * SIGTERM, then SIGKILL, rather than hold the run open for ever. */
+/* --timeout: the oldest unanswered item has been the worker's since the
+ * later of its writing and the previous answer. */
+static void
+check_timeout(struct lworker *w)
+{
+	uint64_t limit = w->lk->cfg->timeout_ms * 1000000u, now, since;
+	const struct flight *head;
+	uint64_t answered;
+
+	if (limit == 0 || !w->running)
+		return;
+	now = uv_hrtime();
+	/* The group gets SIGKILL after the grace even when the worker
+	 * itself died of the SIGTERM: a process it started that ignores
+	 * SIGTERM may still hold its stdout. */
+	if (w->timed_out) {
+		if (!w->timeout_killed &&
+		    now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull) {
+			w->timeout_killed = true;
+			kill(-w->proc.pid, SIGKILL);
+		}
+		return;
+	}
+	if (w->exited || w->fl.n == 0)
+		return;
+	head = &w->fl.v[w->fl.head];
+	since = head->start_ns > w->last_answer_ns ? head->start_ns
+						   : w->last_answer_ns;
+	if (now - since < limit)
+		return;
+	/* The runner may have been stopped (SIGSTOP) while the answer came
+	 * in time: what the pipe holds is read first. */
+	answered = w->answers;
+	read_pending(w, &w->out, w->out_open);
+	if (w->answers != answered || !w->running || w->exited || w->fl.n == 0)
+		return;
+	w->timed_out = true;
+	w->timed_out_at = now;
+	kill(-w->proc.pid, SIGTERM);
 }
 
 /* The worker exited SCX__DRAIN_MS ago and something it started still

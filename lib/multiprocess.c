@@ -171,6 +171,12 @@ proc_finished(struct proc *p)
 	res.term_signal = p->term_signal;
 	res.exit_status =
 	    p->term_signal ? 128 + p->term_signal : p->exit_status;
+	/* A timed-out item failed, also when it caught the SIGTERM and
+	 * exited 0: it is reported as ended by that SIGTERM. */
+	if (p->timed_out && res.exit_status == 0) {
+		res.term_signal = SIGTERM;
+		res.exit_status = 128 + SIGTERM;
+	}
 	res.start_us = p->start_us;
 	res.duration_ns = p->end_ns - p->start_ns;
 	res.worker = s->index;
@@ -387,10 +393,22 @@ static void
 on_timeout(uv_timer_t *t)
 {
 	struct proc *p = t->data;
+	pid_t got;
+	int status;
 
 	if (!p->timed_out) {
 		if (p->exited)
 			return;
+		/* The runner may have been stopped (SIGSTOP) while the item
+		 * ended in time: timers run before SIGCHLD is seen.  An item
+		 * that has exited did not time out. */
+		do
+			got = waitpid(p->pid, &status, WNOHANG);
+		while (got < 0 && errno == EINTR);
+		if (got == p->pid) {
+			proc_exited(p, status);
+			return;
+		}
 		p->timed_out = true;
 		kill(-p->pid, SIGTERM);
 		uv_timer_start(&p->timer, on_timeout, SCX__GRACE_MS, 0);

@@ -669,3 +669,39 @@ joblog_lines() {
 	assert_equal "$(sort -n <<<"$output")" "$(seq 400)"
 	assert_equal "$(grep -c 'scx-run: warning: cannot start a worker now' <<<"$stderr")" 1
 }
+
+# --- a stopped runner (SIGSTOP) does not time out items that ended in time ---
+
+# stop_cont_check ARGS...: scx-run ARGS --format=jsonl --timeout 1 over one
+# item that ends 0.2 s after it starts; the runner is stopped (SIGSTOP)
+# while the item runs, and continued only once the item has ended and
+# the timeout has passed.  The item did not time out.
+stop_cont_check() {
+	echo 1 >in
+	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
+	local pid=$!
+	wait_for_file started
+	kill -STOP "$pid"
+	wait_for_file done
+	sleep 1.5 # past the timeout, so that its timer is due at SIGCONT
+	kill -CONT "$pid"
+	wait_exit "$pid"
+	assert_equal "$status" 0
+	run jq -c '{exit, signal, timeout}' out
+	assert_output '{"exit":0,"signal":0,"timeout":false}'
+}
+
+@test "SIGSTOP/SIGCONT of the runner: an item that ended in time is not recorded as timed out (multiprocess)" {
+	stop_cont_check --format=jsonl --timeout 1 sh -c 'touch started; sleep 0.2; touch done; echo ok' sh
+}
+
+@test "SIGSTOP/SIGCONT of the runner: an answer that came in time is not a timeout (loky)" {
+	stop_cont_check --backend=loky -j1 --format=jsonl --timeout 1 sh -c 'while read x; do touch started; sleep 0.2; echo ok; touch done; done'
+}
+
+@test "--timeout: an item that catches SIGTERM and exits 0 is still a failure, never exit 0 and timed out" {
+	echo 1 >in
+	run --separate-stderr timeout 30 "$SCX_RUN" --format=jsonl --timeout 0.5 sh -c 'trap "exit 0" TERM; sleep 10 & wait' sh <in
+	assert_failure 1
+	assert_equal "$(jq -c '{exit, signal, timeout}' <<<"$output")" '{"exit":143,"signal":15,"timeout":true}'
+}
