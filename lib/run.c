@@ -680,9 +680,12 @@ log_result(struct scx_run *run, const struct scx_result *res)
 	if (err == 0)
 		err = scx__ledger_log(&run->ledger, res, send,
 				      run->logcmd.data, run->logcmd.len);
-	if (err != 0)
-		scx_run_fail(run, err, "writing the job log");
-	else if (scx__ledger_wants_flush(&run->ledger))
+	if (err != 0) {
+		set_detail(run->ledger.detail, sizeof(run->ledger.detail),
+			   "cannot write --joblog '%s': %s", run->cfg->joblog,
+			   scx_strerror(err));
+		scx_run_fail_detail(run, err, run->ledger.detail);
+	} else if (scx__ledger_wants_flush(&run->ledger))
 		flush_output(run);
 }
 
@@ -1552,10 +1555,19 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 		    !run->cfg->fed) {
 			err = skip_done(run, out);
 			if (err != 0) {
+				if (run->ledger.detail[0] == '\0')
+					set_detail(run->ledger.detail,
+						   sizeof(run->ledger.detail),
+						   "cannot check the items "
+						   "done in %s '%s': %s",
+						   run->cfg->results ? "--results"
+								     : "--joblog",
+						   run->cfg->results
+							   ? run->cfg->results
+							   : run->cfg->joblog,
+						   scx_strerror(err));
 				scx_run_fail_detail(run, err,
-						    run->ledger.detail[0]
-							    ? run->ledger.detail
-							    : scx_strerror(err));
+						    run->ledger.detail);
 				return SCX_EOF;
 			}
 			if (*out == NULL)
