@@ -32,7 +32,13 @@ struct scx_run {
 	const struct scx_config *cfg;
 	struct scx_backend be;
 	bool be_open;
+	bool creating; /* in scx_run_create(): notices wait for its end */
 	unsigned workers_wanted;
+	/* What the open-file limit did to the worker count, if anything. */
+	struct {
+		unsigned wanted, fit;
+		char why[256]; /* the limit, its value, how many fit */
+	} capped;
 	size_t chunksize;
 	int64_t count;
 
@@ -150,7 +156,12 @@ workers_spec(const struct scx_workers *w, char *buf, size_t size)
 	return buf;
 }
 
-/* Applies --if-serial when the backend ended up with one worker. */
+static void notify_capped(struct scx_run *run);
+
+/* Applies --if-serial when the backend ended up with one worker.  When
+ * the open-file limit left one of several workers, that is the reason
+ * given; a -j N the user typed is then run with the one (the capped
+ * notice says why): the count was the user's, the limit the machine's. */
 static int
 check_serial(struct scx_run *run, char *detail, size_t size)
 {
@@ -164,7 +175,13 @@ check_serial(struct scx_run *run, char *detail, size_t size)
 	if (explicit_single(cfg) && run->workers_wanted == 1)
 		return 0;
 	cpus = scx_cpus_available();
-	if (run->be.ops->explain_size)
+	if (run->capped.fit == 1) {
+		if (cfg->workers.kind == SCX_WORKERS_ABSOLUTE)
+			return 0;
+		snprintf(reason, sizeof(reason), "%s", run->capped.why);
+		/* The serial notice or error says it all. */
+		run->capped.why[0] = '\0';
+	} else if (run->be.ops->explain_size)
 		run->be.ops->explain_size(&run->be, reason, sizeof(reason));
 	else
 		snprintf(reason, sizeof(reason),
@@ -226,6 +243,7 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 
 	run->be.ops = ops;
 	run->be.run = run;
+	run->creating = true;
 	err = ops->open(&run->be, run);
 	if (err != 0) {
 		set_detail(detail, detail_size, "%s", ops->name);
@@ -235,6 +253,8 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	err = check_serial(run, detail, detail_size);
 	if (err != 0)
 		goto error;
+	run->creating = false;
+	notify_capped(run);
 	*out = run;
 	return 0;
 
@@ -365,12 +385,26 @@ scx__run_set_workers(struct scx_run *run, unsigned n)
 	run->workers_wanted = n;
 }
 
+/* Tells that the open-file limit capped the workers, unless --if-serial
+ * said it already. */
+static void
+notify_capped(struct scx_run *run)
+{
+	char msg[320];
+
+	if (run->capped.why[0] == '\0' || run->cfg->notice == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "%s: running %u", run->capped.why,
+		 run->capped.fit);
+	run->cfg->notice(run->cfg->notice_arg, SCX_NOTICE_WORKERS_CAPPED, msg);
+}
+
 unsigned
 scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 {
 	/* Descriptors the runner itself needs: inputs, the loop, signals. */
 	const rlim_t reserve = 32;
-	char msg[256];
+	char spec[64];
 	struct rlimit rl;
 	rlim_t fit;
 
@@ -381,14 +415,19 @@ scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 		      : 1;
 	if (n <= fit)
 		return n;
-	snprintf(msg, sizeof(msg),
-		 "%u workers need about %llu open files, more than the limit "
-		 "of %llu allows: running %llu",
-		 n, (unsigned long long)(reserve + (rlim_t)n * fds_each),
-		 (unsigned long long)rl.rlim_cur, (unsigned long long)fit);
-	if (run->cfg->notice)
-		run->cfg->notice(run->cfg->notice_arg,
-				 SCX_NOTICE_WORKERS_CAPPED, msg);
+	run->capped.wanted = n;
+	run->capped.fit = (unsigned)fit;
+	snprintf(run->capped.why, sizeof(run->capped.why),
+		 "the open-file limit of %llu (ulimit -n) leaves room for %u "
+		 "of the %u workers of %s (about %u open files each beside "
+		 "the runner's %u)",
+		 (unsigned long long)rl.rlim_cur, (unsigned)fit, n,
+		 workers_spec(&run->cfg->workers, spec, sizeof(spec)),
+		 fds_each, (unsigned)reserve);
+	/* While the run is created, --if-serial may still refuse or merge
+	 * it into its own notice: scx_run_create() reports it. */
+	if (!run->creating)
+		notify_capped(run);
 	return (unsigned)fit;
 }
 

@@ -291,6 +291,50 @@ bad_option() {
 	assert_stderr --partial "running "
 }
 
+# The runner keeps 32 descriptors for itself and a worker needs about 3
+# (multiprocess) or 4 (loky): under ulimit -n 36 one worker fits.
+
+@test "-j 8 capped to one worker by the open-file limit: runs, one warning naming the limit" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j 8 echo'
+	assert_success
+	assert_output "$(seq 3)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr "scx-run: warning: the open-file limit of 36 (ulimit -n) leaves room for 1 of the 8 workers of -j 8 (about 3 open files each beside the runner's 32): running 1"
+}
+
+@test "loky: -j 8 capped to one worker by the open-file limit: runs, one warning naming the limit" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" --backend=loky -j 8 cat'
+	assert_success
+	assert_output "$(seq 3)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --partial "open-file limit of 36 (ulimit -n) leaves room for 1 of the 8 workers of -j 8 (about 4 open files each"
+}
+
+@test "a relative -j capped to one worker by the open-file limit: --if-serial refuses, naming the limit, not the CPUs" {
+	local j
+	for j in 200% +1; do
+		run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j "$1" echo' sh "$j"
+		assert_usage_error "only one worker is available: the open-file limit of 36 (ulimit -n) leaves room for 1 of the" \
+			"workers of -j $j" "--if-serial=warn"
+		refute_stderr --partial CPU
+	done
+}
+
+@test "a relative -j capped to one worker, --if-serial=warn: one warning naming the limit, the run goes on" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j 200% --if-serial=warn echo'
+	assert_success
+	assert_output "$(seq 3)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --regexp "^scx-run: warning: running serially: the open-file limit of 36 \(ulimit -n\) leaves room for 1 of the [0-9]+ workers of -j 200%"
+}
+
+@test "a relative -j capped to one worker, --if-serial=ignore: quiet" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j 200% --if-serial=ignore echo'
+	assert_success
+	assert_output "$(seq 3)"
+	refute_stderr
+}
+
 @test "an item too long for an argument fails with 126 and a hint" {
 	head -c 300000 /dev/zero | tr '\0' x >big
 	run --separate-stderr "$SCX_RUN" -a big echo
