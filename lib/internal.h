@@ -176,6 +176,16 @@ int scx__template_expand(const struct scx__template *t, const char *item,
 			 size_t len, uint64_t seq, unsigned slot,
 			 struct scx__buf *space, struct scx__buf *vec,
 			 char ***argv);
+/**
+ * With shell: finds the first replacement string of the item ({} {.} {/}
+ * {//} {/.}) that stands inside single or double quotes of the template
+ * itself, or right after a backslash, where sh does not undo the quoting
+ * of its substitution (its quotes show and its $(...) runs).
+ * @return 1 and *@rs (the string, static) and *@quote ('\'', '"' or '\\'),
+ * 0 when there is none (or without shell), or -ENOMEM.
+ */
+int scx__template_quoted(const struct scx__template *t, const char **rs,
+			 char *quote);
 /** Whether the template uses the item or its number. */
 bool scx__template_uses_item(const struct scx__template *t);
 /** Whether the template uses the slot ({%}). */

@@ -1101,6 +1101,35 @@ notify_input(void *arg)
 	uv_async_send(&run->input_async);
 }
 
+/* --shell: a replacement string that the command's own quotes hold is
+ * substituted quoted all the same, and sh then keeps those quotes as
+ * text and runs what they were to protect: said once, before any item,
+ * by the process that parsed the command line (not a fed run). */
+static int
+warn_quoted(struct scx_run *run)
+{
+	const struct scx_config *cfg = run->cfg;
+	const char *rs = NULL;
+	char msg[320], quote = 0;
+	int found;
+
+	if (!cfg->shell || cfg->fed || cfg->notice == NULL)
+		return 0;
+	found = scx__template_quoted(run->tmpl, &rs, &quote);
+	if (found <= 0)
+		return found;
+	snprintf(msg, sizeof(msg),
+		 "--shell: %s is %s in the command: there scx-run's quoting "
+		 "of the item does not hold (its quotes show, its $(...) "
+		 "runs); leave replacement strings outside quotes",
+		 rs,
+		 quote == '\''	 ? "inside '...'"
+		 : quote == '"' ? "inside \"...\""
+				: "after a backslash");
+	cfg->notice(cfg->notice_arg, SCX_NOTICE_SHELL_QUOTED, msg);
+	return 0;
+}
+
 /* Everything execute() needs before the loop runs. */
 static int
 prepare_run(struct scx_run *run)
@@ -1118,6 +1147,9 @@ prepare_run(struct scx_run *run)
 		return err;
 	if (on_stdin && scx__template_uses_item(run->tmpl))
 		return SCX_EITEMRS;
+	err = warn_quoted(run);
+	if (err != 0)
+		return err;
 	if (cfg->fed) {
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
 		return build_env(run);

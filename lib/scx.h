@@ -145,7 +145,9 @@ struct scx_workers {
 enum scx_notice {
 	SCX_NOTICE_SERIAL = 1,	   /* --if-serial=warn and a single worker */
 	SCX_NOTICE_WORKERS_IGNORED, /* -j disagrees with the backend's size */
-	SCX_NOTICE_WORKERS_CAPPED   /* fewer workers: the open-file limit */
+	SCX_NOTICE_WORKERS_CAPPED,  /* fewer workers: the open-file limit */
+	SCX_NOTICE_SHELL_QUOTED	    /* shell: a replacement string inside
+				       the command's own quotes */
 };
 
 /*
