@@ -66,6 +66,7 @@ struct scx_run {
 	/* --delay, --memfree, --load: the timer that ends a wait. */
 	uv_timer_t throttle;
 	uint64_t last_start_ms; /* when the last item started; 0: none yet */
+	bool throttle_told;	/* SCX_NOTICE_THROTTLE was given */
 	/* --progress. */
 	uv_timer_t progress_timer;
 	uint64_t t0_ns;
@@ -1101,6 +1102,154 @@ notify_input(void *arg)
 	uv_async_send(&run->input_async);
 }
 
+/* A size as --memfree takes it: "2G", "1536M", "100K" or bytes. */
+static void
+size_text(char *buf, size_t size, uint64_t v)
+{
+	static const char units[] = "GMK";
+	unsigned shift;
+
+	for (shift = 30; shift >= 10; shift -= 10)
+		if (v % ((uint64_t)1 << shift) == 0) {
+			snprintf(buf, size, "%llu%c",
+				 (unsigned long long)(v >> shift),
+				 units[(30 - shift) / 10]);
+			return;
+		}
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+}
+
+/* A machine's figure of memory: "7.8 GiB", "512.0 MiB", "900 KiB". */
+static void
+memory_text(char *buf, size_t size, uint64_t v)
+{
+	if (v >= (uint64_t)1 << 30)
+		snprintf(buf, size, "%.1f GiB", (double)v / (1 << 30));
+	else if (v >= (uint64_t)1 << 20)
+		snprintf(buf, size, "%.1f MiB", (double)v / (1 << 20));
+	else
+		snprintf(buf, size, "%llu KiB", (unsigned long long)(v >> 10));
+}
+
+/* A load in thousandths as --load takes it: "1", "0.5", "0.125". */
+static void
+load_text(char *buf, size_t size, uint64_t milli)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "%llu.%03u",
+			     (unsigned long long)(milli / 1000),
+			     (unsigned)(milli % 1000));
+	while (n > 0 && n < size && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && n < size && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+/* --memfree and --load read the machine's figures: a figure that cannot
+ * be read would leave the throttle silently off, and a --memfree of all
+ * the memory (MemAvailable is always below MemTotal, by the kernel's own
+ * reserves) would wait for ever.  Both are refused before anything
+ * runs. */
+static int
+check_throttles(struct scx_run *run)
+{
+	const struct scx_config *cfg = run->cfg;
+	char want[32], have[32];
+	uint64_t v;
+	int err;
+
+	if (cfg->fed)
+		return 0;
+	if (cfg->memfree) {
+		const char *field = "MemAvailable";
+
+		err = scx__mem_available(&v);
+		if (err == 0) {
+			field = "MemTotal";
+			err = scx__mem_total(&v);
+		}
+		if (err != 0) {
+			set_detail(run->detail, sizeof(run->detail),
+				   "--memfree: cannot read %s in "
+				   "/proc/meminfo: %s",
+				   field,
+				   err == -ENOENT ? "no such line"
+						  : scx_strerror(err));
+			return err;
+		}
+		if (cfg->memfree >= v) {
+			size_text(want, sizeof(want), cfg->memfree);
+			memory_text(have, sizeof(have), v);
+			set_detail(run->detail, sizeof(run->detail),
+				   "--memfree %s: this machine has %s of "
+				   "memory (MemTotal in /proc/meminfo), never "
+				   "all of it available: no item could ever "
+				   "start",
+				   want, have);
+			return SCX_ETHROTTLE;
+		}
+	}
+	if (cfg->load_milli) {
+		err = scx__load_milli(&v);
+		if (err != 0) {
+			set_detail(run->detail, sizeof(run->detail),
+				   "--load: cannot read the load average in "
+				   "/proc/loadavg: %s",
+				   err == -ENODATA ? "the file is empty"
+						   : scx_strerror(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Whether an item is there to be taken, were it not for a throttle. */
+static bool
+items_waiting(struct scx_run *run)
+{
+	return run->retry_head != NULL ||
+	       (run->src != NULL && scx__source_waiting(run->src));
+}
+
+/* --memfree or --load holds back an item while none of the run's own
+ * items runs: only something outside the run can clear it, and it may
+ * never do so.  Said once, with the figure that holds it. */
+static void
+tell_throttle(struct scx_run *run, bool memory, uint64_t figure)
+{
+	const struct scx_config *cfg = run->cfg;
+	char msg[320], want[32], have[32], total[32];
+	uint64_t v;
+
+	if (run->throttle_told || run->outstanding > 0 ||
+	    cfg->notice == NULL || !items_waiting(run))
+		return;
+	run->throttle_told = true;
+	if (memory) {
+		size_text(want, sizeof(want), cfg->memfree);
+		memory_text(have, sizeof(have), figure);
+		if (scx__mem_total(&v) == 0)
+			memory_text(total, sizeof(total), v);
+		else
+			snprintf(total, sizeof(total), "?");
+		snprintf(msg, sizeof(msg),
+			 "--memfree %s holds every item: %s of memory is "
+			 "available (MemAvailable, of MemTotal %s) and none of "
+			 "this run's items runs; waiting until %s are",
+			 want, have, total, want);
+	} else {
+		load_text(want, sizeof(want), cfg->load_milli);
+		snprintf(msg, sizeof(msg),
+			 "--load %s holds every item: the 1-minute load "
+			 "average is %llu.%02u (/proc/loadavg) and none of this "
+			 "run's items runs; waiting until it is %s or less",
+			 want, (unsigned long long)(figure / 1000),
+			 (unsigned)(figure % 1000 / 10), want);
+	}
+	cfg->notice(cfg->notice_arg, SCX_NOTICE_THROTTLE, msg);
+}
+
 /* --shell: a replacement string that the command's own quotes hold is
  * substituted quoted all the same, and sh then keeps those quotes as
  * text and runs what they were to protect: said once, before any item,
@@ -1147,6 +1296,9 @@ prepare_run(struct scx_run *run)
 		return err;
 	if (on_stdin && scx__template_uses_item(run->tmpl))
 		return SCX_EITEMRS;
+	err = check_throttles(run);
+	if (err != 0)
+		return err;
 	err = warn_quoted(run);
 	if (err != 0)
 		return err;
@@ -1591,11 +1743,15 @@ throttled(struct scx_run *run, size_t *max)
 			wait = run->last_start_ms + cfg->delay_ms - now;
 	}
 	if (wait == 0 && cfg->memfree && scx__mem_available(&v) == 0 &&
-	    v < cfg->memfree)
+	    v < cfg->memfree) {
 		wait = 250;
+		tell_throttle(run, true, v);
+	}
 	if (wait == 0 && cfg->load_milli && scx__load_milli(&v) == 0 &&
-	    v > cfg->load_milli)
+	    v > cfg->load_milli) {
 		wait = 1000;
+		tell_throttle(run, false, v);
+	}
 	if (wait == 0)
 		return false;
 	uv_timer_start(&run->throttle, on_throttle, wait, 0);

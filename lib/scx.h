@@ -52,7 +52,8 @@ extern "C" {
 	XX(ECHANGED, "the input changed since the logged run")              \
 	XX(EITEMRS, "reusable workers get items on stdin: the command may "  \
 		    "not use {} {.} {/} {//} {/.} {#}")                      \
-	XX(ETOOSMALL, "below the smallest accepted value")
+	XX(ETOOSMALL, "below the smallest accepted value")                   \
+	XX(ETHROTTLE, "a throttle that can never clear")
 
 enum {
 	SCX__EBASE = -30000,
@@ -146,8 +147,10 @@ enum scx_notice {
 	SCX_NOTICE_SERIAL = 1,	   /* --if-serial=warn and a single worker */
 	SCX_NOTICE_WORKERS_IGNORED, /* -j disagrees with the backend's size */
 	SCX_NOTICE_WORKERS_CAPPED,  /* fewer workers: the open-file limit */
-	SCX_NOTICE_SHELL_QUOTED	    /* shell: a replacement string inside
+	SCX_NOTICE_SHELL_QUOTED,    /* shell: a replacement string inside
 				       the command's own quotes */
+	SCX_NOTICE_THROTTLE	    /* --memfree or --load holds every item
+				       while none of the run's items runs */
 };
 
 /*
@@ -194,7 +197,11 @@ struct scx_config {
 	 * before, while the system's available memory (MemAvailable) is
 	 * below memfree bytes, or while the 1-minute load average is above
 	 * load_milli / 1000.  0: no such throttle.  With mpi they apply on
-	 * rank 0, when it hands items out. */
+	 * rank 0, when it hands items out.  A memfree of at least MemTotal,
+	 * or a figure that cannot be read, makes scx_run_execute() fail
+	 * with SCX_ETHROTTLE or the read error before anything runs; when
+	 * memfree or load holds back an item while none of the run's items
+	 * runs, SCX_NOTICE_THROTTLE says so, once. */
 	uint64_t delay_ms;
 	uint64_t memfree;
 	uint64_t load_milli;
