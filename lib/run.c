@@ -1242,8 +1242,9 @@ tell_throttle(struct scx_run *run, bool memory, uint64_t figure)
 		load_text(want, sizeof(want), cfg->load_milli);
 		snprintf(msg, sizeof(msg),
 			 "--load %s holds every item: the 1-minute load "
-			 "average is %llu.%02u (/proc/loadavg) and none of this "
-			 "run's items runs; waiting until it is %s or less",
+			 "average is %llu.%02u (/proc/loadavg) and none of "
+			 "this run's items runs; waiting until it is %s or "
+			 "less",
 			 want, (unsigned long long)(figure / 1000),
 			 (unsigned)(figure % 1000 / 10), want);
 	}
@@ -1758,6 +1759,23 @@ throttled(struct scx_run *run, size_t *max)
 	return true;
 }
 
+/* --resume could not tell what was done: the error names the job log or
+ * results directory it was reading. */
+static void
+skip_failed(struct scx_run *run, int err)
+{
+	const struct scx_config *cfg = run->cfg;
+	struct scx__ledger *l = &run->ledger;
+
+	if (l->detail[0] == '\0')
+		set_detail(l->detail, sizeof(l->detail),
+			   "cannot check the items done in %s '%s': %s",
+			   cfg->results ? "--results" : "--joblog",
+			   cfg->results ? cfg->results : cfg->joblog,
+			   scx_strerror(err));
+	scx_run_fail_detail(run, err, l->detail);
+}
+
 int
 scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 {
@@ -1782,19 +1800,7 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 		    !run->cfg->fed) {
 			err = skip_done(run, out);
 			if (err != 0) {
-				if (run->ledger.detail[0] == '\0')
-					set_detail(run->ledger.detail,
-						   sizeof(run->ledger.detail),
-						   "cannot check the items "
-						   "done in %s '%s': %s",
-						   run->cfg->results ? "--results"
-								     : "--joblog",
-						   run->cfg->results
-							   ? run->cfg->results
-							   : run->cfg->joblog,
-						   scx_strerror(err));
-				scx_run_fail_detail(run, err,
-						    run->ledger.detail);
+				skip_failed(run, err);
 				return SCX_EOF;
 			}
 			if (*out == NULL)
