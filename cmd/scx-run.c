@@ -14,6 +14,7 @@
  */
 #include "scx.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -114,6 +115,8 @@ struct options {
 enum parse_status {
 	PARSE_OK,
 	PARSE_BAD_VALUE,   /* option, value, expected */
+	PARSE_TOO_LARGE,   /* option, value, expected (the range), part */
+	PARSE_TOO_SMALL,   /* the same */
 	PARSE_UNKNOWN,	   /* value: the unknown option */
 	PARSE_MISSING_ARG, /* option */
 	PARSE_NO_MEMORY,
@@ -123,6 +126,8 @@ struct parse_failure {
 	const char *option;
 	const char *value;
 	const char *expected;
+	const char *part; /* the number out of range in value, or NULL */
+	char limit[96];	  /* room for an expected text made up */
 };
 
 static void
@@ -276,24 +281,60 @@ bad_value(struct parse_failure *f, const char *option, const char *value,
 	return PARSE_BAD_VALUE;
 }
 
+/* A number that the parser refused with @err: not a number (@bad says
+ * what would be), or out of range (@range says what is accepted). */
+static enum parse_status
+bad_number(struct parse_failure *f, const char *option, const char *value,
+	   int err, const char *bad, const char *range)
+{
+	enum parse_status st = bad_value(f, option, value, bad);
+
+	if (err == -ERANGE || err == SCX_ETOOSMALL) {
+		f->expected = range;
+		st = err == -ERANGE ? PARSE_TOO_LARGE : PARSE_TOO_SMALL;
+	}
+	return st;
+}
+
+/* "at most NG, N bytes": the largest size below @max bytes. */
+static const char *
+size_limit(struct parse_failure *f, uint64_t max)
+{
+	snprintf(f->limit, sizeof(f->limit), "at most %lluG, %llu bytes",
+		 (unsigned long long)(max >> 30), (unsigned long long)max);
+	return f->limit;
+}
+
 static enum parse_status
 parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 {
+	static const char seconds[] = "a positive number of seconds "
+				      "(decimal: 2, 0.5, 1e3)";
+	static const char seconds_range[] = "accepted: 0.001 to 1000000000 "
+					    "seconds";
 	struct scx_config *cfg = &o->cfg;
 	const char **p;
 	uint64_t v;
+	int err;
 
 	switch (c) {
 	case 'j':
-		if (scx_parse_workers(arg, &cfg->workers) != 0)
-			return bad_value(f, "--max-workers", arg,
-					 "a worker count (N, N%, +N or -N, "
-					 "N > 0)");
+		err = scx_parse_workers(arg, &cfg->workers);
+		if (err != 0)
+			return bad_number(f, "--max-workers", arg, err,
+					  "a worker count (N, N%, +N or -N, "
+					  "N > 0)",
+					  "at most 1000000, also in N%, +N "
+					  "and -N");
 		break;
 	case 'N':
-		if (scx_parse_positive(arg, SIZE_MAX / 2, &v) != 0)
-			return bad_value(f, "--chunksize", arg,
-					 "a positive integer");
+		err = scx_parse_positive(arg, SIZE_MAX / 2, &v);
+		if (err != 0) {
+			snprintf(f->limit, sizeof(f->limit),
+				 "at most %zu items", SIZE_MAX / 2);
+			return bad_number(f, "--chunksize", arg, err,
+					  "a positive integer", f->limit);
+		}
 		cfg->chunksize = (size_t)v;
 		break;
 	case OPT_IF_SERIAL:
@@ -373,38 +414,52 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 		cfg->results = arg;
 		break;
 	case OPT_RETRIES:
-		if (scx_parse_positive(arg, 1000000, &v) != 0)
-			return bad_value(f, "--retries", arg,
-					 "a positive integer (runs per item "
-					 "at most)");
+		err = scx_parse_positive(arg, 1000000, &v);
+		if (err != 0)
+			return bad_number(f, "--retries", arg, err,
+					  "a positive integer (runs per item "
+					  "at most)",
+					  "at most 1000000 runs per item");
 		cfg->retries = (unsigned)v;
 		break;
 	case OPT_TIMEOUT:
-		if (scx_parse_seconds(arg, &cfg->timeout_ms) != 0)
-			return bad_value(f, "--timeout", arg,
-					 "a positive number of seconds");
+		err = scx_parse_seconds(arg, &cfg->timeout_ms);
+		if (err != 0)
+			return bad_number(f, "--timeout", arg, err, seconds,
+					  seconds_range);
 		break;
 	case OPT_SPILL_AFTER:
-		if (scx_parse_size(arg, &v) != 0 || v > SIZE_MAX / 2)
-			return bad_value(f, "--spill-after", arg,
-					 "a size (N, or N with K, M or G)");
+		err = scx_parse_size(arg, &v);
+		if (err == 0 && v > SIZE_MAX / 2)
+			err = -ERANGE;
+		if (err != 0)
+			return bad_number(f, "--spill-after", arg, err,
+					  "a size (N, or N with K, M or G)",
+					  size_limit(f, SIZE_MAX / 2));
 		cfg->spill_after = (size_t)v;
 		break;
 	case OPT_DELAY:
-		if (scx_parse_seconds(arg, &cfg->delay_ms) != 0)
-			return bad_value(f, "--delay", arg,
-					 "a positive number of seconds");
+		err = scx_parse_seconds(arg, &cfg->delay_ms);
+		if (err != 0)
+			return bad_number(f, "--delay", arg, err, seconds,
+					  seconds_range);
 		break;
 	case OPT_MEMFREE:
-		if (scx_parse_size(arg, &cfg->memfree) != 0)
-			return bad_value(f, "--memfree", arg,
-					 "a size (N, or N with K, M or G)");
+		err = scx_parse_size(arg, &cfg->memfree);
+		if (err != 0)
+			return bad_number(f, "--memfree", arg, err,
+					  "a size (N, or N with K, M or G)",
+					  size_limit(f, UINT64_MAX));
 		break;
 	case OPT_LOAD:
 		/* A decimal like the seconds of --timeout, in thousandths. */
-		if (scx_parse_seconds(arg, &cfg->load_milli) != 0)
-			return bad_value(f, "--load", arg,
-					 "a positive load average");
+		err = scx_parse_thousandths(arg, (uint64_t)1000000000 * 1000,
+					    &cfg->load_milli);
+		if (err != 0)
+			return bad_number(f, "--load", arg, err,
+					  "a positive load average (decimal: "
+					  "2, 0.5)",
+					  "accepted: 0.001 to 1000000000");
 		break;
 	case OPT_PROGRESS:
 		if (arg == NULL || strcmp(arg, "auto") == 0)
@@ -421,10 +476,17 @@ parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 		o->verbose = true;
 		break;
 	case OPT_HALT:
-		if (scx_parse_halt(arg, &cfg->halt) != 0)
-			return bad_value(f, "--halt", arg,
-					 "now|soon,fail|success|done=N or N% "
-					 "(or never)");
+		err = scx_parse_halt(arg, &cfg->halt);
+		if (err != 0) {
+			/* Only a number can be out of range: it follows '='. */
+			f->part = strchr(arg, '=') ? strchr(arg, '=') + 1 : arg;
+			return bad_number(f, "--halt", arg, err,
+					  "now|soon,fail|success|done=N or N% "
+					  "(or never)",
+					  strchr(f->part, '%')
+					      ? "at most 100%"
+					      : "at most 18446744073709551615");
+		}
 		break;
 	case 'h':
 		o->help = true;
@@ -745,7 +807,7 @@ int
 main(int argc, char **argv)
 {
 	struct options o;
-	struct parse_failure f = { NULL, NULL, NULL };
+	struct parse_failure f = { NULL, NULL, NULL, NULL, "" };
 	struct scx_summary sum;
 	struct scx_run *run = NULL;
 	char optbuf[64], detail[512];
@@ -767,6 +829,18 @@ main(int argc, char **argv)
 		break;
 	case PARSE_BAD_VALUE:
 		error("%s: '%s' is not %s", f.option, f.value, f.expected);
+		goto out;
+	case PARSE_TOO_LARGE:
+	case PARSE_TOO_SMALL:
+		if (f.part)
+			error("%s: '%s': '%s' is too %s (%s)", f.option,
+			      f.value, f.part,
+			      st == PARSE_TOO_LARGE ? "large" : "small",
+			      f.expected);
+		else
+			error("%s: '%s' is too %s (%s)", f.option, f.value,
+			      st == PARSE_TOO_LARGE ? "large" : "small",
+			      f.expected);
 		goto out;
 	case PARSE_UNKNOWN:
 		error("unknown option '%s' (try '%s --help')", f.value,

@@ -21,21 +21,23 @@ scx_config_init(struct scx_config *cfg)
 	cfg->err_fd = 2;
 }
 
-/* Parses decimal digits only (no sign, no space) into @out. */
+/* Parses the @len decimal digits at @s (no sign, no space) into @out:
+ * SCX_ENUMBER when they are not all digits, -ERANGE when above @max. */
 static int
-parse_digits(const char *s, uint64_t max, uint64_t *out)
+parse_digits(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
-	const char *p;
+	size_t i;
 
-	if (*s == '\0')
+	if (len == 0)
 		return SCX_ENUMBER;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
 			return SCX_ENUMBER;
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+	for (i = 0; i < len; i++) {
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
 			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (v > max)
 		return -ERANGE;
@@ -43,13 +45,14 @@ parse_digits(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int
-scx_parse_positive(const char *s, uint64_t max, uint64_t *out)
+/* As scx_parse_positive(), for the @len bytes at @s. */
+static int
+parse_positive(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t v;
 	int err;
 
-	err = parse_digits(s, max, &v);
+	err = parse_digits(s, len, max, &v);
 	if (err != 0)
 		return err;
 	if (v == 0)
@@ -59,27 +62,32 @@ scx_parse_positive(const char *s, uint64_t max, uint64_t *out)
 }
 
 int
+scx_parse_positive(const char *s, uint64_t max, uint64_t *out)
+{
+	return parse_positive(s, strlen(s), max, out);
+}
+
+int
 scx_parse_workers(const char *s, struct scx_workers *out)
 {
 	enum scx_workers_kind kind = SCX_WORKERS_ABSOLUTE;
-	char digits[32];
-	uint64_t v;
 	size_t len = strlen(s);
+	uint64_t v;
+	int err;
 
-	if (len == 0 || len >= sizeof(digits))
+	if (len == 0)
 		return SCX_EWORKERS;
 	if (s[0] == '+' || s[0] == '-') {
 		kind = s[0] == '+' ? SCX_WORKERS_PLUS : SCX_WORKERS_MINUS;
-		memcpy(digits, s + 1, len);
+		s++;
+		len--;
 	} else if (s[len - 1] == '%') {
 		kind = SCX_WORKERS_PERCENT;
-		memcpy(digits, s, len - 1);
-		digits[len - 1] = '\0';
-	} else {
-		memcpy(digits, s, len + 1);
+		len--;
 	}
-	if (parse_digits(digits, 1000000, &v) != 0)
-		return SCX_EWORKERS;
+	err = parse_digits(s, len, SCX_WORKERS_MAX, &v);
+	if (err != 0)
+		return err == -ERANGE ? -ERANGE : SCX_EWORKERS;
 	if (v == 0 &&
 	    (kind == SCX_WORKERS_ABSOLUTE || kind == SCX_WORKERS_PERCENT))
 		return SCX_EWORKERS;
@@ -146,10 +154,10 @@ scx_parse_halt(const char *s, struct scx_halt *out)
 {
 	static const char *const whats[] = { "fail=", "success=", "done=" };
 	struct scx_halt h = { SCX_HALT_NOW, SCX_HALT_FAIL, 0, 0 };
-	char digits[24];
 	const char *p;
 	size_t i, n;
-	uint64_t v;
+	uint64_t v = 0;
+	int err;
 
 	if (strcmp(s, "never") == 0) {
 		memset(out, 0, sizeof(*out));
@@ -171,19 +179,15 @@ scx_parse_halt(const char *s, struct scx_halt *out)
 	h.what = (enum scx_halt_what)i;
 	p += strlen(whats[i]);
 	n = strlen(p);
-	if (n == 0 || n >= sizeof(digits))
-		return SCX_EWORD;
-	memcpy(digits, p, n + 1);
-	if (digits[n - 1] == '%') {
-		digits[n - 1] = '\0';
-		if (scx_parse_positive(digits, 100, &v) != 0)
-			return SCX_EWORD;
+	if (n > 0 && p[n - 1] == '%') {
+		err = parse_positive(p, n - 1, 100, &v);
 		h.percent = (unsigned)v;
-	} else if (scx_parse_positive(digits, UINT64_MAX, &v) == 0) {
-		h.count = v;
 	} else {
-		return SCX_EWORD;
+		err = parse_positive(p, n, UINT64_MAX, &v);
+		h.count = v;
 	}
+	if (err != 0)
+		return err == -ERANGE ? -ERANGE : SCX_EWORD;
 	*out = h;
 	return 0;
 }
@@ -191,44 +195,115 @@ scx_parse_halt(const char *s, struct scx_halt *out)
 int
 scx_parse_size(const char *s, uint64_t *out)
 {
-	char digits[32];
 	size_t n = strlen(s);
 	unsigned shift = 0;
 	uint64_t v;
+	int err;
 
-	if (n == 0 || n >= sizeof(digits))
-		return SCX_ENUMBER;
-	memcpy(digits, s, n + 1);
-	switch (digits[n - 1]) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	default: break;
-	}
-	if (shift)
-		digits[n - 1] = '\0';
-	if (scx_parse_positive(digits, UINT64_MAX >> shift, &v) != 0)
-		return SCX_ENUMBER;
+	if (n > 0)
+		switch (s[n - 1]) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: break;
+		}
+	err = parse_positive(s, shift ? n - 1 : n, UINT64_MAX >> shift, &v);
+	if (err != 0)
+		return err;
 	*out = v << shift;
+	return 0;
+}
+
+/* The decimal digits of a mantissa ("12.5" is 1, 2, 5), skipping its
+ * point. */
+struct mantissa {
+	const char *s;	 /* first digit (or the point) */
+	size_t n;	 /* digits */
+	const char *dot; /* the point, or NULL */
+};
+
+static char
+mantissa_digit(const struct mantissa *m, size_t k)
+{
+	const char *p = m->s + k;
+
+	if (m->dot != NULL && p >= m->dot)
+		p++;
+	return *p;
+}
+
+int
+scx_parse_thousandths(const char *s, uint64_t max, uint64_t *out)
+{
+	struct mantissa m = { s, 0, NULL };
+	const char *p = s;
+	size_t ints, lead = 0, k;
+	long long exp = 0, point;
+	uint64_t v = 0;
+	bool rest = false, neg = false;
+
+	/* Digits, a point with digits on at least one side, and an optional
+	 * exponent: nothing else (no sign, space, hex, inf or nan). */
+	while (*p >= '0' && *p <= '9')
+		p++;
+	ints = (size_t)(p - s);
+	if (*p == '.') {
+		m.dot = p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	m.n = (size_t)(p - s) - (m.dot ? 1 : 0);
+	if (m.n == 0)
+		return SCX_ENUMBER;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			neg = *p++ == '-';
+		if (*p < '0' || *p > '9')
+			return SCX_ENUMBER;
+		for (; *p >= '0' && *p <= '9'; p++)
+			if (exp < 1000000000)
+				exp = exp * 10 + (*p - '0');
+		if (neg)
+			exp = -exp;
+	}
+	if (*p != '\0')
+		return SCX_ENUMBER;
+
+	/* The value in thousandths is the digits before position @point of
+	 * the mantissa's digits (leading zeros dropped), rounded by the one
+	 * at @point. */
+	while (lead < m.n && mantissa_digit(&m, lead) == '0')
+		lead++;
+	if (lead == m.n)
+		return SCX_ENUMBER; /* zero */
+	point = (long long)ints + exp + 3 - (long long)lead;
+	if (point <= 0)
+		return SCX_ETOOSMALL;
+	if (point > 20)
+		return -ERANGE;
+	for (k = 0; k < (size_t)point; k++) {
+		char c = lead + k < m.n ? mantissa_digit(&m, lead + k) : '0';
+
+		if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(c - '0');
+	}
+	for (k = lead + (size_t)point; k < m.n && !rest; k++)
+		rest = mantissa_digit(&m, k) != '0';
+	if (v > max || (v == max && rest))
+		return -ERANGE;
+	k = lead + (size_t)point;
+	if (k < m.n && mantissa_digit(&m, k) >= '5')
+		v++;
+	*out = v;
 	return 0;
 }
 
 int
 scx_parse_seconds(const char *s, uint64_t *ms)
 {
-	char *end;
-	double v;
-
-	if (*s == '\0' || *s == ' ' || *s == '-' || *s == '+')
-		return SCX_ENUMBER;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end != '\0' || errno != 0 || !(v > 0) || v > 1e9)
-		return SCX_ENUMBER;
-	*ms = (uint64_t)(v * 1000.0 + 0.5);
-	if (*ms == 0)
-		*ms = 1;
-	return 0;
+	return scx_parse_thousandths(s, (uint64_t)SCX_SECONDS_MAX * 1000, ms);
 }
 
 int
@@ -296,8 +371,8 @@ scx_workers_resolve(const struct scx_workers *w, unsigned cpus)
 	}
 	if (n < 1)
 		n = 1;
-	if (n > 1000000)
-		n = 1000000;
+	if (n > SCX_WORKERS_MAX)
+		n = SCX_WORKERS_MAX;
 	return (unsigned)n;
 }
 

@@ -215,6 +215,8 @@ int scx__source_start(struct scx__source *s, void (*notify)(void *), void *arg);
  */
 int scx__source_take(struct scx__source *s, size_t max, struct scx_chunk **out,
 		     const char **bad);
+/** Whether items are read and waiting to be taken. */
+bool scx__source_waiting(struct scx__source *s);
 /** Whether input ended and every item was taken. */
 bool scx__source_exhausted(struct scx__source *s);
 /** Stops the thread, closes the inputs, frees everything. */
@@ -250,6 +252,16 @@ int scx__template_expand(const struct scx__template *t, const char *item,
 			 size_t len, uint64_t seq, unsigned slot,
 			 struct scx__buf *space, struct scx__buf *vec,
 			 char ***argv);
+/**
+ * With shell: finds the first replacement string of the item ({} {.} {/}
+ * {//} {/.}) that stands inside single or double quotes of the template
+ * itself, or right after a backslash, where sh does not undo the quoting
+ * of its substitution (its quotes show and its $(...) runs).
+ * @return 1 and *@rs (the string, static) and *@quote ('\'', '"' or '\\'),
+ * 0 when there is none (or without shell), or -ENOMEM.
+ */
+int scx__template_quoted(const struct scx__template *t, const char **rs,
+			 char *quote);
 /** Whether the template uses the item or its number. */
 bool scx__template_uses_item(const struct scx__template *t);
 /** Whether the template uses the slot ({%}). */
@@ -586,9 +598,14 @@ struct scx__progress {
  * @return 0 or -ENOMEM. */
 int scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
 			 bool final);
-/** The system's available memory (MemAvailable), in bytes. */
+/** The system's available memory (MemAvailable in /proc/meminfo), in
+ * bytes.  @return 0, -ENOENT (no such line), or another negated errno. */
 int scx__mem_available(uint64_t *bytes);
-/** The 1-minute load average, in thousandths. */
+/** The system's memory (MemTotal in /proc/meminfo), in bytes.
+ * @return as scx__mem_available(). */
+int scx__mem_total(uint64_t *bytes);
+/** The 1-minute load average (/proc/loadavg), in thousandths.
+ * @return 0, -ENODATA (an empty file), or another negated errno. */
 int scx__load_milli(uint64_t *milli);
 
 #endif /* SCX_INTERNAL_H */

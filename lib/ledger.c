@@ -183,9 +183,13 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
-	if (st.st_size == 0)
-		return write_all(fd, scx__joblog_header,
-				 strlen(scx__joblog_header));
+	if (st.st_size == 0) {
+		err = write_all(fd, scx__joblog_header,
+				strlen(scx__joblog_header));
+		if (err != 0)
+			return fail(l, err, "cannot write --joblog '%s': %s",
+				    cfg->joblog, strerror(-err));
+	}
 	return 0;
 }
 
@@ -428,7 +432,9 @@ write_file(struct scx__ledger *l, int dirfd, const char *name,
 		err = scx__bytes_copy(b, fd, 0, &l->scratch);
 	if (err == 0 && fsync(fd) != 0)
 		err = -errno;
-	close(fd);
+	/* A file system may report a failed write only now (NFS). */
+	if (close(fd) != 0 && err == 0)
+		err = -errno;
 	return err;
 }
 

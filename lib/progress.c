@@ -92,53 +92,94 @@ scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
 	return err;
 }
 
-/* Reads a small file under /proc into @buf; its length, or -1. */
+/* Reads a small file under /proc into @buf, NUL-terminated.
+ * @return its length (at least 1), -ENODATA when it is empty, or a
+ * negated errno. */
 static ssize_t
 read_small(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	err = errno;
 	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
+	if (n < 0)
+		return -err;
+	buf[n] = '\0';
+	return n > 0 ? n : -ENODATA;
 }
 
-int
-scx__mem_available(uint64_t *bytes)
+/* Reads the line "@name: N kB" of /proc/meminfo, in bytes. */
+static int
+meminfo(const char *name, uint64_t *bytes)
 {
-	char buf[4096], *p, *end;
+	char buf[8192], *p, *end;
+	size_t len = strlen(name);
 	unsigned long long kib;
+	ssize_t n;
 
-	if (read_small("/proc/meminfo", buf, sizeof(buf)) <= 0)
-		return -errno ? -errno : -EIO;
-	p = strstr(buf, "MemAvailable:");
+	n = read_small("/proc/meminfo", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	for (p = buf; p != NULL; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && p[len] == ':')
+			break;
 	if (p == NULL)
 		return -ENOENT;
+	p += len + 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
 	errno = 0;
-	kib = strtoull(p + 13, &end, 10);
-	if (errno != 0 || end == p + 13)
+	kib = strtoull(p, &end, 10);
+	if (errno != 0 || kib > UINT64_MAX / 1024)
 		return -EINVAL;
 	*bytes = (uint64_t)kib * 1024;
 	return 0;
 }
 
 int
+scx__mem_available(uint64_t *bytes)
+{
+	return meminfo("MemAvailable", bytes);
+}
+
+int
+scx__mem_total(uint64_t *bytes)
+{
+	return meminfo("MemTotal", bytes);
+}
+
+int
 scx__load_milli(uint64_t *milli)
 {
-	char buf[256], *end;
-	double v;
+	char buf[256];
+	const char *p = buf;
+	uint64_t v = 0, scale = 1000;
+	ssize_t n;
 
-	if (read_small("/proc/loadavg", buf, sizeof(buf)) <= 0)
-		return -errno ? -errno : -EIO;
-	errno = 0;
-	v = strtod(buf, &end);
-	if (errno != 0 || end == buf || v < 0)
+	n = read_small("/proc/loadavg", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	/* "I.FF ...": read by hand, whatever the locale's decimal point. */
+	if (*p < '0' || *p > '9')
 		return -EINVAL;
-	*milli = (uint64_t)(v * 1000 + 0.5);
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (v < UINT64_MAX / 10000)
+			v = v * 10 + (uint64_t)(*p - '0');
+	v *= 1000;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if ((scale /= 10) > 0)
+				v += (uint64_t)(*p - '0') * scale;
+	if (*p != ' ' && *p != '\n' && *p != '\0')
+		return -EINVAL;
+	*milli = v;
 	return 0;
 }

@@ -32,7 +32,13 @@ struct scx_run {
 	const struct scx_config *cfg;
 	struct scx_backend be;
 	bool be_open;
+	bool creating; /* in scx_run_create(): notices wait for its end */
 	unsigned workers_wanted;
+	/* What the open-file limit did to the worker count, if anything. */
+	struct {
+		unsigned wanted, fit;
+		char why[256]; /* the limit, its value, how many fit */
+	} capped;
 	size_t chunksize;
 	int64_t count;
 
@@ -60,6 +66,7 @@ struct scx_run {
 	/* --delay, --memfree, --load: the timer that ends a wait. */
 	uv_timer_t throttle;
 	uint64_t last_start_ms; /* when the last item started; 0: none yet */
+	bool throttle_told;	/* SCX_NOTICE_THROTTLE was given */
 	/* Reaps what items left behind, every second. */
 	uv_timer_t sweep;
 	/* --progress. */
@@ -153,7 +160,12 @@ workers_spec(const struct scx_workers *w, char *buf, size_t size)
 	return buf;
 }
 
-/* Applies --if-serial when the backend ended up with one worker. */
+static void notify_capped(struct scx_run *run);
+
+/* Applies --if-serial when the backend ended up with one worker.  When
+ * the open-file limit left one of several workers, that is the reason
+ * given; a -j N the user typed is then run with the one (the capped
+ * notice says why): the count was the user's, the limit the machine's. */
 static int
 check_serial(struct scx_run *run, char *detail, size_t size)
 {
@@ -167,7 +179,13 @@ check_serial(struct scx_run *run, char *detail, size_t size)
 	if (explicit_single(cfg) && run->workers_wanted == 1)
 		return 0;
 	cpus = scx_cpus_available();
-	if (run->be.ops->explain_size)
+	if (run->capped.fit == 1) {
+		if (cfg->workers.kind == SCX_WORKERS_ABSOLUTE)
+			return 0;
+		snprintf(reason, sizeof(reason), "%s", run->capped.why);
+		/* The serial notice or error says it all. */
+		run->capped.why[0] = '\0';
+	} else if (run->be.ops->explain_size)
 		run->be.ops->explain_size(&run->be, reason, sizeof(reason));
 	else
 		snprintf(reason, sizeof(reason),
@@ -229,6 +247,7 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 
 	run->be.ops = ops;
 	run->be.run = run;
+	run->creating = true;
 	err = ops->open(&run->be, run);
 	if (err != 0) {
 		set_detail(detail, detail_size, "%s", ops->name);
@@ -238,6 +257,8 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	err = check_serial(run, detail, detail_size);
 	if (err != 0)
 		goto error;
+	run->creating = false;
+	notify_capped(run);
 	*out = run;
 	return 0;
 
@@ -369,12 +390,26 @@ scx__run_set_workers(struct scx_run *run, unsigned n)
 	run->workers_wanted = n;
 }
 
+/* Tells that the open-file limit capped the workers, unless --if-serial
+ * said it already. */
+static void
+notify_capped(struct scx_run *run)
+{
+	char msg[320];
+
+	if (run->capped.why[0] == '\0' || run->cfg->notice == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "%s: running %u", run->capped.why,
+		 run->capped.fit);
+	run->cfg->notice(run->cfg->notice_arg, SCX_NOTICE_WORKERS_CAPPED, msg);
+}
+
 unsigned
 scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 {
 	/* Descriptors the runner itself needs: inputs, the loop, signals. */
 	const rlim_t reserve = 32;
-	char msg[256];
+	char spec[64];
 	struct rlimit rl;
 	rlim_t fit;
 
@@ -385,14 +420,19 @@ scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 		      : 1;
 	if (n <= fit)
 		return n;
-	snprintf(msg, sizeof(msg),
-		 "%u workers need about %llu open files, more than the limit "
-		 "of %llu allows: running %llu",
-		 n, (unsigned long long)(reserve + (rlim_t)n * fds_each),
-		 (unsigned long long)rl.rlim_cur, (unsigned long long)fit);
-	if (run->cfg->notice)
-		run->cfg->notice(run->cfg->notice_arg,
-				 SCX_NOTICE_WORKERS_CAPPED, msg);
+	run->capped.wanted = n;
+	run->capped.fit = (unsigned)fit;
+	snprintf(run->capped.why, sizeof(run->capped.why),
+		 "the open-file limit of %llu (ulimit -n) leaves room for %u "
+		 "of the %u workers of %s (about %u open files each beside "
+		 "the runner's %u)",
+		 (unsigned long long)rl.rlim_cur, (unsigned)fit, n,
+		 workers_spec(&run->cfg->workers, spec, sizeof(spec)),
+		 fds_each, (unsigned)reserve);
+	/* While the run is created, --if-serial may still refuse or merge
+	 * it into its own notice: scx_run_create() reports it. */
+	if (!run->creating)
+		notify_capped(run);
 	return (unsigned)fit;
 }
 
@@ -691,9 +731,12 @@ log_result(struct scx_run *run, const struct scx_result *res)
 	if (err == 0)
 		err = scx__ledger_log(&run->ledger, res, send,
 				      run->logcmd.data, run->logcmd.len);
-	if (err != 0)
-		scx_run_fail(run, err, "writing the job log");
-	else if (scx__ledger_wants_flush(&run->ledger))
+	if (err != 0) {
+		set_detail(run->ledger.detail, sizeof(run->ledger.detail),
+			   "cannot write --joblog '%s': %s", run->cfg->joblog,
+			   scx_strerror(err));
+		scx_run_fail_detail(run, err, run->ledger.detail);
+	} else if (scx__ledger_wants_flush(&run->ledger))
 		flush_output(run);
 }
 
@@ -1146,6 +1189,184 @@ notify_input(void *arg)
 	uv_async_send(&run->input_async);
 }
 
+/* A size as --memfree takes it: "2G", "1536M", "100K" or bytes. */
+static void
+size_text(char *buf, size_t size, uint64_t v)
+{
+	static const char units[] = "GMK";
+	unsigned shift;
+
+	for (shift = 30; shift >= 10; shift -= 10)
+		if (v % ((uint64_t)1 << shift) == 0) {
+			snprintf(buf, size, "%llu%c",
+				 (unsigned long long)(v >> shift),
+				 units[(30 - shift) / 10]);
+			return;
+		}
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+}
+
+/* A machine's figure of memory: "7.8 GiB", "512.0 MiB", "900 KiB". */
+static void
+memory_text(char *buf, size_t size, uint64_t v)
+{
+	if (v >= (uint64_t)1 << 30)
+		snprintf(buf, size, "%.1f GiB", (double)v / (1 << 30));
+	else if (v >= (uint64_t)1 << 20)
+		snprintf(buf, size, "%.1f MiB", (double)v / (1 << 20));
+	else
+		snprintf(buf, size, "%llu KiB", (unsigned long long)(v >> 10));
+}
+
+/* A load in thousandths as --load takes it: "1", "0.5", "0.125". */
+static void
+load_text(char *buf, size_t size, uint64_t milli)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "%llu.%03u",
+			     (unsigned long long)(milli / 1000),
+			     (unsigned)(milli % 1000));
+	while (n > 0 && n < size && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && n < size && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+/* --memfree and --load read the machine's figures: a figure that cannot
+ * be read would leave the throttle silently off, and a --memfree of all
+ * the memory (MemAvailable is always below MemTotal, by the kernel's own
+ * reserves) would wait for ever.  Both are refused before anything
+ * runs. */
+static int
+check_throttles(struct scx_run *run)
+{
+	const struct scx_config *cfg = run->cfg;
+	char want[32], have[32];
+	uint64_t v;
+	int err;
+
+	if (cfg->fed)
+		return 0;
+	if (cfg->memfree) {
+		const char *field = "MemAvailable";
+
+		err = scx__mem_available(&v);
+		if (err == 0) {
+			field = "MemTotal";
+			err = scx__mem_total(&v);
+		}
+		if (err != 0) {
+			set_detail(run->detail, sizeof(run->detail),
+				   "--memfree: cannot read %s in "
+				   "/proc/meminfo: %s",
+				   field,
+				   err == -ENOENT ? "no such line"
+						  : scx_strerror(err));
+			return err;
+		}
+		if (cfg->memfree >= v) {
+			size_text(want, sizeof(want), cfg->memfree);
+			memory_text(have, sizeof(have), v);
+			set_detail(run->detail, sizeof(run->detail),
+				   "--memfree %s: this machine has %s of "
+				   "memory (MemTotal in /proc/meminfo), never "
+				   "all of it available: no item could ever "
+				   "start",
+				   want, have);
+			return SCX_ETHROTTLE;
+		}
+	}
+	if (cfg->load_milli) {
+		err = scx__load_milli(&v);
+		if (err != 0) {
+			set_detail(run->detail, sizeof(run->detail),
+				   "--load: cannot read the load average in "
+				   "/proc/loadavg: %s",
+				   err == -ENODATA ? "the file is empty"
+						   : scx_strerror(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Whether an item is there to be taken, were it not for a throttle. */
+static bool
+items_waiting(struct scx_run *run)
+{
+	return run->retry_head != NULL ||
+	       (run->src != NULL && scx__source_waiting(run->src));
+}
+
+/* --memfree or --load holds back an item while none of the run's own
+ * items runs: only something outside the run can clear it, and it may
+ * never do so.  Said once, with the figure that holds it. */
+static void
+tell_throttle(struct scx_run *run, bool memory, uint64_t figure)
+{
+	const struct scx_config *cfg = run->cfg;
+	char msg[320], want[32], have[32], total[32];
+	uint64_t v;
+
+	if (run->throttle_told || run->outstanding > 0 ||
+	    cfg->notice == NULL || !items_waiting(run))
+		return;
+	run->throttle_told = true;
+	if (memory) {
+		size_text(want, sizeof(want), cfg->memfree);
+		memory_text(have, sizeof(have), figure);
+		if (scx__mem_total(&v) == 0)
+			memory_text(total, sizeof(total), v);
+		else
+			snprintf(total, sizeof(total), "?");
+		snprintf(msg, sizeof(msg),
+			 "--memfree %s holds every item: %s of memory is "
+			 "available (MemAvailable, of MemTotal %s) and none of "
+			 "this run's items runs; waiting until %s are",
+			 want, have, total, want);
+	} else {
+		load_text(want, sizeof(want), cfg->load_milli);
+		snprintf(msg, sizeof(msg),
+			 "--load %s holds every item: the 1-minute load "
+			 "average is %llu.%02u (/proc/loadavg) and none of "
+			 "this run's items runs; waiting until it is %s or "
+			 "less",
+			 want, (unsigned long long)(figure / 1000),
+			 (unsigned)(figure % 1000 / 10), want);
+	}
+	cfg->notice(cfg->notice_arg, SCX_NOTICE_THROTTLE, msg);
+}
+
+/* --shell: a replacement string that the command's own quotes hold is
+ * substituted quoted all the same, and sh then keeps those quotes as
+ * text and runs what they were to protect: said once, before any item,
+ * by the process that parsed the command line (not a fed run). */
+static int
+warn_quoted(struct scx_run *run)
+{
+	const struct scx_config *cfg = run->cfg;
+	const char *rs = NULL;
+	char msg[320], quote = 0;
+	int found;
+
+	if (!cfg->shell || cfg->fed || cfg->notice == NULL)
+		return 0;
+	found = scx__template_quoted(run->tmpl, &rs, &quote);
+	if (found <= 0)
+		return found;
+	snprintf(msg, sizeof(msg),
+		 "--shell: %s is %s in the command: there scx-run's quoting "
+		 "of the item does not hold (its quotes show, its $(...) "
+		 "runs); leave replacement strings outside quotes",
+		 rs,
+		 quote == '\''	 ? "inside '...'"
+		 : quote == '"' ? "inside \"...\""
+				: "after a backslash");
+	cfg->notice(cfg->notice_arg, SCX_NOTICE_SHELL_QUOTED, msg);
+	return 0;
+}
+
 /* Everything execute() needs before the loop runs. */
 static int
 prepare_run(struct scx_run *run)
@@ -1163,6 +1384,12 @@ prepare_run(struct scx_run *run)
 		return err;
 	if (on_stdin && scx__template_uses_item(run->tmpl))
 		return SCX_EITEMRS;
+	err = check_throttles(run);
+	if (err != 0)
+		return err;
+	err = warn_quoted(run);
+	if (err != 0)
+		return err;
 	if (cfg->fed) {
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
 		return build_env(run);
@@ -1620,15 +1847,36 @@ throttled(struct scx_run *run, size_t *max)
 			wait = run->last_start_ms + cfg->delay_ms - now;
 	}
 	if (wait == 0 && cfg->memfree && scx__mem_available(&v) == 0 &&
-	    v < cfg->memfree)
+	    v < cfg->memfree) {
 		wait = 250;
+		tell_throttle(run, true, v);
+	}
 	if (wait == 0 && cfg->load_milli && scx__load_milli(&v) == 0 &&
-	    v > cfg->load_milli)
+	    v > cfg->load_milli) {
 		wait = 1000;
+		tell_throttle(run, false, v);
+	}
 	if (wait == 0)
 		return false;
 	uv_timer_start(&run->throttle, on_throttle, wait, 0);
 	return true;
+}
+
+/* --resume could not tell what was done: the error names the job log or
+ * results directory it was reading. */
+static void
+skip_failed(struct scx_run *run, int err)
+{
+	const struct scx_config *cfg = run->cfg;
+	struct scx__ledger *l = &run->ledger;
+
+	if (l->detail[0] == '\0')
+		set_detail(l->detail, sizeof(l->detail),
+			   "cannot check the items done in %s '%s': %s",
+			   cfg->results ? "--results" : "--joblog",
+			   cfg->results ? cfg->results : cfg->joblog,
+			   scx_strerror(err));
+	scx_run_fail_detail(run, err, l->detail);
 }
 
 int
@@ -1655,10 +1903,7 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 		    !run->cfg->fed) {
 			err = skip_done(run, out);
 			if (err != 0) {
-				scx_run_fail_detail(run, err,
-						    run->ledger.detail[0]
-							    ? run->ledger.detail
-							    : scx_strerror(err));
+				skip_failed(run, err);
 				return SCX_EOF;
 			}
 			if (*out == NULL)

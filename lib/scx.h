@@ -51,7 +51,9 @@ extern "C" {
 	XX(EJOBLOG, "not a job log line")                                   \
 	XX(ECHANGED, "the input changed since the logged run")              \
 	XX(EITEMRS, "reusable workers get items on stdin: the command may "  \
-		    "not use {} {.} {/} {//} {/.} {#}")
+		    "not use {} {.} {/} {//} {/.} {#}")                      \
+	XX(ETOOSMALL, "below the smallest accepted value")                   \
+	XX(ETHROTTLE, "a throttle that can never clear")
 
 enum {
 	SCX__EBASE = -30000,
@@ -145,8 +147,12 @@ enum scx_notice {
 	SCX_NOTICE_SERIAL = 1,	   /* --if-serial=warn and a single worker */
 	SCX_NOTICE_WORKERS_IGNORED, /* -j disagrees with the backend's size */
 	SCX_NOTICE_WORKERS_CAPPED,  /* fewer workers: the open-file limit */
-	SCX_NOTICE_SPAWN_WAIT	    /* no process can be created now: items
+	SCX_NOTICE_SPAWN_WAIT,	    /* no process can be created now: items
 				       wait (said once a run) */
+	SCX_NOTICE_SHELL_QUOTED,    /* shell: a replacement string inside
+				       the command's own quotes */
+	SCX_NOTICE_THROTTLE	    /* --memfree or --load holds every item
+				       while none of the run's items runs */
 };
 
 /*
@@ -193,7 +199,11 @@ struct scx_config {
 	 * before, while the system's available memory (MemAvailable) is
 	 * below memfree bytes, or while the 1-minute load average is above
 	 * load_milli / 1000.  0: no such throttle.  With mpi they apply on
-	 * rank 0, when it hands items out. */
+	 * rank 0, when it hands items out.  A memfree of at least MemTotal,
+	 * or a figure that cannot be read, makes scx_run_execute() fail
+	 * with SCX_ETHROTTLE or the read error before anything runs; when
+	 * memfree or load holds back an item while none of the run's items
+	 * runs, SCX_NOTICE_THROTTLE says so, once. */
 	uint64_t delay_ms;
 	uint64_t memfree;
 	uint64_t load_milli;
@@ -229,15 +239,24 @@ struct scx_config {
 /** Sets every field of @cfg to its default. */
 void scx_config_init(struct scx_config *cfg);
 
+/* The largest N of a worker count (-j N, N%, +N, -N), and the most
+ * workers a count resolves to. */
+#define SCX_WORKERS_MAX 1000000u
+
+/* The longest duration in seconds (--timeout, --delay). */
+#define SCX_SECONDS_MAX 1000000000u
+
 /**
- * Parses a worker count: "N", "N%", "+N" or "-N" (N decimal).  "0" and
- * "0%" are refused.
- * @return 0, or SCX_EWORKERS; @out is written only on success.
+ * Parses a worker count: "N", "N%", "+N" or "-N" (N decimal digits, at
+ * most SCX_WORKERS_MAX).  "0" and "0%" are refused.
+ * @return 0, SCX_EWORKERS, or -ERANGE when N is larger than
+ * SCX_WORKERS_MAX; @out is written only on success.
  */
 int scx_parse_workers(const char *s, struct scx_workers *out);
 
 /**
- * Parses a positive decimal integer no larger than @max.
+ * Parses a positive integer of decimal digits only (no sign, no space)
+ * no larger than @max.
  * @return 0, SCX_ENUMBER, or -ERANGE when it is larger than @max.
  */
 int scx_parse_positive(const char *s, uint64_t max, uint64_t *out);
@@ -253,19 +272,32 @@ int scx_parse_format(const char *s, enum scx_format *out);
 
 /**
  * Parses a --halt value: "now|soon,fail|success|done=N[%]", or "never".
- * @return 0 or SCX_EWORD.
+ * @return 0, SCX_EWORD, or -ERANGE when N is larger than UINT64_MAX or N%
+ * than 100%.
  */
 int scx_parse_halt(const char *s, struct scx_halt *out);
 
 /**
- * Parses a size: N, or N followed by K, M or G (powers of 1024).
- * @return 0 or SCX_ENUMBER.
+ * Parses a size: N, or N followed by K, M or G (powers of 1024), N
+ * positive decimal digits.
+ * @return 0, SCX_ENUMBER, or -ERANGE when it is larger than UINT64_MAX
+ * bytes.
  */
 int scx_parse_size(const char *s, uint64_t *out);
 
 /**
- * Parses a duration in seconds ("2", "0.5", "1e3"): positive.
- * @return 0 and *@ms, or SCX_ENUMBER.
+ * Parses a positive decimal number ("2", "0.5", ".5", "5.", "1e3",
+ * "2.5E-1": digits with an optional point and exponent; no sign, space,
+ * hex, inf or nan) into thousandths, rounded to the nearest.
+ * @return 0 and *@out, SCX_ENUMBER (not such a number, or zero),
+ * SCX_ETOOSMALL (below 0.001), or -ERANGE (above @max thousandths).
+ */
+int scx_parse_thousandths(const char *s, uint64_t max, uint64_t *out);
+
+/**
+ * Parses a duration in seconds, as scx_parse_thousandths(), from 0.001
+ * to SCX_SECONDS_MAX, into milliseconds.
+ * @return 0 and *@ms, SCX_ENUMBER, SCX_ETOOSMALL or -ERANGE.
  */
 int scx_parse_seconds(const char *s, uint64_t *ms);
 

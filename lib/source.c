@@ -429,6 +429,17 @@ scx__source_take(struct scx__source *s, size_t max, struct scx_chunk **out,
 }
 
 bool
+scx__source_waiting(struct scx__source *s)
+{
+	bool some;
+
+	pthread_mutex_lock(&s->mu);
+	some = s->head != NULL;
+	pthread_mutex_unlock(&s->mu);
+	return some;
+}
+
+bool
 scx__source_exhausted(struct scx__source *s)
 {
 	bool done;

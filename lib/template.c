@@ -363,6 +363,130 @@ scx__template_uses_slot(const struct scx__template *t)
 	return uses_kinds(t, RS_SLOT, RS_SLOT);
 }
 
+/* ------------------------------------------------------------------ */
+/* Replacement strings inside the template's own quotes (--shell)      */
+/* ------------------------------------------------------------------ */
+
+/* The template as sh will read it, words joined by spaces, with a NUL
+ * where each replacement string goes (a word holds no NUL byte). */
+static char *
+flatten(const struct scx__template *t, size_t *len)
+{
+	size_t i, w = 0, n = 0, cap = 1;
+	char *s;
+
+	for (i = 0; i < t->nsegs; i++)
+		cap += t->segs[i].kind == RS_LITERAL ? t->segs[i].len : 1;
+	cap += t->nwords;
+	s = malloc(cap);
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < t->nsegs; i++) {
+		while (w < t->nwords && t->word_end[w] == i) {
+			if (i > 0)
+				s[n++] = ' ';
+			w++;
+		}
+		if (t->segs[i].kind == RS_LITERAL) {
+			memcpy(s + n, t->segs[i].text, t->segs[i].len);
+			n += t->segs[i].len;
+		} else {
+			s[n++] = '\0';
+		}
+	}
+	*len = n;
+	return s;
+}
+
+/* A shell context: what opened it, and whether sh leaves the quoting of
+ * a substitution in it as text (inside '...' and "...", and ${...}
+ * within "..."). */
+struct context {
+	char open; /* 0 (top), '\'', '"', '(' ($( or a subshell), '`', '{' */
+	bool quoted;
+};
+
+#define MAX_DEPTH 64
+
+int
+scx__template_quoted(const struct scx__template *t, const char **rs,
+		     char *quote)
+{
+	struct context st[MAX_DEPTH] = { { 0, false } };
+	size_t depth = 1, len, i, seg = 0;
+	bool escaped = false;
+	char *s, c, next;
+	int found = 0;
+
+	if (!t->shell)
+		return 0;
+	s = flatten(t, &len);
+	if (s == NULL)
+		return -ENOMEM;
+	for (i = 0; i < len && !found && depth < MAX_DEPTH; i++) {
+		struct context *top = &st[depth - 1];
+
+		c = s[i];
+		next = i + 1 < len ? s[i + 1] : ' ';
+		if (c == '\0') {
+			/* The next replacement string, in segment order. */
+			while (t->segs[seg].kind == RS_LITERAL)
+				seg++;
+			if (t->segs[seg].kind <= RS_BASENOEXT &&
+			    (escaped || top->quoted)) {
+				found = 1;
+				*quote = !top->quoted	      ? '\\'
+					 : top->open == '\'' ? '\''
+							     : '"';
+				*rs = rs_table[t->segs[seg].kind - 1].text;
+			}
+			seg++;
+			escaped = false;
+			continue;
+		}
+		if (escaped) {
+			escaped = false;
+			continue;
+		}
+		if (top->open == '\'') {
+			if (c == '\'')
+				depth--;
+			continue;
+		}
+		if (c == '\\') {
+			/* In "...", a backslash before anything but $ ` " \
+			 * stays, and the next byte means nothing there. */
+			escaped = true;
+		} else if (c == '"' && top->open == '"') {
+			depth--;
+		} else if (c == '$' && (next == '(' || next == '{')) {
+			st[depth].open = next == '(' ? '(' : '{';
+			st[depth].quoted = next == '{' && top->quoted;
+			depth++;
+			i++;
+		} else if (c == '`') {
+			if (top->open == '`') {
+				depth--;
+			} else {
+				st[depth].open = '`';
+				st[depth].quoted = false;
+				depth++;
+			}
+		} else if (top->open == '"') {
+			continue;
+		} else if (c == '\'' || c == '"' || c == '(') {
+			st[depth].open = c;
+			st[depth].quoted = c != '(';
+			depth++;
+		} else if ((c == ')' && top->open == '(') ||
+			   (c == '}' && top->open == '{')) {
+			depth--;
+		}
+	}
+	free(s);
+	return found;
+}
+
 /* Appends the expansion of segments [from, to). */
 static int
 expand_segments(const struct scx__template *t, size_t from, size_t to,

@@ -141,10 +141,11 @@ load helper
 
 # --- invalid option values: one line naming the value, exit 255 -------------------
 
-# bad_option ARGS...: run scx-run with ARGS and a command, one item on stdin.
+# bad_option ARGS...: run scx-run with ARGS and a command, one item on stdin
+# (a value wrongly accepted may make the run wait: timeout ends it).
 bad_option() {
 	printf 'item\n' >in
-	run --separate-stderr scx_in in "$@"
+	run --separate-stderr timeout 20 "$SCX_RUN" "$@" <in
 }
 
 @test "-j 0 is an error" {
@@ -290,10 +291,155 @@ bad_option() {
 	assert_stderr --partial "running "
 }
 
+# The runner keeps 32 descriptors for itself and a worker needs about 3
+# (multiprocess) or 4 (loky): under ulimit -n 36 one worker fits.
+
+@test "-j 8 capped to one worker by the open-file limit: runs, one warning naming the limit" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j 8 echo'
+	assert_success
+	assert_output "$(seq 3)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr "scx-run: warning: the open-file limit of 36 (ulimit -n) leaves room for 1 of the 8 workers of -j 8 (about 3 open files each beside the runner's 32): running 1"
+}
+
+@test "loky: -j 8 capped to one worker by the open-file limit: runs, one warning naming the limit" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" --backend=loky -j 8 cat'
+	assert_success
+	assert_output "$(seq 3)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --partial "open-file limit of 36 (ulimit -n) leaves room for 1 of the 8 workers of -j 8 (about 4 open files each"
+}
+
+@test "a relative -j capped to one worker by the open-file limit: --if-serial refuses, naming the limit, not the CPUs" {
+	local j
+	for j in 200% +1; do
+		run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j "$1" echo' sh "$j"
+		assert_usage_error "only one worker is available: the open-file limit of 36 (ulimit -n) leaves room for 1 of the" \
+			"workers of -j $j" "--if-serial=warn"
+		refute_stderr --partial CPU
+	done
+}
+
+@test "a relative -j capped to one worker, --if-serial=warn: one warning naming the limit, the run goes on" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j 200% --if-serial=warn echo'
+	assert_success
+	assert_output "$(seq 3)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr --regexp "^scx-run: warning: running serially: the open-file limit of 36 \(ulimit -n\) leaves room for 1 of the [0-9]+ workers of -j 200%"
+}
+
+@test "a relative -j capped to one worker, --if-serial=ignore: quiet" {
+	run --separate-stderr bash -c 'ulimit -n 36; seq 3 | "$SCX_RUN" -j 200% --if-serial=ignore echo'
+	assert_success
+	assert_output "$(seq 3)"
+	refute_stderr
+}
+
 @test "an item too long for an argument fails with 126 and a hint" {
 	head -c 300000 /dev/zero | tr '\0' x >big
 	run --separate-stderr "$SCX_RUN" -a big echo
 	assert_failure 1
 	assert_stderr --partial "Argument list too long"
 	assert_stderr --partial "--pipe-item"
+}
+
+# --- numbers: decimal only; a number out of range names the range ------------
+
+@test "--timeout, --delay, --load: a number too large says so and gives the range" {
+	local opt
+	for opt in --timeout --delay --load; do
+		bad_option "$opt" 1e10 echo
+		assert_usage_error "$opt: '1e10' is too large" "0.001 to 1000000000"
+		bad_option "$opt" 1000000000.5 echo
+		assert_usage_error "$opt: '1000000000.5' is too large"
+	done
+}
+
+@test "--timeout, --delay, --load: a positive number below 0.001 is too small" {
+	local opt
+	for opt in --timeout --delay --load; do
+		bad_option "$opt" 0.0004 echo
+		assert_usage_error "$opt: '0.0004' is too small" "0.001 to 1000000000"
+		bad_option "$opt" 1e-10 echo
+		assert_usage_error "$opt: '1e-10' is too small"
+	done
+}
+
+@test "--timeout, --delay, --load: the limits themselves are accepted" {
+	local opt v
+	for opt in --timeout --delay --load; do
+		for v in 0.001 1e-3 1000000000 1e9 .5 5. 2E1; do
+			# --info: parsed, and no run that a --load could hold
+			run --separate-stderr timeout 20 "$SCX_RUN" "$opt" "$v" --info
+			assert_success
+			refute_stderr
+		done
+	done
+}
+
+@test "--timeout, --delay, --load: hex, inf, nan, signs and spaces are refused" {
+	local opt v
+	for opt in --timeout --delay --load; do
+		for v in 0x10 0x1 0X2 inf INF infinity nan NaN ' 1' '1 ' $'\t1' +1 -1 1e 1e+ \
+			e3 . .e1 1.2.3 1,5 1_000 0b1 1s 1e1.5; do
+			bad_option "$opt" "$v" echo
+			assert_usage_error "$opt: '$v' is not a"
+		done
+	done
+}
+
+@test "--retries beyond its maximum says what the maximum is" {
+	bad_option --retries 2147483647 echo
+	assert_usage_error "--retries: '2147483647' is too large" "at most 1000000"
+	bad_option --retries 99999999999999999999999 echo
+	assert_usage_error "--retries: '99999999999999999999999' is too large" "at most 1000000"
+}
+
+@test "-j beyond its maximum says what the maximum is" {
+	local v
+	for v in 1000001 99999999999999999999 1000001% +1000001 -1000001; do
+		bad_option -j "$v" echo
+		assert_usage_error "--max-workers: '$v' is too large" "at most 1000000"
+	done
+}
+
+@test "--chunksize beyond its maximum says what the maximum is" {
+	bad_option --chunksize 99999999999999999999 echo
+	assert_usage_error "--chunksize: '99999999999999999999' is too large" \
+		"at most 9223372036854775807"
+}
+
+@test "--spill-after and --memfree beyond their maximum say what it is" {
+	bad_option --spill-after 9999999999G echo
+	assert_usage_error "--spill-after: '9999999999G' is too large" "at most 8589934591G"
+	bad_option --spill-after 99999999999999999999 echo
+	assert_usage_error "--spill-after: '99999999999999999999' is too large"
+	bad_option --memfree 99999999999G echo
+	assert_usage_error "--memfree: '99999999999G' is too large" "at most 17179869183G"
+}
+
+@test "--halt: a count or percentage beyond its maximum says what it is" {
+	bad_option --halt now,fail=101% echo
+	assert_usage_error "--halt: 'now,fail=101%': '101%' is too large" "at most 100%"
+	bad_option --halt soon,success=99999999999999999999 echo
+	assert_usage_error "--halt: 'soon,success=99999999999999999999': '99999999999999999999' is too large" \
+		"at most 18446744073709551615"
+}
+
+@test "integer options refuse signs, spaces and hex (no wrap-around of '-')" {
+	local opt v
+	for opt in --chunksize --retries --spill-after --memfree; do
+		for v in ' 3' '3 ' +3 -3 -18446744073709551615 0x3 3.0 '3 3'; do
+			bad_option "$opt" "$v" echo
+			assert_usage_error "$opt: '$v' is not a"
+		done
+	done
+	for v in ' 3' '3 ' ++3 --3 0x3 '+ 3' 3.0 '3%%' '%3'; do
+		bad_option -j "$v" echo
+		assert_usage_error "--max-workers: '$v' is not a"
+	done
+	for v in now,fail=+3 'now,fail= 3' now,fail=-3 now,fail=0x3 'now,fail=3 '; do
+		bad_option --halt "$v" echo
+		assert_usage_error "--halt: '$v' is not"
+	done
 }

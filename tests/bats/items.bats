@@ -125,6 +125,65 @@ shell_items() {
 	[ ! -e pwned ]
 }
 
+# --- --shell: a replacement string inside the template's own quotes ------------
+
+# The start of the warning for a replacement string inside quotes.
+QUOTED_WARNING="scx-run: warning: --shell: {} is inside"
+
+@test "--shell 'echo \"x{}y\"': one warning, before any item runs; the items still run" {
+	printf '%s\n' 'a b' c >in
+	run --separate-stderr scx_in in -j2 --shell 'echo "x{}y"; echo "err {}" >&2'
+	assert_success
+	assert_output "$(printf '%s\n' "x'a b'y" xcy)"
+	assert_equal "${#stderr_lines[@]}" 3
+	assert_stderr_line --index 0 --partial "$QUOTED_WARNING \"...\" in the command"
+	assert_stderr_line --index 1 "err 'a b'"
+	assert_stderr_line --index 2 'err c'
+}
+
+@test "--shell \"echo 'x{}y'\": one warning; the items still run" {
+	printf '%s\n' 'a b' c d >in
+	run --separate-stderr scx_in in -j2 --shell "echo 'x{}y'"
+	assert_success
+	assert_output "$(printf '%s\n' 'xa by' xcy xdy)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr "$QUOTED_WARNING '...' in the command: there scx-run's quoting of the item does not hold (its quotes show, its \$(...) runs); leave replacement strings outside quotes"
+}
+
+@test "--shell: a quoted sh -c script with {} in it warns; {.} and {/} in quotes too" {
+	local cmd
+	for cmd in "sh -c 'echo {}'" 'echo "{.}"' "echo '{/}'" 'printf %s\\n "{//}"' 'echo "a {/.} b"'; do
+		printf 'x\n' >in
+		run --separate-stderr scx_in in -j2 --shell "$cmd"
+		assert_success
+		assert_equal "${#stderr_lines[@]}" 1
+		assert_stderr --partial "warning: --shell: {"
+	done
+}
+
+@test "--shell: a quote spanning words counts; a backslash before {} warns too" {
+	printf 'x\n' >in
+	run --separate-stderr scx_in in -j2 --shell echo '"a' '{}' 'b"'
+	assert_success
+	assert_output 'a x b'
+	assert_stderr --partial "$QUOTED_WARNING \"...\""
+	run --separate-stderr scx_in in -j2 --shell 'echo \{}'
+	assert_success
+	assert_stderr --partial "warning: --shell: {} is after a backslash"
+}
+
+@test "--shell: no warning for {} outside quotes, between quoted words, in \$(...) inside quotes, or for {#} {%}" {
+	local cmd
+	for cmd in 'echo x{}y' 'echo "a" {} "b"' "echo 'a' {} 'b'" 'echo "$(printf %s {})"' \
+		'echo "`printf %s {}`"' 'echo "{#} {%}"' "echo '{#}'" 'echo \"{}\"' "echo \\'{}\\'" \
+		'echo "a\"" {}' "echo 'a\\' {}" 'echo ${x:-{}}'; do
+		printf 'a b\n' >in
+		run --separate-stderr scx_in in -j2 --shell "$cmd"
+		assert_success
+		refute_stderr
+	done
+}
+
 @test "--shell without a replacement string appends the item quoted" {
 	printf '%s\n' '$(touch pwned)' >in
 	run --separate-stderr scx_in in -j2 --shell 'printf "[%s]\n"'

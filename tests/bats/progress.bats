@@ -3,9 +3,9 @@
 # line) and the throttles --delay, --memfree and --load.
 #
 # A terminal is a pseudo-terminal from util-linux script(1).  The load
-# average is made deterministic by bind-mounting a file of ours on
-# /proc/loadavg in a private mount namespace (root only: skipped
-# otherwise).  Runs that could hang go through timeout 60 or wait_exit;
+# average and the memory are made deterministic by bind-mounting files of
+# ours on /proc/loadavg and /proc/meminfo in a private mount namespace
+# (root only: skipped otherwise).  Runs that could hang go through timeout 60 or wait_exit;
 # the timing checks have wide margins (the throttles sleep 0.3 to 2 s,
 # a spawn costs a few ms).
 
@@ -122,6 +122,25 @@ need_fake_load() {
 		[ "$a" = 5.00 ]' "$T/loadavg" 2>/dev/null ||
 		skip "cannot bind-mount a fake /proc/loadavg (unshare -m or mount --bind not permitted)"
 	FAKE_LOAD+=("$T/loadavg")
+}
+
+# A fake /proc/meminfo, the same way: FAKE_MEM ARGS... runs scx-run ARGS
+# with /proc/meminfo showing $T/meminfo, which need_fake_mem writes with
+# MemTotal 8 GiB and MemAvailable 1 GiB (mem_available KIB changes it).
+FAKE_MEM=(unshare -m sh -c 'mount --bind "$0" /proc/meminfo && exec "$SCX_RUN" "$@"')
+mem_available() {
+	# written in place: the bind mount shows the new contents
+	printf 'MemTotal:        8388608 kB\nMemFree:         %s kB\nMemAvailable:    %s kB\n' \
+		"$1" "$1" >meminfo
+}
+need_fake_mem() {
+	[ "$EUID" = 0 ] || skip "a fake /proc/meminfo needs root (unshare -m, mount --bind)"
+	command -v unshare >/dev/null || skip "unshare is not installed"
+	mem_available 1048576
+	unshare -m sh -c 'mount --bind "$0" /proc/meminfo && grep -q "^MemTotal: *8388608 kB" /proc/meminfo' \
+		"$T/meminfo" 2>/dev/null ||
+		skip "cannot bind-mount a fake /proc/meminfo (unshare -m or mount --bind not permitted)"
+	FAKE_MEM+=("$T/meminfo")
 }
 
 # A worker that says it started and prints "ran i".
@@ -377,9 +396,10 @@ verbose_re() {
 
 # --- --memfree --------------------------------------------------------------
 
-@test "--memfree 1000G: no item starts; SIGTERM ends the wait with 143" {
+@test "--memfree 2G with 1 GiB available: no item starts; SIGTERM ends the wait with 143" {
+	need_fake_mem
 	seq 3 >in
-	"$SCX_RUN" --memfree 1000G -j2 sh -c "$STARTED_WORKER" "$MARKER" <in >out 2>err 3>&- &
+	"${FAKE_MEM[@]}" --memfree 2G -j2 sh -c "$STARTED_WORKER" "$MARKER" <in >out 2>err 3>&- &
 	PID=$!
 	sleep 2
 	no_started
@@ -391,10 +411,11 @@ verbose_re() {
 	assert_equal "$(cat out)" ''
 }
 
-@test "--memfree 1000G: SIGHUP drains at once (nothing runs), exit 129" {
+@test "--memfree 2G with 1 GiB available: SIGHUP drains at once (nothing runs), exit 129" {
 	env --default-signal=HUP true 2>/dev/null || skip "env --default-signal is not supported"
+	need_fake_mem
 	seq 3 >in
-	env --default-signal=HUP "$SCX_RUN" --memfree 1000G -j2 sh -c "$STARTED_WORKER" "$MARKER" \
+	env --default-signal=HUP "${FAKE_MEM[@]}" --memfree 2G -j2 sh -c "$STARTED_WORKER" "$MARKER" \
 		<in >out 2>err 3>&- &
 	PID=$!
 	sleep 0.5
@@ -415,6 +436,49 @@ verbose_re() {
 	assert_success
 	assert_output "$(printf 'ran %s\n' 1 2 3)"
 	assert_equal "$stderr" ''
+}
+
+@test "--memfree 2G with 1 GiB available: one notice naming the throttle and the machine's figures; items start once memory is freed" {
+	need_fake_mem
+	seq 3 >in
+	"${FAKE_MEM[@]}" --memfree 2G -j2 sh -c "$STARTED_WORKER" "$MARKER" <in >out 2>err 3>&- &
+	PID=$!
+	sleep 1
+	no_started
+	running "$PID" || fail "scx-run has ended: $(cat err)"
+	assert_equal "$(cat err)" "scx-run: warning: --memfree 2G holds every item: 1.0 GiB of memory is available (MemAvailable, of MemTotal 8.0 GiB) and none of this run's items runs; waiting until 2G are"
+	mem_available 4194304
+	wait_for_file started/1 20 || fail "no item started after memory was freed"
+	wait_exit "$PID"
+	assert_equal "$status" 0
+	assert_equal "$(cat out)" "$(printf 'ran %s\n' 1 2 3)"
+	# said once
+	assert_equal "$(wc -l <err)" 1
+}
+
+@test "--memfree at or above MemTotal can never clear: one-line error, exit 255, nothing runs" {
+	local kib
+	kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+	[ -n "$kib" ] || skip "no MemTotal in /proc/meminfo"
+	seq 3 >in
+	for v in "${kib}K" "$((kib + 1))K"; do
+		run --separate-stderr timeout 60 "$SCX_RUN" --memfree "$v" -j2 sh -c "$STARTED_WORKER" "$MARKER" <in
+		assert_usage_error "--memfree $v: this machine has" "of memory (MemTotal in /proc/meminfo), never all of it available: no item could ever start"
+		no_started
+	done
+}
+
+@test "--memfree above a fake MemTotal of 8 GiB: the error gives the machine's figure" {
+	need_fake_mem
+	run --separate-stderr timeout 60 "${FAKE_MEM[@]}" --memfree 9G true </dev/null
+	assert_usage_error "scx-run: --memfree 9G: this machine has 8.0 GiB of memory (MemTotal in /proc/meminfo), never all of it available: no item could ever start"
+}
+
+@test "--memfree without MemAvailable in /proc/meminfo: one-line error, exit 255" {
+	need_fake_mem
+	printf 'MemTotal:        8388608 kB\n' >meminfo
+	run --separate-stderr timeout 60 "${FAKE_MEM[@]}" --memfree 1G true </dev/null
+	assert_usage_error "--memfree: cannot read MemAvailable in /proc/meminfo"
 }
 
 @test "--memfree: bad values (0, -1, abc, 1X, empty) are usage errors naming the value" {
@@ -445,7 +509,32 @@ verbose_re() {
 	wait_exit "$PID"
 	assert_equal "$status" 0
 	assert_equal "$(cat out)" "$(printf 'ran %s\n' 1 2 3)"
-	assert_equal "$(cat err)" ''
+	# one notice, from the start, which is also the only line
+	assert_equal "$(cat err)" "scx-run: warning: --load 1 holds every item: the 1-minute load average is 5.00 (/proc/loadavg) and none of this run's items runs; waiting until it is 1 or less"
+}
+
+@test "--load 0.5 under a fake load of 5: the notice comes while nothing has run, and the run waits on" {
+	need_fake_load
+	seq 3 >in
+	"${FAKE_LOAD[@]}" --load 0.5 -j2 sh -c "$STARTED_WORKER" "$MARKER" <in >out 2>err 3>&- &
+	PID=$!
+	local i=0
+	while [ ! -s err ] && [ "$i" -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	assert_equal "$(cat err)" "scx-run: warning: --load 0.5 holds every item: the 1-minute load average is 5.00 (/proc/loadavg) and none of this run's items runs; waiting until it is 0.5 or less"
+	no_started
+	kill -TERM "$PID"
+	wait_exit "$PID"
+	assert_equal "$status" 143
+}
+
+@test "--load with an unreadable /proc/loadavg: one-line error, exit 255" {
+	need_fake_load
+	: >loadavg
+	run --separate-stderr timeout 60 "${FAKE_LOAD[@]}" --load 1 true </dev/null
+	assert_usage_error "--load: cannot read the load average in /proc/loadavg"
 }
 
 @test "--load above (or equal to) the fake load: the run starts at once" {
@@ -486,20 +575,34 @@ verbose_re() {
 	run --separate-stderr bash -c 'sleep 0.5 | timeout 60 "$@" --load 0.001 true' sh "${FAKE_LOAD[@]}"
 	ms=$(since_ms "$t0")
 	assert_success
+	# no item waited: no notice
+	assert_equal "$stderr" ''
 	[ "$ms" -lt 2000 ] || fail "a run of no items under --load took $ms ms"
 }
 
-@test "throttles with an empty input: exit 0 at once (--memfree 1000G, --delay 5)" {
-	local opt t0 ms
-	for opt in "--memfree 1000G" "--delay 5"; do
-		t0=$(now_us)
-		# shellcheck disable=SC2086 # an option and its value
-		run --separate-stderr timeout 60 "$SCX_RUN" $opt true </dev/null
-		ms=$(since_ms "$t0")
-		assert_success
-		assert_equal "$stderr" ''
-		[ "$ms" -lt 2000 ] || fail "an empty run with $opt took $ms ms"
-	done
+@test "throttles with an empty input: exit 0 at once (--delay 5)" {
+	local t0 ms
+	t0=$(now_us)
+	run --separate-stderr timeout 60 "$SCX_RUN" --delay 5 true </dev/null
+	ms=$(since_ms "$t0")
+	assert_success
+	assert_equal "$stderr" ''
+	[ "$ms" -lt 2000 ] || fail "an empty run with --delay 5 took $ms ms"
+}
+
+@test "throttles with an empty input: exit 0 at once, no notice (--memfree 2G, 1 GiB available)" {
+	need_fake_mem
+	local t0 ms
+	t0=$(now_us)
+	run --separate-stderr timeout 60 "${FAKE_MEM[@]}" --memfree 2G true </dev/null
+	ms=$(since_ms "$t0")
+	assert_success
+	assert_equal "$stderr" ''
+	[ "$ms" -lt 2000 ] || fail "an empty run with --memfree 2G took $ms ms"
+	# an input that ends later, without an item: no item waits, no notice
+	run --separate-stderr bash -c 'sleep 0.5 | timeout 60 "$@" --memfree 2G true' sh "${FAKE_MEM[@]}"
+	assert_success
+	assert_equal "$stderr" ''
 }
 
 @test "--delay 5 holds no run after its last item" {

@@ -188,6 +188,46 @@ GATED='if [ "$1" = 1 ]; then touch started/1; i=0
 	[ ! -e side ] || fail "items ran: $(cat side)"
 }
 
+@test "--joblog /dev/full: one line naming the job log and the cause, exit 255, nothing runs" {
+	printf 'a\nb\n' >in
+	run --separate-stderr scx in -j2 --joblog /dev/full sh -c "$SIDE_WORKER" "$MARKER"
+	assert_usage_error
+	assert_stderr "scx-run: cannot write --joblog '/dev/full': No space left on device"
+	[ ! -e side ] || fail "items ran: $(cat side)"
+}
+
+# full_fs CMD...: runs CMD with $T/full a tmpfs of two pages, one of them
+# taken, so that a write of more than a page there fails with ENOSPC (a
+# private mount namespace: root only).
+full_fs() {
+	mkdir -p "$T/full"
+	unshare -m sh -c 'mount -t tmpfs -o size=8k tmpfs "$0" &&
+		head -c 4096 /dev/zero >"$0/fill" && exec "$@"' "$T/full" "$@"
+}
+
+need_full_fs() {
+	[ "$EUID" = 0 ] || skip "a full file system needs root (unshare -m, mount -t tmpfs)"
+	full_fs true 2>/dev/null || skip "cannot mount a tmpfs (unshare -m or mount not permitted)"
+}
+
+@test "a job log that fills its file system mid-run: the message names it, exit 255" {
+	need_full_fs
+	seq 300 >in
+	run --separate-stderr full_fs timeout 60 "$SCX_RUN" -j2 --joblog "$T/full/jl" echo <in
+	assert_failure 255
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr "scx-run: cannot write --joblog '$T/full/jl': No space left on device"
+}
+
+@test "--results on a full file system: the message names the item's directory, exit 255" {
+	need_full_fs
+	printf 'a\n' >in
+	run --separate-stderr full_fs timeout 60 "$SCX_RUN" -j2 --results "$T/full/res" echo <in
+	assert_failure 255
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr "scx-run: cannot store the result of item 1 in '$T/full/res/1': No space left on device"
+}
+
 # --- 2. resuming from the job log --------------------------------------------
 
 @test "--resume --joblog skips the logged items: not run, not written, not logged again; the rest run" {

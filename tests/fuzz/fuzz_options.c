@@ -10,7 +10,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy, *argv[33], optbuf[64];
-	struct parse_failure f = { NULL, NULL, NULL };
+	struct parse_failure f = { NULL, NULL, NULL, NULL, "" };
 	struct options o;
 	enum parse_status st;
 	int argc = 1;
@@ -30,7 +30,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scx_config_init(&o.cfg);
 	optind = 0; /* GNU getopt: start afresh */
 	st = parse_args(&o, argc, argv, &f, optbuf, sizeof(optbuf));
-	if (st == PARSE_BAD_VALUE && (!f.option || !f.value || !f.expected))
+	if ((st == PARSE_BAD_VALUE || st == PARSE_TOO_LARGE ||
+	     st == PARSE_TOO_SMALL) &&
+	    (!f.option || !f.value || !f.expected))
 		abort();
 	if ((st == PARSE_UNKNOWN && !f.value) ||
 	    (st == PARSE_MISSING_ARG && !f.option))

@@ -66,6 +66,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	err = scx__template_parse(&t, words, nwords, shell, false);
 	if (err == 0) {
+		const char *rs = NULL;
+		char quote = 0;
+
+		/* The scan of the template's own quotes never faults, and
+		 * names a replacement string when it finds one. */
+		if (scx__template_quoted(t, &rs, &quote) == 1 &&
+		    (rs == NULL || rs[0] != '{'))
+			abort();
 		err = scx__template_expand(t, item, itemlen, 42, 3, &space,
 					   &vec, &argv);
 		if (err == 0 && argv[0] == NULL)

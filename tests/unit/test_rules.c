@@ -107,6 +107,106 @@ test_parsers(void)
 		   "if-serial: words are case-sensitive");
 }
 
+static long long
+thousandths(const char *s)
+{
+	uint64_t v = 0;
+	int err = scx_parse_thousandths(s, 1000000000000ull, &v);
+
+	return err != 0 ? err : (long long)v;
+}
+
+static void
+test_decimals(void)
+{
+	uint64_t v = 0;
+
+	tap_is_int(thousandths("2"), 2000, "decimal: 2");
+	tap_is_int(thousandths("0.5"), 500, "decimal: 0.5");
+	tap_is_int(thousandths(".5"), 500, "decimal: .5");
+	tap_is_int(thousandths("5."), 5000, "decimal: 5.");
+	tap_is_int(thousandths("1e3"), 1000000, "decimal: 1e3");
+	tap_is_int(thousandths("2.5E-1"), 250, "decimal: 2.5E-1");
+	tap_is_int(thousandths("1e+2"), 100000, "decimal: 1e+2");
+	tap_is_int(thousandths("0.001"), 1, "decimal: 0.001, the smallest");
+	tap_is_int(thousandths("0.0015"), 2, "decimal: rounds to nearest");
+	tap_is_int(thousandths("0.0014999"), 1, "decimal: rounds down");
+	tap_is_int(thousandths("000000000000000000000000000012.5"), 12500,
+		   "decimal: leading zeros do not count");
+	tap_is_int(thousandths("0.000000000000000000000000001e27"), 1000,
+		   "decimal: a long fraction with an exponent");
+	tap_is_int(thousandths("1000000000"), 1000000000000ll,
+		   "decimal: the largest");
+	tap_is_int(thousandths("1000000000.0001"), -ERANGE,
+		   "decimal: just above the largest is out of range");
+	tap_is_int(thousandths("1e10"), -ERANGE, "decimal: 1e10 is too large");
+	tap_is_int(thousandths("1e999999999999"), -ERANGE,
+		   "decimal: a huge exponent is too large");
+	tap_is_int(thousandths("99999999999999999999999"), -ERANGE,
+		   "decimal: 23 digits are too large");
+	tap_is_int(thousandths("0.0009"), SCX_ETOOSMALL,
+		   "decimal: below 0.001 is too small");
+	tap_is_int(thousandths("1e-999999999999"), SCX_ETOOSMALL,
+		   "decimal: a huge negative exponent is too small");
+	tap_is_int(thousandths("0"), SCX_ENUMBER, "decimal: 0 is refused");
+	tap_is_int(thousandths("0.000e5"), SCX_ENUMBER,
+		   "decimal: 0.000e5 is zero");
+	tap_is_int(thousandths("0x10"), SCX_ENUMBER, "decimal: no hex");
+	tap_is_int(thousandths("inf"), SCX_ENUMBER, "decimal: no inf");
+	tap_is_int(thousandths("nan"), SCX_ENUMBER, "decimal: no nan");
+	tap_is_int(thousandths(" 1"), SCX_ENUMBER, "decimal: no space before");
+	tap_is_int(thousandths("1 "), SCX_ENUMBER, "decimal: no space after");
+	tap_is_int(thousandths("+1"), SCX_ENUMBER, "decimal: no sign");
+	tap_is_int(thousandths("-1"), SCX_ENUMBER, "decimal: no minus");
+	tap_is_int(thousandths("."), SCX_ENUMBER, "decimal: a point alone");
+	tap_is_int(thousandths("1e"), SCX_ENUMBER,
+		   "decimal: an empty exponent");
+	tap_is_int(thousandths("e3"), SCX_ENUMBER, "decimal: no mantissa");
+	tap_is_int(thousandths("1,5"), SCX_ENUMBER, "decimal: no comma");
+	tap_is_int(thousandths(""), SCX_ENUMBER, "decimal: '' is refused");
+	tap_ok(scx_parse_seconds("1e9", &v) == 0 && v == 1000000000000ull,
+	       "seconds: 1e9 is the longest");
+	tap_is_int(scx_parse_seconds("1e10", &v), -ERANGE,
+		   "seconds: 1e10 is too long");
+}
+
+static void
+test_ranges(void)
+{
+	struct scx_workers w;
+	struct scx_halt h;
+	uint64_t v = 0;
+
+	tap_is_int(scx_parse_workers("1000000", &w), 0, "-j 1000000 is taken");
+	tap_is_int(scx_parse_workers("1000001", &w), -ERANGE,
+		   "-j 1000001 is out of range");
+	tap_is_int(scx_parse_workers("+1000001", &w), -ERANGE,
+		   "-j +1000001 is out of range");
+	tap_is_int(scx_parse_workers("1000001%", &w), -ERANGE,
+		   "-j 1000001% is out of range");
+	tap_is_int(scx_parse_workers("99999999999999999999999999999999999", &w),
+		   -ERANGE, "-j with 35 digits is out of range");
+	tap_is_int(scx_parse_workers("99999999999999999999x", &w), SCX_EWORKERS,
+		   "-j: a long number with a letter is no count");
+	tap_is_int(scx_parse_positive("99999999999999999999x", 100, &v),
+		   SCX_ENUMBER, "positive: a long number with a letter");
+	tap_is_int(scx_parse_size("17179869184G", &v), -ERANGE,
+		   "size: 2^64 bytes is out of range");
+	tap_ok(scx_parse_size("17179869183G", &v) == 0 &&
+		   v == 17179869183ull << 30,
+	       "size: 17179869183G is taken");
+	tap_is_int(scx_parse_size("1.5K", &v), SCX_ENUMBER,
+		   "size: 1.5K is refused");
+	tap_is_int(scx_parse_halt("now,fail=101%", &h), -ERANGE,
+		   "halt: 101% is out of range");
+	tap_is_int(scx_parse_halt("now,fail=99999999999999999999", &h), -ERANGE,
+		   "halt: a count above 2^64 is out of range");
+	tap_is_int(scx_parse_halt("now,fail=+3", &h), SCX_EWORD,
+		   "halt: +3 is refused");
+	tap_is_int(scx_parse_halt("now,fail=%", &h), SCX_EWORD,
+		   "halt: % alone is refused");
+}
+
 static void
 test_exit_status(void)
 {
@@ -147,6 +247,8 @@ main(void)
 	test_chunksize();
 	test_workers();
 	test_parsers();
+	test_decimals();
+	test_ranges();
 	test_exit_status();
 	test_errors();
 	return tap_done();

@@ -169,6 +169,80 @@ test_quote(void)
 	tap_is_int((long long)n, 3, "quote: '~' is quoted");
 }
 
+/* What scx__template_quoted() says of the shell command @cmd (one word):
+ * "" for nothing, else the replacement string and the quote, "{}\"". */
+static void
+quoted_is(const char *cmd, const char *want)
+{
+	char *words[] = { (char *)cmd };
+	struct scx__template *t;
+	const char *rs = NULL;
+	char got[16] = "", name[160], quote = 0;
+	int found;
+
+	snprintf(name, sizeof(name), "quoted: %s -> %s", cmd,
+		 want[0] ? want : "none");
+	if (scx__template_parse(&t, words, 1, true, false) != 0) {
+		tap_ok(false, name);
+		return;
+	}
+	found = scx__template_quoted(t, &rs, &quote);
+	if (found > 0)
+		snprintf(got, sizeof(got), "%s%c", rs, quote);
+	tap_is_mem(got, strlen(got), want, name);
+	scx__template_free(t);
+}
+
+static void
+test_quoted(void)
+{
+	char *split[] = { "echo", "\"a", "{}", "b\"" };
+	char *open_quote[] = { "echo", "'x" };
+	struct scx__template *t;
+	const char *rs;
+	char quote;
+
+	quoted_is("echo \"x{}y\"", "{}\"");
+	quoted_is("echo 'x{}y'", "{}'");
+	quoted_is("sh -c 'echo {}'", "{}'");
+	quoted_is("echo \"{.}\" '{/}'", "{.}\"");
+	quoted_is("echo x '{//}'", "{//}'");
+	quoted_is("echo \"a {/.} b\"", "{/.}\"");
+	quoted_is("echo \\{}", "{}\\");
+	quoted_is("echo \"\\{}\"", "{}\"");
+	quoted_is("echo \"${x:-{}}\"", "{}\"");
+	quoted_is("echo \"$(echo \"{}\")\"", "{}\"");
+	quoted_is("echo x{}y", "");
+	quoted_is("echo \"a\" {} \"b\"", "");
+	quoted_is("echo 'a' {} 'b'", "");
+	quoted_is("echo \"$(printf %s {})\"", "");
+	quoted_is("echo \"`printf %s {}`\"", "");
+	quoted_is("echo \"$( (echo {}) )\"", "");
+	quoted_is("echo ${x:-{}}", "");
+	quoted_is("echo \\\"{}\\\"", "");
+	quoted_is("echo \\'{}\\'", "");
+	quoted_is("echo \"a\\\"\" {}", "");
+	quoted_is("echo 'a\\' {}", "");
+	quoted_is("echo \"{#} {%}\" '{#}'", "");
+	quoted_is("echo \"'\" {}", "");
+	quoted_is("echo '\"' {}", "");
+	tap_is_int(scx__template_parse(&t, split, 4, true, false), 0,
+		   "quoted: a quote over several words parses");
+	tap_is_int(scx__template_quoted(t, &rs, &quote), 1,
+		   "quoted: a quote over several words counts");
+	scx__template_free(t);
+	tap_is_int(scx__template_parse(&t, open_quote, 2, true, false), 0,
+		   "quoted: an unclosed quote parses");
+	tap_is_int(scx__template_quoted(t, &rs, &quote), 1,
+		   "quoted: the item appended inside an unclosed quote counts");
+	scx__template_free(t);
+	tap_is_int(scx__template_parse(&t, split, 4, false, false), 0,
+		   "quoted: without shell, parses");
+	tap_is_int(scx__template_quoted(t, &rs, &quote), 0,
+		   "quoted: without shell, never");
+	scx__template_free(t);
+}
+
 int
 main(void)
 {
@@ -177,5 +251,6 @@ main(void)
 	test_pipe_item();
 	test_errors();
 	test_quote();
+	test_quoted();
 	return tap_done();
 }
