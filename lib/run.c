@@ -1903,6 +1903,8 @@ scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 		    !run->cfg->fed) {
 			err = skip_done(run, out);
 			if (err != 0) {
+				scx_chunk_destroy(*out);
+				*out = NULL;
 				skip_failed(run, err);
 				return SCX_EOF;
 			}
