@@ -164,6 +164,49 @@ wait_for_file() {
 	done
 }
 
+# --- signals, as /proc/PID/status shows them --------------------------------
+
+# signal_in PID FIELD SIG: true when signal SIG (a number or a name such as
+# HUP) is in the mask FIELD of /proc/PID/status: SigPnd (pending for the
+# thread PID), ShdPnd (pending for the process), SigCgt (has a handler).
+# False when PID does not exist.
+signal_in() {
+	local pid=$1 field=$2 sig=$3 k v
+	[[ $sig =~ ^[0-9]+$ ]] || sig=$(kill -l "$sig") || return 1
+	while read -r k v; do
+		[ "$k" = "$field:" ] || continue
+		(((16#$v >> (sig - 1)) & 1))
+		return
+	done 2>/dev/null <"/proc/$pid/status"
+	return 1
+}
+
+# wait_signal_caught PID SIG [SECONDS]: wait (default 20 s) until PID has
+# a handler for SIG, so that a signal sent now is the program's to handle
+# (before, its default action would end the process).
+wait_signal_caught() {
+	local pid=$1 sig=$2 limit=$(( ${3:-20} * 100 )) i=0
+	until signal_in "$pid" SigCgt "$sig"; do
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
+
+# wait_signal_taken PID SIG [SECONDS]: after kill -SIG PID, wait (default
+# 20 s) until PID has taken the signal: it is pending no more, so that its
+# handler has run or is running (or PID has ended).  What happens in the
+# program after that, a handler writing to libuv's signal pipe, comes
+# before any signal delivered later, a SIGCHLD among them.
+wait_signal_taken() {
+	local pid=$1 sig=$2 limit=$(( ${3:-20} * 100 )) i=0
+	while signal_in "$pid" ShdPnd "$sig" || signal_in "$pid" SigPnd "$sig"; do
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
+
 # wait_exit PID [SECONDS]: wait for the background job PID and set
 # $status to its exit status.  A hang guard, not a timing check: when PID
 # still runs after SECONDS (default 20) it is killed and the test fails.
