@@ -207,6 +207,18 @@ wait_signal_taken() {
 	done
 }
 
+# wait_reaped PID [SECONDS]: wait (default 20 s) until PID is gone from
+# /proc: dead and reaped by its parent (a zombie is not gone), so that the
+# parent has seen the death.
+wait_reaped() {
+	local pid=$1 limit=$(( ${2:-20} * 100 )) i=0
+	while [ -e "/proc/$pid" ]; do
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
+
 # wait_exit PID [SECONDS]: wait for the background job PID and set
 # $status to its exit status.  A hang guard, not a timing check: when PID
 # still runs after SECONDS (default 20) it is killed and the test fails.
