@@ -111,6 +111,19 @@ hexof() {
 # "N HEX".  Use as:  "$SCX_RUN" ... "${ARGDUMP[@]}"
 ARGDUMP=(sh -c 'printf "%s " "$#"; printf "%s" "$1" | od -An -tx1 -v | tr -d " \n"; echo' sh)
 
+# --- completion order ----------------------------------------------------
+
+# The start of a worker for completion-order tests (--as-completed), whose
+# item is a number N: it waits (at most 20 s) until the file out, where
+# the runner writes, has N - 1 lines, that is until items 1 to N-1 have
+# been written, one line each.  Items then complete in the order 1, 2, 3
+# whatever the machine's speed, and only when each result is written as
+# soon as it is complete: in input order they wait out the 20 s and come
+# out in input order.  Append what the item prints:
+#   scx_to out --as-completed sh -c "$IN_TURN"'; echo "$1"' sh <in
+IN_TURN='i=0; while [ "$(wc -l <out)" -lt $(($1 - 1)) ] && [ $i -lt 400 ]; do
+	sleep 0.05; i=$((i + 1)); done'
+
 # --- CPUs -----------------------------------------------------------------
 
 # usable_cpus: the CPUs in this process's affinity mask.
