@@ -111,6 +111,19 @@ hexof() {
 # "N HEX".  Use as:  "$SCX_RUN" ... "${ARGDUMP[@]}"
 ARGDUMP=(sh -c 'printf "%s " "$#"; printf "%s" "$1" | od -An -tx1 -v | tr -d " \n"; echo' sh)
 
+# --- completion order ----------------------------------------------------
+
+# The start of a worker for completion-order tests (--as-completed), whose
+# item is a number N: it waits (at most 20 s) until the file out, where
+# the runner writes, has N - 1 lines, that is until items 1 to N-1 have
+# been written, one line each.  Items then complete in the order 1, 2, 3
+# whatever the machine's speed, and only when each result is written as
+# soon as it is complete: in input order they wait out the 20 s and come
+# out in input order.  Append what the item prints:
+#   scx_to out --as-completed sh -c "$IN_TURN"'; echo "$1"' sh <in
+IN_TURN='i=0; while [ "$(wc -l <out)" -lt $(($1 - 1)) ] && [ $i -lt 400 ]; do
+	sleep 0.05; i=$((i + 1)); done'
+
 # --- CPUs -----------------------------------------------------------------
 
 # usable_cpus: the CPUs in this process's affinity mask.
@@ -160,6 +173,61 @@ wait_for_file() {
 	while [ ! -e "$path" ]; do
 		[ "$i" -lt "$limit" ] || return 1
 		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# --- signals, as /proc/PID/status shows them --------------------------------
+
+# signal_in PID FIELD SIG: true when signal SIG (a number or a name such as
+# HUP) is in the mask FIELD of /proc/PID/status: SigPnd (pending for the
+# thread PID), ShdPnd (pending for the process), SigCgt (has a handler).
+# False when PID does not exist.
+signal_in() {
+	local pid=$1 field=$2 sig=$3 k v
+	[[ $sig =~ ^[0-9]+$ ]] || sig=$(kill -l "$sig") || return 1
+	while read -r k v; do
+		[ "$k" = "$field:" ] || continue
+		(((16#$v >> (sig - 1)) & 1))
+		return
+	done 2>/dev/null <"/proc/$pid/status"
+	return 1
+}
+
+# wait_signal_caught PID SIG [SECONDS]: wait (default 20 s) until PID has
+# a handler for SIG, so that a signal sent now is the program's to handle
+# (before, its default action would end the process).
+wait_signal_caught() {
+	local pid=$1 sig=$2 limit=$(( ${3:-20} * 100 )) i=0
+	until signal_in "$pid" SigCgt "$sig"; do
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
+
+# wait_signal_taken PID SIG [SECONDS]: after kill -SIG PID, wait (default
+# 20 s) until PID has taken the signal: it is pending no more, so that its
+# handler has run or is running (or PID has ended).  What happens in the
+# program after that, a handler writing to libuv's signal pipe, comes
+# before any signal delivered later, a SIGCHLD among them.
+wait_signal_taken() {
+	local pid=$1 sig=$2 limit=$(( ${3:-20} * 100 )) i=0
+	while signal_in "$pid" ShdPnd "$sig" || signal_in "$pid" SigPnd "$sig"; do
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
+
+# wait_reaped PID [SECONDS]: wait (default 20 s) until PID is gone from
+# /proc: dead and reaped by its parent (a zombie is not gone), so that the
+# parent has seen the death.
+wait_reaped() {
+	local pid=$1 limit=$(( ${2:-20} * 100 )) i=0
+	while [ -e "/proc/$pid" ]; do
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.01
 		i=$((i + 1))
 	done
 }

@@ -461,10 +461,11 @@ for l in sys.stdin: print(int(l) * 3)'
 @test "loky: a worker blocked on an item does not hoard the items the other one runs" {
 	seq 100 >in
 	# slot 1 blocks on its first item until slot 2 has answered item 100
-	# (at most 5 s); slot 2 takes about 10 ms an item
+	# (at most 20 s, a hang guard: slot 2's 100 items take 1 s here, 10
+	# s on a machine ten times slower); slot 2 takes about 10 ms an item
 	run --separate-stderr lk_to in out -j2 --format=jsonl sh -c 'if [ {%} = 1 ]; then
 		read -r l; i=0
-		while [ ! -e go ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		while [ ! -e go ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
 		echo "$l"; exec cat
 	else
 		while read -r l; do sleep 0.005; echo "$l"; if [ "$l" = 100 ]; then touch go; fi; done
@@ -542,7 +543,10 @@ for l in sys.stdin: print(int(l) * 3)'
 	PID=$!
 	wait_started 2
 	kill -HUP "$PID"
-	sleep 0.3 # let the runner take the signal before the workers answer
+	# the runner takes the signal before the workers answer (the
+	# assertions hold either way: answered items were sent before the
+	# drain; this keeps the drain the one stopping the run)
+	wait_signal_taken "$PID" HUP || fail "SIGHUP still pending after 20 s"
 	touch go
 	wait_exit "$PID"
 	assert_equal "$status" 129
@@ -570,10 +574,12 @@ for l in sys.stdin: print(int(l) * 3)'
 	PID=$!
 	wait_started 2
 	kill -HUP "$PID"
-	sleep 0.3 # let the runner take the signal
+	wait_signal_taken "$PID" HUP || fail "SIGHUP still pending after 20 s"
 	victim=$(cat started/1)
 	kill -KILL "$victim"
-	sleep 0.3 # let the runner see the death before the other worker answers
+	# the runner has seen the death (reaped the worker) before the other
+	# worker answers
+	wait_reaped "$victim" || fail "worker $victim not reaped in 20 s"
 	touch go
 	wait_exit "$PID"
 	assert_equal "$status" 129

@@ -68,10 +68,11 @@ tmp_empty() {
 	[ -z "$left" ] || fail "left in TMPDIR: $left"
 }
 
-# no_marked_left: no process of this test is left (up to 2 s to die).
+# no_marked_left: no process of this test is left (up to 5 s to die: a
+# hang guard).
 no_marked_left() {
 	local i=0
-	while [ -n "$(marked_pids)" ] && [ "$i" -lt 40 ]; do
+	while [ -n "$(marked_pids)" ] && [ "$i" -lt 100 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -100,13 +101,17 @@ wait_spill() {
 	done
 }
 
-# A per-item worker: item 1 waits for the file go (at most 20 s) or sleeps
-# $HEAD_SLEEP; every item prints 20 lines "ITEM k".
+# A per-item worker: item 1 waits for the file go (at most 20 s), which the
+# test makes, or item $GO_AFTER once it has printed; every item prints 20
+# lines "ITEM k".  With -j2, item 1 holds one slot, and the items of the
+# other slot complete one after another: when item $GO_AFTER runs, all
+# those before it in that slot are complete and wait behind item 1,
+# however fast or slow the machine.
 STRAGGLER='if [ "$1" = 1 ]; then
-		if [ -n "${HEAD_SLEEP:-}" ]; then "$0" "$HEAD_SLEEP"
-		else i=0; while [ ! -e go ] && [ $i -lt 400 ]; do "$0" 0.05; i=$((i + 1)); done; fi
+		i=0; while [ ! -e go ] && [ $i -lt 400 ]; do "$0" 0.05; i=$((i + 1)); done
 	fi
-	seq -f "$1 %g" 20'
+	seq -f "$1 %g" 20
+	if [ "$1" = "${GO_AFTER:-}" ]; then touch go; fi'
 
 # expected_straggler N: the output of items 1..N of STRAGGLER, in order.
 expected_straggler() {
@@ -127,13 +132,20 @@ expected_straggler() {
 	if awk -W version 2>/dev/null | grep -q mawk; then
 		awk_opts=(-W interactive)
 	fi
+	# Item 1 also waits (at most 40 s) until the other worker has read
+	# the last item, so that all of them wait behind it, however fast
+	# the machine.
 	SECONDS=0
 	run --separate-stderr into out timeout 60 /usr/bin/time -f %M -o rss \
-		"$SCX_RUN" --backend=loky -j2 awk "${awk_opts[@]}" -v s="$SLEEP" \
-		'$0 == 1 { system(s " 5") } { print }' <in
+		"$SCX_RUN" --backend=loky -j2 awk "${awk_opts[@]}" -v s="$SLEEP" '
+		$0 == 1 { system(s " 5; i=0; while [ ! -e last ] && [ $i -lt 800 ]; do " \
+			s " 0.05; i=$((i + 1)); done") }
+		$0 == 200001 { system("touch last") }
+		{ print }' <in
 	assert_success
 	refute_stderr
 	[ "$SECONDS" -ge 5 ] || fail "the run took $SECONDS s: item 1 did not hold the others"
+	[ -e last ] || fail "no worker read the last item"
 	same_file in out
 	check_rss rss
 	tmp_empty
@@ -175,8 +187,10 @@ expected_straggler() {
 
 @test "--spill-after: nothing spills below the limit (an unusable TMPDIR is not touched)" {
 	seq 50 >in
-	# 49 results of about 100 bytes wait: under the default 8M
-	HEAD_SLEEP=0.5 TMPDIR=$T/no-such-dir run --separate-stderr \
+	# until item 50 has run, the results of about 100 bytes of the items
+	# before it in the other slot (8 to 49: 1 to 7 are item 1's chunk)
+	# wait: under the default 8M
+	GO_AFTER=50 TMPDIR=$T/no-such-dir run --separate-stderr \
 		timeout 60 "$SCX_RUN" -j2 sh -c "$STRAGGLER" "$SLEEP" <in
 	assert_success
 	refute_stderr
@@ -185,7 +199,9 @@ expected_straggler() {
 
 @test "--spill-after: a spill file that cannot be created ends the run with 255" {
 	seq 50 >in
-	HEAD_SLEEP=1 TMPDIR=$T/no-such-dir run --separate-stderr \
+	# item 1 waits for go, never made: the run must end at the failed
+	# spill (ended by the 20 s guard, item 1 would make it exit 0)
+	TMPDIR=$T/no-such-dir run --separate-stderr \
 		timeout 60 "$SCX_RUN" -j2 --spill-after 1K sh -c "$STRAGGLER" "$SLEEP" <in
 	assert_failure 255
 	assert_equal "${#stderr_lines[@]}" 1
@@ -195,12 +211,17 @@ expected_straggler() {
 
 @test "--spill-after 1K with --format=jsonl: spilled results are whole JSON lines, in order" {
 	seq 100 >in
-	HEAD_SLEEP=1 run --separate-stderr timeout 60 "$SCX_RUN" -j2 --spill-after 1K \
-		--format=jsonl sh -c "$STRAGGLER" "$SLEEP" <in
-	assert_success
-	refute_stderr
-	assert_equal "$(jq -s 'map(.seq) == [range(1; 101)]' <<<"$output")" true
-	assert_equal "$(jq -j '.stdout' <<<"$output")" "$(expected_straggler 100)"
+	"$SCX_RUN" -j2 --spill-after 1K --format=jsonl sh -c "$STRAGGLER" "$SLEEP" \
+		<in >out 2>err 3>&- &
+	PID=$!
+	# item 1 is released once results have spilled
+	wait_spill "$PID"
+	touch go
+	wait_exit "$PID"
+	assert_equal "$status" 0
+	assert_equal "$(cat err)" ''
+	assert_equal "$(jq -s 'map(.seq) == [range(1; 101)]' out)" true
+	assert_equal "$(jq -j '.stdout' out)" "$(expected_straggler 100)"
 	tmp_empty
 }
 

@@ -31,10 +31,11 @@ load helper
 }
 
 @test "--tag with --as-completed tags each line with its own item" {
+	# item 2 completes once item 1 is written (IN_TURN)
 	printf '2\n1\n' >in
-	run --separate-stderr scx_in in -j2 --tag --as-completed sh -c 'sleep "0.$((($1 - 1) * 3))"; echo "out $1"' sh
+	run --separate-stderr scx_to out -j2 --tag --as-completed sh -c "$IN_TURN"'; echo "out $1"' sh <in
 	assert_success
-	assert_output "$(printf '1\tout 1\n2\tout 2')"
+	assert_equal "$(cat out)" "$(printf '1\tout 1\n2\tout 2')"
 	refute_stderr
 }
 
@@ -149,11 +150,12 @@ load helper
 }
 
 @test "--format=jsonl with --as-completed is in completion order" {
+	# item N completes once items 1..N-1 are written, a line each (IN_TURN)
 	printf '3\n2\n1\n' >in
-	run --separate-stderr scx_in in -j3 --as-completed --format=jsonl sh -c 'sleep "0.$((($1 - 1) * 2))"' sh
+	run --separate-stderr scx_to out -j3 --as-completed --format=jsonl sh -c "$IN_TURN" sh <in
 	assert_success
 	refute_stderr
-	assert_equal "$(jq -r .item <<<"$output" | tr '\n' ' ')" '1 2 3 '
+	assert_equal "$(jq -r .item out | tr '\n' ' ')" '1 2 3 '
 }
 
 @test "--format=jsonl: output of 1 MiB in one item is one line that parses" {

@@ -351,15 +351,24 @@ verbose_re() {
 	seq 4 >in
 	local t0
 	t0=$(now_us)
-	run timeout 60 "$SCX_RUN" --delay 0.3 -j4 \
-		sh -c 'date "+$1 %s.%N" >"started/$1"; sleep 0.6; date "+$1 %s.%N" >"started/end$1"' sh <in
+	# each item stamps its start and its end (bash's $EPOCHREALTIME)
+	run --separate-stderr timeout 60 "$SCX_RUN" --delay 0.3 -j4 --format=jsonl \
+		bash -c 'echo "$1 $EPOCHREALTIME" >"started/$1"; sleep 0.6
+			echo "$1 $EPOCHREALTIME" >"started/end$1"' sh <in
 	local ms
 	ms=$(since_ms "$t0")
 	assert_success
-	cat started/[0-9] >starts
+	# the runner's own start times (jsonl start, to the microsecond):
+	# 0.3 s apart, less the millisecond its timer counts in
+	jq -r '"\(.seq) \(.start)"' <<<"$output" >starts
 	assert_equal "$(wc -l <starts)" 4
-	# a little less than 0.3 s: date runs a few ms after the start
-	check_gaps starts 0.27
+	check_gaps starts 0.298
+	# the items' own stamps: the same gaps, give or take the time a
+	# process takes to start, a few ms here (0.1 s of room for a
+	# slower or busier machine)
+	cat started/[0-9] >stamps
+	assert_equal "$(wc -l <stamps)" 4
+	check_gaps stamps 0.2
 	[ "$ms" -ge 900 ] || fail "the run took $ms ms, under 0.9 s"
 	# item 2 started (~0.3 s) before item 1 ended (~0.6 s): one at a time
 	# is about starting, not running
@@ -373,14 +382,15 @@ verbose_re() {
 	local t0
 	t0=$(now_us)
 	run --separate-stderr timeout 60 "$SCX_RUN" --backend=loky --delay 0.3 -j2 \
-		sh -c 'while read -r x; do date "+$x %s.%N"; done' "$MARKER" <in
+		bash -c 'while read -r x; do echo "$x $EPOCHREALTIME"; done' "$MARKER" <in
 	local ms
 	ms=$(since_ms "$t0")
 	assert_success
 	assert_equal "${#lines[@]}" 4
-	# a worker stamps an item when it reads it: item 1 may wait for its
-	# worker to start, so its stamp says little (the wall time covers
-	# it); items 2 to 4 find their workers waiting
+	# a worker stamps an item when it reads it, with no process for the
+	# stamp: item 1 may wait for its worker to start, so its stamp says
+	# little (the wall time covers it); items 2 to 4 find their workers
+	# waiting
 	printf '%s\n' "${lines[@]:1}" >starts
 	check_gaps starts 0.27
 	[ "$ms" -ge 900 ] || fail "the run took $ms ms, under 0.9 s"
@@ -401,6 +411,8 @@ verbose_re() {
 	seq 3 >in
 	"${FAKE_MEM[@]}" --memfree 2G -j2 sh -c "$STARTED_WORKER" "$MARKER" <in >out 2>err 3>&- &
 	PID=$!
+	# up (its handlers set), then 2 s in which no item may start
+	wait_signal_caught "$PID" TERM || fail "scx-run set no SIGTERM handler in 20 s"
 	sleep 2
 	no_started
 	running "$PID" || fail "scx-run has ended"
@@ -418,7 +430,9 @@ verbose_re() {
 	env --default-signal=HUP "${FAKE_MEM[@]}" --memfree 2G -j2 sh -c "$STARTED_WORKER" "$MARKER" \
 		<in >out 2>err 3>&- &
 	PID=$!
-	sleep 0.5
+	# SIGHUP is the runner's to handle (before, it would end it, with the
+	# same status 129)
+	wait_signal_caught "$PID" HUP || fail "scx-run set no SIGHUP handler in 20 s"
 	local t0 ms
 	t0=$(now_us)
 	kill -HUP "$PID"
@@ -496,6 +510,15 @@ verbose_re() {
 	seq 3 >in
 	"${FAKE_LOAD[@]}" --load 1 -j2 sh -c "$STARTED_WORKER" "$MARKER" <in >out 2>err 3>&- &
 	PID=$!
+	# up (unshare and sh exec scx-run under this pid), then 2 s in which
+	# no item may start
+	local i=0
+	until [ "$(readlink "/proc/$PID/exe" 2>/dev/null)" = "$(readlink -f "$SCX_RUN")" ] &&
+		signal_in "$PID" SigCgt TERM; do
+		[ "$i" -lt 400 ] || fail "scx-run was not up in 20 s: $(cat err)"
+		sleep 0.05
+		i=$((i + 1))
+	done
 	sleep 2
 	no_started
 	running "$PID" || fail "scx-run has ended: $(cat err)"

@@ -61,10 +61,11 @@ figure() {
 }
 
 # no_marked_left: no process of this test is left; the processes a stop
-# killed get up to 2 s to finish dying after scx-run has exited.
+# killed get up to 5 s to finish dying after scx-run has exited (a hang
+# guard: they are usually gone at once).
 no_marked_left() {
 	local i=0
-	while [ -n "$(marked_pids)" ] && [ "$i" -lt 40 ]; do
+	while [ -n "$(marked_pids)" ] && [ "$i" -lt 100 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -387,8 +388,12 @@ joblog_lines() {
 @test "--halt now,fail=1: the first failure ends the running items at once and starts no new one; exit 1" {
 	printf 'long\nfail\n3\n4\n5\n6\n' >in
 	t0=$(now)
+	# fail fails once long has said it started (at most 20 s)
 	run --separate-stderr sx -j2 --halt now,fail=1 sh -c 'echo "$1" >>started
-		case $1 in long) "$0" 100 ;; fail) "$0" 0.3; echo "fail out"; exit 3 ;; esac
+		case $1 in long) "$0" 100 ;;
+		fail) i=0; while ! grep -qx long started && [ $i -lt 400 ]; do
+			"$0" 0.05; i=$((i + 1)); done
+			echo "fail out"; exit 3 ;; esac
 		echo "out $1"' "$SLEEP"
 	wall=$(since "$t0")
 	figure "wall $wall s"

@@ -3,7 +3,8 @@
 # (--resume, --resume-failed): the format of each, when an item is
 # recorded, what a resumed run skips and what it refuses, and the
 # acceptance test of issue 5: a run of 2000 items SIGKILLed at 20 random
-# moments and resumed each time loses no item (man page, JOB LOG AND
+# moments (after a random number of items started, not after a time) and
+# resumed each time loses no item (man page, JOB LOG AND
 # RESULTS; docs/decisions.md, "Failures, resuming, memory").
 #
 # Workers that record what ran append to a file ("side"): it proves that
@@ -471,14 +472,19 @@ done_joblog() {
 }
 
 # kill_resume DONE_FN OPTION... -- COMMAND...: run scx-run OPTION...
-# COMMAND (stdin in, stdout out.N) 20 times, each SIGKILLed after a random
-# 0.05 to 0.40 s, the first run fresh, the others with --resume; then once
-# more with --resume, to the end (stdout out.final).  DONE_FN counts the
-# items recorded.  Sets KILLED (runs that ended by the SIGKILL), PROGRESS
-# (killed runs after which more items were recorded than before) and
-# FINAL_LEFT (the items left for the final run).
+# COMMAND (stdin in, stdout out.N) 20 times, the first run fresh, the
+# others with --resume; then once more with --resume, to the end (stdout
+# out.final).  COMMAND appends each item it runs to the file side; each
+# of the 20 runs is SIGKILLed once side has grown by a random 1 to 100
+# lines since that run started, so that the kill lands mid-run on a fast
+# machine as on a slow one (a kill after a fixed delay lands after the
+# end when the items go faster).  DONE_FN counts the items recorded.
+# Sets KILLED (runs that ended by the SIGKILL), PROGRESS (killed runs
+# after which more items were recorded than before) and FINAL_LEFT (the
+# items left for the final run).
 kill_resume() {
-	local done_fn=$1 i pid st before after delay
+	local done_fn=$1 i pid st before after seen=0 from want deadline
+	local -a new
 	shift
 	local -a opts=()
 	while [ "$1" != -- ]; do
@@ -488,24 +494,49 @@ kill_resume() {
 	shift
 	local -a resume=()
 	KILLED=0 PROGRESS=0
+	# side is read as it grows (fd 7: each mapfile reads the new lines
+	# only); the pause between two looks is a read with a timeout on a
+	# FIFO nobody writes (fd 9): bash builtins, no process per look.
+	: >>side
+	mkfifo pause
+	exec 7<side 9<>pause
 	for i in $(seq 20); do
 		before=$("$done_fn")
-		"$SCX_RUN" "${opts[@]}" "${resume[@]}" "$@" <in >"out.$i" 2>"err.$i" 3>&- &
+		mapfile -t -u 7 new
+		seen=$((seen + ${#new[@]}))
+		from=$seen
+		want=$((from + 1 + RANDOM % 100))
+		"$SCX_RUN" "${opts[@]}" "${resume[@]}" "$@" <in >"out.$i" 2>"err.$i" 3>&- 7<&- 9<&- &
 		pid=$!
-		printf -v delay '0.%02d' $((5 + RANDOM % 36))
-		sleep "$delay"
+		deadline=$((SECONDS + 60))
+		while running "$pid"; do
+			mapfile -t -u 7 new
+			seen=$((seen + ${#new[@]}))
+			[ "$seen" -lt "$want" ] || break
+			if [ "$SECONDS" -ge "$deadline" ]; then
+				kill -KILL "$pid" 2>/dev/null || true
+				wait "$pid" || true
+				exec 7<&- 9<&-
+				fail "run $i: side grew by $((seen - from)) of the $((want - from)) lines awaited in 60 s"
+			fi
+			read -r -t 0.001 -u 9 _ || true
+		done
 		kill -KILL "$pid" 2>/dev/null || true
 		st=0
 		wait "$pid" || st=$?
 		case $st in
 		137) KILLED=$((KILLED + 1)) ;;
 		0) ;;
-		*) fail "run $i exited $st: $(cat "err.$i")" ;;
+		*)
+			exec 7<&- 9<&-
+			fail "run $i exited $st: $(cat "err.$i")"
+			;;
 		esac
 		after=$("$done_fn")
 		[ "$st" != 137 ] || [ "$after" -le "$before" ] || PROGRESS=$((PROGRESS + 1))
 		resume=(--resume)
 	done
+	exec 7<&- 9<&-
 	FINAL_LEFT=$((2000 - $("$done_fn")))
 	st=0
 	timeout 120 "$SCX_RUN" "${opts[@]}" --resume "$@" <in >out.final 2>err.final 3>&- || st=$?
@@ -574,15 +605,18 @@ assert_joblog_complete() {
 
 @test "SIGKILL at 20 random moments, --joblog: no item missing from the output, every item logged once (multiprocess)" {
 	seq 2000 >in
-	kill_resume done_joblog -j2 --joblog jl -- echo
+	kill_resume done_joblog -j2 --joblog jl -- sh -c 'echo "$1" >>side; echo "$1"' "$MARKER"
 	assert_kills_mid_run
 	assert_joblog_complete
 }
 
-# A reusable worker slow enough to be killed mid-run: it answers each line
-# after about 6 ms (bash's read -t on a FIFO that nobody writes: no process
-# per item).  $0 is the FIFO; its name carries the marker.
-SLOW_LOKY='exec 9<>"$0"; while IFS= read -r l; do read -t 0.006 -u 9 _; printf "%s\n" "$l"; done'
+# A reusable worker that appends each item it reads to side and answers
+# it after about 6 ms (bash's builtin printf, and read -t on a FIFO that
+# nobody writes: no process per item).  The pause keeps the items from
+# racing ahead of the kills by more than a fraction of an item, however
+# fast the machine.  $0 is the FIFO; its name carries the marker.
+SLOW_LOKY='exec 9<>"$0"; while IFS= read -r l; do printf "%s\n" "$l" >>side
+	read -t 0.006 -u 9 _; printf "%s\n" "$l"; done'
 
 @test "SIGKILL at 20 random moments, --results: every result stored exactly once, each right (loky)" {
 	mkfifo "fifo-$MARKER"

@@ -60,11 +60,18 @@ SLOW_WORKER='touch "started/$1"; "$0" 30; echo "late $1"'
 @test "SIGTERM: results already complete are written" {
 	# ordered mode: item 2 is done but waits behind item 1, still running
 	printf '1\n2\n' >in
-	start_bg -j2 sh -c 'if [ "$1" = 1 ]; then touch started/1; "$0" 30; fi
+	start_bg -j2 --progress=always sh -c 'if [ "$1" = 1 ]; then touch started/1; "$0" 30; fi
 		echo "done $1"; touch started/"$1"' "$SLEEP"
 	wait_for_file started/1
 	wait_for_file started/2
-	sleep 0.2 # let the runner collect item 2's result
+	# item 2's result is complete once the runner counts it done (its
+	# progress line, redrawn every 0.2 s): an exited item is not enough
+	local i=0
+	until grep -q ' 1/2 done' err; do
+		[ "$i" -lt 400 ] || fail "the runner did not count item 2 done in 20 s: $(cat -A err)"
+		sleep 0.05
+		i=$((i + 1))
+	done
 	kill -TERM "$PID"
 	wait_exit "$PID"
 	assert_equal "$status" 143
@@ -119,7 +126,9 @@ GATED_WORKER='touch "started/$1"; i=0
 	wait_for_file started/1
 	wait_for_file started/2
 	kill -HUP "$PID"
-	sleep 0.3 # let the runner take the signal before items 1 and 2 end
+	# the runner has taken the signal before items 1 and 2 end: their
+	# SIGCHLD comes after it
+	wait_signal_taken "$PID" HUP || fail "SIGHUP still pending after 20 s"
 	touch go
 	wait_exit "$PID"
 	assert_equal "$status" 129
@@ -134,7 +143,8 @@ GATED_WORKER='touch "started/$1"; i=0
 	start_bg_ignoring HUP -j1 sh -c "$GATED_WORKER" "$SLEEP"
 	wait_for_file started/1
 	kill -HUP "$PID"
-	sleep 0.3 # let the runner take the signal before item 1 ends
+	# taken (here: discarded) before item 1 ends
+	wait_signal_taken "$PID" HUP || fail "SIGHUP still pending after 20 s"
 	touch go
 	wait_exit "$PID"
 	assert_equal "$status" 0
