@@ -266,6 +266,22 @@ kill_marked() {
 	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
 }
 
+# no_marked_left [SECONDS]: no process of this test is left, after at most
+# SECONDS (default $NO_MARKED_WAIT, else 5) for the dying ones to go; a
+# hang guard, not a timing check.  Fails listing them otherwise.
+no_marked_left() {
+	local i=0 left limit=$(( ${1:-${NO_MARKED_WAIT:-5}} * 20 ))
+	while left=$(marked_pids) && [ -n "$left" ]; do
+		if [ "$i" -ge "$limit" ]; then
+			# shellcheck disable=SC2086 # one pid a word
+			fail "processes left: $(ps -o pid=,stat=,args= -p "$(echo $left | tr ' ' ,)")"
+			return 1
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
 # scx_teardown: after a failure, kill what is left of this test's
 # processes: its background jobs not waited for yet, by id, and every
 # process carrying its marker.
@@ -275,4 +291,26 @@ scx_teardown() {
 		kill -KILL "$job" 2>/dev/null || true
 	done
 	kill_marked
+}
+
+# --- the runner's progress line -------------------------------------------
+
+# progress_done FILE: the last "N done" figure that --progress=always
+# wrote to FILE (0 before the first).
+progress_done() {
+	local s
+	s=$(tr '\r' '\n' <"$1" | grep -o 'scx-run: [0-9]*' | tail -n 1)
+	s=${s##* }
+	echo "${s:-0}"
+}
+
+# wait_progress FILE N: wait until --progress in FILE shows N done (a hang
+# guard of 60 s).
+wait_progress() {
+	local i=0
+	while [ "$(progress_done "$1")" -lt "$2" ]; do
+		[ "$i" -lt 1200 ] || fail "progress stuck at $(progress_done "$1") of $2"
+		sleep 0.05
+		i=$((i + 1))
+	done
 }

@@ -65,16 +65,6 @@ wait_started() {
 	done
 }
 
-# no_marked_left: no process of this test is left (they get up to 5 s to
-# finish dying after scx-run has exited).
-no_marked_left() {
-	local i=0
-	while [ -n "$(marked_pids)" ] && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	assert_equal "$(marked_pids)" ''
-}
 
 # --- throughput and order -----------------------------------------------------
 

@@ -68,16 +68,6 @@ tmp_empty() {
 	[ -z "$left" ] || fail "left in TMPDIR: $left"
 }
 
-# no_marked_left: no process of this test is left (up to 5 s to die: a
-# hang guard).
-no_marked_left() {
-	local i=0
-	while [ -n "$(marked_pids)" ] && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	assert_equal "$(marked_pids)" ''
-}
 
 # spill_fd PID: true when PID has a file open in $TMPDIR (an O_TMPFILE
 # file shows as "$TMPDIR/#inode (deleted)").

@@ -10,6 +10,9 @@
 bats_require_minimum_version 1.5.0
 load helper
 
+# An MPI abort alone takes about 2 s: leftovers get longer to go.
+NO_MARKED_WAIT=10
+
 MPIEXEC=(mpiexec --oversubscribe)
 [ "$EUID" != 0 ] || MPIEXEC+=(--allow-run-as-root)
 
@@ -91,21 +94,6 @@ rank_pid() {
 	return 1
 }
 
-# no_marked_left: no process of this test is left (10 s for the dying
-# ones to be reaped: a hang guard, an MPI job's abort alone takes 1.7 s
-# here); fails listing them otherwise.
-no_marked_left() {
-	local i=0 left
-	while left=$(marked_pids) && [ -n "$left" ]; do
-		if [ "$i" -ge 200 ]; then
-			# shellcheck disable=SC2086 # one pid a word
-			fail "processes left: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)")"
-			return 1
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
 
 # load_err: $stderr and $stderr_lines from the file err (for jobs started
 # with start_mpi_bg).
@@ -474,26 +462,14 @@ SLOW_WORKER='touch "started/$1"; exec "$0" 30'
 	no_marked_left
 }
 
-# progress_done FILE: the last "N done" figure of --progress in FILE (0).
-progress_done() {
-	local s
-	s=$(tr '\r' '\n' <"$1" | grep -o 'scx-run: [0-9]*' | tail -n 1)
-	s=${s##* }
-	echo "${s:-0}"
-}
-
 @test "SIGTERM to rank 0: every finished result is written and logged once, and --resume completes (issue 11, B1)" {
 	seq 200 >in
 	touch block
 	local w='[ "$1" != 1 ] || [ ! -e block ] || "$0" 30
 		head -c 10000 /dev/zero | tr "\0" x; echo'
 	start_mpi_bg -n 3 "$SCX_RUN" --backend=mpi --progress=always --joblog jl sh -c "$w" "$SLEEP"
-	local i=0 r0 n
-	while [ "$(progress_done err)" -lt 190 ]; do
-		[ "$i" -lt 1200 ] || fail "progress stuck at $(progress_done err)"
-		sleep 0.05
-		i=$((i + 1))
-	done
+	local r0 n
+	wait_progress err 190
 	r0=$(rank_pid 0) || fail "no scx-run process with OMPI_COMM_WORLD_RANK=0"
 	kill -TERM "$r0"
 	wait_exit "$PID" 30

@@ -25,20 +25,6 @@ teardown() {
 	scx_teardown
 }
 
-# no_marked_left [SECONDS]: no process of this test is left after at most
-# SECONDS (default 3) for the dying ones to go; fails listing them.
-no_marked_left() {
-	local i=0 left limit=$(( ${1:-3} * 20 ))
-	while left=$(marked_pids) && [ -n "$left" ]; do
-		if [ "$i" -ge "$limit" ]; then
-			# shellcheck disable=SC2086 # one pid a word
-			fail "processes left: $(ps -o pid=,stat=,args= -p "$(echo $left | tr ' ' ,)")"
-			return 1
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
 
 # --- an item whose child holds its output -----------------------------------
 

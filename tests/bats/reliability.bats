@@ -60,18 +60,6 @@ figure() {
 	echo "# $BATS_TEST_DESCRIPTION: $*" >&3
 }
 
-# no_marked_left: no process of this test is left; the processes a stop
-# killed get up to 5 s to finish dying after scx-run has exited (a hang
-# guard: they are usually gone at once).
-no_marked_left() {
-	local i=0
-	while [ -n "$(marked_pids)" ] && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -z "$(marked_pids)" ] ||
-		fail "processes left: $(ps -o pid=,stat=,args= -p "$(marked_pids | paste -sd, -)")"
-}
 
 # wait_started N: wait (at most 20 s) until started/ holds N files.
 wait_started() {

@@ -44,20 +44,6 @@ col() {
 	awk -F'\t' -v c="$1" 'NR > 1 { print $c }' "$2"
 }
 
-# no_marked_left: no process of this test is left (they get up to 5 s to
-# finish dying); fails listing them otherwise.
-no_marked_left() {
-	local i=0 left
-	while left=$(marked_pids) && [ -n "$left" ]; do
-		if [ "$i" -ge 100 ]; then
-			# shellcheck disable=SC2086 # one pid a word
-			fail "processes left: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)")"
-			return 1
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
 
 # --- 1. the job log --------------------------------------------------------
 

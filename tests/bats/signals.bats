@@ -177,24 +177,6 @@ GATED_WORKER='touch "started/$1"; i=0
 
 # --- results complete at a stop are written and logged (issue 11, B1) -----
 
-# progress_done FILE: the last "N done" figure of --progress in FILE (0).
-progress_done() {
-	local s
-	s=$(tr '\r' '\n' <"$1" | grep -o 'scx-run: [0-9]*' | tail -n 1)
-	s=${s##* }
-	echo "${s:-0}"
-}
-
-# wait_progress FILE N: wait until --progress in FILE shows N done.
-wait_progress() {
-	local i=0
-	while [ "$(progress_done "$1")" -lt "$2" ]; do
-		[ "$i" -lt 1200 ] || fail "progress stuck at $(progress_done "$1") of $2"
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
-
 # stop_resume_check SIGNAL MIN ARGS...: 200 items, item 1 blocks while
 # the file "block" exists, each of the others writes 10000 bytes; once
 # --progress shows MIN done, SIGNAL stops the run.  Then every finished
