@@ -205,30 +205,33 @@ class Result:
         self.cpu = cpu
 
 
-def run(argv, stdin=None, stdout=None, stderr=None, consume=None, env=None):
+def run(argv, stdin=None, stdout=None, stderr=None, consume=None, env=None,
+        consume_fd=1):
     """Spawn argv (PATH lookup) with stdin from the file stdin (or
     /dev/null), stdout to the file stdout (or /dev/null), stderr to the
     file stderr (or /dev/null), wait for it and return a Result: wall
     seconds, status (exit code, or 128+signal), ru_maxrss (KiB) and
     user+sys CPU of the process and everything it waited for (wait4).
 
-    consume: when given, stdout is a pipe instead, and consume(chunk) is
-    called with what the command writes (b"" at the end); Result.first is
-    the time to the first byte."""
+    consume: when given, stdout (or stderr, with consume_fd=2) is a pipe
+    instead, and consume(chunk) is called with what the command writes
+    there (b"" at the end); Result.first is the time to the first byte."""
     fa = [(os.POSIX_SPAWN_OPEN, 0, stdin or "/dev/null", os.O_RDONLY, 0)]
     r = w = None
     if consume is not None:
-        r, w = os.pipe()  # both close-on-exec; dup2 to 1 is not
+        if consume_fd not in (1, 2):
+            raise ValueError("consume_fd must be 1 or 2")
+        r, w = os.pipe()  # both close-on-exec; dup2 to 1 or 2 is not
         try:  # fewer, larger reads (F_SETPIPE_SZ)
             fcntl.fcntl(r, 1031, 1 << 20)
         except OSError:
             pass
-        fa.append((os.POSIX_SPAWN_DUP2, w, 1))
-    else:
-        fa.append((os.POSIX_SPAWN_OPEN, 1, stdout or "/dev/null",
-                   os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
-    fa.append((os.POSIX_SPAWN_OPEN, 2, stderr or "/dev/null",
-               os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+    for fd, path in ((1, stdout), (2, stderr)):
+        if consume is not None and fd == consume_fd:
+            fa.append((os.POSIX_SPAWN_DUP2, w, fd))
+        else:
+            fa.append((os.POSIX_SPAWN_OPEN, fd, path or "/dev/null",
+                       os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
     first = None
     t0 = time.perf_counter()
     pid = os.posix_spawnp(argv[0], argv, env if env is not None else os.environ,
