@@ -3,14 +3,19 @@
  * call into libscx, and the exit status.  Every message and exit status
  * is decided here; the library only returns error codes.
  *
- * Code map (lib/):
- *   run.c          the core: take items, order results, stop policy
+ * Code map (lib/), along an item's way:
  *   source.c       the input thread and queue; reader.c cuts items
+ *   run.c          the core: take items, order results, stop policy
  *   template.c     replacement strings and shell quoting
+ *   backend.c      backends by name: multiprocess.c (spawn.c), loky.c,
+ *                  dryrun.c, and the MPI plugin mpi.c
+ *   procs.c        what items start: subreaper, leftovers, the guard
+ *   spool.c        an output stream in memory or a temporary file
+ *   reorder.c      results waiting for an earlier item; hold.c keeps them
  *   output.c       raw, tagged and JSON output; json.c escaping
- *   reorder.c      results waiting for an earlier item
+ *   ledger.c       the job log (joblog.c) and the results directory
+ *   progress.c     the progress line and what the throttles read
  *   config.c       defaults, value parsers, worker and chunk rules
- *   backend.c      backends by name; multiprocess.c, dryrun.c
  */
 #include "scx.h"
 
