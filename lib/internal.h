@@ -555,9 +555,11 @@ void scx__ledger_close(struct scx__ledger *l);
  */
 int scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 		     const char *cmd, size_t cmdlen, bool *skip);
-/** Queues @res's job log line.  @return 0 or -ENOMEM. */
+/** Queues @res's job log line (Send @send, Receive @receive bytes).
+ * @return 0 or -ENOMEM. */
 int scx__ledger_log(struct scx__ledger *l, const struct scx_result *res,
-		    uint64_t send, const char *cmd, size_t cmdlen);
+		    uint64_t send, uint64_t receive, const char *cmd,
+		    size_t cmdlen);
 /** Whether enough log lines wait to be written. */
 bool scx__ledger_wants_flush(const struct scx__ledger *l);
 /** Writes the queued log lines: call only once stdout holds the items'

@@ -373,7 +373,7 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 
 int
 scx__ledger_log(struct scx__ledger *l, const struct scx_result *res,
-		uint64_t send, const char *cmd, size_t cmdlen)
+		uint64_t send, uint64_t receive, const char *cmd, size_t cmdlen)
 {
 	struct scx__joblog_entry e;
 
@@ -385,7 +385,7 @@ scx__ledger_log(struct scx__ledger *l, const struct scx_result *res,
 	e.start_us = res->start_us;
 	e.runtime_ns = res->duration_ns;
 	e.send = send;
-	e.receive = res->out_len;
+	e.receive = receive;
 	e.exitval = res->exit_status;
 	e.signal = res->term_signal;
 	e.command = cmd;

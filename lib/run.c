@@ -82,6 +82,7 @@ struct scx_run {
 	struct scx__reorder reorder;
 	struct scx__hold hold; /* results waiting for their turn */
 	uint64_t streaming;    /* the item whose stdout streams, or 0 */
+	uint64_t streamed_len; /* the bytes it streamed so far */
 	void **waiting;	       /* --as-completed: waiting for it */
 	size_t nwaiting, capwaiting;
 
@@ -728,9 +729,14 @@ log_result(struct scx_run *run, const struct scx_result *res)
 	if (run->cfg->pipe_item || items_on_stdin(run))
 		send = res->item_len + 1;
 	err = log_command(run, &item, res->worker, &run->logcmd);
+	/* Receive counts the bytes that streamed out as well. */
 	if (err == 0)
-		err = scx__ledger_log(&run->ledger, res, send,
-				      run->logcmd.data, run->logcmd.len);
+		err = scx__ledger_log(
+		    &run->ledger, res, send,
+		    res->out_len + ((res->flags & SCX_RESULT_STREAMED)
+					    ? run->streamed_len
+					    : 0),
+		    run->logcmd.data, run->logcmd.len);
 	if (err != 0) {
 		set_detail(run->ledger.detail, sizeof(run->ledger.detail),
 			   "cannot write --joblog '%s': %s", run->cfg->joblog,
@@ -983,6 +989,7 @@ scx_run_stream_begin(struct scx_run *run, uint64_t seq)
 	if (cfg->order == SCX_ORDER_INPUT && seq != run->reorder.next)
 		return false;
 	run->streaming = seq;
+	run->streamed_len = 0;
 	return true;
 }
 
@@ -995,6 +1002,7 @@ scx_run_stream(struct scx_run *run, uint64_t seq, const char *data,
 	if (seq != run->streaming || run->out.error != 0 ||
 	    run->sum.broken_pipe)
 		return;
+	run->streamed_len += len;
 	err = scx__writer_put(&run->out, data, len);
 	if (err != 0)
 		output_failed(run, err, "standard output");

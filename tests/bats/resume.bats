@@ -659,3 +659,13 @@ SLOW_LOKY='exec 9<>"$0"; while IFS= read -r l; do printf "%s\n" "$l" >>side
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "stderr: $stderr"
 	assert_regex "$stderr" "^scx-run: --joblog '/dev/zero': line 1 is longer than"
 }
+
+@test "--joblog: Receive counts every byte of an output that streamed (5 MB, multiprocess and loky)" {
+	echo 5000000 >in
+	run --separate-stderr bash -c '"$0" --joblog jl sh -c "head -c \$1 /dev/zero" sh <in | wc -c' "$SCX_RUN"
+	assert_output 5000000
+	assert_equal "$(col 6 jl)" 5000000
+	run --separate-stderr bash -c '"$0" --backend=loky --joblog jl2 sh -c "read n; head -c \$n /dev/zero; echo" <in | wc -c' "$SCX_RUN"
+	assert_output 5000001
+	assert_equal "$(col 6 jl2)" 5000001
+}
