@@ -1,5 +1,5 @@
 """Shared code of the Python benchmarks in bench/ (loky, scale, latency,
-memory).  Standard library only.  See bench/README.md.
+memory, skew).  Standard library only.  See bench/README.md.
 
 A measured run is one posix_spawn of the command, timed with
 time.perf_counter from just before the spawn to the return of wait4 (the
