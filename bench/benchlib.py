@@ -1,5 +1,5 @@
 """Shared code of the Python benchmarks in bench/ (loky, scale, latency,
-memory).  Standard library only.  See bench/README.md.
+memory, skew).  Standard library only.  See bench/README.md.
 
 A measured run is one posix_spawn of the command, timed with
 time.perf_counter from just before the spawn to the return of wait4 (the
@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -205,18 +206,39 @@ class Result:
         self.cpu = cpu
 
 
+def _feed(fd, data):
+    """Write data to the pipe fd and close it (a thread of run())."""
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view[:1 << 16])
+            view = view[n:]
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def run(argv, stdin=None, stdout=None, stderr=None, consume=None, env=None,
-        consume_fd=1):
+        consume_fd=1, stdin_data=None):
     """Spawn argv (PATH lookup) with stdin from the file stdin (or
     /dev/null), stdout to the file stdout (or /dev/null), stderr to the
     file stderr (or /dev/null), wait for it and return a Result: wall
     seconds, status (exit code, or 128+signal), ru_maxrss (KiB) and
     user+sys CPU of the process and everything it waited for (wait4).
 
+    stdin_data: when given (bytes), stdin is a pipe instead, which a
+    thread fills with stdin_data and then closes (as `cat FILE | argv`).
+
     consume: when given, stdout (or stderr, with consume_fd=2) is a pipe
     instead, and consume(chunk) is called with what the command writes
     there (b"" at the end); Result.first is the time to the first byte."""
-    fa = [(os.POSIX_SPAWN_OPEN, 0, stdin or "/dev/null", os.O_RDONLY, 0)]
+    feed = None
+    if stdin_data is not None:
+        ir, iw = os.pipe()  # both close-on-exec; the dup2 to 0 is not
+        fa = [(os.POSIX_SPAWN_DUP2, ir, 0)]
+    else:
+        fa = [(os.POSIX_SPAWN_OPEN, 0, stdin or "/dev/null", os.O_RDONLY, 0)]
     r = w = None
     if consume is not None:
         if consume_fd not in (1, 2):
@@ -234,8 +256,15 @@ def run(argv, stdin=None, stdout=None, stderr=None, consume=None, env=None,
                        os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
     first = None
     t0 = time.perf_counter()
-    pid = os.posix_spawnp(argv[0], argv, env if env is not None else os.environ,
-                          file_actions=fa)
+    try:
+        pid = os.posix_spawnp(argv[0], argv, env if env is not None else os.environ,
+                              file_actions=fa)
+    finally:
+        if stdin_data is not None:
+            os.close(ir)
+    if stdin_data is not None:
+        feed = threading.Thread(target=_feed, args=(iw, stdin_data), daemon=True)
+        feed.start()
     if consume is not None:
         os.close(w)
         try:
@@ -250,6 +279,8 @@ def run(argv, stdin=None, stdout=None, stderr=None, consume=None, env=None,
             os.close(r)
     _, status, ru = os.wait4(pid, 0)
     t1 = time.perf_counter()
+    if feed is not None:
+        feed.join()
     if os.WIFEXITED(status):
         st = os.WEXITSTATUS(status)
     else:
@@ -284,10 +315,11 @@ class Case:
     as expect, any order), "empty", or None (output not kept)."""
 
     def __init__(self, name, argv, stdin=None, reps=3, check=None, expect=None,
-                 label=None, n=None, meta=None):
+                 label=None, n=None, meta=None, stdin_data=None):
         self.name = name
         self.argv = list(argv)
         self.stdin = stdin
+        self.stdin_data = stdin_data  # bytes: fed through a pipe instead
         self.reps = reps
         self.check = check
         self.expect = expect
@@ -303,7 +335,8 @@ class Case:
 def run_case(prog, work, case, rep):
     out = os.path.join(work, "out") if case.check else None
     err = os.path.join(work, "err")
-    res = run(case.argv, stdin=case.stdin, stdout=out, stderr=err)
+    res = run(case.argv, stdin=case.stdin, stdout=out, stderr=err,
+              stdin_data=case.stdin_data)
     why = []
     if res.status != 0:
         why.append("exited with status %d" % res.status)
