@@ -2,8 +2,8 @@
  * the runner is a child subreaper, so descendants that leave their item
  * (a background child, a setsid daemon) come back to it as its children;
  * process groups that outlive their item's own process are remembered;
- * and a small guard process, told of every group, kills them when the
- * runner itself dies by SIGKILL.
+ * and a small guard process, which shares a table of every item's group
+ * with the runner, kills them when the runner itself dies by SIGKILL.
  *
  * Everything here runs on the loop thread, but for the guard's child,
  * which makes system calls only (it is forked from a process with other
@@ -27,6 +27,8 @@
 /* Groups the guard can hold: running items and the groups they left. */
 #define GUARD_CAP (1u << 20)
 
+struct guard_tab;
+
 struct pidset {
 	pid_t *v;
 	size_t n, cap;
@@ -39,7 +41,8 @@ static struct {
 	struct pidset groups;	/* groups alive after their leader ended */
 	pid_t guard;
 	int guard_fd;		/* its pipe, or -1 */
-	int32_t *guard_tab;	/* its table (mapped before the fork) */
+	struct guard_tab *guard_tab; /* shared with it */
+	struct pidset free_slots;    /* free slots of the table */
 } P = { .guard_fd = -1 };
 
 /* ------------------------------------------------------------------ */
@@ -150,19 +153,30 @@ each_child(void (*fn)(pid_t pid, void *arg), void *arg)
 /* The guard                                                           */
 /* ------------------------------------------------------------------ */
 
-/* The guard's life: it reads "+pgid" and "-pgid" (int32) from its pipe,
- * and when the pipe ends, because the runner exited or was killed, it
- * sends SIGKILL to every group it still holds.  System calls only. */
+/* The guard shares a table with the runner (mapped before the fork):
+ * slots hold the process groups to end, 0 when free, and top says how
+ * many slots were ever used.  The runner writes it with plain stores (an
+ * aligned 32-bit store is whole), so that telling the guard of an item
+ * costs no system call and wakes nobody; the guard reads it only once the
+ * runner is gone. */
+struct guard_tab {
+	volatile uint32_t top;
+	volatile int32_t slot[];
+};
+
+/* The guard's life: it waits for its pipe to end, because the runner
+ * exited or was killed, then sends SIGKILL to every group in the table.
+ * System calls only. */
 static void __attribute__((noreturn))
-guard_main(int fd, int32_t *tab)
+guard_main(int fd, struct guard_tab *tab)
 {
 	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 				       SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU,
 				       SIGUSR1, SIGUSR2 };
 	struct sigaction ign;
-	int32_t buf[1024], v;
-	size_t n = 0, i, k;
+	uint32_t i, top;
 	sigset_t none;
+	char buf[64];
 	ssize_t got;
 	int null;
 
@@ -193,27 +207,13 @@ guard_main(int fd, int32_t *tab)
 	if (chdir("/") != 0) {
 		/* Only to let the runner's directory be unmounted. */
 	}
-	for (;;) {
+	do
 		got = read(fd, buf, sizeof(buf));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		for (k = 0; k < (size_t)got / sizeof(buf[0]); k++) {
-			v = buf[k];
-			if (v > 0 && n < GUARD_CAP) {
-				tab[n++] = v;
-				continue;
-			}
-			for (i = 0; i < n; i++)
-				if (tab[i] == -v) {
-					tab[i] = tab[--n];
-					break;
-				}
-		}
-	}
-	for (i = 0; i < n; i++)
-		kill(-tab[i], SIGKILL);
+	while (got > 0 || (got < 0 && errno == EINTR));
+	top = tab->top < GUARD_CAP ? tab->top : GUARD_CAP;
+	for (i = 0; i < top; i++)
+		if (tab->slot[i] > 0)
+			kill(-tab->slot[i], SIGKILL);
 	_exit(0);
 }
 
@@ -224,9 +224,11 @@ guard_start(void)
 	pid_t pid;
 
 	if (P.guard_tab == NULL) {
-		P.guard_tab = mmap(NULL, GUARD_CAP * sizeof(int32_t),
+		P.guard_tab = mmap(NULL,
+				   sizeof(struct guard_tab) +
+					   GUARD_CAP * sizeof(int32_t),
 				   PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				   MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
 				   -1, 0);
 		if (P.guard_tab == MAP_FAILED) {
 			P.guard_tab = NULL;
@@ -249,23 +251,44 @@ guard_start(void)
 	P.guard_fd = fds[1];
 }
 
-/* Tells the guard of a group (@v > 0) or that it is gone (@v < 0). */
+/* Puts group @pgid in the guard's table.  Free slots are kept on a
+ * stack of the runner's own; the table only ever grows to the most groups
+ * held at once. */
 static void
-guard_tell(pid_t v)
+guard_add(pid_t pgid)
 {
-	int32_t m = (int32_t)v;
-	ssize_t n;
+	struct guard_tab *t = P.guard_tab;
+	uint32_t i;
 
-	if (P.guard_fd < 0)
+	if (P.guard_fd < 0 || t == NULL)
 		return;
-	do
-		n = write(P.guard_fd, &m, sizeof(m));
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(m)) {
-		/* The guard is gone: runs go on without one. */
-		close(P.guard_fd);
-		P.guard_fd = -1;
+	if (P.free_slots.n > 0) {
+		i = (uint32_t)P.free_slots.v[--P.free_slots.n];
+	} else {
+		if (t->top >= GUARD_CAP)
+			return;
+		i = t->top;
+		t->slot[i] = 0;
+		t->top = i + 1;
 	}
+	t->slot[i] = (int32_t)pgid;
+}
+
+/* Takes group @pgid out of the guard's table. */
+static void
+guard_remove(pid_t pgid)
+{
+	struct guard_tab *t = P.guard_tab;
+	uint32_t i;
+
+	if (P.guard_fd < 0 || t == NULL)
+		return;
+	for (i = t->top; i > 0; i--)
+		if (t->slot[i - 1] == (int32_t)pgid) {
+			t->slot[i - 1] = 0;
+			set_add(&P.free_slots, (pid_t)(i - 1));
+			return;
+		}
 }
 
 static void
@@ -275,11 +298,15 @@ guard_stop(void)
 
 	if (P.guard_fd < 0)
 		return;
+	/* Everything left was ended: the guard has nothing to do. */
+	if (P.guard_tab != NULL)
+		P.guard_tab->top = 0;
 	close(P.guard_fd);
 	P.guard_fd = -1;
 	while (waitpid(P.guard, &status, 0) < 0 && errno == EINTR)
 		;
 	P.guard = 0;
+	P.free_slots.n = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -312,7 +339,7 @@ scx__procs_spawned(pid_t pid)
 	if (P.guard_fd < 0 && P.guard == 0)
 		guard_start();
 	set_add(&P.ours, pid);
-	guard_tell(pid);
+	guard_add(pid);
 }
 
 /* Whether the group @pgid still has a process. */
@@ -331,7 +358,7 @@ scx__procs_reaped(pid_t pid)
 	 * the end of the run or a stop ends it. */
 	if (group_alive(pid) && set_add(&P.groups, pid) == 0)
 		return;
-	guard_tell(-pid);
+	guard_remove(pid);
 }
 
 /* Whether @pid is a child that one of our items left behind. */
@@ -365,7 +392,7 @@ scx__procs_sweep(void)
 			i++;
 			continue;
 		}
-		guard_tell(-P.groups.v[i]);
+		guard_remove(P.groups.v[i]);
 		P.groups.v[i] = P.groups.v[--P.groups.n];
 	}
 }
@@ -443,5 +470,6 @@ scx__procs_close(void)
 	set_free(&P.ours);
 	set_free(&P.foreign);
 	set_free(&P.groups);
+	set_free(&P.free_slots);
 	P.open = 0;
 }
