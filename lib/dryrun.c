@@ -13,31 +13,13 @@ struct dryrun {
 	struct scx__buf line;
 };
 
-int
-scx__format_argv(struct scx__buf *b, char *const *argv)
-{
-	size_t need, i;
-
-	for (i = 0; argv[i] != NULL; i++) {
-		if (i > 0 && scx__buf_putc(b, ' ') != 0)
-			return -ENOMEM;
-		need = scx_shell_quote(NULL, 0, argv[i], strlen(argv[i]));
-		if (scx__buf_reserve(b, need + 1) != 0)
-			return -ENOMEM;
-		scx_shell_quote(b->data + b->len, need + 1, argv[i],
-				strlen(argv[i]));
-		b->len += need;
-	}
-	return 0;
-}
-
 static void
 dry_item(struct dryrun *d, const struct scx_item *item)
 {
-	const struct scx_config *cfg = scx_run_config(d->run);
 	struct scx_result res;
-	struct scx_command cmd;
 	unsigned slot = (unsigned)((item->seq - 1) % d->size) + 1;
+	const char *text;
+	size_t len;
 	int err;
 
 	memset(&res, 0, sizeof(res));
@@ -47,7 +29,7 @@ dry_item(struct dryrun *d, const struct scx_item *item)
 	res.start_us = scx__wall_us();
 	res.worker = slot;
 	d->line.len = 0;
-	err = scx_run_command(d->run, item, slot, &cmd);
+	err = scx_run_command_text(d->run, item, slot, &text, &len);
 	if (err == SCX_ENUL) {
 		res.exit_status = 126;
 		res.err = "scx-run: the item contains a NUL byte and cannot be "
@@ -58,12 +40,8 @@ dry_item(struct dryrun *d, const struct scx_item *item)
 		scx_run_abandon(d->run, item);
 		return;
 	} else {
-		/* A shell command is shown as the shell string itself. */
-		if (cfg->shell)
-			err = scx__buf_append(&d->line, cmd.argv[2],
-					      strlen(cmd.argv[2]));
-		else
-			err = scx__format_argv(&d->line, cmd.argv);
+		/* Its own copy: the job log asks for the text again. */
+		err = scx__buf_append(&d->line, text, len);
 		if (err == 0)
 			err = scx__buf_putc(&d->line, '\n');
 		if (err != 0) {

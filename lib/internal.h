@@ -406,8 +406,44 @@ int scx__format_result(const struct scx_config *cfg,
 
 extern const struct scx_backend_ops scx__backend_dryrun;
 
+/* ------------------------------------------------------------------ */
+/* command.c: each item's command, its environment, and as text        */
+/* ------------------------------------------------------------------ */
+
+struct scx__builder {
+	const struct scx_config *cfg;
+	struct scx__template *tmpl;
+	struct scx__buf space, vec; /* argv and its strings */
+	struct scx__buf text;	    /* the command as text */
+	char **envp;
+	char envvars[4][48]; /* SCX_SEQ, SCX_SLOT, SCX_RANK, SCX_SIZE */
+	bool on_stdin;	     /* items go to reusable workers' stdin */
+};
+
 /** Appends @argv as one shell-quoted line (no newline). */
 int scx__format_argv(struct scx__buf *b, char *const *argv);
+/** Parses the command template of @cfg (@on_stdin: items go to
+ * reusable workers).  @return 0, SCX_ENOCMD, SCX_EITEMRS or -ENOMEM. */
+int scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
+		      bool on_stdin);
+/** Builds the workers' environment, telling them @rank and @size.
+ * @return 0 or -ENOMEM. */
+int scx__builder_env(struct scx__builder *b, int rank, unsigned size);
+void scx__builder_close(struct scx__builder *b);
+/** @item's command on @slot, valid until the next call.
+ * @return 0, SCX_ENUL or -ENOMEM. */
+int scx__builder_command(struct scx__builder *b, const struct scx_item *item,
+			 unsigned slot, struct scx_command *cmd);
+/** A reusable worker's command on @slot.  @return 0 or -ENOMEM. */
+int scx__builder_worker(struct scx__builder *b, unsigned slot,
+			struct scx_command *cmd);
+/** @item's command as text into @out: shell-quoted words, the shell
+ * string itself with --shell, the quoted item for reusable workers.
+ * @return 0, SCX_ENUL or -ENOMEM. */
+int scx__builder_text(struct scx__builder *b, const struct scx_item *item,
+		      unsigned slot, struct scx__buf *out);
+/** Whether the command uses the slot ({%}). */
+bool scx__builder_uses_slot(const struct scx__builder *b);
 
 /* ------------------------------------------------------------------ */
 /* spawn.c: one process per item, by vfork                             */

@@ -49,11 +49,7 @@ struct scx_run {
 		size_t pos; /* items already taken from v[head] */
 		bool ended;
 	} fed;
-	struct scx__template *tmpl;
-	struct scx__buf space, vec;
-	char **envp;
-	size_t envbase;
-	char envvars[4][48];
+	struct scx__builder cmd; /* each item's command */
 
 	uv_loop_t loop;
 	bool loop_ready;
@@ -95,7 +91,6 @@ struct scx_run {
 	/* Failure handling: the job log and results directory, retries,
 	 * --halt. */
 	struct scx__ledger ledger;
-	struct scx__buf logcmd;
 	struct retry *retry_head, *retry_tail; /* items to run again */
 	struct attempt {		       /* items out on a retry */
 		uint64_t seq;
@@ -312,18 +307,14 @@ scx_run_destroy(struct scx_run *run)
 	}
 	free(run->attempts);
 	scx__ledger_close(&run->ledger);
-	scx__buf_free(&run->logcmd);
 	scx__buf_free(&run->progress_line);
-	scx__template_free(run->tmpl);
-	scx__buf_free(&run->space);
-	scx__buf_free(&run->vec);
+	scx__builder_close(&run->cmd);
 	scx__buf_free(&run->scratch);
 	scx__buf_free(&run->scratch_err);
 	scx__buf_free(&run->io);
 	scx__writer_free(&run->out);
 	scx__writer_free(&run->err);
 	free_held(run);
-	free(run->envp);
 	free(run);
 }
 
@@ -468,85 +459,28 @@ scx_exit_status(const struct scx_summary *s)
 /* Commands                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Variables workers must not inherit: our own per-item ones, and those of
- * an MPI launcher (a worker that is itself an MPI program would take
- * them for its own and hang; no worker is a rank of our job). */
-static bool
-is_runner_variable(const char *e)
-{
-	static const char *const names[] = {
-		"SCX_SEQ=", "SCX_SLOT=", "SCX_RANK=", "SCX_SIZE=", "OMPI_",
-		"PMIX_",    "OPAL_",     "PRTE_",     "ORTE_",
-	};
-	size_t i;
-
-	for (i = 0; i < SCX__ARRAY_SIZE(names); i++)
-		if (strncmp(e, names[i], strlen(names[i])) == 0)
-			return true;
-	return false;
-}
-
-/* The workers' environment: ours without SCX_* item variables, then four
- * slots that scx_run_command() fills for each item. */
-static int
-build_env(struct scx_run *run)
-{
-	size_t n = 0, i, k = 0;
-
-	while (environ && environ[n])
-		n++;
-	run->envp = calloc(n + 5, sizeof(char *));
-	if (run->envp == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (!is_runner_variable(environ[i]))
-			run->envp[k++] = environ[i];
-	run->envbase = k;
-	for (i = 0; i < 4; i++)
-		run->envp[k + i] = run->envvars[i];
-	run->envp[k + 4] = NULL;
-	snprintf(run->envvars[2], sizeof(run->envvars[2]), "SCX_RANK=%d",
-		 scx_run_rank(run));
-	snprintf(run->envvars[3], sizeof(run->envvars[3]), "SCX_SIZE=%u",
-		 run->cfg->size ? run->cfg->size : scx_run_size(run));
-	return 0;
-}
-
 int
 scx_run_command(struct scx_run *run, const struct scx_item *item, unsigned slot,
 		struct scx_command *cmd)
 {
-	int err;
-
-	err = scx__template_expand(run->tmpl, item->data, item->len, item->seq,
-				   slot, &run->space, &run->vec, &cmd->argv);
-	if (err != 0)
-		return err;
-	snprintf(run->envvars[0], sizeof(run->envvars[0]), "SCX_SEQ=%llu",
-		 (unsigned long long)item->seq);
-	snprintf(run->envvars[1], sizeof(run->envvars[1]), "SCX_SLOT=%u", slot);
-	cmd->envp = run->envp;
-	if (run->cfg->pipe_item) {
-		/* The delimiter follows every item in a chunk. */
-		cmd->stdin_data = item->data;
-		cmd->stdin_len = item->len + 1;
-	} else {
-		cmd->stdin_data = NULL;
-		cmd->stdin_len = 0;
-	}
-	return 0;
+	return scx__builder_command(&run->cmd, item, slot, cmd);
 }
 
 int
 scx_run_worker_command(struct scx_run *run, unsigned slot,
 		       struct scx_command *cmd)
 {
-	static const struct scx_item none = {0, "", 0};
-	int err;
+	return scx__builder_worker(&run->cmd, slot, cmd);
+}
 
-	err = scx_run_command(run, &none, slot, cmd);
-	cmd->stdin_data = NULL;
-	cmd->stdin_len = 0;
+int
+scx_run_command_text(struct scx_run *run, const struct scx_item *item,
+		     unsigned slot, const char **text, size_t *len)
+{
+	int err = scx__builder_text(&run->cmd, item, slot, &run->cmd.text);
+
+	*text = run->cmd.text.data ? run->cmd.text.data : "";
+	*len = run->cmd.text.len;
 	return err;
 }
 
@@ -559,34 +493,16 @@ items_on_stdin(const struct scx_run *run)
 }
 
 /* The job log's Command for @item: what --dry-run prints, or for
- * reusable workers the item itself, quoted. */
+ * reusable workers the item itself, quoted; an item that cannot be an
+ * argument (a NUL byte) is logged as it is. */
 static int
-log_command(struct scx_run *run, const struct scx_item *item, unsigned slot,
-	    struct scx__buf *out)
+log_command(struct scx_run *run, const struct scx_item *item, unsigned slot)
 {
-	size_t need;
-	char **argv;
-	int err;
+	int err = scx__builder_text(&run->cmd, item, slot, &run->cmd.text);
 
-	out->len = 0;
-	if (items_on_stdin(run)) {
-		need = scx_shell_quote(NULL, 0, item->data, item->len);
-		if (scx__buf_reserve(out, need + 1) != 0)
-			return -ENOMEM;
-		scx_shell_quote(out->data, need + 1, item->data, item->len);
-		out->len = need;
-		return 0;
-	}
-	err = scx__template_expand(run->tmpl, item->data, item->len, item->seq,
-				   slot ? slot : 1, &run->space, &run->vec,
-				   &argv);
-	if (err == SCX_ENUL) /* logged as the item, quoted */
-		return scx__buf_append(out, item->data, item->len);
-	if (err != 0)
-		return err;
-	if (run->cfg->shell)
-		return scx__buf_append(out, argv[2], strlen(argv[2]));
-	return scx__format_argv(out, argv);
+	if (err == SCX_ENUL)
+		return scx__buf_append(&run->cmd.text, item->data, item->len);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -728,7 +644,7 @@ log_result(struct scx_run *run, const struct scx_result *res)
 		return;
 	if (run->cfg->pipe_item || items_on_stdin(run))
 		send = res->item_len + 1;
-	err = log_command(run, &item, res->worker, &run->logcmd);
+	err = log_command(run, &item, res->worker);
 	/* Receive counts the bytes that streamed out as well. */
 	if (err == 0)
 		err = scx__ledger_log(
@@ -736,7 +652,7 @@ log_result(struct scx_run *run, const struct scx_result *res)
 		    res->out_len + ((res->flags & SCX_RESULT_STREAMED)
 					    ? run->streamed_len
 					    : 0),
-		    run->logcmd.data, run->logcmd.len);
+		    run->cmd.text.data, run->cmd.text.len);
 	if (err != 0) {
 		set_detail(run->ledger.detail, sizeof(run->ledger.detail),
 			   "cannot write --joblog '%s': %s", run->cfg->joblog,
@@ -1360,7 +1276,7 @@ warn_quoted(struct scx_run *run)
 
 	if (!cfg->shell || cfg->fed || cfg->notice == NULL)
 		return 0;
-	found = scx__template_quoted(run->tmpl, &rs, &quote);
+	found = scx__template_quoted(run->cmd.tmpl, &rs, &quote);
 	if (found <= 0)
 		return found;
 	snprintf(msg, sizeof(msg),
@@ -1375,6 +1291,15 @@ warn_quoted(struct scx_run *run)
 	return 0;
 }
 
+/* The workers' environment, with the rank and size they are told. */
+static int
+env_ready(struct scx_run *run)
+{
+	return scx__builder_env(&run->cmd, scx_run_rank(run),
+				run->cfg->size ? run->cfg->size
+					       : scx_run_size(run));
+}
+
 /* Everything execute() needs before the loop runs. */
 static int
 prepare_run(struct scx_run *run)
@@ -1386,12 +1311,9 @@ prepare_run(struct scx_run *run)
 	int err;
 
 	on_stdin = items_on_stdin(run);
-	err = scx__template_parse(&run->tmpl, cfg->argv, cfg->argc, cfg->shell,
-				  cfg->pipe_item || on_stdin);
+	err = scx__builder_open(&run->cmd, cfg, on_stdin);
 	if (err != 0)
 		return err;
-	if (on_stdin && scx__template_uses_item(run->tmpl))
-		return SCX_EITEMRS;
 	err = check_throttles(run);
 	if (err != 0)
 		return err;
@@ -1400,7 +1322,7 @@ prepare_run(struct scx_run *run)
 		return err;
 	if (cfg->fed) {
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
-		return build_env(run);
+		return env_ready(run);
 	}
 	err = scx__source_open(&run->src, cfg->inputs, cfg->ninputs,
 			       cfg->delimiter, &bad);
@@ -1418,14 +1340,14 @@ prepare_run(struct scx_run *run)
 		: scx_default_chunksize(n, run->count >= 0, scx_run_size(run));
 	if (cfg->joblog || cfg->results) {
 		err = scx__ledger_open(&run->ledger, cfg,
-				       !scx__template_uses_slot(run->tmpl));
+				       !scx__builder_uses_slot(&run->cmd));
 		if (err != 0) {
 			set_detail(run->detail, sizeof(run->detail), "%s",
 				   run->ledger.detail);
 			return err;
 		}
 	}
-	return build_env(run);
+	return env_ready(run);
 }
 
 /* A write to a stdout nobody reads blocks, and libuv's handlers restart
@@ -1763,11 +1685,11 @@ skip_done(struct scx_run *run, struct scx_chunk **c)
 	if (skip == NULL)
 		return -ENOMEM;
 	for (i = 0; i < in->n && err == 0; i++) {
-		err = log_command(run, &in->items[i], 1, &run->logcmd);
+		err = log_command(run, &in->items[i], 1);
 		if (err == 0)
 			err = scx__ledger_skip(&run->ledger, &in->items[i],
-					       run->logcmd.data,
-					       run->logcmd.len, &skip[i]);
+					       run->cmd.text.data,
+					       run->cmd.text.len, &skip[i]);
 		if (err == 0 && !skip[i]) {
 			n++;
 			len += in->items[i].len + 1;

@@ -666,6 +666,15 @@ int scx_run_command(struct scx_run *run, const struct scx_item *item,
 		    unsigned slot, struct scx_command *cmd);
 
 /**
+ * @item's command on worker @slot as text, as --dry-run prints it:
+ * shell-quoted words, or the shell string with --shell.  *@text (not
+ * NUL-terminated; @len bytes) is valid until the next call.
+ * @return 0, SCX_ENUL, or -ENOMEM.
+ */
+int scx_run_command_text(struct scx_run *run, const struct scx_item *item,
+			 unsigned slot, const char **text, size_t *len);
+
+/**
  * Builds the command of a long-lived worker on @slot (backends with
  * SCX_BACKEND_ITEMS_ON_STDIN): argv from the template ({%} is the slot),
  * the environment with SCX_SLOT, SCX_RANK and SCX_SIZE (SCX_SEQ is 0).
