@@ -15,6 +15,8 @@
 /* A result in memory, with its bytes after it. */
 struct held {
 	struct scx_result res;
+	const char *cmd; /* its job log command text */
+	size_t cmd_len;
 	size_t size;
 	char bytes[];
 };
@@ -28,7 +30,7 @@ struct record {
 	uint32_t worker, flags;
 	int32_t rank, pad;
 	const char *host; /* valid for the whole run */
-	uint64_t item_len, out_len, err_len;
+	uint64_t item_len, out_len, err_len, cmd_len;
 };
 
 /* Handles are tagged: a struct held pointer (malloc'ed, so its two low
@@ -80,7 +82,8 @@ maybe_restart(struct scx__hold *h)
 /* Appends @res to the file, its streams copied from wherever they are.
  * @return 0 and the tagged handle, or an error. */
 static int
-spill(struct scx__hold *h, const struct scx_result *res, void **handle)
+spill(struct scx__hold *h, const struct scx_result *res, const char *cmd,
+      size_t cmd_len, void **handle)
 {
 	struct scx__bytes out, err;
 	struct record r;
@@ -106,8 +109,13 @@ spill(struct scx__hold *h, const struct scx_result *res, void **handle)
 	r.item_len = res->item_len;
 	r.out_len = out.len;
 	r.err_len = err.len;
+	r.cmd_len = cmd_len;
 	at = (uint64_t)h->end;
+	/* The header, the command text, the item, stdout, stderr. */
 	e = scx__pwrite_all(h->fd, &r, sizeof(r), at);
+	if (e == 0)
+		e = scx__pwrite_all(h->fd, cmd, cmd_len, at + sizeof(r));
+	at += cmd_len;
 	if (e == 0)
 		e = scx__pwrite_all(h->fd, res->item, res->item_len,
 				    at + sizeof(r));
@@ -126,27 +134,32 @@ spill(struct scx__hold *h, const struct scx_result *res, void **handle)
 	}
 	h->end = (off_t)(at + sizeof(r) + res->item_len + out.len + err.len);
 	h->in_file++;
-	*handle = (void *)(((uintptr_t)at << 2) | FILE_TAG);
+	*handle = (void *)(((uintptr_t)(at - cmd_len) << 2) | FILE_TAG);
 	return 0;
 }
 
 int
 scx__hold_put(struct scx__hold *h, const struct scx_result *res,
-	      void **handle)
+	      const char *cmd, size_t cmd_len, void **handle)
 {
-	size_t size = sizeof(struct held) + res->item_len + res->out_len +
-		      res->err_len;
+	size_t size = sizeof(struct held) + cmd_len + res->item_len +
+		      res->out_len + res->err_len;
 	struct held *p;
 	char *b;
 
 	if (scx__result_in_file(res) || h->mem + size > h->limit)
-		return spill(h, res, handle);
+		return spill(h, res, cmd, cmd_len, handle);
 	p = malloc(size);
 	if (p == NULL)
-		return spill(h, res, handle);
+		return spill(h, res, cmd, cmd_len, handle);
 	p->res = *res;
 	p->size = size;
 	b = p->bytes;
+	if (cmd_len)
+		memcpy(b, cmd, cmd_len);
+	p->cmd = b;
+	p->cmd_len = cmd_len;
+	b += cmd_len;
 	memcpy(b, res->item, res->item_len);
 	p->res.item = b;
 	b += res->item_len;
@@ -167,7 +180,8 @@ scx__hold_put(struct scx__hold *h, const struct scx_result *res,
 #define READ_BACK_MAX (1u << 20)
 
 int
-scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res)
+scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res,
+	       const char **cmd, size_t *cmd_len)
 {
 	uintptr_t v = (uintptr_t)handle;
 	struct scx__bytes bytes;
@@ -184,6 +198,8 @@ scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res)
 	if ((v & 3u) != FILE_TAG) {
 		p = handle;
 		*res = p->res;
+		*cmd = p->cmd;
+		*cmd_len = p->cmd_len;
 		h->mem -= p->size;
 		h->last = p;
 		return 0;
@@ -193,7 +209,7 @@ scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res)
 	if (err != 0)
 		return err;
 	whole = r.out_len + r.err_len <= READ_BACK_MAX;
-	body = r.item_len + (whole ? r.out_len + r.err_len : 0);
+	body = r.cmd_len + r.item_len + (whole ? r.out_len + r.err_len : 0);
 	if (scx__buf_reserve(&h->scratch, (size_t)body + 1) != 0)
 		return -ENOMEM;
 	err = scx__pread_all(h->fd, h->scratch.data, (size_t)body,
@@ -211,6 +227,10 @@ scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res)
 	res->rank = r.rank;
 	res->host = r.host;
 	b = h->scratch.data;
+	*cmd = b;
+	*cmd_len = (size_t)r.cmd_len;
+	b += r.cmd_len;
+	at += r.cmd_len;
 	res->item = b;
 	res->item_len = r.item_len;
 	if (whole) {

@@ -321,10 +321,11 @@ void scx__hold_free(struct scx__hold *h);
  * @return 0 and a handle (never NULL, never SCX__REORDER_GAP), or an
  * error. */
 int scx__hold_put(struct scx__hold *h, const struct scx_result *res,
-		  void **handle);
+		  const char *cmd, size_t cmd_len, void **handle);
 /** Gives the result of @handle back in *@res (valid until the next
  * take); the handle is used up.  @return 0 or an error. */
-int scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res);
+int scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res,
+		   const char **cmd, size_t *cmd_len);
 /** Forgets a handle without reading it. */
 void scx__hold_drop(struct scx__hold *h, void *handle);
 /** Frees what the last take kept alive. */
@@ -399,6 +400,66 @@ bool scx__result_in_file(const struct scx_result *r);
 int scx__format_result(const struct scx_config *cfg,
 		       const struct scx_result *res, struct scx__buf *out,
 		       struct scx__buf *err);
+
+/* ------------------------------------------------------------------ */
+/* deliver.c: where results go, in order, and the progress line        */
+/* ------------------------------------------------------------------ */
+
+struct scx__progress;
+
+struct scx__deliver {
+	const struct scx_config *cfg;
+	struct scx__ledger *ledger; /* the run's: job log lines in order */
+	bool send_items;	    /* Send counts the item (on stdin) */
+	struct scx__writer out, err;
+	struct scx__buf scratch, scratch_err;
+	struct scx__buf io; /* output read back from a file */
+	struct scx__reorder reorder;
+	struct scx__hold hold;	/* results waiting for their turn */
+	uint64_t streaming;	/* the item whose stdout streams, or 0 */
+	uint64_t streamed_len;	/* the bytes it streamed so far */
+	void **waiting;		/* --as-completed: waiting for it */
+	size_t nwaiting, capwaiting;
+	/* --progress. */
+	bool progress_shown;
+	bool mid_line; /* the terminal's last line has no newline yet */
+	struct scx__buf progress_line;
+	/* What went wrong, for the run to act on. */
+	int error;
+	char detail[512];
+	enum scx_stop stop; /* the stop the run must make, or 0 */
+	bool broken_pipe;   /* stdout was closed by its reader */
+};
+
+void scx__deliver_init(struct scx__deliver *d, const struct scx_config *cfg,
+		       struct scx__ledger *ledger);
+void scx__deliver_free(struct scx__deliver *d);
+/** The progress line erases itself before what is written to a
+ * terminal. */
+void scx__deliver_progress_on(struct scx__deliver *d);
+/**
+ * The result of @seq, or its gap (@res NULL: no result), arrived: written
+ * now, or held until its turn.  @cmd is its command text for the job log
+ * (copied when held).
+ */
+void scx__deliver_result(struct scx__deliver *d, uint64_t seq,
+			 const struct scx_result *res, const char *cmd,
+			 size_t cmd_len);
+/** Whether the running item @seq's stdout may go out as it comes. */
+bool scx__deliver_stream_begin(struct scx__deliver *d, uint64_t seq);
+/** Writes stdout bytes of the streaming item @seq. */
+void scx__deliver_stream(struct scx__deliver *d, uint64_t seq,
+			 const char *data, size_t len);
+/** Writes bytes to stderr that belong to no item. */
+void scx__deliver_stderr(struct scx__deliver *d, const char *data,
+			 size_t len);
+/** Writes what stdout has queued, then the job log lines it held. */
+void scx__deliver_flush(struct scx__deliver *d);
+/** Writes every held result, past the gaps (after a stop), and flushes. */
+void scx__deliver_finish(struct scx__deliver *d);
+/** Draws the progress line of @p (@final: the summary line). */
+void scx__deliver_progress(struct scx__deliver *d,
+			   const struct scx__progress *p, bool final);
 
 /* ------------------------------------------------------------------ */
 /* dryrun.c                                                            */

@@ -68,19 +68,8 @@ struct scx_run {
 	/* --progress. */
 	uv_timer_t progress_timer;
 	uint64_t t0_ns;
-	bool progress_shown;
-	bool mid_line; /* the terminal's last line has no newline yet */
-	struct scx__buf progress_line;
 
-	struct scx__writer out, err;
-	struct scx__buf scratch, scratch_err;
-	struct scx__buf io; /* output read back from a file */
-	struct scx__reorder reorder;
-	struct scx__hold hold; /* results waiting for their turn */
-	uint64_t streaming;    /* the item whose stdout streams, or 0 */
-	uint64_t streamed_len; /* the bytes it streamed so far */
-	void **waiting;	       /* --as-completed: waiting for it */
-	size_t nwaiting, capwaiting;
+	struct scx__deliver deliver; /* where results go */
 
 	/* Requests from inside backend callbacks, applied on the next loop
 	 * pass so that a backend is never re-entered. */
@@ -229,12 +218,8 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	run->count = -1;
 	run->workers_wanted =
 	    scx_workers_resolve(&cfg->workers, scx_cpus_available());
-	scx__writer_init(&run->out, cfg->out_fd);
-	scx__writer_init(&run->err, cfg->err_fd);
 	scx__ledger_init(&run->ledger);
-	scx__reorder_init(&run->reorder, 1);
-	scx__hold_init(&run->hold,
-		       cfg->spill_after ? cfg->spill_after : SCX__SPILL_AFTER);
+	scx__deliver_init(&run->deliver, cfg, &run->ledger);
 
 	err = uv_loop_init(&run->loop);
 	if (err != 0)
@@ -261,23 +246,6 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 error:
 	scx_run_destroy(run);
 	return err;
-}
-
-static void
-free_held(struct scx_run *run)
-{
-	uint64_t seq;
-	size_t i;
-	void *v;
-
-	while ((v = scx__reorder_pop_any(&run->reorder, &seq)) != NULL)
-		scx__hold_drop(&run->hold, v);
-	scx__reorder_free(&run->reorder);
-	for (i = 0; i < run->nwaiting; i++)
-		scx__hold_drop(&run->hold, run->waiting[i]);
-	free(run->waiting);
-	scx__hold_done(&run->hold);
-	scx__hold_free(&run->hold);
 }
 
 void
@@ -307,14 +275,8 @@ scx_run_destroy(struct scx_run *run)
 	}
 	free(run->attempts);
 	scx__ledger_close(&run->ledger);
-	scx__buf_free(&run->progress_line);
 	scx__builder_close(&run->cmd);
-	scx__buf_free(&run->scratch);
-	scx__buf_free(&run->scratch_err);
-	scx__buf_free(&run->io);
-	scx__writer_free(&run->out);
-	scx__writer_free(&run->err);
-	free_held(run);
+	scx__deliver_free(&run->deliver);
 	free(run);
 }
 
@@ -506,435 +468,103 @@ log_command(struct scx_run *run, const struct scx_item *item, unsigned slot)
 }
 
 /* ------------------------------------------------------------------ */
-/* Output                                                              */
+/* Results                                                             */
 /* ------------------------------------------------------------------ */
 
 static void request_stop(struct scx_run *run, enum scx_stop how);
-static void flush_output(struct scx_run *run);
+static void maybe_finish(struct scx_run *run);
 static void scx_run_fail_detail(struct scx_run *run, int err,
 				const char *detail);
 
+/* What delivering results found wrong becomes the run's error and the
+ * stop it needs. */
 static void
-output_failed(struct scx_run *run, int err, const char *what)
+absorb(struct scx_run *run)
 {
-	/* A signal broke a blocked write: the signal's stop follows. */
-	if (err == -EINTR) {
-		request_stop(run, SCX_STOP_TERMINATE);
-		return;
+	struct scx__deliver *d = &run->deliver;
+
+	if (d->broken_pipe)
+		run->sum.broken_pipe = true;
+	if (d->error != 0 && run->error == 0) {
+		run->error = d->error;
+		set_detail(run->detail, sizeof(run->detail), "%s", d->detail);
 	}
-	if (err == -EPIPE) {
-		if (!run->sum.broken_pipe) {
-			run->sum.broken_pipe = true;
-			request_stop(run, SCX_STOP_KILL);
-		}
-		return;
+	if (d->stop > 0) {
+		request_stop(run, d->stop);
+		d->stop = 0;
 	}
-	if (run->error == 0) {
-		run->error = err;
-		set_detail(run->detail, sizeof(run->detail),
-			   "cannot write to %s: %s", what, scx_strerror(err));
-	}
-	request_stop(run, SCX_STOP_TERMINATE);
 }
 
-/* --progress: the line is erased before anything else is written to the
- * terminal, and drawn again by the next tick. */
-static void
-progress_erase(void *arg, char last)
-{
-	struct scx_run *run = arg;
-
-	run->mid_line = last != '\n';
-	if (!run->progress_shown)
-		return;
-	run->progress_shown = false;
-	(void)scx__write_all(run->cfg->err_fd, "\r\033[K", 4);
-}
-
-static void
-progress_draw(struct scx_run *run, bool final)
-{
-	struct scx__progress p;
-	struct scx__buf *b = &run->progress_line;
-
-	if (run->err.error != 0)
-		return;
-	p.done = run->sum.items;
-	p.failed = run->sum.failed;
-	p.skipped = run->sum.skipped;
-	p.total = run->count > 0 ? (uint64_t)run->count : 0;
-	p.elapsed = (double)(uv_hrtime() - run->t0_ns) / 1e9;
-	b->len = 0;
-	/* An output line without its newline yet stays: the progress line
-	 * goes below it. */
-	if ((run->mid_line && !run->progress_shown
-		     ? scx__buf_putc(b, '\n')
-		     : scx__buf_append(b, "\r\033[K", 4)) != 0 ||
-	    scx__progress_format(b, &p, final) != 0 ||
-	    (final && scx__buf_putc(b, '\n') != 0))
-		return;
-	if (scx__write_all(run->cfg->err_fd, b->data, b->len) != 0)
-		return;
-	run->mid_line = false;
-	run->progress_shown = !final;
-}
-
-static void
-on_progress(uv_timer_t *t)
-{
-	struct scx_run *run = t->data;
-
-	/* What stdout has queued goes first: it erases an old line. */
-	if (scx__writer_flush(&run->out) == 0)
-		progress_draw(run, false);
-}
-
-/* Writes a block to stderr right away, after what stdout has queued, so
- * that a terminal shows both in item order. */
-static void
-put_stderr(struct scx_run *run, const char *data, size_t len)
-{
-	int err;
-
-	err = scx__writer_flush(&run->out);
-	if (err != 0) {
-		output_failed(run, err, "standard output");
-		return;
-	}
-	err = scx__writer_put(&run->err, data, len);
-	if (err == 0)
-		err = scx__writer_flush(&run->err);
-	if (err != 0)
-		output_failed(run, err, "standard error");
-}
-
-/* Writes what stdout has queued, then the job log lines of the items it
- * held: a logged item's output is always out already. */
 static void
 flush_output(struct scx_run *run)
 {
-	int err;
-
-	err = scx__writer_flush(&run->out);
-	if (err != 0) {
-		output_failed(run, err, "standard output");
-		return;
-	}
-	err = scx__ledger_flush(&run->ledger);
-	if (err != 0)
-		scx_run_fail_detail(run, err, run->ledger.detail);
+	scx__deliver_flush(&run->deliver);
+	absorb(run);
 }
 
 void
 scx_run_stderr(struct scx_run *run, const char *data, size_t len)
 {
-	if (len > 0 && run->err.error == 0)
-		put_stderr(run, data, len);
+	scx__deliver_stderr(&run->deliver, data, len);
+	absorb(run);
 }
 
-/* Queues @res's job log line; it is written once stdout has the item. */
-static void
-log_result(struct scx_run *run, const struct scx_result *res)
-{
-	struct scx_item item = { res->seq, res->item, res->item_len };
-	uint64_t send = 0;
-	int err;
-
-	if (run->ledger.joblog_fd < 0)
-		return;
-	if (run->cfg->pipe_item || items_on_stdin(run))
-		send = res->item_len + 1;
-	err = log_command(run, &item, res->worker);
-	/* Receive counts the bytes that streamed out as well. */
-	if (err == 0)
-		err = scx__ledger_log(
-		    &run->ledger, res, send,
-		    res->out_len + ((res->flags & SCX_RESULT_STREAMED)
-					    ? run->streamed_len
-					    : 0),
-		    run->cmd.text.data, run->cmd.text.len);
-	if (err != 0) {
-		set_detail(run->ledger.detail, sizeof(run->ledger.detail),
-			   "cannot write --joblog '%s': %s", run->cfg->joblog,
-			   scx_strerror(err));
-		scx_run_fail_detail(run, err, run->ledger.detail);
-	} else if (scx__ledger_wants_flush(&run->ledger))
-		flush_output(run);
-}
-
-/* The sinks of a result's output: stdout through its writer; stderr
- * after what stdout has queued. */
-static int
-put_out(void *arg, const char *data, size_t len)
-{
-	struct scx_run *run = arg;
-
-	return scx__writer_put(&run->out, data, len);
-}
-
-static int
-put_err(void *arg, const char *data, size_t len)
-{
-	struct scx_run *run = arg;
-
-	return scx__writer_put(&run->err, data, len);
-}
-
-/* A piecewise write failed: stdout's or stderr's writer, or reading the
- * result back from its file. */
-static void
-emit_failed(struct scx_run *run, int err)
-{
-	if (run->out.error != 0)
-		output_failed(run, run->out.error, "standard output");
-	else if (run->err.error != 0)
-		output_failed(run, run->err.error, "standard error");
-	else
-		scx_run_fail(run, err, "reading back an item's output");
-}
-
-/* Writes a result whose output is (partly) in a file, a piece at a
- * time, so that its size costs no memory. */
-static void
-emit_from_file(struct scx_run *run, const struct scx_result *res)
-{
-	const char *tag = run->cfg->tag ? res->item : NULL;
-	struct scx__sink sink = { put_out, run, &run->scratch, &run->io };
-	struct scx__bytes b;
-	int err;
-
-	if (run->cfg->format == SCX_FORMAT_JSONL) {
-		err = scx__put_json(&sink, res);
-		if (err != 0)
-			emit_failed(run, err);
-		return;
-	}
-	scx__result_stdout(res, &b);
-	err = scx__put_stream(&sink, &b, tag, res->item_len);
-	if (err != 0) {
-		emit_failed(run, err);
-		return;
-	}
-	scx__result_stderr(res, &b);
-	if (b.len == 0)
-		return;
-	err = scx__writer_flush(&run->out);
-	if (err == 0) {
-		sink.put = put_err;
-		err = scx__put_stream(&sink, &b, tag, res->item_len);
-	}
-	if (err == 0)
-		err = scx__writer_flush(&run->err);
-	if (err != 0)
-		emit_failed(run, err);
-}
-
-static void
-emit(struct scx_run *run, const struct scx_result *res)
-{
-	const struct scx_config *cfg = run->cfg;
-	int err;
-
-	if (run->out.error != 0 || run->sum.broken_pipe)
-		return;
-	log_result(run, res);
-	if (scx__result_in_file(res)) {
-		emit_from_file(run, res);
-		return;
-	}
-	if (cfg->format == SCX_FORMAT_RAW && !cfg->tag) {
-		err = scx__writer_put(&run->out, res->out, res->out_len);
-		if (err != 0) {
-			output_failed(run, err, "standard output");
-			return;
-		}
-		if (res->err_len > 0)
-			put_stderr(run, res->err, res->err_len);
-		return;
-	}
-	run->scratch.len = 0;
-	run->scratch_err.len = 0;
-	err = scx__format_result(cfg, res, &run->scratch, &run->scratch_err);
-	if (err == 0)
-		err = scx__writer_put(&run->out, run->scratch.data,
-				      run->scratch.len);
-	if (err != 0) {
-		output_failed(run, err, "standard output");
-		return;
-	}
-	if (run->scratch_err.len > 0)
-		put_stderr(run, run->scratch_err.data, run->scratch_err.len);
-}
-
-/* Emits the held result @handle. */
-static void
-emit_handle(struct scx_run *run, void *handle)
-{
-	struct scx_result res;
-	int err;
-
-	err = scx__hold_take(&run->hold, handle, &res);
-	if (err != 0) {
-		scx_run_fail(run, err, "reading back a held result");
-		return;
-	}
-	emit(run, &res);
-}
-
-/* Writes every held result that is now due. */
-static void
-emit_due(struct scx_run *run)
-{
-	void *v;
-
-	while ((v = scx__reorder_pop(&run->reorder)) != NULL)
-		emit_handle(run, v);
-	scx__hold_done(&run->hold);
-}
-
-/* A result could not be held (no memory, or no spill file). */
-static void
-hold_failed(struct scx_run *run, int err)
-{
-	scx_run_fail(run, err,
-		     run->hold.detail[0] ? run->hold.detail : "holding a result");
-}
-
-/* Completion order while an item streams: results that finish meanwhile
- * wait until it ends, so that its block stays whole. */
-static void
-wait_for_stream(struct scx_run *run, const struct scx_result *res)
-{
-	void **v, *handle;
-	size_t cap;
-	int err;
-
-	if (run->nwaiting == run->capwaiting) {
-		cap = run->capwaiting ? run->capwaiting * 2 : 64;
-		v = realloc(run->waiting, cap * sizeof(*v));
-		if (v == NULL) {
-			scx_run_fail(run, -ENOMEM, "holding a result");
-			return;
-		}
-		run->waiting = v;
-		run->capwaiting = cap;
-	}
-	err = scx__hold_put(&run->hold, res, &handle);
-	if (err != 0) {
-		hold_failed(run, err);
-		return;
-	}
-	run->waiting[run->nwaiting++] = handle;
-}
-
-static void
-emit_waiting(struct scx_run *run)
-{
-	size_t i;
-
-	for (i = 0; i < run->nwaiting; i++)
-		emit_handle(run, run->waiting[i]);
-	run->nwaiting = 0;
-	scx__hold_done(&run->hold);
-}
-
-/* The result (or the gap) for @seq arrived: emit or hold it. */
+/* The result (or the gap) for @seq goes to delivery, with its command
+ * text when the job log records it. */
 static void
 order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 {
-	void *value;
-	int err;
+	struct scx_item item;
+	const char *cmd = NULL;
+	size_t cmd_len = 0;
 
-	if (run->streaming && seq == run->streaming) {
-		/* The streaming item ended: the rest of it, then whatever
-		 * waited behind it. */
-		run->streaming = 0;
-		if (res)
-			emit(run, res);
-		if (run->cfg->order == SCX_ORDER_COMPLETION) {
-			emit_waiting(run);
+	if (res != NULL && run->ledger.joblog_fd >= 0) {
+		item.seq = res->seq;
+		item.data = res->item;
+		item.len = res->item_len;
+		if (log_command(run, &item, res->worker) != 0) {
+			scx_run_fail(run, -ENOMEM, "the job log's command");
 			return;
 		}
-		run->reorder.next++;
-		emit_due(run);
-		return;
+		cmd = run->cmd.text.data;
+		cmd_len = run->cmd.text.len;
 	}
-	if (run->cfg->order == SCX_ORDER_COMPLETION) {
-		if (res && run->streaming)
-			wait_for_stream(run, res);
-		else if (res)
-			emit(run, res);
-		return;
-	}
-	if (seq == run->reorder.next) {
-		if (res)
-			emit(run, res);
-		run->reorder.next++;
-		emit_due(run);
-		return;
-	}
-	value = SCX__REORDER_GAP;
-	if (res) {
-		err = scx__hold_put(&run->hold, res, &value);
-		if (err != 0) {
-			hold_failed(run, err);
-			return;
-		}
-	}
-	err = scx__reorder_put(&run->reorder, seq, value);
-	if (err != 0) {
-		if (value != SCX__REORDER_GAP)
-			scx__hold_drop(&run->hold, value);
-		hold_failed(run, err);
-	}
+	scx__deliver_result(&run->deliver, seq, res, cmd, cmd_len);
+	absorb(run);
 }
 
 bool
 scx_run_stream_begin(struct scx_run *run, uint64_t seq)
 {
-	const struct scx_config *cfg = run->cfg;
-
-	/* Whole blocks only where the format has no per-item framing, not
-	 * when the result must also be stored whole, and not when a failed
-	 * item runs again (its first output would be out already). */
-	if (cfg->format != SCX_FORMAT_RAW || cfg->tag || cfg->results ||
-	    cfg->on_result || cfg->retries > 1 || run->sum.broken_pipe)
-		return false;
-	if (run->streaming)
-		return run->streaming == seq;
-	if (cfg->order == SCX_ORDER_INPUT && seq != run->reorder.next)
-		return false;
-	run->streaming = seq;
-	run->streamed_len = 0;
-	return true;
+	return scx__deliver_stream_begin(&run->deliver, seq);
 }
 
 void
 scx_run_stream(struct scx_run *run, uint64_t seq, const char *data,
 	       size_t len)
 {
-	int err;
-
-	if (seq != run->streaming || run->out.error != 0 ||
-	    run->sum.broken_pipe)
-		return;
-	run->streamed_len += len;
-	err = scx__writer_put(&run->out, data, len);
-	if (err != 0)
-		output_failed(run, err, "standard output");
+	scx__deliver_stream(&run->deliver, seq, data, len);
+	absorb(run);
 }
 
-/* After a stop: writes what completed, in order, past the gaps. */
+/* The progress line's figures now. */
 static void
-emit_held(struct scx_run *run)
+progress_draw(struct scx_run *run, bool final)
 {
-	uint64_t seq;
-	void *v;
+	struct scx__progress p;
 
-	emit_waiting(run);
-	while ((v = scx__reorder_pop_any(&run->reorder, &seq)) != NULL)
-		emit_handle(run, v);
-	scx__hold_done(&run->hold);
+	p.done = run->sum.items;
+	p.failed = run->sum.failed;
+	p.skipped = run->sum.skipped;
+	p.total = run->count > 0 ? (uint64_t)run->count : 0;
+	p.elapsed = (double)(uv_hrtime() - run->t0_ns) / 1e9;
+	scx__deliver_progress(&run->deliver, &p, final);
+}
+
+static void
+on_progress(uv_timer_t *t)
+{
+	progress_draw(t->data, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1001,8 +631,8 @@ finish(struct scx_run *run)
 	scx__source_destroy(run->src);
 	run->src = NULL;
 	fed_give_back(run);
-	emit_held(run);
-	flush_output(run);
+	scx__deliver_finish(&run->deliver);
+	absorb(run);
 	close_handle((uv_handle_t *)&run->input_async);
 	for (i = 0; i < NSIGNALS; i++)
 		close_handle((uv_handle_t *)&run->signals[i]);
@@ -1311,6 +941,7 @@ prepare_run(struct scx_run *run)
 	int err;
 
 	on_stdin = items_on_stdin(run);
+	run->deliver.send_items = cfg->pipe_item || on_stdin;
 	err = scx__builder_open(&run->cmd, cfg, on_stdin);
 	if (err != 0)
 		return err;
@@ -1419,12 +1050,7 @@ open_handles(struct scx_run *run)
 	run->progress_timer.data = run;
 	uv_unref((uv_handle_t *)&run->progress_timer);
 	if (run->cfg->progress) {
-		run->err.before = progress_erase;
-		run->err.before_arg = run;
-		if (isatty(run->cfg->out_fd)) {
-			run->out.before = progress_erase;
-			run->out.before_arg = run;
-		}
+		scx__deliver_progress_on(&run->deliver);
 		uv_timer_start(&run->progress_timer, on_progress, 200, 200);
 	}
 	uv_prepare_init(&run->loop, &run->prepare);
