@@ -402,6 +402,76 @@ int scx__format_result(const struct scx_config *cfg,
 		       struct scx__buf *err);
 
 /* ------------------------------------------------------------------ */
+/* intake.c: retries, new items (read or fed), resume, throttles       */
+/* ------------------------------------------------------------------ */
+
+struct retry;
+struct attempt;
+
+struct scx__intake {
+	const struct scx_config *cfg;
+	struct scx__ledger *ledger; /* --resume asks it what was done */
+	struct scx__builder *cmd;   /* ... by the item's command text */
+	struct scx__source *src;    /* the inputs, or NULL (fed) */
+	int64_t count;		    /* items, when known before; else -1 */
+	struct fedq {		    /* cfg->fed: pushed chunks */
+		struct scx_chunk **v;
+		size_t head, n, cap;
+		size_t pos; /* items already taken from v[head] */
+		bool ended;
+	} fed;
+	struct retry *retry_head, *retry_tail; /* items to run again */
+	struct attempt *attempts;	       /* items out on a retry */
+	size_t nattempts, capattempts;
+	uint64_t *skipped; /* --resume skipped these since the last look */
+	size_t nskipped, capskipped;
+	uint64_t last_start_ms; /* --delay: when the last item started */
+	bool throttle_told;	/* SCX_NOTICE_THROTTLE was given */
+	/* What went wrong, for the run to act on. */
+	int error;
+	char detail[512];
+	enum scx_stop stop;
+};
+
+void scx__intake_init(struct scx__intake *in, const struct scx_config *cfg,
+		      struct scx__ledger *ledger, struct scx__builder *cmd);
+void scx__intake_free(struct scx__intake *in);
+/** Opens the inputs (counting their items when all are regular files).
+ * @return 0 or an error (*@bad names the input). */
+int scx__intake_open_inputs(struct scx__intake *in, const char **bad);
+/** Starts reading the inputs; @notify(@arg) when items come. */
+int scx__intake_start(struct scx__intake *in, void (*notify)(void *),
+		      void *arg);
+void scx__intake_close_inputs(struct scx__intake *in);
+/** Refuses a throttle that can never clear, or whose figure cannot be
+ * read.  @return 0 or an error (in->detail). */
+int scx__intake_check_throttles(struct scx__intake *in);
+/**
+ * Takes up to @max items: retries first, then new ones, less those
+ * --resume skips (then in in->skipped).  @outstanding: items out now;
+ * @throttle: the throttles apply.
+ * @return 0 and *@out, SCX_EAGAIN (*@wait_ms > 0: a throttle holds them
+ * that long), or SCX_EOF (also after an error: in->error).
+ */
+int scx__intake_take(struct scx__intake *in, size_t max, uint64_t outstanding,
+		     uint64_t now_ms, bool throttle, struct scx_chunk **out,
+		     uint64_t *wait_ms);
+/** Whether no item will come but retries (input ended, all taken). */
+bool scx__intake_exhausted(const struct scx__intake *in);
+/** Queues a failed item to run again if --retries allows.
+ * @return whether it was. */
+bool scx__intake_retry(struct scx__intake *in, const struct scx_result *res);
+/** Which run of its item @seq was (1 unless a retry); forgets it. */
+unsigned scx__intake_attempt_of(struct scx__intake *in, uint64_t seq);
+/** A fed run: pushes @chunk (owned from now on).  @return 0, -EINVAL or
+ * -ENOMEM. */
+int scx__intake_feed(struct scx__intake *in, struct scx_chunk *chunk);
+void scx__intake_feed_end(struct scx__intake *in);
+/** A stopped fed run gives the items it never took back to its
+ * feeder (on_result, SCX_RESULT_STOPPED). */
+void scx__intake_give_back(struct scx__intake *in);
+
+/* ------------------------------------------------------------------ */
 /* deliver.c: where results go, in order, and the progress line        */
 /* ------------------------------------------------------------------ */
 

@@ -16,15 +16,6 @@
 
 extern char **environ;
 
-/* An item to run again (--retries), with a copy of its bytes. */
-struct retry {
-	struct retry *next;
-	uint64_t seq;
-	unsigned attempt; /* the run it will be */
-	size_t len;
-	char data[];
-};
-
 enum { SIG_INT, SIG_TERM, SIG_HUP, NSIGNALS };
 static const int handled_signals[NSIGNALS] = { SIGINT, SIGTERM, SIGHUP };
 
@@ -40,15 +31,8 @@ struct scx_run {
 		char why[256]; /* the limit, its value, how many fit */
 	} capped;
 	size_t chunksize;
-	int64_t count;
 
-	struct scx__source *src;
-	struct fedq {	/* cfg->fed: chunks pushed by scx_run_feed() */
-		struct scx_chunk **v;
-		size_t head, n, cap;
-		size_t pos; /* items already taken from v[head] */
-		bool ended;
-	} fed;
+	struct scx__intake intake; /* where items come from */
 	struct scx__builder cmd; /* each item's command */
 
 	uv_loop_t loop;
@@ -61,8 +45,6 @@ struct scx_run {
 
 	/* --delay, --memfree, --load: the timer that ends a wait. */
 	uv_timer_t throttle;
-	uint64_t last_start_ms; /* when the last item started; 0: none yet */
-	bool throttle_told;	/* SCX_NOTICE_THROTTLE was given */
 	/* Reaps what items left behind, every second. */
 	uv_timer_t sweep;
 	/* --progress. */
@@ -80,12 +62,6 @@ struct scx_run {
 	/* Failure handling: the job log and results directory, retries,
 	 * --halt. */
 	struct scx__ledger ledger;
-	struct retry *retry_head, *retry_tail; /* items to run again */
-	struct attempt {		       /* items out on a retry */
-		uint64_t seq;
-		unsigned n;
-	} *attempts;
-	size_t nattempts, capattempts;
 	bool halted;
 
 	bool executed;
@@ -215,11 +191,11 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	if (run == NULL)
 		return -ENOMEM;
 	run->cfg = cfg;
-	run->count = -1;
 	run->workers_wanted =
 	    scx_workers_resolve(&cfg->workers, scx_cpus_available());
 	scx__ledger_init(&run->ledger);
 	scx__deliver_init(&run->deliver, cfg, &run->ledger);
+	scx__intake_init(&run->intake, cfg, &run->ledger, &run->cmd);
 
 	err = uv_loop_init(&run->loop);
 	if (err != 0)
@@ -253,7 +229,7 @@ scx_run_destroy(struct scx_run *run)
 {
 	if (run == NULL)
 		return;
-	scx__source_destroy(run->src);
+	scx__intake_close_inputs(&run->intake);
 	if (run->be_open && run->be.ops->close)
 		run->be.ops->close(&run->be);
 	if (run->loop_ready) {
@@ -261,19 +237,7 @@ scx_run_destroy(struct scx_run *run)
 		uv_run(&run->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&run->loop);
 	}
-	while (run->fed.n > 0) {
-		scx_chunk_destroy(run->fed.v[run->fed.head]);
-		run->fed.head = (run->fed.head + 1) % run->fed.cap;
-		run->fed.n--;
-	}
-	free(run->fed.v);
-	while (run->retry_head) {
-		struct retry *r = run->retry_head;
-
-		run->retry_head = r->next;
-		free(r);
-	}
-	free(run->attempts);
+	scx__intake_free(&run->intake);
 	scx__ledger_close(&run->ledger);
 	scx__builder_close(&run->cmd);
 	scx__deliver_free(&run->deliver);
@@ -317,7 +281,7 @@ scx_run_chunksize(const struct scx_run *run)
 int64_t
 scx_run_item_count(const struct scx_run *run)
 {
-	return run->count;
+	return run->intake.count;
 }
 
 const struct scx_config *
@@ -556,7 +520,7 @@ progress_draw(struct scx_run *run, bool final)
 	p.done = run->sum.items;
 	p.failed = run->sum.failed;
 	p.skipped = run->sum.skipped;
-	p.total = run->count > 0 ? (uint64_t)run->count : 0;
+	p.total = run->intake.count > 0 ? (uint64_t)run->intake.count : 0;
 	p.elapsed = (double)(uv_hrtime() - run->t0_ns) / 1e9;
 	scx__deliver_progress(&run->deliver, &p, final);
 }
@@ -574,11 +538,7 @@ on_progress(uv_timer_t *t)
 static bool
 input_exhausted(struct scx_run *run)
 {
-	if (run->retry_head != NULL)
-		return false;
-	if (run->cfg->fed)
-		return run->fed.ended && run->fed.n == 0;
-	return run->src == NULL || scx__source_exhausted(run->src);
+	return scx__intake_exhausted(&run->intake);
 }
 
 static void
@@ -597,30 +557,6 @@ close_handle(uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
-/* A stopped fed run tells its feeder about the items it never took. */
-static void
-fed_give_back(struct scx_run *run)
-{
-	struct scx_result res;
-	struct scx_chunk *c;
-	size_t i;
-
-	while (run->fed.n > 0) {
-		c = run->fed.v[run->fed.head];
-		for (i = run->fed.pos; i < c->n; i++) {
-			memset(&res, 0, sizeof(res));
-			res.seq = c->items[i].seq;
-			res.flags = SCX_RESULT_STOPPED;
-			if (run->cfg->on_result)
-				run->cfg->on_result(run->cfg->result_arg, &res);
-		}
-		scx_chunk_destroy(c);
-		run->fed.head = (run->fed.head + 1) % run->fed.cap;
-		run->fed.n--;
-		run->fed.pos = 0;
-	}
-}
-
 /* Everything is done: write the rest and let the loop end. */
 static void
 finish(struct scx_run *run)
@@ -628,9 +564,8 @@ finish(struct scx_run *run)
 	size_t i;
 
 	run->handles_open = false;
-	scx__source_destroy(run->src);
-	run->src = NULL;
-	fed_give_back(run);
+	scx__intake_close_inputs(&run->intake);
+	scx__intake_give_back(&run->intake);
 	scx__deliver_finish(&run->deliver);
 	absorb(run);
 	close_handle((uv_handle_t *)&run->input_async);
@@ -743,155 +678,6 @@ notify_input(void *arg)
 	uv_async_send(&run->input_async);
 }
 
-/* A size as --memfree takes it: "2G", "1536M", "100K" or bytes. */
-static void
-size_text(char *buf, size_t size, uint64_t v)
-{
-	static const char units[] = "GMK";
-	unsigned shift;
-
-	for (shift = 30; shift >= 10; shift -= 10)
-		if (v % ((uint64_t)1 << shift) == 0) {
-			snprintf(buf, size, "%llu%c",
-				 (unsigned long long)(v >> shift),
-				 units[(30 - shift) / 10]);
-			return;
-		}
-	snprintf(buf, size, "%llu", (unsigned long long)v);
-}
-
-/* A machine's figure of memory: "7.8 GiB", "512.0 MiB", "900 KiB". */
-static void
-memory_text(char *buf, size_t size, uint64_t v)
-{
-	if (v >= (uint64_t)1 << 30)
-		snprintf(buf, size, "%.1f GiB", (double)v / (1 << 30));
-	else if (v >= (uint64_t)1 << 20)
-		snprintf(buf, size, "%.1f MiB", (double)v / (1 << 20));
-	else
-		snprintf(buf, size, "%llu KiB", (unsigned long long)(v >> 10));
-}
-
-/* A load in thousandths as --load takes it: "1", "0.5", "0.125". */
-static void
-load_text(char *buf, size_t size, uint64_t milli)
-{
-	size_t n;
-
-	n = (size_t)snprintf(buf, size, "%llu.%03u",
-			     (unsigned long long)(milli / 1000),
-			     (unsigned)(milli % 1000));
-	while (n > 0 && n < size && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && n < size && buf[n - 1] == '.')
-		buf[--n] = '\0';
-}
-
-/* --memfree and --load read the machine's figures: a figure that cannot
- * be read would leave the throttle silently off, and a --memfree of all
- * the memory (MemAvailable is always below MemTotal, by the kernel's own
- * reserves) would wait for ever.  Both are refused before anything
- * runs. */
-static int
-check_throttles(struct scx_run *run)
-{
-	const struct scx_config *cfg = run->cfg;
-	char want[32], have[32];
-	uint64_t v;
-	int err;
-
-	if (cfg->fed)
-		return 0;
-	if (cfg->memfree) {
-		const char *field = "MemAvailable";
-
-		err = scx__mem_available(&v);
-		if (err == 0) {
-			field = "MemTotal";
-			err = scx__mem_total(&v);
-		}
-		if (err != 0) {
-			set_detail(run->detail, sizeof(run->detail),
-				   "--memfree: cannot read %s in "
-				   "/proc/meminfo: %s",
-				   field,
-				   err == -ENOENT ? "no such line"
-						  : scx_strerror(err));
-			return err;
-		}
-		if (cfg->memfree >= v) {
-			size_text(want, sizeof(want), cfg->memfree);
-			memory_text(have, sizeof(have), v);
-			set_detail(run->detail, sizeof(run->detail),
-				   "--memfree %s: this machine has %s of "
-				   "memory (MemTotal in /proc/meminfo), never "
-				   "all of it available: no item could ever "
-				   "start",
-				   want, have);
-			return SCX_ETHROTTLE;
-		}
-	}
-	if (cfg->load_milli) {
-		err = scx__load_milli(&v);
-		if (err != 0) {
-			set_detail(run->detail, sizeof(run->detail),
-				   "--load: cannot read the load average in "
-				   "/proc/loadavg: %s",
-				   err == -ENODATA ? "the file is empty"
-						   : scx_strerror(err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* Whether an item is there to be taken, were it not for a throttle. */
-static bool
-items_waiting(struct scx_run *run)
-{
-	return run->retry_head != NULL ||
-	       (run->src != NULL && scx__source_waiting(run->src));
-}
-
-/* --memfree or --load holds back an item while none of the run's own
- * items runs: only something outside the run can clear it, and it may
- * never do so.  Said once, with the figure that holds it. */
-static void
-tell_throttle(struct scx_run *run, bool memory, uint64_t figure)
-{
-	const struct scx_config *cfg = run->cfg;
-	char msg[320], want[32], have[32], total[32];
-	uint64_t v;
-
-	if (run->throttle_told || run->outstanding > 0 ||
-	    cfg->notice == NULL || !items_waiting(run))
-		return;
-	run->throttle_told = true;
-	if (memory) {
-		size_text(want, sizeof(want), cfg->memfree);
-		memory_text(have, sizeof(have), figure);
-		if (scx__mem_total(&v) == 0)
-			memory_text(total, sizeof(total), v);
-		else
-			snprintf(total, sizeof(total), "?");
-		snprintf(msg, sizeof(msg),
-			 "--memfree %s holds every item: %s of memory is "
-			 "available (MemAvailable, of MemTotal %s) and none of "
-			 "this run's items runs; waiting until %s are",
-			 want, have, total, want);
-	} else {
-		load_text(want, sizeof(want), cfg->load_milli);
-		snprintf(msg, sizeof(msg),
-			 "--load %s holds every item: the 1-minute load "
-			 "average is %llu.%02u (/proc/loadavg) and none of "
-			 "this run's items runs; waiting until it is %s or "
-			 "less",
-			 want, (unsigned long long)(figure / 1000),
-			 (unsigned)(figure % 1000 / 10), want);
-	}
-	cfg->notice(cfg->notice_arg, SCX_NOTICE_THROTTLE, msg);
-}
-
 /* --shell: a replacement string that the command's own quotes hold is
  * substituted quoted all the same, and sh then keeps those quotes as
  * text and runs what they were to protect: said once, before any item,
@@ -945,9 +731,12 @@ prepare_run(struct scx_run *run)
 	err = scx__builder_open(&run->cmd, cfg, on_stdin);
 	if (err != 0)
 		return err;
-	err = check_throttles(run);
-	if (err != 0)
+	err = scx__intake_check_throttles(&run->intake);
+	if (err != 0) {
+		set_detail(run->detail, sizeof(run->detail), "%s",
+			   run->intake.detail);
 		return err;
+	}
 	err = warn_quoted(run);
 	if (err != 0)
 		return err;
@@ -955,20 +744,18 @@ prepare_run(struct scx_run *run)
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
 		return env_ready(run);
 	}
-	err = scx__source_open(&run->src, cfg->inputs, cfg->ninputs,
-			       cfg->delimiter, &bad);
+	err = scx__intake_open_inputs(&run->intake, &bad);
 	if (err != 0) {
 		set_detail(run->detail, sizeof(run->detail),
 			   "cannot read input '%s': %s", bad ? bad : "-",
 			   scx_strerror(err));
 		return err;
 	}
-	if (scx__source_count(run->src, &n))
-		run->count = (int64_t)n;
+	n = run->intake.count >= 0 ? (uint64_t)run->intake.count : 0;
 	run->chunksize =
-	    cfg->chunksize
-		? cfg->chunksize
-		: scx_default_chunksize(n, run->count >= 0, scx_run_size(run));
+	    cfg->chunksize ? cfg->chunksize
+			   : scx_default_chunksize(n, run->intake.count >= 0,
+						   scx_run_size(run));
 	if (cfg->joblog || cfg->results) {
 		err = scx__ledger_open(&run->ledger, cfg,
 				       !scx__builder_uses_slot(&run->cmd));
@@ -1107,8 +894,7 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
 
-	err = run->cfg->fed ? 0
-			    : scx__source_start(run->src, notify_input, run);
+	err = scx__intake_start(&run->intake, notify_input, run);
 	if (err != 0) {
 		scx_run_fail(run, err, "starting the input thread");
 	} else if (run->be.ops->start) {
@@ -1130,7 +916,8 @@ out:
 	if (err != 0 && run->error == 0)
 		run->error = err;
 	run->sum.error = run->error;
-	run->sum.total = run->count > 0 ? (uint64_t)run->count : 0;
+	run->sum.total =
+	    run->intake.count > 0 ? (uint64_t)run->intake.count : 0;
 	if (summary)
 		*summary = run->sum;
 	return run->error;
@@ -1156,84 +943,20 @@ scx_as_completed(struct scx_run *run, struct scx_summary *summary)
 /* Functions for backends                                              */
 /* ------------------------------------------------------------------ */
 
-/* Takes up to @max items from the fed queue: its head chunk whole when it
- * fits, else a copy of its first items. */
-static int
-fed_take(struct scx_run *run, size_t max, struct scx_chunk **out)
-{
-	struct fedq *q = &run->fed;
-	struct scx_chunk *c, *part;
-	size_t k, i, from, to;
-
-	if (q->n == 0)
-		return q->ended ? SCX_EOF : SCX_EAGAIN;
-	c = q->v[q->head];
-	k = c->n - q->pos;
-	if (q->pos == 0 && k <= max) {
-		*out = c;
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
-		return 0;
-	}
-	if (k > max)
-		k = max;
-	from = (size_t)(c->items[q->pos].data - c->bytes);
-	to = (size_t)(c->items[q->pos + k - 1].data - c->bytes) +
-	     c->items[q->pos + k - 1].len + 1;
-	part = scx__chunk_alloc(k, to - from);
-	if (part == NULL)
-		return -ENOMEM;
-	memcpy((char *)part->bytes, c->bytes + from, to - from);
-	for (i = 0; i < k; i++) {
-		part->items[i].seq = c->items[q->pos + i].seq;
-		part->items[i].len = c->items[q->pos + i].len;
-		part->items[i].data = part->bytes +
-				      (c->items[q->pos + i].data - c->bytes) -
-				      from;
-	}
-	q->pos += k;
-	if (q->pos == c->n) {
-		scx_chunk_destroy(c);
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
-		q->pos = 0;
-	}
-	*out = part;
-	return 0;
-}
-
 int
 scx_run_feed(struct scx_run *run, struct scx_chunk *chunk)
 {
-	struct fedq *q = &run->fed;
-	struct scx_chunk **v;
-	size_t cap, i;
+	int err = scx__intake_feed(&run->intake, chunk);
 
-	if (!run->cfg->fed || q->ended)
-		return -EINVAL;
-	if (q->n == q->cap) {
-		cap = q->cap ? q->cap * 2 : 8;
-		v = malloc(cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		for (i = 0; i < q->n; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
-		free(q->v);
-		q->v = v;
-		q->cap = cap;
-		q->head = 0;
-	}
-	q->v[(q->head + q->n) % q->cap] = chunk;
-	q->n++;
-	if (run->handles_open)
+	if (err == 0 && run->handles_open)
 		uv_async_send(&run->input_async);
-	return 0;
+	return err;
 }
 
 void
 scx_run_feed_end(struct scx_run *run)
 {
-	run->fed.ended = true;
+	scx__intake_feed_end(&run->intake);
 	if (run->handles_open)
 		uv_async_send(&run->input_async);
 }
@@ -1252,266 +975,67 @@ scx_run_stop(struct scx_run *run, enum scx_stop how)
 		uv_async_send(&run->input_async);
 }
 
-/* Builds a chunk of up to @max items waiting to run again. */
-static int
-take_retries(struct scx_run *run, size_t max, struct scx_chunk **out)
-{
-	struct retry *r;
-	struct scx_chunk *c;
-	size_t n = 0, len = 0, i;
-	char *dst;
-
-	for (r = run->retry_head; r && n < max; r = r->next, n++)
-		len += r->len + 1;
-	if (run->nattempts + n > run->capattempts) {
-		size_t cap = (run->nattempts + n) * 2;
-		struct attempt *a = realloc(run->attempts, cap * sizeof(*a));
-
-		if (a == NULL)
-			return -ENOMEM;
-		run->attempts = a;
-		run->capattempts = cap;
-	}
-	c = scx__chunk_alloc(n, len);
-	if (c == NULL)
-		return -ENOMEM;
-	dst = (char *)c->bytes;
-	for (i = 0; i < n; i++) {
-		r = run->retry_head;
-		run->retry_head = r->next;
-		memcpy(dst, r->data, r->len);
-		dst[r->len] = (char)run->cfg->delimiter;
-		c->items[i].seq = r->seq;
-		c->items[i].data = dst;
-		c->items[i].len = r->len;
-		dst += r->len + 1;
-		run->attempts[run->nattempts].seq = r->seq;
-		run->attempts[run->nattempts].n = r->attempt;
-		run->nattempts++;
-		free(r);
-	}
-	if (run->retry_head == NULL)
-		run->retry_tail = NULL;
-	*out = c;
-	return 0;
-}
-
-/* With --resume: drops from @c the items an earlier run did (they leave a
- * gap in the output order); *@c becomes NULL when none is left. */
-static int
-skip_done(struct scx_run *run, struct scx_chunk **c)
-{
-	struct scx_chunk *in = *c, *kept;
-	size_t i, n = 0, len = 0, k = 0;
-	bool *skip;
-	char *dst;
-	int err = 0;
-
-	skip = calloc(in->n, sizeof(*skip));
-	if (skip == NULL)
-		return -ENOMEM;
-	for (i = 0; i < in->n && err == 0; i++) {
-		err = log_command(run, &in->items[i], 1);
-		if (err == 0)
-			err = scx__ledger_skip(&run->ledger, &in->items[i],
-					       run->cmd.text.data,
-					       run->cmd.text.len, &skip[i]);
-		if (err == 0 && !skip[i]) {
-			n++;
-			len += in->items[i].len + 1;
-		}
-	}
-	if (err != 0 || n == in->n) {
-		free(skip);
-		return err;
-	}
-	kept = n ? scx__chunk_alloc(n, len) : NULL;
-	if (n && kept == NULL) {
-		free(skip);
-		return -ENOMEM;
-	}
-	dst = kept ? (char *)kept->bytes : NULL;
-	for (i = 0; i < in->n; i++) {
-		if (skip[i]) {
-			run->sum.skipped++;
-			order_result(run, in->items[i].seq, NULL);
-			continue;
-		}
-		memcpy(dst, in->items[i].data, in->items[i].len + 1);
-		kept->items[k].seq = in->items[i].seq;
-		kept->items[k].data = dst;
-		kept->items[k].len = in->items[i].len;
-		dst += in->items[i].len + 1;
-		k++;
-	}
-	free(skip);
-	scx_chunk_destroy(in);
-	*c = kept;
-	return 0;
-}
-
-/* The core's own take: retries first, then new items, fed or read. */
-static int
-take_items(struct scx_run *run, size_t max, struct scx_chunk **out)
-{
-	const char *bad = NULL;
-	int err;
-
-	if (run->retry_head)
-		return take_retries(run, max, out);
-	if (run->cfg->fed)
-		return fed_take(run, max, out);
-	if (run->src == NULL)
-		return SCX_EOF;
-	err = scx__source_take(run->src, max, out, &bad);
-	if (err == 0 || err == SCX_EAGAIN || err == SCX_EOF)
-		return err;
-	/* A read error ends the input: what was read still runs. */
-	if (run->error == 0) {
-		run->error = err;
-		set_detail(run->detail, sizeof(run->detail),
-			   "cannot read input '%s': %s", bad ? bad : "-",
-			   scx_strerror(err));
-	}
-	request_stop(run, SCX_STOP_DRAIN);
-	return SCX_EOF;
-}
-
 static void
 on_throttle(uv_timer_t *t)
 {
 	items_ready(t->data);
 }
 
-/* --delay, --memfree, --load: whether no item may start now; then a timer
- * calls the backend's ready() when it is worth asking again.  With
- * --delay, one item at a time. */
-static bool
-throttled(struct scx_run *run, size_t *max)
-{
-	const struct scx_config *cfg = run->cfg;
-	uint64_t now, wait = 0, v;
-
-	if (cfg->fed || !run->handles_open || input_exhausted(run))
-		return false;
-	if (uv_is_active((uv_handle_t *)&run->throttle))
-		return true;
-	if (cfg->delay_ms) {
-		*max = 1;
-		now = uv_hrtime() / 1000000;
-		if (run->last_start_ms && now < run->last_start_ms + cfg->delay_ms)
-			wait = run->last_start_ms + cfg->delay_ms - now;
-	}
-	if (wait == 0 && cfg->memfree && scx__mem_available(&v) == 0 &&
-	    v < cfg->memfree) {
-		wait = 250;
-		tell_throttle(run, true, v);
-	}
-	if (wait == 0 && cfg->load_milli && scx__load_milli(&v) == 0 &&
-	    v > cfg->load_milli) {
-		wait = 1000;
-		tell_throttle(run, false, v);
-	}
-	if (wait == 0)
-		return false;
-	uv_timer_start(&run->throttle, on_throttle, wait, 0);
-	return true;
-}
-
-/* --resume could not tell what was done: the error names the job log or
- * results directory it was reading. */
+/* What the intake found wrong becomes the run's error and stop. */
 static void
-skip_failed(struct scx_run *run, int err)
+absorb_intake(struct scx_run *run)
 {
-	const struct scx_config *cfg = run->cfg;
-	struct scx__ledger *l = &run->ledger;
+	struct scx__intake *in = &run->intake;
 
-	if (l->detail[0] == '\0')
-		set_detail(l->detail, sizeof(l->detail),
-			   "cannot check the items done in %s '%s': %s",
-			   cfg->results ? "--results" : "--joblog",
-			   cfg->results ? cfg->results : cfg->joblog,
-			   scx_strerror(err));
-	scx_run_fail_detail(run, err, l->detail);
+	if (in->error != 0 && run->error == 0) {
+		run->error = in->error;
+		set_detail(run->detail, sizeof(run->detail), "%s", in->detail);
+	}
+	if (in->stop > 0) {
+		request_stop(run, in->stop);
+		in->stop = 0;
+	}
 }
 
 int
 scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out)
 {
+	uint64_t wait;
+	size_t i;
 	int err;
 
 	if (run->stop_wanted)
 		return SCX_EOF;
 	if (max == 0)
 		max = run->chunksize;
-	if ((run->cfg->delay_ms || run->cfg->memfree || run->cfg->load_milli) &&
-	    throttled(run, &max))
+	/* A throttle holds the items until its timer ends. */
+	if (run->handles_open && uv_is_active((uv_handle_t *)&run->throttle))
 		return SCX_EAGAIN;
-	for (;;) {
-		err = take_items(run, max, out);
-		/* Items out may still fail and come back to run again. */
-		if (err == SCX_EOF && run->cfg->retries > 1 &&
-		    run->outstanding > 0)
-			return SCX_EAGAIN;
-		if (err != 0)
-			return err;
-		if (run->cfg->resume != SCX_RESUME_NONE &&
-		    !run->cfg->fed) {
-			err = skip_done(run, out);
-			if (err != 0) {
-				scx_chunk_destroy(*out);
-				*out = NULL;
-				skip_failed(run, err);
-				return SCX_EOF;
-			}
-			if (*out == NULL)
-				continue; /* all done before: take more */
-		}
-		run->outstanding += (*out)->n;
-		if (run->cfg->delay_ms)
-			run->last_start_ms = uv_hrtime() / 1000000;
-		return 0;
+	err = scx__intake_take(&run->intake, max, run->outstanding,
+			       uv_hrtime() / 1000000, run->handles_open, out,
+			       &wait);
+	/* Items --resume skipped leave gaps in the output order. */
+	for (i = 0; i < run->intake.nskipped; i++) {
+		run->sum.skipped++;
+		order_result(run, run->intake.skipped[i], NULL);
 	}
-}
-
-/* Which run of its item @seq was (1 unless it is a retry). */
-static unsigned
-attempt_of(struct scx_run *run, uint64_t seq)
-{
-	size_t i;
-	unsigned n;
-
-	for (i = 0; i < run->nattempts; i++)
-		if (run->attempts[i].seq == seq) {
-			n = run->attempts[i].n;
-			run->attempts[i] = run->attempts[--run->nattempts];
-			return n;
-		}
-	return 1;
+	run->intake.nskipped = 0;
+	absorb_intake(run);
+	if (err == SCX_EAGAIN && wait > 0)
+		uv_timer_start(&run->throttle, on_throttle, wait, 0);
+	if (err == 0)
+		run->outstanding += (*out)->n;
+	if (err != 0 && run->stop_wanted)
+		maybe_finish(run);
+	return err;
 }
 
 /* --retries: queues a failed item to run again.  @return whether it was. */
 static bool
 retry(struct scx_run *run, const struct scx_result *res)
 {
-	unsigned attempt = attempt_of(run, res->seq);
-	struct retry *r;
-
-	if (attempt >= run->cfg->retries || run->stop_wanted)
+	if (run->stop_wanted || !scx__intake_retry(&run->intake, res))
 		return false;
-	r = malloc(sizeof(*r) + res->item_len);
-	if (r == NULL)
-		return false;
-	r->next = NULL;
-	r->seq = res->seq;
-	r->attempt = attempt + 1;
-	r->len = res->item_len;
-	memcpy(r->data, res->item, res->item_len);
-	if (run->retry_tail)
-		run->retry_tail->next = r;
-	else
-		run->retry_head = r;
-	run->retry_tail = r;
 	/* A backend that heard "no more items" learns there is one. */
 	if (run->handles_open)
 		uv_async_send(&run->input_async);
@@ -1536,7 +1060,8 @@ check_halt(struct scx_run *run)
 	} else {
 		/* Of all the items when their number is known, else of
 		 * those done so far. */
-		total = run->count >= 0 ? (uint64_t)run->count : run->sum.items;
+		total = run->intake.count >= 0 ? (uint64_t)run->intake.count
+					       : run->sum.items;
 		if (n == 0 || n * 100 < (uint64_t)h->percent * total)
 			return;
 	}
@@ -1558,7 +1083,7 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 		return;
 	}
 	if (res->flags & SCX_RESULT_STOPPED) {
-		attempt_of(run, res->seq);
+		scx__intake_attempt_of(&run->intake, res->seq);
 		order_result(run, res->seq, NULL);
 		maybe_finish(run);
 		return;
@@ -1592,7 +1117,7 @@ scx_run_abandon(struct scx_run *run, const struct scx_item *item)
 	struct scx_result res;
 
 	run->outstanding--;
-	attempt_of(run, item->seq);
+	scx__intake_attempt_of(&run->intake, item->seq);
 	if (run->cfg->on_result) {
 		memset(&res, 0, sizeof(res));
 		res.seq = item->seq;

@@ -1,0 +1,667 @@
+/* intake.c: where items come from on their way to a backend: the items to
+ * run again (--retries) first, then new ones, read from the inputs or
+ * pushed by a feeder (a fed run); --resume's skipping of items done
+ * before; and the throttles (--delay, --memfree, --load).  It never calls
+ * back into the run: it answers takes, and leaves what went wrong in
+ * in->error, in->detail and in->stop. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An item to run again (--retries), with a copy of its bytes. */
+struct retry {
+	struct retry *next;
+	uint64_t seq;
+	unsigned attempt; /* the run it will be */
+	size_t len;
+	char data[];
+};
+
+/* An item out on a retry, and which run of it that is. */
+struct attempt {
+	uint64_t seq;
+	unsigned n;
+};
+
+static void intake_fail(struct scx__intake *in, int err, enum scx_stop stop,
+			const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+intake_fail(struct scx__intake *in, int err, enum scx_stop stop,
+	    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (in->error == 0) {
+		in->error = err;
+		va_start(ap, fmt);
+		vsnprintf(in->detail, sizeof(in->detail), fmt, ap);
+		va_end(ap);
+	}
+	if (stop > in->stop)
+		in->stop = stop;
+}
+
+void
+scx__intake_init(struct scx__intake *in, const struct scx_config *cfg,
+		 struct scx__ledger *ledger, struct scx__builder *cmd)
+{
+	memset(in, 0, sizeof(*in));
+	in->cfg = cfg;
+	in->ledger = ledger;
+	in->cmd = cmd;
+	in->count = -1;
+}
+
+static void
+free_retries(struct scx__intake *in)
+{
+	struct retry *r;
+
+	while ((r = in->retry_head) != NULL) {
+		in->retry_head = r->next;
+		free(r);
+	}
+	in->retry_tail = NULL;
+}
+
+void
+scx__intake_free(struct scx__intake *in)
+{
+	struct fedq *q = &in->fed;
+
+	scx__intake_close_inputs(in);
+	while (q->n > 0) {
+		scx_chunk_destroy(q->v[q->head]);
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+	free(q->v);
+	free_retries(in);
+	free(in->attempts);
+	free(in->skipped);
+}
+
+int
+scx__intake_open_inputs(struct scx__intake *in, const char **bad)
+{
+	const struct scx_config *cfg = in->cfg;
+	uint64_t n = 0;
+	int err;
+
+	err = scx__source_open(&in->src, cfg->inputs, cfg->ninputs,
+			       cfg->delimiter, bad);
+	if (err != 0)
+		return err;
+	if (scx__source_count(in->src, &n))
+		in->count = (int64_t)n;
+	return 0;
+}
+
+int
+scx__intake_start(struct scx__intake *in, void (*notify)(void *), void *arg)
+{
+	if (in->src == NULL)
+		return 0;
+	return scx__source_start(in->src, notify, arg);
+}
+
+void
+scx__intake_close_inputs(struct scx__intake *in)
+{
+	scx__source_destroy(in->src);
+	in->src = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fed runs                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Takes up to @max items from the fed queue: its head chunk whole when it
+ * fits, else a copy of its first items. */
+static int
+fed_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
+{
+	struct fedq *q = &in->fed;
+	struct scx_chunk *c, *part;
+	size_t k, i, from, to;
+
+	if (q->n == 0)
+		return q->ended ? SCX_EOF : SCX_EAGAIN;
+	c = q->v[q->head];
+	k = c->n - q->pos;
+	if (q->pos == 0 && k <= max) {
+		*out = c;
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		return 0;
+	}
+	if (k > max)
+		k = max;
+	from = (size_t)(c->items[q->pos].data - c->bytes);
+	to = (size_t)(c->items[q->pos + k - 1].data - c->bytes) +
+	     c->items[q->pos + k - 1].len + 1;
+	part = scx__chunk_alloc(k, to - from);
+	if (part == NULL)
+		return -ENOMEM;
+	memcpy((char *)part->bytes, c->bytes + from, to - from);
+	for (i = 0; i < k; i++) {
+		part->items[i].seq = c->items[q->pos + i].seq;
+		part->items[i].len = c->items[q->pos + i].len;
+		part->items[i].data = part->bytes +
+				      (c->items[q->pos + i].data - c->bytes) -
+				      from;
+	}
+	q->pos += k;
+	if (q->pos == c->n) {
+		scx_chunk_destroy(c);
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		q->pos = 0;
+	}
+	*out = part;
+	return 0;
+}
+
+int
+scx__intake_feed(struct scx__intake *in, struct scx_chunk *chunk)
+{
+	struct fedq *q = &in->fed;
+	struct scx_chunk **v;
+	size_t cap, i;
+
+	if (!in->cfg->fed || q->ended)
+		return -EINVAL;
+	if (q->n == q->cap) {
+		cap = q->cap ? q->cap * 2 : 8;
+		v = malloc(cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		for (i = 0; i < q->n; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->v[(q->head + q->n) % q->cap] = chunk;
+	q->n++;
+	return 0;
+}
+
+void
+scx__intake_feed_end(struct scx__intake *in)
+{
+	in->fed.ended = true;
+}
+
+void
+scx__intake_give_back(struct scx__intake *in)
+{
+	const struct scx_config *cfg = in->cfg;
+	struct fedq *q = &in->fed;
+	struct scx_result res;
+	struct scx_chunk *c;
+	size_t i;
+
+	while (q->n > 0) {
+		c = q->v[q->head];
+		for (i = q->pos; i < c->n; i++) {
+			memset(&res, 0, sizeof(res));
+			res.seq = c->items[i].seq;
+			res.flags = SCX_RESULT_STOPPED;
+			if (cfg->on_result)
+				cfg->on_result(cfg->result_arg, &res);
+		}
+		scx_chunk_destroy(c);
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		q->pos = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Retries                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Builds a chunk of up to @max items waiting to run again. */
+static int
+take_retries(struct scx__intake *in, size_t max, struct scx_chunk **out)
+{
+	struct retry *r;
+	struct scx_chunk *c;
+	size_t n = 0, len = 0, i;
+	char *dst;
+
+	for (r = in->retry_head; r && n < max; r = r->next, n++)
+		len += r->len + 1;
+	if (in->nattempts + n > in->capattempts) {
+		size_t cap = (in->nattempts + n) * 2;
+		struct attempt *a = realloc(in->attempts, cap * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		in->attempts = a;
+		in->capattempts = cap;
+	}
+	c = scx__chunk_alloc(n, len);
+	if (c == NULL)
+		return -ENOMEM;
+	dst = (char *)c->bytes;
+	for (i = 0; i < n; i++) {
+		r = in->retry_head;
+		in->retry_head = r->next;
+		memcpy(dst, r->data, r->len);
+		dst[r->len] = (char)in->cfg->delimiter;
+		c->items[i].seq = r->seq;
+		c->items[i].data = dst;
+		c->items[i].len = r->len;
+		dst += r->len + 1;
+		in->attempts[in->nattempts].seq = r->seq;
+		in->attempts[in->nattempts].n = r->attempt;
+		in->nattempts++;
+		free(r);
+	}
+	if (in->retry_head == NULL)
+		in->retry_tail = NULL;
+	*out = c;
+	return 0;
+}
+
+unsigned
+scx__intake_attempt_of(struct scx__intake *in, uint64_t seq)
+{
+	size_t i;
+	unsigned n;
+
+	for (i = 0; i < in->nattempts; i++)
+		if (in->attempts[i].seq == seq) {
+			n = in->attempts[i].n;
+			in->attempts[i] = in->attempts[--in->nattempts];
+			return n;
+		}
+	return 1;
+}
+
+bool
+scx__intake_retry(struct scx__intake *in, const struct scx_result *res)
+{
+	unsigned attempt = scx__intake_attempt_of(in, res->seq);
+	struct retry *r;
+
+	if (attempt >= in->cfg->retries)
+		return false;
+	r = malloc(sizeof(*r) + res->item_len);
+	if (r == NULL)
+		return false;
+	r->next = NULL;
+	r->seq = res->seq;
+	r->attempt = attempt + 1;
+	r->len = res->item_len;
+	memcpy(r->data, res->item, res->item_len);
+	if (in->retry_tail)
+		in->retry_tail->next = r;
+	else
+		in->retry_head = r;
+	in->retry_tail = r;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Resuming                                                            */
+/* ------------------------------------------------------------------ */
+
+/* --resume could not tell what was done: the error names the job log or
+ * results directory it was reading. */
+static void
+skip_failed(struct scx__intake *in, int err)
+{
+	const struct scx_config *cfg = in->cfg;
+	struct scx__ledger *l = in->ledger;
+
+	if (l->detail[0] == '\0')
+		snprintf(l->detail, sizeof(l->detail),
+			 "cannot check the items done in %s '%s': %s",
+			 cfg->results ? "--results" : "--joblog",
+			 cfg->results ? cfg->results : cfg->joblog,
+			 scx_strerror(err));
+	intake_fail(in, err, SCX_STOP_TERMINATE, "%s", l->detail);
+}
+
+/* Notes @seq as skipped, for the run to give its gap. */
+static int
+note_skipped(struct scx__intake *in, uint64_t seq)
+{
+	uint64_t *v;
+	size_t cap;
+
+	if (in->nskipped == in->capskipped) {
+		cap = in->capskipped ? in->capskipped * 2 : 64;
+		v = realloc(in->skipped, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		in->skipped = v;
+		in->capskipped = cap;
+	}
+	in->skipped[in->nskipped++] = seq;
+	return 0;
+}
+
+/* With --resume: drops from @c the items an earlier run did (noted in
+ * in->skipped); *@c becomes NULL when none is left. */
+static int
+skip_done(struct scx__intake *in, struct scx_chunk **c)
+{
+	struct scx_chunk *in_c = *c, *kept;
+	size_t i, n = 0, len = 0, k = 0;
+	bool *skip;
+	char *dst;
+	int err = 0;
+
+	skip = calloc(in_c->n, sizeof(*skip));
+	if (skip == NULL)
+		return -ENOMEM;
+	for (i = 0; i < in_c->n && err == 0; i++) {
+		err = scx__builder_text(in->cmd, &in_c->items[i], 1,
+					&in->cmd->text);
+		if (err == SCX_ENUL) /* logged as the item itself */
+			err = scx__buf_append(&in->cmd->text,
+					      in_c->items[i].data,
+					      in_c->items[i].len);
+		if (err == 0)
+			err = scx__ledger_skip(in->ledger, &in_c->items[i],
+					       in->cmd->text.data,
+					       in->cmd->text.len, &skip[i]);
+		if (err == 0 && !skip[i]) {
+			n++;
+			len += in_c->items[i].len + 1;
+		}
+	}
+	if (err != 0 || n == in_c->n) {
+		free(skip);
+		return err;
+	}
+	kept = n ? scx__chunk_alloc(n, len) : NULL;
+	if (n && kept == NULL) {
+		free(skip);
+		return -ENOMEM;
+	}
+	dst = kept ? (char *)kept->bytes : NULL;
+	for (i = 0; i < in_c->n && err == 0; i++) {
+		if (skip[i]) {
+			err = note_skipped(in, in_c->items[i].seq);
+			continue;
+		}
+		memcpy(dst, in_c->items[i].data, in_c->items[i].len + 1);
+		kept->items[k].seq = in_c->items[i].seq;
+		kept->items[k].data = dst;
+		kept->items[k].len = in_c->items[i].len;
+		dst += in_c->items[i].len + 1;
+		k++;
+	}
+	free(skip);
+	if (err != 0) {
+		scx_chunk_destroy(kept);
+		return err;
+	}
+	scx_chunk_destroy(in_c);
+	*c = kept;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Throttles                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A size as --memfree takes it: "2G", "1536M", "100K" or bytes. */
+static void
+size_text(char *buf, size_t size, uint64_t v)
+{
+	static const char units[] = "GMK";
+	unsigned shift;
+
+	for (shift = 30; shift >= 10; shift -= 10)
+		if (v % ((uint64_t)1 << shift) == 0) {
+			snprintf(buf, size, "%llu%c",
+				 (unsigned long long)(v >> shift),
+				 units[(30 - shift) / 10]);
+			return;
+		}
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+}
+
+/* A machine's figure of memory: "7.8 GiB", "512.0 MiB", "900 KiB". */
+static void
+memory_text(char *buf, size_t size, uint64_t v)
+{
+	if (v >= (uint64_t)1 << 30)
+		snprintf(buf, size, "%.1f GiB", (double)v / (1 << 30));
+	else if (v >= (uint64_t)1 << 20)
+		snprintf(buf, size, "%.1f MiB", (double)v / (1 << 20));
+	else
+		snprintf(buf, size, "%llu KiB", (unsigned long long)(v >> 10));
+}
+
+/* A load in thousandths as --load takes it: "1", "0.5", "0.125". */
+static void
+load_text(char *buf, size_t size, uint64_t milli)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "%llu.%03u",
+			     (unsigned long long)(milli / 1000),
+			     (unsigned)(milli % 1000));
+	while (n > 0 && n < size && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && n < size && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+int
+scx__intake_check_throttles(struct scx__intake *in)
+{
+	const struct scx_config *cfg = in->cfg;
+	char want[32], have[32];
+	uint64_t v;
+	int err;
+
+	if (cfg->fed)
+		return 0;
+	if (cfg->memfree) {
+		const char *field = "MemAvailable";
+
+		err = scx__mem_available(&v);
+		if (err == 0) {
+			field = "MemTotal";
+			err = scx__mem_total(&v);
+		}
+		if (err != 0) {
+			snprintf(in->detail, sizeof(in->detail),
+				 "--memfree: cannot read %s in /proc/meminfo: "
+				 "%s",
+				 field,
+				 err == -ENOENT ? "no such line"
+						: scx_strerror(err));
+			return err;
+		}
+		if (cfg->memfree >= v) {
+			size_text(want, sizeof(want), cfg->memfree);
+			memory_text(have, sizeof(have), v);
+			snprintf(in->detail, sizeof(in->detail),
+				 "--memfree %s: this machine has %s of memory "
+				 "(MemTotal in /proc/meminfo), never all of it "
+				 "available: no item could ever start",
+				 want, have);
+			return SCX_ETHROTTLE;
+		}
+	}
+	if (cfg->load_milli) {
+		err = scx__load_milli(&v);
+		if (err != 0) {
+			snprintf(in->detail, sizeof(in->detail),
+				 "--load: cannot read the load average in "
+				 "/proc/loadavg: %s",
+				 err == -ENODATA ? "the file is empty"
+						 : scx_strerror(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+bool
+scx__intake_exhausted(const struct scx__intake *in)
+{
+	if (in->retry_head != NULL)
+		return false;
+	if (in->cfg->fed)
+		return in->fed.ended && in->fed.n == 0;
+	return in->src == NULL || scx__source_exhausted(in->src);
+}
+
+/* Whether an item is there to be taken, were it not for a throttle. */
+static bool
+items_waiting(const struct scx__intake *in)
+{
+	return in->retry_head != NULL ||
+	       (in->src != NULL && scx__source_waiting(in->src));
+}
+
+/* --memfree or --load holds back an item while none of the run's own
+ * items runs: only something outside the run can clear it, and it may
+ * never do so.  Said once, with the figure that holds it. */
+static void
+tell_throttle(struct scx__intake *in, uint64_t outstanding, bool memory,
+	      uint64_t figure)
+{
+	const struct scx_config *cfg = in->cfg;
+	char msg[320], want[32], have[32], total[32];
+	uint64_t v;
+
+	if (in->throttle_told || outstanding > 0 || cfg->notice == NULL ||
+	    !items_waiting(in))
+		return;
+	in->throttle_told = true;
+	if (memory) {
+		size_text(want, sizeof(want), cfg->memfree);
+		memory_text(have, sizeof(have), figure);
+		if (scx__mem_total(&v) == 0)
+			memory_text(total, sizeof(total), v);
+		else
+			snprintf(total, sizeof(total), "?");
+		snprintf(msg, sizeof(msg),
+			 "--memfree %s holds every item: %s of memory is "
+			 "available (MemAvailable, of MemTotal %s) and none of "
+			 "this run's items runs; waiting until %s are",
+			 want, have, total, want);
+	} else {
+		load_text(want, sizeof(want), cfg->load_milli);
+		snprintf(msg, sizeof(msg),
+			 "--load %s holds every item: the 1-minute load "
+			 "average is %llu.%02u (/proc/loadavg) and none of "
+			 "this run's items runs; waiting until it is %s or "
+			 "less",
+			 want, (unsigned long long)(figure / 1000),
+			 (unsigned)(figure % 1000 / 10), want);
+	}
+	cfg->notice(cfg->notice_arg, SCX_NOTICE_THROTTLE, msg);
+}
+
+/* --delay, --memfree, --load: how long no item may start (0: one may
+ * now).  With --delay, one item at a time (*@max). */
+static uint64_t
+throttle_wait(struct scx__intake *in, uint64_t outstanding, uint64_t now_ms,
+	      size_t *max)
+{
+	const struct scx_config *cfg = in->cfg;
+	uint64_t wait = 0, v;
+
+	if (cfg->fed || scx__intake_exhausted(in))
+		return 0;
+	if (cfg->delay_ms) {
+		*max = 1;
+		if (in->last_start_ms &&
+		    now_ms < in->last_start_ms + cfg->delay_ms)
+			wait = in->last_start_ms + cfg->delay_ms - now_ms;
+	}
+	if (wait == 0 && cfg->memfree && scx__mem_available(&v) == 0 &&
+	    v < cfg->memfree) {
+		wait = 250;
+		tell_throttle(in, outstanding, true, v);
+	}
+	if (wait == 0 && cfg->load_milli && scx__load_milli(&v) == 0 &&
+	    v > cfg->load_milli) {
+		wait = 1000;
+		tell_throttle(in, outstanding, false, v);
+	}
+	return wait;
+}
+
+/* ------------------------------------------------------------------ */
+/* Taking                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Retries first, then new items, fed or read. */
+static int
+take_items(struct scx__intake *in, size_t max, struct scx_chunk **out)
+{
+	const char *bad = NULL;
+	int err;
+
+	if (in->retry_head)
+		return take_retries(in, max, out);
+	if (in->cfg->fed)
+		return fed_take(in, max, out);
+	if (in->src == NULL)
+		return SCX_EOF;
+	err = scx__source_take(in->src, max, out, &bad);
+	if (err == 0 || err == SCX_EAGAIN || err == SCX_EOF)
+		return err;
+	/* A read error ends the input: what was read still runs. */
+	intake_fail(in, err, SCX_STOP_DRAIN, "cannot read input '%s': %s",
+		    bad ? bad : "-", scx_strerror(err));
+	return SCX_EOF;
+}
+
+int
+scx__intake_take(struct scx__intake *in, size_t max, uint64_t outstanding,
+		 uint64_t now_ms, bool throttle, struct scx_chunk **out,
+		 uint64_t *wait_ms)
+{
+	const struct scx_config *cfg = in->cfg;
+	int err;
+
+	*wait_ms = 0;
+	if (throttle && (cfg->delay_ms || cfg->memfree || cfg->load_milli)) {
+		*wait_ms = throttle_wait(in, outstanding, now_ms, &max);
+		if (*wait_ms > 0)
+			return SCX_EAGAIN;
+	}
+	for (;;) {
+		err = take_items(in, max, out);
+		/* Items out may still fail and come back to run again. */
+		if (err == SCX_EOF && cfg->retries > 1 && outstanding > 0)
+			return SCX_EAGAIN;
+		if (err != 0)
+			return err;
+		if (cfg->resume != SCX_RESUME_NONE && !cfg->fed) {
+			err = skip_done(in, out);
+			if (err != 0) {
+				scx_chunk_destroy(*out);
+				*out = NULL;
+				skip_failed(in, err);
+				return SCX_EOF;
+			}
+			if (*out == NULL)
+				continue; /* all done before: take more */
+		}
+		if (cfg->delay_ms)
+			in->last_start_ms = now_ms;
+		return 0;
+	}
+}
