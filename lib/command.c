@@ -176,3 +176,25 @@ scx__builder_uses_slot(const struct scx__builder *b)
 {
 	return scx__template_uses_slot(b->tmpl);
 }
+
+int
+scx__builder_quote_notice(struct scx__builder *b, char *msg, size_t size)
+{
+	const char *rs = NULL;
+	char quote = 0;
+
+	/* A replacement string that the command's own quotes hold is
+	 * substituted quoted all the same, and sh then keeps those quotes
+	 * as text and runs what they were to protect. */
+	if (scx__template_quoted(b->tmpl, &rs, &quote) <= 0)
+		return 0;
+	snprintf(msg, size,
+		 "--shell: %s is %s in the command: there scx-run's quoting "
+		 "of the item does not hold (its quotes show, its $(...) "
+		 "runs); leave replacement strings outside quotes",
+		 rs,
+		 quote == '\''	 ? "inside '...'"
+		 : quote == '"' ? "inside \"...\""
+				: "after a backslash");
+	return 1;
+}

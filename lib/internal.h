@@ -363,6 +363,9 @@ struct scx__writer {
 	void *before_arg;
 };
 
+/** Chains a handler before the current one of @sig that counts it in
+ * scx__interrupted and lets a blocked write return EINTR. */
+void scx__interrupt_writes_on(int sig);
 /** Writes all of @data to @fd (EINTR, EAGAIN waited out; a SIGINT or
  * SIGTERM gives up).  @return 0 or a negated errno. */
 int scx__write_all(int fd, const void *data, size_t len);
@@ -400,6 +403,29 @@ bool scx__result_in_file(const struct scx_result *r);
 int scx__format_result(const struct scx_config *cfg,
 		       const struct scx_result *res, struct scx__buf *out,
 		       struct scx__buf *err);
+
+/* ------------------------------------------------------------------ */
+/* workers.c: how many workers a run gets, and why                     */
+/* ------------------------------------------------------------------ */
+
+struct scx__sizing {
+	unsigned wanted; /* -j resolved against the usable CPUs */
+	bool creating;	 /* notices wait for scx_run_create()'s end */
+	unsigned fit;	 /* the open-file limit left this many, or 0 */
+	char why[256];	 /* ... and says so: the limit, how many fit */
+};
+
+void scx__sizing_init(struct scx__sizing *z, const struct scx_config *cfg);
+/** How many of @n workers keeping @fds_each descriptors fit under the
+ * open-file limit (the cap is told as a notice). */
+unsigned scx__sizing_fit(struct scx__sizing *z, const struct scx_config *cfg,
+			 unsigned n, unsigned fds_each);
+/** Tells the cap, once creation is over. */
+void scx__sizing_notify(struct scx__sizing *z, const struct scx_config *cfg);
+/** --if-serial for a run left with one worker; @explain: the backend's
+ * reason, or "".  @return 0 or SCX_ESERIAL (@detail says why). */
+int scx__sizing_serial(struct scx__sizing *z, const struct scx_config *cfg,
+		       const char *explain, char *detail, size_t size);
 
 /* ------------------------------------------------------------------ */
 /* intake.c: retries, new items (read or fed), resume, throttles       */
@@ -575,6 +601,9 @@ int scx__builder_text(struct scx__builder *b, const struct scx_item *item,
 		      unsigned slot, struct scx__buf *out);
 /** Whether the command uses the slot ({%}). */
 bool scx__builder_uses_slot(const struct scx__builder *b);
+/** --shell: when a replacement string stands inside the command's own
+ * quotes, writes the warning into @msg.  @return 1 when it did, else 0. */
+int scx__builder_quote_notice(struct scx__builder *b, char *msg, size_t size);
 
 /* ------------------------------------------------------------------ */
 /* spawn.c: one process per item, by vfork                             */

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <string.h>
 #include <limits.h>
@@ -20,6 +21,44 @@ scx__write_all(int fd, const void *data, size_t len)
 	struct iovec iov = { (void *)data, len };
 
 	return len ? write_all(fd, &iov, 1) : 0;
+}
+
+/* A write to a stdout nobody reads blocks, and libuv's handlers restart
+ * it (SA_RESTART): SIGINT or SIGTERM would wait for the reader.  This
+ * handler, chained before libuv's, notes the signal and is installed
+ * without SA_RESTART, so the write returns EINTR and the writer gives up
+ * (scx__interrupted) while libuv still hears of the signal. */
+static struct sigaction uv_handlers[65];
+
+static void
+interrupt_handler(int sig, siginfo_t *info, void *ctx)
+{
+	const struct sigaction *uv = &uv_handlers[sig];
+
+	/* Counted: a second signal gives up a stopping write at once. */
+	if (scx__interrupted < 100)
+		scx__interrupted++;
+	if (uv->sa_flags & SA_SIGINFO)
+		uv->sa_sigaction(sig, info, ctx);
+	else if (uv->sa_handler != SIG_DFL && uv->sa_handler != SIG_IGN)
+		uv->sa_handler(sig);
+}
+
+void
+scx__interrupt_writes_on(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &uv_handlers[sig]) != 0 ||
+	    (uv_handlers[sig].sa_flags & SA_SIGINFO
+		     ? uv_handlers[sig].sa_sigaction == interrupt_handler
+		     : 0))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = interrupt_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sa.sa_mask = uv_handlers[sig].sa_mask;
+	sigaction(sig, &sa, NULL);
 }
 
 /* Queued bytes are written once this many are waiting. */

@@ -23,13 +23,7 @@ struct scx_run {
 	const struct scx_config *cfg;
 	struct scx_backend be;
 	bool be_open;
-	bool creating; /* in scx_run_create(): notices wait for its end */
-	unsigned workers_wanted;
-	/* What the open-file limit did to the worker count, if anything. */
-	struct {
-		unsigned wanted, fit;
-		char why[256]; /* the limit, its value, how many fit */
-	} capped;
+	struct scx__sizing sizing; /* how many workers, and why */
 	size_t chunksize;
 
 	struct scx__intake intake; /* where items come from */
@@ -90,82 +84,20 @@ set_detail(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool
-explicit_single(const struct scx_config *cfg)
-{
-	return cfg->workers.kind == SCX_WORKERS_ABSOLUTE &&
-	       cfg->workers.value == 1;
-}
-
-static const char *
-workers_spec(const struct scx_workers *w, char *buf, size_t size)
-{
-	switch (w->kind) {
-	case SCX_WORKERS_ABSOLUTE:
-		snprintf(buf, size, "-j %u", w->value);
-		break;
-	case SCX_WORKERS_PERCENT:
-		snprintf(buf, size, "-j %u%%", w->value);
-		break;
-	case SCX_WORKERS_PLUS:
-		snprintf(buf, size, "-j +%u", w->value);
-		break;
-	case SCX_WORKERS_MINUS:
-		snprintf(buf, size, "-j -%u", w->value);
-		break;
-	case SCX_WORKERS_DEFAULT:
-	default:
-		snprintf(buf, size, "the default -j");
-		break;
-	}
-	return buf;
-}
-
-static void notify_capped(struct scx_run *run);
-
-/* Applies --if-serial when the backend ended up with one worker.  When
- * the open-file limit left one of several workers, that is the reason
- * given; a -j N the user typed is then run with the one (the capped
- * notice says why): the count was the user's, the limit the machine's. */
+/* Applies --if-serial when the backend ended up with one worker. */
 static int
 check_serial(struct scx_run *run, char *detail, size_t size)
 {
-	const struct scx_config *cfg = run->cfg;
-	char reason[256], spec[64];
-	unsigned cpus;
+	char explain[256];
 
-	if (cfg->dry_run || run->be.ops->size(&run->be) != 1 ||
+	if (run->cfg->dry_run || run->be.ops->size(&run->be) != 1 ||
 	    !scx_run_is_master(run))
 		return 0;
-	if (explicit_single(cfg) && run->workers_wanted == 1)
-		return 0;
-	cpus = scx_cpus_available();
-	if (run->capped.fit == 1) {
-		if (cfg->workers.kind == SCX_WORKERS_ABSOLUTE)
-			return 0;
-		snprintf(reason, sizeof(reason), "%s", run->capped.why);
-		/* The serial notice or error says it all. */
-		run->capped.why[0] = '\0';
-	} else if (run->be.ops->explain_size)
-		run->be.ops->explain_size(&run->be, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason),
-			 "%s gives 1 worker (%u CPU%s usable by this process; "
-			 "-j 1 asks for one on purpose)",
-			 workers_spec(&cfg->workers, spec, sizeof(spec)), cpus,
-			 cpus == 1 ? "" : "s");
-	switch (cfg->if_serial) {
-	case SCX_IF_SERIAL_RAISE:
-		set_detail(detail, size, "%s", reason);
-		return SCX_ESERIAL;
-	case SCX_IF_SERIAL_WARN:
-		if (cfg->notice)
-			cfg->notice(cfg->notice_arg, SCX_NOTICE_SERIAL, reason);
-		return 0;
-	case SCX_IF_SERIAL_IGNORE:
-	default:
-		return 0;
-	}
+	explain[0] = '\0';
+	if (run->be.ops->explain_size)
+		run->be.ops->explain_size(&run->be, explain, sizeof(explain));
+	return scx__sizing_serial(&run->sizing, run->cfg, explain, detail,
+				  size);
 }
 
 int
@@ -191,8 +123,7 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	if (run == NULL)
 		return -ENOMEM;
 	run->cfg = cfg;
-	run->workers_wanted =
-	    scx_workers_resolve(&cfg->workers, scx_cpus_available());
+	scx__sizing_init(&run->sizing, cfg);
 	scx__ledger_init(&run->ledger);
 	scx__deliver_init(&run->deliver, cfg, &run->ledger);
 	scx__intake_init(&run->intake, cfg, &run->ledger, &run->cmd);
@@ -204,7 +135,7 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 
 	run->be.ops = ops;
 	run->be.run = run;
-	run->creating = true;
+	run->sizing.creating = true;
 	err = ops->open(&run->be, run);
 	if (err != 0) {
 		set_detail(detail, detail_size, "%s", ops->name);
@@ -214,8 +145,8 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	err = check_serial(run, detail, detail_size);
 	if (err != 0)
 		goto error;
-	run->creating = false;
-	notify_capped(run);
+	run->sizing.creating = false;
+	scx__sizing_notify(&run->sizing, cfg);
 	*out = run;
 	return 0;
 
@@ -299,59 +230,19 @@ scx_run_loop(struct scx_run *run)
 unsigned
 scx_run_workers_wanted(const struct scx_run *run)
 {
-	return run->workers_wanted;
+	return run->sizing.wanted;
 }
 
 void
 scx__run_set_workers(struct scx_run *run, unsigned n)
 {
-	run->workers_wanted = n;
-}
-
-/* Tells that the open-file limit capped the workers, unless --if-serial
- * said it already. */
-static void
-notify_capped(struct scx_run *run)
-{
-	char msg[320];
-
-	if (run->capped.why[0] == '\0' || run->cfg->notice == NULL)
-		return;
-	snprintf(msg, sizeof(msg), "%s: running %u", run->capped.why,
-		 run->capped.fit);
-	run->cfg->notice(run->cfg->notice_arg, SCX_NOTICE_WORKERS_CAPPED, msg);
+	run->sizing.wanted = n;
 }
 
 unsigned
 scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 {
-	/* Descriptors the runner itself needs: inputs, the loop, signals. */
-	const rlim_t reserve = 32;
-	char spec[64];
-	struct rlimit rl;
-	rlim_t fit;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-		return n;
-	fit = rl.rlim_cur > reserve + fds_each
-		      ? (rl.rlim_cur - reserve) / fds_each
-		      : 1;
-	if (n <= fit)
-		return n;
-	run->capped.wanted = n;
-	run->capped.fit = (unsigned)fit;
-	snprintf(run->capped.why, sizeof(run->capped.why),
-		 "the open-file limit of %llu (ulimit -n) leaves room for %u "
-		 "of the %u workers of %s (about %u open files each beside "
-		 "the runner's %u)",
-		 (unsigned long long)rl.rlim_cur, (unsigned)fit, n,
-		 workers_spec(&run->cfg->workers, spec, sizeof(spec)),
-		 fds_each, (unsigned)reserve);
-	/* While the run is created, --if-serial may still refuse or merge
-	 * it into its own notice: scx_run_create() reports it. */
-	if (!run->creating)
-		notify_capped(run);
-	return (unsigned)fit;
+	return scx__sizing_fit(&run->sizing, run->cfg, n, fds_each);
 }
 
 void
@@ -678,33 +569,17 @@ notify_input(void *arg)
 	uv_async_send(&run->input_async);
 }
 
-/* --shell: a replacement string that the command's own quotes hold is
- * substituted quoted all the same, and sh then keeps those quotes as
- * text and runs what they were to protect: said once, before any item,
- * by the process that parsed the command line (not a fed run). */
-static int
+/* --shell: said once, before any item, by the process that parsed the
+ * command line (not a fed run). */
+static void
 warn_quoted(struct scx_run *run)
 {
 	const struct scx_config *cfg = run->cfg;
-	const char *rs = NULL;
-	char msg[320], quote = 0;
-	int found;
+	char msg[320];
 
-	if (!cfg->shell || cfg->fed || cfg->notice == NULL)
-		return 0;
-	found = scx__template_quoted(run->cmd.tmpl, &rs, &quote);
-	if (found <= 0)
-		return found;
-	snprintf(msg, sizeof(msg),
-		 "--shell: %s is %s in the command: there scx-run's quoting "
-		 "of the item does not hold (its quotes show, its $(...) "
-		 "runs); leave replacement strings outside quotes",
-		 rs,
-		 quote == '\''	 ? "inside '...'"
-		 : quote == '"' ? "inside \"...\""
-				: "after a backslash");
-	cfg->notice(cfg->notice_arg, SCX_NOTICE_SHELL_QUOTED, msg);
-	return 0;
+	if (cfg->shell && !cfg->fed && cfg->notice &&
+	    scx__builder_quote_notice(&run->cmd, msg, sizeof(msg)))
+		cfg->notice(cfg->notice_arg, SCX_NOTICE_SHELL_QUOTED, msg);
 }
 
 /* The workers' environment, with the rank and size they are told. */
@@ -737,9 +612,7 @@ prepare_run(struct scx_run *run)
 			   run->intake.detail);
 		return err;
 	}
-	err = warn_quoted(run);
-	if (err != 0)
-		return err;
+	warn_quoted(run);
 	if (cfg->fed) {
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
 		return env_ready(run);
@@ -766,44 +639,6 @@ prepare_run(struct scx_run *run)
 		}
 	}
 	return env_ready(run);
-}
-
-/* A write to a stdout nobody reads blocks, and libuv's handlers restart
- * it (SA_RESTART): SIGINT or SIGTERM would wait for the reader.  This
- * handler, chained before libuv's, notes the signal and is installed
- * without SA_RESTART, so the write returns EINTR and the writer gives up
- * (scx__interrupted) while libuv still hears of the signal. */
-static struct sigaction uv_handlers[65];
-
-static void
-interrupt_handler(int sig, siginfo_t *info, void *ctx)
-{
-	const struct sigaction *uv = &uv_handlers[sig];
-
-	/* Counted: a second signal gives up a stopping write at once. */
-	if (scx__interrupted < 100)
-		scx__interrupted++;
-	if (uv->sa_flags & SA_SIGINFO)
-		uv->sa_sigaction(sig, info, ctx);
-	else if (uv->sa_handler != SIG_DFL && uv->sa_handler != SIG_IGN)
-		uv->sa_handler(sig);
-}
-
-static void
-interrupt_writes_on(int sig)
-{
-	struct sigaction sa;
-
-	if (sigaction(sig, NULL, &uv_handlers[sig]) != 0 ||
-	    (uv_handlers[sig].sa_flags & SA_SIGINFO
-		     ? uv_handlers[sig].sa_sigaction == interrupt_handler
-		     : 0))
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = interrupt_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sa.sa_mask = uv_handlers[sig].sa_mask;
-	sigaction(sig, &sa, NULL);
 }
 
 static void
@@ -858,7 +693,7 @@ open_handles(struct scx_run *run)
 		uv_signal_start(&run->signals[i], on_signal,
 				handled_signals[i]);
 		if (handled_signals[i] != SIGHUP)
-			interrupt_writes_on(handled_signals[i]);
+			scx__interrupt_writes_on(handled_signals[i]);
 	}
 	run->handles_open = true;
 	return 0;
