@@ -826,6 +826,7 @@ main(int argc, char **argv)
 	raise_open_file_limit();
 	memset(&o, 0, sizeof(o));
 	scx_config_init(&o.cfg);
+	o.cfg.progname = progname;
 	o.cfg.notice = on_notice;
 
 	st = parse_args(&o, argc, argv, &f, optbuf, sizeof(optbuf));

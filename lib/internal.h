@@ -606,6 +606,40 @@ bool scx__builder_uses_slot(const struct scx__builder *b);
 int scx__builder_quote_notice(struct scx__builder *b, char *msg, size_t size);
 
 /* ------------------------------------------------------------------ */
+/* executor.c: what the local backends share about their processes     */
+/* ------------------------------------------------------------------ */
+
+struct uv_loop_s;
+struct uv_pipe_s;
+struct uv_buf_t;
+
+/** A result for @item on @worker of @rank, everything else 0. */
+void scx__result_init(struct scx_result *res, const struct scx_item *item,
+		      unsigned worker, int rank);
+/** A wait status as an exit status or the signal that ended it. */
+void scx__wait_status(int wstatus, int *exit_status, int *term_signal);
+/** The exit code of an item: its status, or 128+n after signal n. */
+int scx__exit_code(int exit_status, int term_signal);
+/** Reaps @pid if it ended.  @return whether it did (*@wstatus). */
+int scx__reap(pid_t pid, int *wstatus);
+/** A message an item gets as its stderr: "PROGNAME: ...\n" (the
+ * config's program name).  @return its length. */
+size_t scx__item_msg(char *buf, size_t size, const struct scx_config *cfg,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/** The message and exit status (127 not found, 126 not executable) of a
+ * command @file that could not start with error @err. */
+int scx__start_failure(char *msg, size_t size, const struct scx_config *cfg,
+		       const char *file, int err);
+/** Makes a pipe whose end of ours @handle wraps (reading when
+ * @mine_reads); the other end is *@theirs.  The handle is initialised
+ * even on failure (close it).  @return 0 or a negated errno. */
+int scx__pipe_open(struct uv_loop_s *loop, struct uv_pipe_s *handle,
+		   void *data, bool mine_reads, int *theirs);
+/** Room in @b for a read, as libuv's alloc callback gives it.
+ * @return 0, or -ENOMEM (then @buf is empty: libuv says ENOBUFS). */
+int scx__read_space(struct scx__buf *b, struct uv_buf_t *buf);
+
+/* ------------------------------------------------------------------ */
 /* spawn.c: one process per item, by vfork                             */
 /* ------------------------------------------------------------------ */
 

@@ -69,7 +69,7 @@ struct lworker {
 	struct loky *lk;
 	unsigned index; /* 1-based slot */
 	bool running;	/* spawned, not yet finished */
-	uv_process_t proc;
+	pid_t pid; /* its process, leader of its own group */
 	uv_pipe_t in, out, err;
 	int handles; /* handles not yet closed */
 	bool in_open, out_open, err_open, exited;
@@ -111,6 +111,8 @@ struct loky {
 	struct lworker *w;
 	struct fifo requeue; /* items to run again before new ones */
 	uv_timer_t *tick; /* its own allocation: freed by its close callback */
+	uv_signal_t *sigchld; /* reaps the workers; the same */
+	struct scx__spawner spawner;
 	enum scx_stop stop;
 	bool eof;
 	bool failed;
@@ -124,6 +126,7 @@ struct loky {
 };
 
 static void worker_fill(struct lworker *w);
+static void slot_free(struct lworker *w);
 static void worker_start(struct lworker *w);
 static void maybe_close_tick(struct loky *lk);
 
@@ -302,21 +305,24 @@ frame(struct lworker *w, const struct scx_item *item)
 static int
 send_item(struct lworker *w, struct flight *f, uint64_t now, int64_t wall)
 {
-	static const char msg_line[] =
-		"scx-run: the item contains a newline, which --protocol=line "
-		"cannot carry (use --protocol=null or length)\n";
-	static const char msg_null[] =
-		"scx-run: the item contains a NUL byte, which --protocol=null "
-		"cannot carry (use --protocol=line or length)\n";
+	char msg[200];
 	int err;
 
 	if (!frameable(w->lk, f->item)) {
 		w->now_ns = now;
 		f->start_ns = now;
 		f->start_us = wall;
-		resolve(w, f, NULL, 0, 126, 0,
-			w->lk->cfg->protocol == SCX_PROTOCOL_LINE ? msg_line
-								   : msg_null);
+		if (w->lk->cfg->protocol == SCX_PROTOCOL_LINE)
+			scx__item_msg(msg, sizeof(msg), w->lk->cfg,
+				      "the item contains a newline, which "
+				      "--protocol=line cannot carry (use "
+				      "--protocol=null or length)");
+		else
+			scx__item_msg(msg, sizeof(msg), w->lk->cfg,
+				      "the item contains a NUL byte, which "
+				      "--protocol=null cannot carry (use "
+				      "--protocol=line or length)");
+		resolve(w, f, NULL, 0, 126, 0, msg);
 		return 0;
 	}
 	err = frame(w, f->item);
@@ -465,7 +471,7 @@ answer(struct lworker *w, const char *rec, size_t len)
 		fatal(w->lk, SCX_EWORKER,
 		      "worker %u (pid %d) wrote more answers than it was given "
 		      "items",
-		      w->index, w->proc.pid);
+		      w->index, (int)w->pid);
 		return false;
 	}
 	if (scx__spool_len(&w->ans) > 0) {
@@ -716,15 +722,12 @@ on_err(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 /* ------------------------------------------------------------------ */
 
 static void
-on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+worker_exited(struct lworker *w, int wstatus)
 {
-	struct lworker *w = p->data;
-
 	w->exited = true;
 	w->exited_ns = uv_hrtime();
-	w->exit_status = (int)status;
-	w->term_signal = term_signal;
-	scx__procs_reaped(p->pid);
+	scx__wait_status(wstatus, &w->exit_status, &w->term_signal);
+	scx__procs_reaped(w->pid);
 	if (w->lk->stop == SCX_STOP_KILL) {
 		if (w->out_open) {
 			w->out_open = false;
@@ -748,28 +751,28 @@ fail_head(struct lworker *w)
 
 	if (w->timed_out) {
 		status = 128 + (w->term_signal ? w->term_signal : SIGTERM);
-		snprintf(msg, sizeof(msg),
-			 "scx-run: worker %u (pid %d) timed out on this item "
-			 "(--timeout) and was ended\n",
-			 w->index, w->proc.pid);
+		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
+			      "worker %u (pid %d) timed out on this item "
+			      "(--timeout) and was ended",
+			      w->index, (int)w->pid);
 	} else if (w->closed_stdout) {
 		status = 1;
-		snprintf(msg, sizeof(msg),
-			 "scx-run: worker %u (pid %d) closed its stdout before "
-			 "answering this item, and was ended\n",
-			 w->index, w->proc.pid);
+		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
+			      "worker %u (pid %d) closed its stdout before "
+			      "answering this item, and was ended",
+			      w->index, (int)w->pid);
 	} else if (w->term_signal) {
 		status = 128 + w->term_signal;
-		snprintf(msg, sizeof(msg),
-			 "scx-run: worker %u (pid %d) was killed by signal %d "
-			 "while running this item\n",
-			 w->index, w->proc.pid, w->term_signal);
+		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
+			      "worker %u (pid %d) was killed by signal %d "
+			      "while running this item",
+			      w->index, (int)w->pid, w->term_signal);
 	} else {
 		status = w->exit_status ? w->exit_status : 1;
-		snprintf(msg, sizeof(msg),
-			 "scx-run: worker %u (pid %d) exited with status %d "
-			 "before answering this item\n",
-			 w->index, w->proc.pid, w->exit_status);
+		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
+			      "worker %u (pid %d) exited with status %d "
+			      "before answering this item",
+			      w->index, (int)w->pid, w->exit_status);
 	}
 	resolve(w, &f, NULL, 0, status,
 		w->closed_stdout ? 0 : w->timed_out && !w->term_signal ? SIGTERM
@@ -777,9 +780,9 @@ fail_head(struct lworker *w)
 		msg);
 }
 
-/* The process ended and its output is read: settle its items. */
+/* What the items of a worker that ended become. */
 static void
-worker_finished(struct lworker *w)
+settle(struct lworker *w)
 {
 	struct loky *lk = w->lk;
 	struct flight f;
@@ -791,8 +794,6 @@ worker_finished(struct lworker *w)
 		w->in_open = false;
 		uv_close((uv_handle_t *)&w->in, on_handle_closed);
 	}
-	uv_close((uv_handle_t *)&w->proc, on_handle_closed);
-
 	if (lk->stop >= SCX_STOP_TERMINATE || lk->failed) {
 		abandon_all(lk, &w->fl);
 		return;
@@ -817,11 +818,11 @@ worker_finished(struct lworker *w)
 	} else if (!early && (w->exit_status || w->term_signal)) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg),
-			 "scx-run: warning: worker %u exited with %s %d after "
-			 "its last item\n",
-			 w->index, w->term_signal ? "signal" : "status",
-			 w->term_signal ? w->term_signal : w->exit_status);
+		scx__item_msg(msg, sizeof(msg), lk->cfg,
+			      "warning: worker %u exited with %s %d after its "
+			      "last item",
+			      w->index, w->term_signal ? "signal" : "status",
+			      w->term_signal ? w->term_signal : w->exit_status);
 		scx_run_stderr(lk->run, msg, strlen(msg));
 	}
 	/* A worker that dies holding items fails its oldest one, so an item
@@ -847,6 +848,17 @@ worker_finished(struct lworker *w)
 	for (unsigned i = 0; i < lk->n; i++)
 		if (lk->w[i].running)
 			worker_fill(&lk->w[i]);
+}
+
+/* The process ended and its output is read: settle its items, and free
+ * the slot if its pipes are all closed already (stdin closed at the end
+ * of the input, its output read to the end before it exited). */
+static void
+worker_finished(struct lworker *w)
+{
+	settle(w);
+	if (w->handles == 0)
+		slot_free(w);
 }
 
 static void
@@ -912,7 +924,17 @@ on_handle_closed(uv_handle_t *h)
 {
 	struct lworker *w = h->data;
 
-	if (--w->handles > 0)
+	if (--w->handles == 0)
+		slot_free(w);
+}
+
+/* The slot's worker is gone and its pipes are closed: a new worker, if
+ * an item waits for one.  Whichever of the process's end and its pipes'
+ * closing comes last calls this. */
+static void
+slot_free(struct lworker *w)
+{
+	if (w->running)
 		return;
 	if (needs_worker(w))
 		worker_start(w);
@@ -966,42 +988,49 @@ spawn_later(struct lworker *w)
 	uv_timer_start(lk->retry, on_spawn_retry, lk->spawn_wait_ms, 0);
 }
 
-static void
-worker_start(struct lworker *w)
+/* Opens the worker's three pipes; the ends that are the worker's come
+ * back in @fds.  @return 0 or a negated errno. */
+static int
+open_pipes(struct lworker *w, int fds[3])
 {
-	struct loky *lk = w->lk;
-	uv_stdio_container_t stdio[3];
-	uv_process_options_t opt;
-	struct scx_command cmd;
+	uv_loop_t *loop = w->lk->loop;
 	int err;
 
-	err = scx_run_worker_command(lk->run, w->index, &cmd);
-	if (err != 0) {
-		fatal(lk, err, "building the worker command");
-		return;
-	}
-	uv_pipe_init(lk->loop, &w->in, 0);
-	uv_pipe_init(lk->loop, &w->out, 0);
-	uv_pipe_init(lk->loop, &w->err, 0);
-	w->in.data = w->out.data = w->err.data = w->proc.data = w;
-	w->wreq.data = w;
-	stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
-	stdio[0].data.stream = (uv_stream_t *)&w->in;
-	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[1].data.stream = (uv_stream_t *)&w->out;
-	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[2].data.stream = (uv_stream_t *)&w->err;
-	memset(&opt, 0, sizeof(opt));
-	opt.exit_cb = on_exit_cb;
-	opt.file = cmd.argv[0];
-	opt.args = cmd.argv;
-	opt.env = cmd.envp;
-	opt.stdio = stdio;
-	opt.stdio_count = 3;
-	opt.flags = UV_PROCESS_DETACHED;
-
-	w->handles = 4;
+	fds[0] = fds[1] = fds[2] = -1;
+	w->handles = 3;
 	w->in_open = w->out_open = w->err_open = true;
+	err = scx__pipe_open(loop, &w->in, w, false, &fds[0]);
+	if (err == 0)
+		err = scx__pipe_open(loop, &w->out, w, true, &fds[1]);
+	else
+		uv_pipe_init(loop, &w->out, 0);
+	if (err == 0)
+		err = scx__pipe_open(loop, &w->err, w, true, &fds[2]);
+	else
+		uv_pipe_init(loop, &w->err, 0);
+	return err;
+}
+
+/* The worker could not start: its pipes close, and it is not running. */
+static void
+start_failed(struct lworker *w, const int fds[3])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	w->in_open = w->out_open = w->err_open = false;
+	uv_close((uv_handle_t *)&w->in, on_handle_closed);
+	uv_close((uv_handle_t *)&w->out, on_handle_closed);
+	uv_close((uv_handle_t *)&w->err, on_handle_closed);
+}
+
+static void
+reset_worker(struct lworker *w)
+{
+	struct loky *lk = w->lk;
+
 	w->exited = false;
 	w->writing = false;
 	w->signalled = false;
@@ -1026,35 +1055,80 @@ worker_start(struct lworker *w)
 	w->window = lk->fixed_window ? lk->fixed_window : FIRST_WINDOW;
 	if (w->window < w->floor)
 		w->window = w->floor;
-	err = uv_spawn(lk->loop, &w->proc, &opt);
+}
+
+/* Starts the slot's worker, by the same vfork spawner as one process per
+ * item: its own session, and the parent-death signal. */
+static void
+worker_start(struct lworker *w)
+{
+	struct loky *lk = w->lk;
+	struct scx__spawn_req req;
+	struct scx_command cmd;
+	int fds[3], err;
+
+	err = scx_run_worker_command(lk->run, w->index, &cmd);
+	if (err != 0) {
+		fatal(lk, err, "building the worker command");
+		return;
+	}
+	w->wreq.data = w;
+	reset_worker(w);
+	err = open_pipes(w, fds);
+	if (err != 0) {
+		fatal(lk, err, "making a worker's pipes");
+		start_failed(w, fds);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.argv = cmd.argv;
+	req.envp = cmd.envp;
+	req.stdin_fd = fds[0];
+	req.stdout_fd = fds[1];
+	req.stderr_fd = fds[2];
+	err = scx__spawn(&lk->spawner, &req, &w->pid);
 	if (err != 0) {
 		/* Not a respawn loop: a worker that cannot start at all ends
 		 * the run; one that cannot start now (the process limit,
 		 * memory) waits for the retry timer. */
-		if (err == UV_EAGAIN || err == UV_ENOMEM)
+		if (err == -EAGAIN || err == -ENOMEM)
 			spawn_later(w);
 		else
 			fatal(lk, err, "cannot start worker '%s'", cmd.argv[0]);
-		w->in_open = w->out_open = w->err_open = false;
-		uv_close((uv_handle_t *)&w->in, NULL);
-		uv_close((uv_handle_t *)&w->out, NULL);
-		uv_close((uv_handle_t *)&w->err, NULL);
-		uv_close((uv_handle_t *)&w->proc, NULL);
-		w->handles = 0;
+		start_failed(w, fds);
 		return;
 	}
+	close(fds[0]);
+	close(fds[1]);
+	close(fds[2]);
 	lk->spawn_wait_ms = 0;
 	w->running = true;
-	scx__procs_spawned(w->proc.pid);
 	uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
 	uv_read_start((uv_stream_t *)&w->err, on_alloc, on_err);
 	worker_fill(w);
 }
 
-/* Whether the worker read everything written to it.  libuv's "pipes"
- * to children are Unix socket pairs: on our end SIOCOUTQ counts what the
- * worker has not read yet (FIONREAD would count what we have not read);
- * a real pipe answers FIONREAD for either end. */
+/* SIGCHLD: reaps the workers that ended (only ours: a library user's
+ * other children are left alone). */
+static void
+on_sigchld(uv_signal_t *h, int signum)
+{
+	struct loky *lk = h->data;
+	struct lworker *w;
+	unsigned i;
+	int status;
+
+	(void)signum;
+	for (i = 0; i < lk->n; i++) {
+		w = &lk->w[i];
+		if (w->running && !w->exited && scx__reap(w->pid, &status))
+			worker_exited(w, status);
+	}
+}
+
+/* Whether the worker read everything written to it: FIONREAD on our
+ * end of its stdin pipe counts what is still in the pipe (a Unix socket,
+ * should the pipe be one, answers SIOCOUTQ). */
 static bool
 stdin_drained(struct lworker *w)
 {
@@ -1135,7 +1209,7 @@ check_timeout(struct lworker *w)
 		if (!w->timeout_killed &&
 		    now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull) {
 			w->timeout_killed = true;
-			kill(-w->proc.pid, SIGKILL);
+			kill(-w->pid, SIGKILL);
 		}
 		return;
 	}
@@ -1154,7 +1228,7 @@ check_timeout(struct lworker *w)
 		return;
 	w->timed_out = true;
 	w->timed_out_at = now;
-	kill(-w->proc.pid, SIGTERM);
+	kill(-w->pid, SIGTERM);
 }
 
 /* The worker exited SCX__DRAIN_MS ago and something it started still
@@ -1203,7 +1277,7 @@ linger(struct lworker *w)
 		else if (now - w->idle_since >= CLOSED_STDOUT_MS * 1000000u &&
 			 !w->closed_stdout) {
 			w->closed_stdout = true;
-			kill(-w->proc.pid, SIGKILL);
+			kill(-w->pid, SIGKILL);
 		}
 		return;
 	}
@@ -1218,9 +1292,9 @@ linger(struct lworker *w)
 	}
 	idle = (now - w->idle_since) / 1000000u;
 	if (idle >= 2 * LINGER_MS)
-		kill(-w->proc.pid, SIGKILL);
+		kill(-w->pid, SIGKILL);
 	else if (idle >= LINGER_MS)
-		kill(-w->proc.pid, SIGTERM);
+		kill(-w->pid, SIGTERM);
 }
 
 /* Every tick: measure each busy worker's pace, and find workers that
@@ -1281,6 +1355,10 @@ maybe_close_tick(struct loky *lk)
 			return;
 	uv_close((uv_handle_t *)lk->tick, free_handle);
 	lk->tick = NULL;
+	if (lk->sigchld != NULL) {
+		uv_close((uv_handle_t *)lk->sigchld, free_handle);
+		lk->sigchld = NULL;
+	}
 	if (lk->retry != NULL) {
 		uv_close((uv_handle_t *)lk->retry, free_handle);
 		lk->retry = NULL;
@@ -1310,6 +1388,7 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 		free(lk);
 		return -ENOMEM;
 	}
+	scx__spawner_init(&lk->spawner);
 	for (i = 0; i < lk->n; i++) {
 		lk->w[i].lk = lk;
 		lk->w[i].index = i + 1;
@@ -1324,6 +1403,7 @@ loky_start(struct scx_backend *be)
 {
 	struct loky *lk = be->data;
 	unsigned i;
+	int err;
 
 	lk->rank = scx_run_rank(lk->run);
 	lk->fixed_window = lk->cfg->chunksize;
@@ -1334,6 +1414,17 @@ loky_start(struct scx_backend *be)
 	lk->tick->data = lk;
 	uv_timer_start(lk->tick, on_tick, TICK_MS, TICK_MS);
 	uv_unref((uv_handle_t *)lk->tick);
+	lk->sigchld = malloc(sizeof(*lk->sigchld));
+	if (lk->sigchld == NULL)
+		return -ENOMEM;
+	uv_signal_init(lk->loop, lk->sigchld);
+	lk->sigchld->data = lk;
+	err = uv_signal_start(lk->sigchld, on_sigchld, SIGCHLD);
+	if (err != 0)
+		return err;
+	/* The workers' pipes keep the run alive, not the signal. */
+	uv_unref((uv_handle_t *)lk->sigchld);
+	scx__spawner_note_signals(&lk->spawner);
 	for (i = 0; i < lk->n && !lk->failed; i++)
 		if (needs_worker(&lk->w[i]))
 			worker_start(&lk->w[i]);
@@ -1373,7 +1464,7 @@ loky_stop(struct scx_backend *be, enum scx_stop how)
 		if (how == SCX_STOP_DRAIN)
 			continue;
 		w->signalled = true;
-		kill(-w->proc.pid, how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
+		kill(-w->pid, how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
 	}
 }
 
@@ -1399,6 +1490,9 @@ loky_close(struct scx_backend *be)
 		return;
 	if (lk->tick != NULL) /* only when the run failed to start */
 		uv_close((uv_handle_t *)lk->tick, free_handle);
+	if (lk->sigchld != NULL)
+		uv_close((uv_handle_t *)lk->sigchld, free_handle);
+	scx__spawner_free(&lk->spawner);
 	if (lk->retry != NULL)
 		uv_close((uv_handle_t *)lk->retry, free_handle);
 	release_all(&lk->requeue);

@@ -1111,6 +1111,7 @@ mpi_serve(struct scx_backend *be)
 	m->subcfg.result_arg = m;
 	m->subcfg.rank = m->rank;
 	m->subcfg.size = m->nworkers;
+	m->subcfg.progname = m->cfg->progname;
 	m->subcfg.notice = m->cfg->notice;
 	m->subcfg.notice_arg = m->cfg->notice_arg;
 

@@ -143,14 +143,9 @@ fail_item(struct slot *s, const struct scx_item *item, int status,
 {
 	struct scx_result res;
 
-	memset(&res, 0, sizeof(res));
-	res.seq = item->seq;
-	res.item = item->data;
-	res.item_len = item->len;
+	scx__result_init(&res, item, s->index, scx_run_rank(s->mp->run));
 	res.exit_status = status;
 	res.start_us = scx__wall_us();
-	res.worker = s->index;
-	res.rank = scx_run_rank(s->mp->run);
 	res.err = msg;
 	res.err_len = strlen(msg);
 	scx_run_done(s->mp->run, &res);
@@ -164,13 +159,9 @@ proc_finished(struct proc *p)
 	struct scx__bytes bytes;
 	struct scx_result res;
 
-	memset(&res, 0, sizeof(res));
-	res.seq = p->item->seq;
-	res.item = p->item->data;
-	res.item_len = p->item->len;
+	scx__result_init(&res, p->item, s->index, scx_run_rank(mp->run));
 	res.term_signal = p->term_signal;
-	res.exit_status =
-	    p->term_signal ? 128 + p->term_signal : p->exit_status;
+	res.exit_status = scx__exit_code(p->exit_status, p->term_signal);
 	/* A timed-out item failed, also when it caught the SIGTERM and
 	 * exited 0: it is reported as ended by that SIGTERM. */
 	if (p->timed_out && res.exit_status == 0) {
@@ -179,8 +170,6 @@ proc_finished(struct proc *p)
 	}
 	res.start_us = p->start_us;
 	res.duration_ns = p->end_ns - p->start_ns;
-	res.worker = s->index;
-	res.rank = scx_run_rank(mp->run);
 	if (p->signalled)
 		res.flags |= SCX_RESULT_STOPPED;
 	if (p->timed_out)
@@ -220,13 +209,7 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	    h == (uv_handle_t *)&p->out ? &p->obuf->mem : &p->ebuf->mem;
 
 	(void)suggested;
-	if (scx__buf_reserve(b, SCX__READ_CHUNK) != 0) {
-		buf->base = NULL;
-		buf->len = 0;
-		return;
-	}
-	buf->base = b->data + b->len;
-	buf->len = b->cap - b->len;
+	scx__read_space(b, buf);
 }
 
 static void
@@ -334,10 +317,7 @@ proc_exited(struct proc *p, int status)
 	mp->running--;
 	mp->spawn_blocked = false; /* a process can be had again */
 	scx__procs_reaped(p->pid);
-	if (WIFEXITED(status))
-		p->exit_status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		p->term_signal = WTERMSIG(status);
+	scx__wait_status(status, &p->exit_status, &p->term_signal);
 	/* Killed: do not wait for pipes a stray grandchild may hold.  Timing
 	 * out, the grace timer goes on: a process the item started that
 	 * ignores SIGTERM may still hold its pipes.  Otherwise the item's
@@ -358,18 +338,12 @@ on_sigchld(uv_signal_t *h, int signum)
 	struct mp *mp = h->data;
 	struct proc *p;
 	unsigned i;
-	pid_t got;
 	int status;
 
 	(void)signum;
 	for (i = 0; i < mp->nslots; i++) {
 		p = mp->slots[i].proc;
-		if (p == NULL || p->exited)
-			continue;
-		do
-			got = waitpid(p->pid, &status, WNOHANG);
-		while (got < 0 && errno == EINTR);
-		if (got == p->pid)
+		if (p != NULL && !p->exited && scx__reap(p->pid, &status))
 			proc_exited(p, status);
 	}
 }
@@ -393,7 +367,6 @@ static void
 on_timeout(uv_timer_t *t)
 {
 	struct proc *p = t->data;
-	pid_t got;
 	int status;
 
 	if (!p->timed_out) {
@@ -402,10 +375,7 @@ on_timeout(uv_timer_t *t)
 		/* The runner may have been stopped (SIGSTOP) while the item
 		 * ended in time: timers run before SIGCHLD is seen.  An item
 		 * that has exited did not time out. */
-		do
-			got = waitpid(p->pid, &status, WNOHANG);
-		while (got < 0 && errno == EINTR);
-		if (got == p->pid) {
+		if (scx__reap(p->pid, &status)) {
 			proc_exited(p, status);
 			return;
 		}
@@ -440,55 +410,23 @@ spawn_failed(struct slot *s, const struct scx_item *item, const char *file,
 	     int err)
 {
 	char msg[512];
-	int status = 126;
+	int status;
 
-	if (err == -ENOENT) {
-		status = 127;
-		if (strchr(file, '/'))
-			snprintf(msg, sizeof(msg),
-				 "scx-run: %s: No such file or directory\n",
-				 file);
-		else if (file[0] == '\0')
-			snprintf(msg, sizeof(msg),
-				 "scx-run: '': command not found (the command "
-				 "is an empty word)\n");
-		else
-			snprintf(msg, sizeof(msg),
-				 "scx-run: %s: command not found\n", file);
-	} else if (err == -E2BIG) {
-		snprintf(msg, sizeof(msg),
-			 "scx-run: %s: %s (one argument may hold at most "
-			 "128 KiB here; --pipe-item passes the item on stdin)\n",
-			 file, scx_strerror(err));
-	} else {
-		snprintf(msg, sizeof(msg), "scx-run: %s: %s\n", file,
-			 scx_strerror(err));
-	}
+	status = scx__start_failure(msg, sizeof(msg),
+				    scx_run_config(s->mp->run), file, err);
 	fail_item(s, item, status, msg);
 }
 
-/* Opens a pipe whose end @mine is wrapped in @handle; the other end is
- * returned in *@theirs.  @return 0 or a negated errno. */
+/* Opens a pipe whose end of ours @handle wraps; the other end is
+ * returned in *@theirs.  The handle counts as open even on failure (its
+ * close frees it).  @return 0 or a negated errno. */
 static int
 open_pipe(struct mp *mp, struct proc *p, uv_pipe_t *handle, bool *open,
 	  bool mine_reads, int *theirs)
 {
-	int fds[2], err;
-
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return -errno;
-	uv_pipe_init(mp->loop, handle, 0);
-	handle->data = p;
 	p->handles++;
 	*open = true;
-	err = uv_pipe_open(handle, mine_reads ? fds[0] : fds[1]);
-	if (err != 0) {
-		close(mine_reads ? fds[0] : fds[1]);
-		close(mine_reads ? fds[1] : fds[0]);
-		return err;
-	}
-	*theirs = mine_reads ? fds[1] : fds[0];
-	return 0;
+	return scx__pipe_open(mp->loop, handle, p, mine_reads, theirs);
 }
 
 static void mp_ready(struct scx_backend *be);
@@ -540,15 +478,17 @@ spawn(struct slot *s, const struct scx_item *item)
 	struct mp *mp = s->mp;
 	int in_fd = -1, out_fd = -1, err_fd = -1;
 	struct scx_command cmd;
+	char msg[256];
 	struct proc *p;
 	uv_buf_t wbuf;
 	int err;
 
 	err = scx_run_command(mp->run, item, s->index, &cmd);
 	if (err == SCX_ENUL) {
-		fail_item(s, item, 126,
-			  "scx-run: the item contains a NUL byte and cannot be "
-			  "an argument (use -0, or --pipe-item)\n");
+		scx__item_msg(msg, sizeof(msg), scx_run_config(mp->run),
+			      "the item contains a NUL byte and cannot be an "
+			      "argument (use -0, or --pipe-item)");
+		fail_item(s, item, 126, msg);
 		return;
 	}
 	if (err != 0)

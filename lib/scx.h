@@ -208,6 +208,10 @@ struct scx_config {
 	uint64_t memfree;
 	uint64_t load_milli;
 
+	/* The name the messages an item gets as its stderr begin with
+	 * ("NAME: command not found"); NULL: "scx". */
+	const char *progname;
+
 	/* Output. */
 	size_t spill_after; /* results held in memory before a temporary
 			       file takes them; 0: 8 MiB */

@@ -1,0 +1,138 @@
+/* executor.c: what the local backends share about the processes they
+ * run: a result made from an item, wait statuses as exit codes, the
+ * messages an item gets as its stderr when it cannot run, pipes to a
+ * worker, and reaping. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+void
+scx__result_init(struct scx_result *res, const struct scx_item *item,
+		 unsigned worker, int rank)
+{
+	memset(res, 0, sizeof(*res));
+	res->seq = item->seq;
+	res->item = item->data;
+	res->item_len = item->len;
+	res->worker = worker;
+	res->rank = rank;
+}
+
+void
+scx__wait_status(int wstatus, int *exit_status, int *term_signal)
+{
+	*exit_status = 0;
+	*term_signal = 0;
+	if (WIFEXITED(wstatus))
+		*exit_status = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		*term_signal = WTERMSIG(wstatus);
+}
+
+int
+scx__exit_code(int exit_status, int term_signal)
+{
+	return term_signal ? 128 + term_signal : exit_status;
+}
+
+int
+scx__reap(pid_t pid, int *wstatus)
+{
+	pid_t got;
+
+	do
+		got = waitpid(pid, wstatus, WNOHANG);
+	while (got < 0 && errno == EINTR);
+	return got == pid;
+}
+
+size_t
+scx__item_msg(char *buf, size_t size, const struct scx_config *cfg,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+	int k;
+
+	k = snprintf(buf, size, "%s: ",
+		     cfg->progname ? cfg->progname : "scx");
+	n = k > 0 && (size_t)k < size ? (size_t)k : 0;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+	n += k > 0 ? (size_t)k : 0;
+	if (n >= size - 1)
+		n = size - 2;
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
+}
+
+int
+scx__start_failure(char *msg, size_t size, const struct scx_config *cfg,
+		   const char *file, int err)
+{
+	/* As a shell says it: 127 when the command is not found, 126 when
+	 * it cannot be executed. */
+	if (err == -ENOENT) {
+		if (strchr(file, '/'))
+			scx__item_msg(msg, size, cfg,
+				      "%s: No such file or directory", file);
+		else if (file[0] == '\0')
+			scx__item_msg(msg, size, cfg,
+				      "'': command not found (the command is "
+				      "an empty word)");
+		else
+			scx__item_msg(msg, size, cfg, "%s: command not found",
+				      file);
+		return 127;
+	}
+	if (err == -E2BIG)
+		scx__item_msg(msg, size, cfg,
+			      "%s: %s (one argument may hold at most 128 KiB "
+			      "here; --pipe-item passes the item on stdin)",
+			      file, scx_strerror(err));
+	else
+		scx__item_msg(msg, size, cfg, "%s: %s", file, scx_strerror(err));
+	return 126;
+}
+
+int
+scx__pipe_open(uv_loop_t *loop, uv_pipe_t *handle, void *data,
+	       bool mine_reads, int *theirs)
+{
+	int fds[2], err;
+
+	uv_pipe_init(loop, handle, 0);
+	handle->data = data;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	err = uv_pipe_open(handle, mine_reads ? fds[0] : fds[1]);
+	if (err != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	*theirs = mine_reads ? fds[1] : fds[0];
+	return 0;
+}
+
+int
+scx__read_space(struct scx__buf *b, uv_buf_t *buf)
+{
+	if (scx__buf_reserve(b, SCX__READ_CHUNK) != 0) {
+		buf->base = NULL;
+		buf->len = 0;
+		return -ENOMEM;
+	}
+	buf->base = b->data + b->len;
+	buf->len = b->cap - b->len;
+	return 0;
+}
