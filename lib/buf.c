@@ -75,6 +75,25 @@ scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
 }
 
 void
+scx__buf_trim(struct scx__buf *b, size_t keep)
+{
+	size_t cap = b->len > keep ? b->len : keep;
+	char *p;
+
+	if (b->cap <= 2 * cap)
+		return;
+	if (cap == 0) {
+		scx__buf_free(b);
+		return;
+	}
+	p = realloc(b->data, cap);
+	if (p == NULL)
+		return; /* the larger buffer stays: only memory is at stake */
+	b->data = p;
+	b->cap = cap;
+}
+
+void
 scx__buf_free(struct scx__buf *b)
 {
 	free(b->data);

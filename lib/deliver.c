@@ -35,8 +35,10 @@ deliver_fail(struct scx__deliver *d, int err, const char *fmt, ...)
 static void
 output_failed(struct scx__deliver *d, int err, const char *what)
 {
-	/* A signal broke a blocked write: the signal's stop follows. */
+	/* A signal broke a blocked write: the signal's stop follows (the
+	 * run may end before the loop hears of the signal itself). */
 	if (err == -EINTR) {
+		d->interrupted = true;
 		if (d->stop < SCX_STOP_TERMINATE)
 			d->stop = SCX_STOP_TERMINATE;
 		return;

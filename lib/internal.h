@@ -48,6 +48,9 @@ int scx__buf_putc(struct scx__buf *b, int c);
 /** Appends a formatted string.  @return 0 or -ENOMEM. */
 int scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/** Gives back memory beyond max(len, @keep) when that is more than half
+ * of it (a large item passed). */
+void scx__buf_trim(struct scx__buf *b, size_t keep);
 /** Frees the buffer's memory and empties it. */
 void scx__buf_free(struct scx__buf *b);
 
@@ -59,8 +62,11 @@ void scx__buf_free(struct scx__buf *b);
 #define SCX__READ_CHUNK (64u * 1024)
 /* Buffer capacity kept from item to item. */
 #define SCX__KEEP_CAPACITY (1u << 20)
-/* Bytes of one stream held in memory before a temporary file takes it. */
+/* Bytes of one stream held in memory before a temporary file takes it;
+ * with many workers less, down to SCX__SPOOL_MIN, so that all of a run's
+ * streams together stay near 16 MiB. */
 #define SCX__SPOOL_MEM (1u << 20)
+#define SCX__SPOOL_MIN (64u * 1024)
 /* Bytes read back from a file at a time (a multiple of 3, for base64). */
 #define SCX__PIECE (3u * 87382)
 
@@ -351,6 +357,8 @@ int scx__base64(struct scx__buf *b, const char *s, size_t len);
  * write goes on only while its reader takes the bytes (it gives up after
  * the grace without progress, or at a second signal). */
 extern volatile sig_atomic_t scx__interrupted;
+/* ... and the last of them. */
+extern volatile sig_atomic_t scx__interrupt_signal;
 
 struct scx__writer {
 	int fd;
@@ -525,6 +533,7 @@ struct scx__deliver {
 	char detail[512];
 	enum scx_stop stop; /* the stop the run must make, or 0 */
 	bool broken_pipe;   /* stdout was closed by its reader */
+	bool interrupted;   /* a SIGINT or SIGTERM broke a write */
 };
 
 void scx__deliver_init(struct scx__deliver *d, const struct scx_config *cfg,
@@ -770,6 +779,7 @@ struct scx__ledger {
 	int results_fd;
 	struct scx__buf scratch;
 	char detail[512]; /* what the last error was about */
+	char bad_entry[64]; /* the entry of DIR it was about */
 };
 
 void scx__ledger_init(struct scx__ledger *l);

@@ -274,9 +274,11 @@ read_result_file(struct scx__ledger *l, uint64_t seq, const char *file)
 	int dfd, fd, err = 0;
 
 	snprintf(name, sizeof(name), "%llu", (unsigned long long)seq);
+	snprintf(l->bad_entry, sizeof(l->bad_entry), "%s", name);
 	dfd = open_entry(l->results_fd, name, true);
 	if (dfd < 0)
 		return dfd;
+	snprintf(l->bad_entry, sizeof(l->bad_entry), "%s/%s", name, file);
 	fd = open_entry(dfd, file, false);
 	close(dfd);
 	if (fd < 0)
@@ -343,10 +345,10 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 				    cfg->results, (unsigned long long)item->seq);
 		if (state == -ELOOP)
 			return fail(l, state,
-				    "--results '%s': '%llu' is a symbolic link, "
+				    "--results '%s': '%s' is a symbolic link, "
 				    "not a result this run stored: refusing to "
 				    "follow it",
-				    cfg->results, (unsigned long long)item->seq);
+				    cfg->results, l->bad_entry);
 		if (state < 0)
 			return fail(l, state, "--results '%s': item %llu: %s",
 				    cfg->results, (unsigned long long)item->seq,
@@ -477,6 +479,11 @@ remove_result_dir(int dirfd, const char *name)
 static int
 planted(struct scx__ledger *l, int err, const char *name)
 {
+	if (err != -ELOOP && err != -ENOTDIR)
+		return fail(l, err,
+			    "--results '%s': '%s' cannot be removed (%s): it "
+			    "is not a result directory this run made",
+			    l->cfg->results, name, scx_strerror(err));
 	return fail(l, err,
 		    "--results '%s': '%s' is %s, not a result directory this "
 		    "run made: refusing to touch it",
@@ -559,6 +566,8 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 error:
 	if (dfd >= 0)
 		close(dfd);
+	/* What was written of it is not a result. */
+	remove_result_dir(l->results_fd, tmp);
 	snprintf(path, sizeof(path), "%s/%s", l->cfg->results, final);
 	return fail(l, err, "cannot store the result of item %llu in '%s': %s",
 		    (unsigned long long)res->seq, path, scx_strerror(err));

@@ -101,6 +101,9 @@ struct lworker {
 	uint64_t idle_since; /* done with every item but not exiting */
 	uint64_t exited_ns;  /* when its process exited */
 	bool spawn_wait;     /* could not start: waits for the retry timer */
+	uint64_t sent;	     /* bytes that went into its stdin pipe */
+	size_t unsent;	     /* of the write under way, not yet in it */
+	bool read_any;	     /* at its exit, it had read some of them */
 };
 
 struct loky {
@@ -116,12 +119,12 @@ struct loky {
 	enum scx_stop stop;
 	bool eof;
 	bool failed;
-	bool answered; /* some worker answered an item */
 	uv_timer_t *retry; /* starts workers that could not start */
 	unsigned spawn_wait_ms;
 	bool spawn_warned;
 	unsigned barren;
 	size_t fixed_window; /* --chunksize, or 0 to adapt */
+	size_t spool_at;     /* an unfinished answer this long is spooled */
 	int rank;
 };
 
@@ -340,6 +343,8 @@ on_written(uv_write_t *req, int status)
 
 	w->writing = false;
 	w->wbuf.len = 0;
+	if (status == 0)
+		w->sent += w->unsent;
 	/* A failed write (EPIPE, or cancelled by a close) means the worker
 	 * is going away: its exit hands its items on. */
 	if (status == 0)
@@ -359,8 +364,45 @@ close_stdin(struct lworker *w)
 
 /* Writes more items while the worker has room in its window: first items
  * to run again, then new ones from the core. */
-static void
-worker_fill(struct lworker *w)
+/* Writes the framed items: what the pipe takes at once (counted in
+ * w->sent, which tells at the worker's exit whether it read anything),
+ * the rest through libuv.  @return whether all of it went at once (more
+ * may fit). */
+static bool
+write_items(struct lworker *w)
+{
+	uv_buf_t buf = uv_buf_init(w->wbuf.data, (unsigned)w->wbuf.len);
+	int n = uv_try_write((uv_stream_t *)&w->in, &buf, 1);
+
+	if (n == UV_EAGAIN)
+		n = 0;
+	if (n < 0) {
+		/* EPIPE: the worker is going away; its exit hands its
+		 * items on. */
+		w->wbuf.len = 0;
+		return false;
+	}
+	w->sent += (uint64_t)n;
+	if ((size_t)n == w->wbuf.len) {
+		w->wbuf.len = 0;
+		return true;
+	}
+	buf = uv_buf_init(w->wbuf.data + n, (unsigned)(w->wbuf.len - n));
+	w->unsent = buf.len;
+	w->writing = true;
+	if (uv_write(&w->wreq, (uv_stream_t *)&w->in, &buf, 1, on_written) !=
+	    0) {
+		w->writing = false;
+		w->wbuf.len = 0;
+	}
+	return false;
+}
+
+/* Puts more items on the worker while it has room in its window: first
+ * items to run again, then new ones.  @return whether it wrote them all
+ * at once (room may be left). */
+static bool
+fill_once(struct lworker *w)
 {
 	struct loky *lk = w->lk;
 	struct scx_chunk *c;
@@ -369,18 +411,17 @@ worker_fill(struct lworker *w)
 	uint64_t now;
 	int64_t wall;
 	size_t room, i;
-	uv_buf_t buf;
 	int err = 0;
 
 	if (!w->running || w->exited || !w->in_open || w->writing)
-		return;
+		return false;
 	if (lk->stop || lk->failed) {
 		close_stdin(w);
-		return;
+		return false;
 	}
 	room = w->window > w->fl.n ? w->window - w->fl.n : 0;
 	if (room == 0)
-		return;
+		return false;
 	now = uv_hrtime();
 	wall = scx__wall_us();
 	while (room > 0 && lk->requeue.n > 0 && err == 0) {
@@ -420,22 +461,22 @@ worker_fill(struct lworker *w)
 	}
 	if (err != 0) {
 		fatal(lk, err, "feeding worker %u", w->index);
-		return;
+		return false;
 	}
-	if (w->wbuf.len > 0) {
-		buf = uv_buf_init(w->wbuf.data, (unsigned)w->wbuf.len);
-		w->writing = true;
-		err = uv_write(&w->wreq, (uv_stream_t *)&w->in, &buf, 1,
-			       on_written);
-		if (err != 0) {
-			w->writing = false;
-			w->wbuf.len = 0;
-		}
-		return;
-	}
+	if (w->wbuf.len > 0)
+		return write_items(w);
 	/* Nothing left to send: end of input lets the worker flush. */
 	if (lk->eof && lk->requeue.n == 0)
 		close_stdin(w);
+	return false;
+}
+
+/* Writes more items while the worker has room in its window. */
+static void
+worker_fill(struct lworker *w)
+{
+	while (fill_once(w))
+		;
 }
 
 /* ------------------------------------------------------------------ */
@@ -519,9 +560,10 @@ spool_answer(struct lworker *w, const char *p, size_t len)
 }
 
 /* Cuts whole records out of what the worker wrote.  @at_end: the stream
- * ended, so unfinished bytes are a last record.  Each byte is looked at
- * once (rscan: no delimiter before it), and the start of an answer longer
- * than ANSWER_SPOOL_AT moves to the answer spool. */
+ * ended; unfinished bytes stay, to be a last answer only if the worker
+ * ends well (last_answer()).  Each byte is looked at once (rscan: no
+ * delimiter before it), and the start of an answer longer than
+ * ANSWER_SPOOL_AT moves to the answer spool. */
 static void
 parse_answers(struct lworker *w, bool at_end)
 {
@@ -558,10 +600,9 @@ parse_answers(struct lworker *w, bool at_end)
 			if (nl == NULL) {
 				w->rscan = b->len;
 				if (at_end) {
-					/* A last answer without its delimiter. */
-					if (!answer(w, p, (size_t)(end - p)))
-						return;
-				} else if ((size_t)(end - p) >= ANSWER_SPOOL_AT) {
+					break;
+				} else if ((size_t)(end - p) >=
+					   w->lk->spool_at) {
 					if (!spool_answer(w, p, (size_t)(end - p)))
 						return;
 				} else {
@@ -589,7 +630,7 @@ parse_answers(struct lworker *w, bool at_end)
 			v = v * 10 + (uint64_t)(p[len] - '0');
 		if (len == 0 || p + len != nl)
 			goto bad_length;
-		if ((uint64_t)(end - nl - 1) < v && v >= ANSWER_SPOOL_AT) {
+		if ((uint64_t)(end - nl - 1) < v && v >= w->lk->spool_at) {
 			/* Its body streams into the answer spool. */
 			w->rpos += len + 1;
 			w->body_left = v;
@@ -602,11 +643,6 @@ parse_answers(struct lworker *w, bool at_end)
 		w->rpos += len + 1 + (size_t)v;
 		w->rscan = w->rpos;
 	}
-	/* A last answer without its delimiter, all of it in the spool. */
-	if (at_end && proto != SCX_PROTOCOL_LENGTH && w->rpos == b->len &&
-	    scx__spool_len(&w->ans) > 0 && !w->lk->failed &&
-	    !answer(w, b->data + b->len, 0))
-		return;
 	/* Keep the buffer small: move what is left to its start. */
 	rest = b->len - w->rpos;
 	if (w->rpos > 0 && (rest == 0 || w->rpos > b->len / 2)) {
@@ -614,6 +650,7 @@ parse_answers(struct lworker *w, bool at_end)
 		b->len = rest;
 		w->rscan = w->rscan > w->rpos ? w->rscan - w->rpos : 0;
 		w->rpos = 0;
+		scx__buf_trim(b, 2 * READ_CHUNK);
 	}
 	return;
 
@@ -625,6 +662,34 @@ bad_length:
 }
 
 static void worker_check_finished(struct lworker *w);
+
+/* The worker ended well (exit 0, not stopped, timed out or ended by us):
+ * the bytes after its last delimiter are a last answer.  A worker that
+ * died mid-answer has none: its item fails instead. */
+static void
+last_answer(struct lworker *w)
+{
+	struct scx__buf *b = &w->rbuf;
+
+	if (w->lk->cfg->protocol == SCX_PROTOCOL_LENGTH || w->fl.n == 0 ||
+	    w->exit_status != 0 || w->term_signal != 0 || w->signalled ||
+	    w->timed_out || w->closed_stdout)
+		return;
+	if (w->rpos == b->len && scx__spool_len(&w->ans) == 0 &&
+	    !w->streaming)
+		return;
+	w->now_ns = uv_hrtime();
+	if (answer(w, b->data + w->rpos, b->len - w->rpos))
+		w->rpos = b->len;
+}
+
+/* What was left of an unfinished answer is not one. */
+static void
+drop_partial(struct lworker *w)
+{
+	w->rpos = w->rbuf.len;
+	scx__spool_reset(&w->ans);
+}
 
 static void
 on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -677,8 +742,7 @@ flush_stderr(struct lworker *w, size_t n)
 	memmove(b->data, b->data + n, b->len - n);
 	b->len -= n;
 	w->err_lines = 0;
-	if (b->cap > 4 * ERR_LINE_MAX)
-		scx__buf_free(b);
+	scx__buf_trim(b, READ_CHUNK);
 }
 
 /* A reusable worker's stderr belongs to no item: it is passed on in
@@ -721,9 +785,26 @@ on_err(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 /* A worker's life                                                     */
 /* ------------------------------------------------------------------ */
 
+/* Whether the worker read any of what was written to it: what is still
+ * in its stdin pipe (FIONREAD on our end) is what it did not read (the
+ * first writes are small: all of them fit in the pipe).  A pipe closed
+ * already counts as read. */
+static bool
+read_any(struct lworker *w)
+{
+	uv_os_fd_t fd;
+	int queued;
+
+	if (!w->in_open || uv_fileno((uv_handle_t *)&w->in, &fd) != 0 ||
+	    ioctl(fd, FIONREAD, &queued) != 0)
+		return true;
+	return (uint64_t)queued < w->sent;
+}
+
 static void
 worker_exited(struct lworker *w, int wstatus)
 {
+	w->read_any = read_any(w);
 	w->exited = true;
 	w->exited_ns = uv_hrtime();
 	scx__wait_status(wstatus, &w->exit_status, &w->term_signal);
@@ -795,9 +876,12 @@ settle(struct lworker *w)
 		uv_close((uv_handle_t *)&w->in, on_handle_closed);
 	}
 	if (lk->stop >= SCX_STOP_TERMINATE || lk->failed) {
+		drop_partial(w);
 		abandon_all(lk, &w->fl);
 		return;
 	}
+	last_answer(w);
+	drop_partial(w);
 	if (w->fl.n > 0) {
 		w->now_ns = uv_hrtime();
 		fail_head(w);
@@ -827,19 +911,17 @@ settle(struct lworker *w)
 	}
 	/* A worker that dies holding items fails its oldest one, so an item
 	 * that crashes its worker fails (after its retries) and the run goes
-	 * on.  Only a command that has never answered any item, in any slot,
-	 * is given up on after MAX_BARREN workers in a row: it does not read
-	 * its items (true), or cannot run at all. */
-	if (w->answers > 0)
-		lk->answered = true;
-	if (early && lk->stop == 0 && !lk->answered) {
-		lk->barren = w->answers ? 0 : lk->barren + 1;
+	 * on.  Only a command whose workers exit without reading anything
+	 * (true, an interpreter that cannot start its script) is given up on
+	 * after MAX_BARREN of them in a row. */
+	if (early && lk->stop == 0) {
+		lk->barren = w->answers || w->read_any ? 0 : lk->barren + 1;
 		if (lk->barren >= MAX_BARREN)
 			fatal(lk, SCX_EWORKER,
 			      "worker '%s' exited %u times in a row without "
-			      "answering an item, and none ever answered one "
-			      "(last: %s %d); it must read items on stdin and "
-			      "write one answer per item",
+			      "answering an item or reading its input (last: "
+			      "%s %d); it must read items on stdin and write "
+			      "one answer per item",
 			      lk->cfg->argv[0], lk->barren,
 			      w->term_signal ? "signal" : "status",
 			      w->term_signal ? w->term_signal : w->exit_status);
@@ -1041,6 +1123,8 @@ reset_worker(struct lworker *w)
 	w->idle_since = 0;
 	w->answers = w->answers_seen = 0;
 	w->exit_status = w->term_signal = 0;
+	w->sent = 0;
+	w->read_any = false;
 	w->rbuf.len = w->rpos = w->rscan = 0;
 	w->body_left = 0;
 	w->streaming = false;
@@ -1373,6 +1457,7 @@ static int
 loky_open(struct scx_backend *be, struct scx_run *run)
 {
 	struct loky *lk;
+	size_t limit;
 	unsigned i;
 
 	lk = calloc(1, sizeof(*lk));
@@ -1389,10 +1474,17 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	}
 	scx__spawner_init(&lk->spawner);
+	/* All the workers' answers in memory together stay near 16 MiB. */
+	limit = (16u << 20) / lk->n;
+	if (limit > SCX__SPOOL_MEM)
+		limit = SCX__SPOOL_MEM;
+	if (limit < SCX__SPOOL_MIN)
+		limit = SCX__SPOOL_MIN;
+	lk->spool_at = limit / 2 < ANSWER_SPOOL_AT ? limit / 2 : ANSWER_SPOOL_AT;
 	for (i = 0; i < lk->n; i++) {
 		lk->w[i].lk = lk;
 		lk->w[i].index = i + 1;
-		scx__spool_init(&lk->w[i].ans, 0);
+		scx__spool_init(&lk->w[i].ans, limit);
 	}
 	be->data = lk;
 	return 0;

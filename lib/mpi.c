@@ -237,6 +237,7 @@ struct wrank {
 	/* A large record on its way: its fixed part, and what its streams
 	 * still want. */
 	bool large;
+	bool lost; /* its streams could not be kept */
 	struct scx_result pending;
 	uint64_t out_left, err_left;
 	struct scx__spool out_spool, err_spool;
@@ -494,22 +495,27 @@ master_large(struct mpib *m, struct wrank *w)
 		avail = w->in.len - w->inpos;
 		if (w->out_left > 0) {
 			n = avail < w->out_left ? avail : (size_t)w->out_left;
-			err = scx__spool_append(&w->out_spool,
-						w->in.data + w->inpos, n);
+			err = w->lost ? 0
+				      : scx__spool_append(&w->out_spool,
+							  w->in.data + w->inpos,
+							  n);
 			w->out_left -= n;
 		} else {
 			n = avail < w->err_left ? avail : (size_t)w->err_left;
-			err = scx__spool_append(&w->err_spool,
-						w->in.data + w->inpos, n);
+			err = w->lost ? 0
+				      : scx__spool_append(&w->err_spool,
+							  w->in.data + w->inpos,
+							  n);
 			w->err_left -= n;
 		}
 		w->inpos += n;
-		if (err != 0) {
+		if (err != 0 && !w->lost) {
+			/* The rest of the record is read past; the item is
+			 * not a result (the run ends with the error). */
+			w->lost = true;
 			scx_run_fail(m->run, err, w->out_spool.detail[0]
 							  ? w->out_spool.detail
 							  : w->err_spool.detail);
-			w->large = false;
-			return;
 		}
 		if (w->out_left == 0 && w->err_left == 0) {
 			w->large = false;
@@ -517,6 +523,9 @@ master_large(struct mpib *m, struct wrank *w)
 			scx__result_set_stdout(&w->pending, &b);
 			scx__spool_view(&w->err_spool, &b);
 			scx__result_set_stderr(&w->pending, &b);
+			if (w->lost)
+				w->pending.flags |= SCX_RESULT_STOPPED;
+			w->lost = false;
 			master_result(m, w, &w->pending);
 			scx__spool_reset(&w->out_spool);
 			scx__spool_reset(&w->err_spool);

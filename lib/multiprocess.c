@@ -46,6 +46,7 @@ struct proc {
 	bool timed_out;
 	bool timeout_killed; /* SIGKILLed after the grace */
 	bool streaming; /* its stdout goes out as it comes */
+	bool lost;	/* part of its output could not be kept */
 };
 
 /* A chunk shared by the slots that run parts of it. */
@@ -81,6 +82,7 @@ struct mp {
 	/* No process could be created: wait for the timer or a process's
 	 * end before trying again. */
 	struct scx_backend *be;
+	size_t stream_at; /* an output streams once this much waits */
 	bool spawn_blocked, spawn_warned, retry_open;
 	unsigned spawn_wait_ms;
 	uv_timer_t retry;
@@ -170,7 +172,7 @@ proc_finished(struct proc *p)
 	}
 	res.start_us = p->start_us;
 	res.duration_ns = p->end_ns - p->start_ns;
-	if (p->signalled)
+	if (p->signalled || p->lost)
 		res.flags |= SCX_RESULT_STOPPED;
 	if (p->timed_out)
 		res.flags |= SCX_RESULT_TIMEOUT;
@@ -225,17 +227,21 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	(void)buf;
 	if (nread > 0) {
 		b->len += (size_t)nread;
-		if (is_out && !sp->in_file && b->len >= STREAM_AT &&
+		if (is_out && !sp->in_file && b->len >= p->slot->mp->stream_at &&
 		    (p->streaming || scx_run_stream_begin(run, p->item->seq))) {
 			p->streaming = true;
 			scx_run_stream(run, p->item->seq, b->data, b->len);
 			b->len = 0;
 			return;
 		}
-		/* Past the spool's bound, the output goes to a file. */
+		/* Past the spool's bound, the output goes to a file.  An
+		 * output that could not be kept is not a result: the run
+		 * ends with the error, and the item is not reported. */
 		err = scx__spool_commit(sp);
-		if (err != 0)
+		if (err != 0) {
+			p->lost = true;
 			scx_run_fail(run, err, sp->detail);
+		}
 		return;
 	}
 	if (nread == 0)
@@ -743,8 +749,11 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 	limit = (16u << 20) / (2 * mp->nslots);
 	if (limit > SCX__SPOOL_MEM)
 		limit = SCX__SPOOL_MEM;
-	if (limit < 2 * STREAM_AT)
-		limit = 2 * STREAM_AT;
+	if (limit < SCX__SPOOL_MIN)
+		limit = SCX__SPOOL_MIN;
+	/* An output streams once this much of it waits, before its spool
+	 * would spill. */
+	mp->stream_at = limit / 2 < STREAM_AT ? limit / 2 : STREAM_AT;
 	for (i = 0; i < mp->nslots; i++) {
 		mp->slots[i].mp = mp;
 		mp->slots[i].index = i + 1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 volatile sig_atomic_t scx__interrupted;
+volatile sig_atomic_t scx__interrupt_signal;
 
 static int write_all(int fd, struct iovec *iov, int n);
 
@@ -38,6 +39,7 @@ interrupt_handler(int sig, siginfo_t *info, void *ctx)
 	/* Counted: a second signal gives up a stopping write at once. */
 	if (scx__interrupted < 100)
 		scx__interrupted++;
+	scx__interrupt_signal = sig;
 	if (uv->sa_flags & SA_SIGINFO)
 		uv->sa_sigaction(sig, info, ctx);
 	else if (uv->sa_handler != SIG_DFL && uv->sa_handler != SIG_IGN)

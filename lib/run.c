@@ -340,6 +340,8 @@ absorb(struct scx_run *run)
 
 	if (d->broken_pipe)
 		run->sum.broken_pipe = true;
+	if (d->interrupted && run->sum.stop_signal == 0)
+		run->sum.stop_signal = scx__interrupt_signal;
 	if (d->error != 0 && run->error == 0) {
 		run->error = d->error;
 		set_detail(run->detail, sizeof(run->detail), "%s", d->detail);
@@ -709,6 +711,7 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 		return -EALREADY;
 	run->executed = true;
 	scx__interrupted = 0;
+	scx__interrupt_signal = 0;
 	/* A process that is not the master (an MPI worker rank) reads no
 	 * input and writes no output: it serves the master. */
 	if (!scx_run_is_master(run) && run->be.ops->serve) {

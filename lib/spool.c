@@ -127,10 +127,9 @@ scx__spool_commit(struct scx__spool *s)
 		return err;
 	}
 	s->flen += s->mem.len;
-	/* The buffer is read into again: keep a moderate capacity. */
-	if (s->mem.cap > 4 * (size_t)SCX__READ_CHUNK)
-		scx__buf_free(&s->mem);
+	/* The buffer is read into again: one read's worth is enough now. */
 	s->mem.len = 0;
+	scx__buf_trim(&s->mem, SCX__READ_CHUNK);
 	return 0;
 }
 
@@ -183,9 +182,9 @@ scx__spool_reset(struct scx__spool *s)
 	}
 	s->in_file = false;
 	s->flen = 0;
-	if (s->mem.cap > SCX__KEEP_CAPACITY)
-		scx__buf_free(&s->mem);
 	s->mem.len = 0;
+	scx__buf_trim(&s->mem, s->limit < SCX__KEEP_CAPACITY ? s->limit
+							      : SCX__KEEP_CAPACITY);
 }
 
 /* ------------------------------------------------------------------ */

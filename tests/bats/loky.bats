@@ -660,3 +660,72 @@ while True:
 	assert_output "$(seq 3)"
 	assert_equal "$stderr" "$(printf '\r1%%line 1\n\r2%%line 2\n\r3%%line 3')"
 }
+
+# --- answers cut short by the worker's death (review of issue 11) -----------
+
+@test "loky: a worker killed mid-answer: that item fails (137), the half answer is no answer, the next item is answered" {
+	printf 'a\nb\nc\n' >in
+	run --separate-stderr lk in -j1 --format=jsonl sh -c 'read x; echo "ans-$x"; read y; printf "half-$y"; kill -9 $$'
+	# (the worker that answered c dies after its last item: a warning)
+	assert_failure 1
+	assert_equal "$(jq -c '{item, exit, stdout}' <<<"$output" | head -n 2)" \
+		"$(printf '%s\n' '{"item":"a","exit":0,"stdout":"ans-a\n"}' '{"item":"b","exit":137,"stdout":""}')"
+	# c went to a new worker, which answered it before it was killed too
+	assert_equal "$(jq -c 'select(.item == "c") | .stdout' <<<"$output")" '"ans-c\n"'
+}
+
+@test "loky: a worker killed mid-answer with --protocol=null and -N 1: that item fails" {
+	printf 'a\0b\0' >in
+	run --separate-stderr lk in -0 -j1 -N 1 --protocol=null --format=jsonl sh -c 'printf "whole\0"; printf "half"; kill -9 $$'
+	assert_failure 1
+	assert_equal "$(jq -c '{item, exit}' <<<"$output")" \
+		"$(printf '%s\n' '{"item":"a","exit":0}' '{"item":"b","exit":137}')"
+}
+
+@test "loky: --timeout on a worker that wrote half an answer: that item times out, never exit 0" {
+	printf 'x\n' >in
+	run --separate-stderr lk in -j1 -N 1 --timeout 0.5 --format=jsonl sh -c 'while read x; do printf "part-$x"; sleep 30; echo done; done'
+	assert_failure 1
+	assert_equal "$(jq -c '{item, exit, timeout, stdout}' <<<"$output")" '{"item":"x","exit":143,"timeout":true,"stdout":""}'
+}
+
+@test "loky: SIGTERM while a worker is mid-answer: the item is not written, logged or stored" {
+	make_marked_sleep
+	echo x >in
+	mkdir started
+	"$SCX_RUN" --backend=loky --joblog jl --results res --format=jsonl sh -c 'while read x; do printf "part-"; touch started/1; "$0" 30; echo done; done' "$SLEEP" <in >out 2>err 3>&- &
+	local pid=$!
+	wait_for_file started/1
+	kill -TERM "$pid"
+	wait_exit "$pid"
+	assert_equal "$status" 143
+	assert_equal "$(cat out)" ''
+	assert_equal "$(awk 'NR > 1' jl)" ''
+	[ ! -e res/1 ] || fail "res/1 was stored: $(cat res/1/status)"
+}
+
+@test "loky: a last answer without its newline counts when the worker exits 0 by itself" {
+	printf 'a\nb\n' >in
+	run --separate-stderr lk in -j1 sh -c 'read x; echo "$x"; read y; printf "last-$y"'
+	assert_success
+	assert_output "$(printf 'a\nlast-b')"
+}
+
+@test "loky: an item that crashes every worker it meets, with --retries 6: it fails, the others are answered" {
+	printf '%s\n' 'crash' 2 3 >in
+	run --separate-stderr lk in -j1 -N 1 --retries 6 sh -c 'while read x; do [ "$x" = crash ] && kill -9 $$; echo "$x"; done'
+	assert_failure 1
+	assert_output "$(printf '2\n3')"
+	assert_equal "$(grep -c 'killed by signal 9 while running this item' <<<"$stderr")" 1
+}
+
+@test "loky: 64 workers, each answering 3 MB: RSS under 32 MiB" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time (package time) is not installed"
+	seq 128 >in
+	run bash -c '/usr/bin/time -f %M -o rss "$0" --backend=loky -j 64 sh -c "while read x; do head -c 3000000 /dev/zero | tr \"\\0\" x; echo; done" <in | wc -c' "$SCX_RUN"
+	assert_output 384000128
+	local kib
+	kib=$(tail -n 1 rss)
+	echo "# peak RSS $kib KiB" >&3
+	[ -n "${SCX_ASAN:-}" ] || [ "$kib" -lt 32768 ] || fail "peak RSS $kib KiB"
+}

@@ -96,3 +96,51 @@ victim_intact() {
 	run awk -F'\t' 'NR > 1 { print $1 }' jl
 	assert_output 1
 }
+
+@test "a full TMPDIR while outputs spool: exit 255, and no item is stored or logged with output it lost" {
+	[ "$EUID" = 0 ] || skip "a small file system needs root (unshare -m, mount -t tmpfs)"
+	command -v unshare >/dev/null || skip "unshare is not installed"
+	mkdir small
+	unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs "$0"' "$T/small" 2>/dev/null ||
+		skip "cannot mount a tmpfs (unshare -m or mount not permitted)"
+	seq 8 >in
+	# 8 items of 1 MiB + 1 byte at once: each spools past 1 MiB, into a
+	# TMPDIR with about 4 KiB free
+	local i
+	for i in 1 2 3 4 5; do
+		rm -rf res jl
+		run --separate-stderr unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs "$0" &&
+			head -c 1044480 /dev/zero >"$0/fill" &&
+			TMPDIR=$0 exec "$SCX_RUN" -j 8 --results res --joblog jl sh -c "head -c 1048577 /dev/zero" sh <in' "$T/small"
+		assert_failure 255
+		assert_stderr --partial TMPDIR
+		# whatever was stored and logged is whole
+		run find res -name stdout ! -size 1048577c
+		assert_output ''
+		run awk -F'\t' 'NR > 1 && $6 != 1048577' jl
+		assert_output ''
+	done
+}
+
+@test "--results --resume: a link planted inside a result directory is named in the error" {
+	echo x >in
+	run --separate-stderr "$SCX_RUN" --results res echo <in
+	assert_success
+	rm res/1/status
+	ln -s "$T/victim/item" res/1/status
+	run --separate-stderr "$SCX_RUN" --results res --resume echo <in
+	assert_failure 255
+	assert_stderr "scx-run: --results 'res': '1/status' is a symbolic link, not a result this run stored: refusing to follow it"
+	victim_intact
+}
+
+@test "--results: a result that cannot be stored leaves no temporary directory behind" {
+	[ "$EUID" = 0 ] || skip "a small file system needs root (unshare -m, mount -t tmpfs)"
+	command -v unshare >/dev/null || skip "unshare is not installed"
+	echo 1 >in
+	mkdir small
+	run --separate-stderr unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$0" && mkdir "$0/res" &&
+		"$SCX_RUN" --results "$0/res" sh -c "head -c 200000 /dev/zero" sh <in;
+		echo "status $?"; ls -A "$0/res"' "$T/small"
+	assert_output 'status 255'
+}

@@ -227,3 +227,24 @@ BLOCKED_ITEM='[ "$1" != 1 ] || [ ! -e block ] || "$0" 30
 		'while read -r i; do [ "$i" != 1 ] || [ ! -e block ] || "$0" 30
 			printf "%s\n" "$(head -c 10000 /dev/zero | tr "\0" x)"; done' "$SLEEP"
 }
+
+@test "SIGTERM while nobody reads stdout: the write gives up after the grace, exit 143 (not 0)" {
+	seq 8 >in
+	mkfifo ff
+	"$SCX_RUN" -j4 --joblog jl sh -c 'head -c 1000000 /dev/zero' sh <in >ff 2>err 3>&- &
+	PID=$!
+	# a reader that opens the FIFO and never reads
+	exec 7<ff
+	wait_signal_caught "$PID" TERM
+	# until the runner is blocked writing to the full pipe
+	local i=0
+	until [[ $(cat "/proc/$PID/wchan" 2>/dev/null) == *pipe_write ]]; do
+		[ "$i" -lt 2000 ] || fail "the runner never blocked on its stdout"
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -TERM "$PID"
+	wait_exit "$PID"
+	exec 7<&-
+	assert_equal "$status" 143
+}
