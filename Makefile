@@ -67,7 +67,7 @@ SHLIB := $(BUILD)/libscx.so.$(VERSION)
 .SECONDARY:
 
 .PHONY: all check check-unit check-bats check-man check-asan install \
-	uninstall clean bench fuzz
+	uninstall clean bench fuzz lint
 
 all: $(BIN) $(LIB) $(SHLIB) $(PLUGIN)
 
@@ -120,6 +120,13 @@ check-man:
 check-bats: $(BIN) $(SHLIB) $(PLUGIN) $(HELPER_BIN)
 	SCX_RUN=$(abspath $(BIN)) SCX_HELPERS=$(abspath $(BUILD)/tests/helpers) \
 		bats $(BATS_FLAGS) tests/bats
+
+# House rule 11: every C file laid out as .clang-format says (Debian's
+# clang-format 14).
+LINT_FILES := $(wildcard lib/*.c lib/*.h cmd/*.c tests/unit/*.c \
+	tests/unit/*.h tests/helpers/*.c tests/fuzz/*.c)
+lint:
+	clang-format --dry-run --Werror $(LINT_FILES)
 
 # The same suites on an AddressSanitizer + UndefinedBehaviorSanitizer build.
 # OpenMPI does not free everything at MPI_Finalize: stacks through its

@@ -580,13 +580,15 @@ resolve_backend(struct options *o)
 		if (err == 0)
 			return true;
 		if (scx_backend_load_error())
-			error("started by mpiexec with %u ranks, which needs the "
-			      "mpi backend: it cannot be loaded: %s",
-			      scx_launcher_size(), scx_backend_load_error());
+			error(
+			    "started by mpiexec with %u ranks, which needs the "
+			    "mpi backend: it cannot be loaded: %s",
+			    scx_launcher_size(), scx_backend_load_error());
 		else
-			error("started by mpiexec with %u ranks, which needs the "
-			      "mpi backend: it is not available in this build",
-			      scx_launcher_size());
+			error(
+			    "started by mpiexec with %u ranks, which needs the "
+			    "mpi backend: it is not available in this build",
+			    scx_launcher_size());
 		return false;
 	}
 	err = scx_backend_find(name, &o->cfg.backend);
@@ -738,10 +740,9 @@ print_summary(struct scx_run *run, const struct scx_summary *s, double wall,
 				      ", %llu skipped (resumed)",
 				      (unsigned long long)s->skipped);
 	if (s->total && s->items + s->skipped < s->total && n < sizeof(extra))
-		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
-				      ", %llu not run",
-				      (unsigned long long)(s->total - s->items -
-							   s->skipped));
+		n += (size_t)snprintf(
+		    extra + n, sizeof(extra) - n, ", %llu not run",
+		    (unsigned long long)(s->total - s->items - s->skipped));
 	fprintf(stderr,
 		"%s: %llu items, %llu succeeded, %llu failed%s; %.3f s, "
 		"%.1f items/s; backend %s, %u worker%s; exit %d\n",
@@ -778,7 +779,8 @@ open_standard_streams(void)
 	for (fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0) {
 			closed |= 1u << fd;
-			if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+			if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) <
+			    0)
 				exit(EXIT_USAGE);
 		}
 	return closed;
@@ -892,10 +894,12 @@ main(int argc, char **argv)
 	}
 	if (!check_backend_options(&o))
 		goto out;
-	if (o.cfg.resume != SCX_RESUME_NONE && !o.cfg.joblog && !o.cfg.results) {
+	if (o.cfg.resume != SCX_RESUME_NONE && !o.cfg.joblog &&
+	    !o.cfg.results) {
 		error("%s needs --joblog FILE or --results DIR to know what "
 		      "was done",
-		      o.cfg.resume == SCX_RESUME ? "--resume" : "--resume-failed");
+		      o.cfg.resume == SCX_RESUME ? "--resume"
+						 : "--resume-failed");
 		goto out;
 	}
 	if (o.info)
@@ -910,8 +914,9 @@ main(int argc, char **argv)
 		status = print_info(run, json_info);
 		goto out;
 	}
-	o.cfg.progress = o.progress == PROGRESS_ALWAYS ||
-			 (o.progress == PROGRESS_TTY && isatty(2) && !o.cfg.dry_run);
+	o.cfg.progress =
+	    o.progress == PROGRESS_ALWAYS ||
+	    (o.progress == PROGRESS_TTY && isatty(2) && !o.cfg.dry_run);
 	t0 = now_seconds();
 	err = scx_run_execute(run, &sum);
 	if (err != 0)

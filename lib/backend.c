@@ -34,10 +34,10 @@ struct plugin {
 
 #ifdef SCX_HAVE_MPI
 static struct plugin plugins[] = {
-	{"mpi", "scx-mpi.so", "scx_backend_mpi", NULL},
+	{ "mpi", "scx-mpi.so", "scx_backend_mpi", NULL },
 };
 #else
-static struct plugin plugins[] = {{NULL, NULL, NULL, NULL}};
+static struct plugin plugins[] = { { NULL, NULL, NULL, NULL } };
 #endif
 
 #ifndef SCX_ABI_ID
@@ -123,8 +123,8 @@ plugin_load(struct plugin *pl)
 			r = plugin_open(pl, path);
 			if (r <= 0)
 				return r;
-			snprintf(path, sizeof(path), "%s/../lib/scx-run/%s", exe,
-				 pl->file);
+			snprintf(path, sizeof(path), "%s/../lib/scx-run/%s",
+				 exe, pl->file);
 			r = plugin_open(pl, path);
 			if (r <= 0)
 				return r;
@@ -217,8 +217,8 @@ scx_backend_register(const struct scx_backend_ops *ops)
 unsigned
 scx_launcher_size(void)
 {
-	static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
-					   "PMIX_SIZE"};
+	static const char *const vars[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+					    "PMIX_SIZE" };
 	const char *v;
 	uint64_t n;
 	size_t i;

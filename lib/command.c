@@ -36,7 +36,7 @@ is_runner_variable(const char *e)
 {
 	static const char *const names[] = {
 		"SCX_SEQ=", "SCX_SLOT=", "SCX_RANK=", "SCX_SIZE=", "OMPI_",
-		"PMIX_",    "OPAL_",     "PRTE_",     "ORTE_",
+		"PMIX_",    "OPAL_",	 "PRTE_",     "ORTE_",
 	};
 	size_t i;
 
@@ -193,7 +193,7 @@ scx__builder_quote_notice(struct scx__builder *b, char *msg, size_t size)
 		 "of the item does not hold (its quotes show, its $(...) "
 		 "runs); leave replacement strings outside quotes",
 		 rs,
-		 quote == '\''	 ? "inside '...'"
+		 quote == '\''	? "inside '...'"
 		 : quote == '"' ? "inside \"...\""
 				: "after a backslash");
 	return 1;

@@ -202,10 +202,20 @@ scx_parse_size(const char *s, uint64_t *out)
 
 	if (n > 0)
 		switch (s[n - 1]) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		default: break;
+		case 'k':
+		case 'K':
+			shift = 10;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			break;
 		}
 	err = parse_positive(s, shift ? n - 1 : n, UINT64_MAX >> shift, &v);
 	if (err != 0)

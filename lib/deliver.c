@@ -50,8 +50,7 @@ output_failed(struct scx__deliver *d, int err, const char *what)
 		}
 		return;
 	}
-	deliver_fail(d, err, "cannot write to %s: %s", what,
-		     scx_strerror(err));
+	deliver_fail(d, err, "cannot write to %s: %s", what, scx_strerror(err));
 }
 
 /* --progress: the line is erased before anything else is written to the
@@ -507,8 +506,8 @@ scx__deliver_progress(struct scx__deliver *d, const struct scx__progress *p,
 	/* An output line without its newline yet stays: the progress line
 	 * goes below it. */
 	if ((d->mid_line && !d->progress_shown
-		     ? scx__buf_putc(b, '\n')
-		     : scx__buf_append(b, "\r\033[K", 4)) != 0 ||
+		 ? scx__buf_putc(b, '\n')
+		 : scx__buf_append(b, "\r\033[K", 4)) != 0 ||
 	    scx__progress_format(b, p, final) != 0 ||
 	    (final && scx__buf_putc(b, '\n') != 0))
 		return;

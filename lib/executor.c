@@ -61,8 +61,7 @@ scx__item_msg(char *buf, size_t size, const struct scx_config *cfg,
 	size_t n;
 	int k;
 
-	k = snprintf(buf, size, "%s: ",
-		     cfg->progname ? cfg->progname : "scx");
+	k = snprintf(buf, size, "%s: ", cfg->progname ? cfg->progname : "scx");
 	n = k > 0 && (size_t)k < size ? (size_t)k : 0;
 	va_start(ap, fmt);
 	k = vsnprintf(buf + n, size - n, fmt, ap);
@@ -100,13 +99,14 @@ scx__start_failure(char *msg, size_t size, const struct scx_config *cfg,
 			      "here; --pipe-item passes the item on stdin)",
 			      file, scx_strerror(err));
 	else
-		scx__item_msg(msg, size, cfg, "%s: %s", file, scx_strerror(err));
+		scx__item_msg(msg, size, cfg, "%s: %s", file,
+			      scx_strerror(err));
 	return 126;
 }
 
 int
-scx__pipe_open(uv_loop_t *loop, uv_pipe_t *handle, void *data,
-	       bool mine_reads, int *theirs)
+scx__pipe_open(uv_loop_t *loop, uv_pipe_t *handle, void *data, bool mine_reads,
+	       int *theirs)
 {
 	int fds[2], err;
 

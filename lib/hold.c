@@ -102,8 +102,8 @@ spill(struct scx__hold *h, const struct scx_result *res, const char *cmd,
 	r.start_us = res->start_us;
 	r.duration_ns = res->duration_ns;
 	r.worker = res->worker;
-	r.flags = res->flags &
-		  ~(unsigned)(SCX_RESULT_OUT_FILE | SCX_RESULT_ERR_FILE);
+	r.flags =
+	    res->flags & ~(unsigned)(SCX_RESULT_OUT_FILE | SCX_RESULT_ERR_FILE);
 	r.rank = res->rank;
 	r.host = res->host;
 	r.item_len = res->item_len;

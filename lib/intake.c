@@ -153,9 +153,8 @@ fed_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	for (i = 0; i < k; i++) {
 		part->items[i].seq = c->items[q->pos + i].seq;
 		part->items[i].len = c->items[q->pos + i].len;
-		part->items[i].data = part->bytes +
-				      (c->items[q->pos + i].data - c->bytes) -
-				      from;
+		part->items[i].data =
+		    part->bytes + (c->items[q->pos + i].data - c->bytes) - from;
 	}
 	q->pos += k;
 	if (q->pos == c->n) {
@@ -370,9 +369,9 @@ skip_done(struct scx__intake *in, struct scx_chunk **c)
 		err = scx__builder_text(in->cmd, &in_c->items[i], 1,
 					&in->cmd->text);
 		if (err == SCX_ENUL) /* logged as the item itself */
-			err = scx__buf_append(&in->cmd->text,
-					      in_c->items[i].data,
-					      in_c->items[i].len);
+			err =
+			    scx__buf_append(&in->cmd->text, in_c->items[i].data,
+					    in_c->items[i].len);
 		if (err == 0)
 			err = scx__ledger_skip(in->ledger, &in_c->items[i],
 					       in->cmd->text.data,

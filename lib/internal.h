@@ -317,7 +317,7 @@ struct scx__hold {
 	off_t end;
 	size_t in_file; /* records in the file not taken back yet */
 	struct scx__buf scratch;
-	void *last; /* the memory result taken last, freed at the next */
+	void *last;	  /* the memory result taken last, freed at the next */
 	char detail[256]; /* why the spill file failed, or "" */
 };
 
@@ -519,10 +519,10 @@ struct scx__deliver {
 	struct scx__buf scratch, scratch_err;
 	struct scx__buf io; /* output read back from a file */
 	struct scx__reorder reorder;
-	struct scx__hold hold;	/* results waiting for their turn */
-	uint64_t streaming;	/* the item whose stdout streams, or 0 */
-	uint64_t streamed_len;	/* the bytes it streamed so far */
-	void **waiting;		/* --as-completed: waiting for it */
+	struct scx__hold hold; /* results waiting for their turn */
+	uint64_t streaming;    /* the item whose stdout streams, or 0 */
+	uint64_t streamed_len; /* the bytes it streamed so far */
+	void **waiting;	       /* --as-completed: waiting for it */
 	size_t nwaiting, capwaiting;
 	/* --progress. */
 	bool progress_shown;
@@ -553,11 +553,10 @@ void scx__deliver_result(struct scx__deliver *d, uint64_t seq,
 /** Whether the running item @seq's stdout may go out as it comes. */
 bool scx__deliver_stream_begin(struct scx__deliver *d, uint64_t seq);
 /** Writes stdout bytes of the streaming item @seq. */
-void scx__deliver_stream(struct scx__deliver *d, uint64_t seq,
-			 const char *data, size_t len);
-/** Writes bytes to stderr that belong to no item. */
-void scx__deliver_stderr(struct scx__deliver *d, const char *data,
+void scx__deliver_stream(struct scx__deliver *d, uint64_t seq, const char *data,
 			 size_t len);
+/** Writes bytes to stderr that belong to no item. */
+void scx__deliver_stderr(struct scx__deliver *d, const char *data, size_t len);
 /** Writes what stdout has queued, then the job log lines it held. */
 void scx__deliver_flush(struct scx__deliver *d);
 /** Writes every held result, past the gaps (after a stop), and flushes. */
@@ -634,7 +633,8 @@ int scx__reap(pid_t pid, int *wstatus);
 /** A message an item gets as its stderr: "PROGNAME: ...\n" (the
  * config's program name).  @return its length. */
 size_t scx__item_msg(char *buf, size_t size, const struct scx_config *cfg,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /** The message and exit status (127 not found, 126 not executable) of a
  * command @file that could not start with error @err. */
 int scx__start_failure(char *msg, size_t size, const struct scx_config *cfg,
@@ -642,8 +642,8 @@ int scx__start_failure(char *msg, size_t size, const struct scx_config *cfg,
 /** Makes a pipe whose end of ours @handle wraps (reading when
  * @mine_reads); the other end is *@theirs.  The handle is initialised
  * even on failure (close it).  @return 0 or a negated errno. */
-int scx__pipe_open(struct uv_loop_s *loop, struct uv_pipe_s *handle,
-		   void *data, bool mine_reads, int *theirs);
+int scx__pipe_open(struct uv_loop_s *loop, struct uv_pipe_s *handle, void *data,
+		   bool mine_reads, int *theirs);
 /** Room in @b for a read, as libuv's alloc callback gives it.
  * @return 0, or -ENOMEM (then @buf is empty: libuv says ENOBUFS). */
 int scx__read_space(struct scx__buf *b, struct uv_buf_t *buf);
@@ -728,7 +728,8 @@ int scx__joblog_line(struct scx__buf *b, const struct scx__joblog_entry *e);
 /** Parses one line (without its newline); the command is unescaped into
  * @scratch.  @return 0, SCX_EJOBLOG, or -ENOMEM. */
 int scx__joblog_parse_line(const char *line, size_t len,
-			   struct scx__joblog_entry *e, struct scx__buf *scratch);
+			   struct scx__joblog_entry *e,
+			   struct scx__buf *scratch);
 
 /* Items a resumed run finds done, indexed by sequence number. */
 enum {
@@ -778,7 +779,7 @@ struct scx__ledger {
 	struct scx__buf pending; /* log lines waiting for stdout's flush */
 	int results_fd;
 	struct scx__buf scratch;
-	char detail[512]; /* what the last error was about */
+	char detail[512];   /* what the last error was about */
 	char bad_entry[64]; /* the entry of DIR it was about */
 };
 
@@ -822,7 +823,6 @@ void scx__run_set_workers(struct scx_run *run, unsigned n);
 
 /** Wall-clock time in microseconds since 1970. */
 int64_t scx__wall_us(void);
-
 
 /* ------------------------------------------------------------------ */
 /* progress.c: the progress line and what the throttles read           */

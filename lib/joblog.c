@@ -8,8 +8,8 @@
 #include <string.h>
 
 const char scx__joblog_header[] =
-	"Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\t"
-	"Command\n";
+    "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\t"
+    "Command\n";
 
 uint64_t
 scx__hash(const char *s, size_t len)
@@ -51,14 +51,14 @@ scx__joblog_line(struct scx__buf *b, const struct scx__joblog_entry *e)
 	int err;
 
 	err = scx__buf_printf(
-		b, "%llu\t%s\t%lld.%03lld\t%llu.%03llu\t%llu\t%llu\t%d\t%d\t",
-		(unsigned long long)e->seq, e->host ? e->host : ":",
-		(long long)(e->start_us / 1000000),
-		(long long)(e->start_us % 1000000 / 1000),
-		(unsigned long long)(e->runtime_ns / 1000000000u),
-		(unsigned long long)(e->runtime_ns % 1000000000u / 1000000u),
-		(unsigned long long)e->send, (unsigned long long)e->receive,
-		e->exitval, e->signal);
+	    b, "%llu\t%s\t%lld.%03lld\t%llu.%03llu\t%llu\t%llu\t%d\t%d\t",
+	    (unsigned long long)e->seq, e->host ? e->host : ":",
+	    (long long)(e->start_us / 1000000),
+	    (long long)(e->start_us % 1000000 / 1000),
+	    (unsigned long long)(e->runtime_ns / 1000000000u),
+	    (unsigned long long)(e->runtime_ns % 1000000000u / 1000000u),
+	    (unsigned long long)e->send, (unsigned long long)e->receive,
+	    e->exitval, e->signal);
 	if (err == 0)
 		err = append_escaped(b, e->command, e->command_len);
 	if (err == 0)
@@ -207,9 +207,9 @@ scx__done_mark(struct scx__done *d, uint64_t seq, bool ok, bool has_hash,
 		d->n++;
 	/* A later line for the same item (a retry, a resumed run) wins. */
 	d->slots[i].seq = seq;
-	d->slots[i].state = (uint8_t)(SCX__DONE_LOGGED |
-				      (ok ? SCX__DONE_OK : 0) |
-				      (has_hash ? SCX__DONE_HASH : 0));
+	d->slots[i].state =
+	    (uint8_t)(SCX__DONE_LOGGED | (ok ? SCX__DONE_OK : 0) |
+		      (has_hash ? SCX__DONE_HASH : 0));
 	d->slots[i].hash = hash;
 	return 0;
 }
@@ -241,7 +241,8 @@ scx__joblog_load(struct scx__done *d, const char *text, size_t len,
 	while (p < end && err == 0) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
-			break; /* a torn last line, or one the caller completes */
+			break; /* a torn last line, or one the caller completes
+				*/
 		++*lineno;
 		if (strncmp(p, "Seq\t", 4) == 0) {
 			p = nl + 1;
@@ -250,9 +251,9 @@ scx__joblog_load(struct scx__done *d, const char *text, size_t len,
 		err = scx__joblog_parse_line(p, (size_t)(nl - p), &e, &scratch);
 		if (err == 0)
 			err = scx__done_mark(
-				d, e.seq, e.exitval == 0 && e.signal == 0,
-				check_commands,
-				scx__hash(e.command, e.command_len));
+			    d, e.seq, e.exitval == 0 && e.signal == 0,
+			    check_commands,
+			    scx__hash(e.command, e.command_len));
 		if (err == 0)
 			p = nl + 1;
 	}

@@ -25,9 +25,8 @@ scx__ledger_init(struct scx__ledger *l)
 	scx__done_init(&l->done);
 }
 
-static int
-fail(struct scx__ledger *l, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int fail(struct scx__ledger *l, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int
 fail(struct scx__ledger *l, int err, const char *fmt, ...)
@@ -246,9 +245,9 @@ scx__ledger_close(struct scx__ledger *l)
 static int
 open_entry(int dirfd, const char *name, bool dir)
 {
-	int fd = openat(dirfd, name,
-			O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-				(dir ? O_DIRECTORY : 0));
+	int fd =
+	    openat(dirfd, name,
+		   O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (dir ? O_DIRECTORY : 0));
 
 	if (fd >= 0)
 		return fd;
@@ -342,7 +341,8 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 				    "--results '%s' holds another item as "
 				    "number %llu: the input changed since (use "
 				    "another directory, or no --resume)",
-				    cfg->results, (unsigned long long)item->seq);
+				    cfg->results,
+				    (unsigned long long)item->seq);
 		if (state == -ELOOP)
 			return fail(l, state,
 				    "--results '%s': '%s' is a symbolic link, "
@@ -357,11 +357,12 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 		state = (int)scx__done_state(&l->done, item->seq, &hash);
 		if ((state & SCX__DONE_HASH) && cmd &&
 		    scx__hash(cmd, cmdlen) != hash)
-			return fail(l, SCX_ECHANGED,
-				    "--joblog '%s' logged another command as "
-				    "item %llu: the input or the command changed "
-				    "since (use another job log, or no --resume)",
-				    cfg->joblog, (unsigned long long)item->seq);
+			return fail(
+			    l, SCX_ECHANGED,
+			    "--joblog '%s' logged another command as "
+			    "item %llu: the input or the command changed "
+			    "since (use another job log, or no --resume)",
+			    cfg->joblog, (unsigned long long)item->seq);
 	}
 	if (!(state & SCX__DONE_LOGGED))
 		return 0;
@@ -502,11 +503,11 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 		return 0;
 	/* Everything is written in a directory of its own, synced, and then
 	 * renamed into place: a result is there whole or not at all. */
-	snprintf(tmp, sizeof(tmp), ".tmp.%llu.%d",
-		 (unsigned long long)res->seq, (int)getpid());
+	snprintf(tmp, sizeof(tmp), ".tmp.%llu.%d", (unsigned long long)res->seq,
+		 (int)getpid());
 	snprintf(final, sizeof(final), "%llu", (unsigned long long)res->seq);
-	snprintf(old, sizeof(old), ".old.%llu.%d",
-		 (unsigned long long)res->seq, (int)getpid());
+	snprintf(old, sizeof(old), ".old.%llu.%d", (unsigned long long)res->seq,
+		 (int)getpid());
 	/* Leftovers of a killed run with our pid are removed; anything that
 	 * is not a directory we made is refused, before any change. */
 	if ((err = remove_result_dir(l->results_fd, tmp)) != 0)
@@ -515,12 +516,10 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 		return planted(l, err, old);
 	dfd = open_entry(l->results_fd, final, true);
 	if (dfd < 0 && dfd != -ENOENT)
-		return dfd == -ELOOP || dfd == -ENOTDIR ? planted(l, dfd, final)
-							 : fail(l, dfd,
-								"cannot open '%s/%s': %s",
-								l->cfg->results,
-								final,
-								scx_strerror(dfd));
+		return dfd == -ELOOP || dfd == -ENOTDIR
+			   ? planted(l, dfd, final)
+			   : fail(l, dfd, "cannot open '%s/%s': %s",
+				  l->cfg->results, final, scx_strerror(dfd));
 	if (dfd >= 0)
 		close(dfd);
 	dfd = -1;

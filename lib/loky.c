@@ -20,8 +20,8 @@
  * TARGET_MS of its work is queued on it (a slow worker holds few items an
  * idle one could run, a fast one is never starved), up to MAX_WINDOW. */
 #define FIRST_WINDOW 2u
-#define TARGET_MS 50u
-#define MAX_WINDOW (4u << 10)
+#define TARGET_MS    50u
+#define MAX_WINDOW   (4u << 10)
 /* A worker that holds its answers in a buffer (awk, python, sed without
  * stdbuf) gets a larger window until it flushes, up to this. */
 #define MAX_FLOOR (4u << 20)
@@ -33,7 +33,7 @@
 /* How long a worker that closed its stdout early may take to exit before
  * it is ended. */
 #define CLOSED_STDOUT_MS 200u
-#define READ_CHUNK SCX__READ_CHUNK
+#define READ_CHUNK	 SCX__READ_CHUNK
 /* An unfinished answer this long moves from the read buffer to the
  * answer spool (memory, then a temporary file). */
 #define ANSWER_SPOOL_AT (256u * 1024)
@@ -69,7 +69,7 @@ struct lworker {
 	struct loky *lk;
 	unsigned index; /* 1-based slot */
 	bool running;	/* spawned, not yet finished */
-	pid_t pid; /* its process, leader of its own group */
+	pid_t pid;	/* its process, leader of its own group */
 	uv_pipe_t in, out, err;
 	int handles; /* handles not yet closed */
 	bool in_open, out_open, err_open, exited;
@@ -78,23 +78,23 @@ struct lworker {
 	struct scx__buf wbuf; /* the bytes of the write under way */
 	struct scx__buf rbuf; /* answers not yet parsed */
 	size_t rpos;
-	size_t rscan;	       /* no delimiter from rpos to here */
-	uint64_t body_left;    /* bytes of a long length-framed answer to come */
+	size_t rscan;	    /* no delimiter from rpos to here */
+	uint64_t body_left; /* bytes of a long length-framed answer to come */
 	struct scx__spool ans; /* the start of a long answer */
 	bool streaming;	       /* the head item's answer goes out as it comes */
-	struct scx__buf ebuf; /* stderr not yet passed on */
-	size_t err_lines;     /* its first bytes that are whole lines */
+	struct scx__buf ebuf;  /* stderr not yet passed on */
+	size_t err_lines;      /* its first bytes that are whole lines */
 	struct fifo fl;
 	size_t window;
-	size_t floor;		   /* raised by stalls, never lowered */
-	double rate;		   /* answers per second, smoothed; 0: unknown */
-	uint64_t answers;	   /* from this process */
-	uint64_t answers_seen;	   /* at the last tick */
-	uint64_t now_ns;	   /* when the current read arrived */
+	size_t floor;	       /* raised by stalls, never lowered */
+	double rate;	       /* answers per second, smoothed; 0: unknown */
+	uint64_t answers;      /* from this process */
+	uint64_t answers_seen; /* at the last tick */
+	uint64_t now_ns;       /* when the current read arrived */
 	int exit_status, term_signal;
 	bool signalled;
-	bool closed_stdout; /* ended by us for closing its stdout early */
-	bool timed_out;	    /* ended by --timeout */
+	bool closed_stdout;  /* ended by us for closing its stdout early */
+	bool timed_out;	     /* ended by --timeout */
 	bool timeout_killed; /* and SIGKILLed after the grace */
 	uint64_t timed_out_at;
 	uint64_t last_answer_ns;
@@ -237,9 +237,8 @@ resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
 	resolve_bytes(w, f, &b, status, signal, msg, 0);
 }
 
-static void
-fatal(struct loky *lk, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void fatal(struct loky *lk, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 fatal(struct loky *lk, int err, const char *fmt, ...)
@@ -580,8 +579,8 @@ parse_answers(struct lworker *w, bool at_end)
 		if (w->body_left > 0) {
 			/* Inside a long length-framed answer. */
 			n = (size_t)((uint64_t)(end - p) < w->body_left
-					     ? (uint64_t)(end - p)
-					     : w->body_left);
+					 ? (uint64_t)(end - p)
+					 : w->body_left);
 			w->body_left -= n;
 			w->rpos += n;
 			if (w->body_left > 0) {
@@ -603,7 +602,8 @@ parse_answers(struct lworker *w, bool at_end)
 					break;
 				} else if ((size_t)(end - p) >=
 					   w->lk->spool_at) {
-					if (!spool_answer(w, p, (size_t)(end - p)))
+					if (!spool_answer(w, p,
+							  (size_t)(end - p)))
 						return;
 				} else {
 					break;
@@ -675,8 +675,7 @@ last_answer(struct lworker *w)
 	    w->exit_status != 0 || w->term_signal != 0 || w->signalled ||
 	    w->timed_out || w->closed_stdout)
 		return;
-	if (w->rpos == b->len && scx__spool_len(&w->ans) == 0 &&
-	    !w->streaming)
+	if (w->rpos == b->len && scx__spool_len(&w->ans) == 0 && !w->streaming)
 		return;
 	w->now_ns = uv_hrtime();
 	if (answer(w, b->data + w->rpos, b->len - w->rpos))
@@ -856,8 +855,9 @@ fail_head(struct lworker *w)
 			      w->index, (int)w->pid, w->exit_status);
 	}
 	resolve(w, &f, NULL, 0, status,
-		w->closed_stdout ? 0 : w->timed_out && !w->term_signal ? SIGTERM
-								       : w->term_signal,
+		w->closed_stdout		  ? 0
+		: w->timed_out && !w->term_signal ? SIGTERM
+						  : w->term_signal,
 		msg);
 }
 
@@ -974,8 +974,8 @@ take_ahead(struct loky *lk)
 	memset(&f, 0, sizeof(f));
 	f.item = &c->items[0];
 	f.lc = lc;
-	if (lc == NULL || (lc->c = c, lc->pending = 1,
-			   fifo_push(&lk->requeue, &f) != 0)) {
+	if (lc == NULL ||
+	    (lc->c = c, lc->pending = 1, fifo_push(&lk->requeue, &f) != 0)) {
 		scx_run_abandon(lk->run, &c->items[0]);
 		if (lc)
 			lchunk_release(lc);
@@ -1221,8 +1221,7 @@ stdin_drained(struct lworker *w)
 
 	if (uv_fileno((uv_handle_t *)&w->in, &fd) != 0 || fstat(fd, &st) != 0)
 		return false;
-	if (ioctl(fd, S_ISSOCK(st.st_mode) ? SIOCOUTQ : FIONREAD, &queued) !=
-	    0)
+	if (ioctl(fd, S_ISSOCK(st.st_mode) ? SIOCOUTQ : FIONREAD, &queued) != 0)
 		return false;
 	return queued == 0;
 }
@@ -1237,7 +1236,9 @@ pace(struct lworker *w, uint64_t answered)
 	if (w->lk->fixed_window)
 		return;
 	want = w->rate * (TARGET_MS / 1000.0);
-	w->window = want < 1 ? 1 : want > MAX_WINDOW ? MAX_WINDOW : (size_t)want;
+	w->window = want < 1		? 1
+		    : want > MAX_WINDOW ? MAX_WINDOW
+					: (size_t)want;
 	if (w->window < w->floor)
 		w->window = w->floor;
 }
@@ -1480,7 +1481,8 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 		limit = SCX__SPOOL_MEM;
 	if (limit < SCX__SPOOL_MIN)
 		limit = SCX__SPOOL_MIN;
-	lk->spool_at = limit / 2 < ANSWER_SPOOL_AT ? limit / 2 : ANSWER_SPOOL_AT;
+	lk->spool_at =
+	    limit / 2 < ANSWER_SPOOL_AT ? limit / 2 : ANSWER_SPOOL_AT;
 	for (i = 0; i < lk->n; i++) {
 		lk->w[i].lk = lk;
 		lk->w[i].index = i + 1;

@@ -34,7 +34,7 @@ enum {
 #define PREFETCH 3
 /* Results travel in messages of at most this many bytes, with at most
  * SENDS_MAX of them under way from a worker rank. */
-#define MSG_MAX (1u << 20)
+#define MSG_MAX	  (1u << 20)
 #define SENDS_MAX 8u
 /* Chunk size when neither --chunksize nor the item count says: one item
  * (one process per item balances best), or this many for reusable
@@ -339,9 +339,9 @@ send_spec(struct mpib *m)
 
 	err |= put_u32(&b, SPEC_VERSION);
 	err |= put_u32(&b, (uint32_t)c->shell | (uint32_t)c->pipe_item << 1 |
-				   (uint32_t)c->seq_prefix << 2 |
-				   (uint32_t)c->reuse << 3 |
-				   (uint32_t)c->keep_affinity << 4);
+			       (uint32_t)c->seq_prefix << 2 |
+			       (uint32_t)c->reuse << 3 |
+			       (uint32_t)c->keep_affinity << 4);
 	err |= put_u32(&b, (uint32_t)c->protocol);
 	err |= put_u32(&b, (uint32_t)c->delimiter);
 	err |= put_u64(&b, c->chunksize);
@@ -495,17 +495,17 @@ master_large(struct mpib *m, struct wrank *w)
 		avail = w->in.len - w->inpos;
 		if (w->out_left > 0) {
 			n = avail < w->out_left ? avail : (size_t)w->out_left;
-			err = w->lost ? 0
-				      : scx__spool_append(&w->out_spool,
-							  w->in.data + w->inpos,
-							  n);
+			err = w->lost
+				  ? 0
+				  : scx__spool_append(&w->out_spool,
+						      w->in.data + w->inpos, n);
 			w->out_left -= n;
 		} else {
 			n = avail < w->err_left ? avail : (size_t)w->err_left;
-			err = w->lost ? 0
-				      : scx__spool_append(&w->err_spool,
-							  w->in.data + w->inpos,
-							  n);
+			err = w->lost
+				  ? 0
+				  : scx__spool_append(&w->err_spool,
+						      w->in.data + w->inpos, n);
 			w->err_left -= n;
 		}
 		w->inpos += n;
@@ -513,9 +513,10 @@ master_large(struct mpib *m, struct wrank *w)
 			/* The rest of the record is read past; the item is
 			 * not a result (the run ends with the error). */
 			w->lost = true;
-			scx_run_fail(m->run, err, w->out_spool.detail[0]
-							  ? w->out_spool.detail
-							  : w->err_spool.detail);
+			scx_run_fail(m->run, err,
+				     w->out_spool.detail[0]
+					 ? w->out_spool.detail
+					 : w->err_spool.detail);
 		}
 		if (w->out_left == 0 && w->err_left == 0) {
 			w->large = false;
@@ -647,8 +648,7 @@ master_poll(struct mpib *m)
 	int from, tag, len, got, i;
 	uint32_t how;
 
-	while ((got = recv_any(MPI_ANY_SOURCE, &from, &tag, &buf, &len)) ==
-	       1) {
+	while ((got = recv_any(MPI_ANY_SOURCE, &from, &tag, &buf, &len)) == 1) {
 		if (from >= 1 && from < m->size)
 			master_message(m, from, tag, buf, len);
 		free(buf);
@@ -693,7 +693,7 @@ master_poll(struct mpib *m)
  * an output too large for memory, in a temporary file of its own. */
 struct outseg {
 	struct outseg *next;
-	int fd;		     /* -1: the bytes are data */
+	int fd;		   /* -1: the bytes are data */
 	uint64_t pos, len; /* sent so far; the file's length */
 	struct scx__buf data;
 };
@@ -745,8 +745,8 @@ outq_put(struct mpib *m, const struct scx__bytes *b)
 		return 0;
 	if (b->mem != NULL || b->fd < 0) {
 		g = outq_tail_mem(m);
-		if (g == NULL || scx__buf_append(&g->data, b->mem,
-						 (size_t)b->len) != 0)
+		if (g == NULL ||
+		    scx__buf_append(&g->data, b->mem, (size_t)b->len) != 0)
 			return -ENOMEM;
 		m->outq_bytes += b->len;
 		return 0;
@@ -792,15 +792,16 @@ worker_flush(struct mpib *m)
 		for (k = 0; k < n && (g = m->outq) != NULL;) {
 			uint64_t len = g->fd < 0 ? g->data.len : g->len;
 			size_t take = len - g->pos < n - k
-					      ? (size_t)(len - g->pos)
-					      : n - k;
+					  ? (size_t)(len - g->pos)
+					  : n - k;
 
 			if (g->fd < 0) {
 				memcpy(buf + k, g->data.data + g->pos, take);
 			} else if ((err = scx__pread_all(g->fd, buf + k, take,
 							 g->pos)) != 0) {
 				free(buf);
-				scx_run_fail(m->sub, err, "reading back a result");
+				scx_run_fail(m->sub, err,
+					     "reading back a result");
 				return;
 			}
 			g->pos += take;
@@ -836,7 +837,7 @@ worker_result(void *arg, const struct scx_result *res)
 	err |= put_u32(b, res->worker);
 	err |= put_u32(b, (uint32_t)m->rank);
 	err |= put_u32(b, res->flags & ~(unsigned)(SCX_RESULT_OUT_FILE |
-						    SCX_RESULT_ERR_FILE));
+						   SCX_RESULT_ERR_FILE));
 	err |= put_u64(b, out.len);
 	err |= put_u64(b, errb.len);
 	head.mem = b->data;
@@ -1113,8 +1114,8 @@ mpi_serve(struct scx_backend *be)
 	m->subcfg.workers.kind = SCX_WORKERS_ABSOLUTE;
 	m->subcfg.workers.value = 1;
 	m->subcfg.if_serial = SCX_IF_SERIAL_IGNORE;
-	m->subcfg.backend = m->subcfg.reuse ? &scx_backend_loky
-					    : &scx_backend_multiprocess;
+	m->subcfg.backend =
+	    m->subcfg.reuse ? &scx_backend_loky : &scx_backend_multiprocess;
 	m->subcfg.fed = true;
 	m->subcfg.on_result = worker_result;
 	m->subcfg.result_arg = m;
@@ -1145,8 +1146,8 @@ mpi_serve(struct scx_backend *be)
 	if (err != 0) {
 		snprintf(msg, sizeof(msg), "%s",
 			 scx_run_error_detail(m->sub)
-				 ? scx_run_error_detail(m->sub)
-				 : scx_strerror(err));
+			     ? scx_run_error_detail(m->sub)
+			     : scx_strerror(err));
 		worker_finish(m, msg);
 		return 0;
 	}
@@ -1198,12 +1199,12 @@ mpi_open(struct scx_backend *be, struct scx_run *run)
 	if (m->rank == 0 && m->size > 1 && m->cfg->notice &&
 	    m->cfg->workers.kind != SCX_WORKERS_DEFAULT &&
 	    scx_run_workers_wanted(run) != m->nworkers) {
-		snprintf(msg, sizeof(msg),
-			 "-j is ignored under MPI: %d rank%s give%s %u worker%s "
-			 "(rank 0 hands out the items)",
-			 m->size, m->size == 1 ? "" : "s",
-			 m->size == 1 ? "s" : "", m->nworkers,
-			 m->nworkers == 1 ? "" : "s");
+		snprintf(
+		    msg, sizeof(msg),
+		    "-j is ignored under MPI: %d rank%s give%s %u worker%s "
+		    "(rank 0 hands out the items)",
+		    m->size, m->size == 1 ? "" : "s", m->size == 1 ? "s" : "",
+		    m->nworkers, m->nworkers == 1 ? "" : "s");
 		m->cfg->notice(m->cfg->notice_arg, SCX_NOTICE_WORKERS_IGNORED,
 			       msg);
 	}
@@ -1238,13 +1239,14 @@ mpi_start(struct scx_backend *be)
 	int err;
 
 	if (m->local_mode)
-		return m->local.ops->start ? m->local.ops->start(&m->local)
-					   : (m->local.ops->ready(&m->local), 0);
+		return m->local.ops->start
+			   ? m->local.ops->start(&m->local)
+			   : (m->local.ops->ready(&m->local), 0);
 	if (m->cfg->chunksize)
 		m->chunk_max = m->cfg->chunksize;
 	else if (n >= 0)
-		m->chunk_max = scx_default_chunksize((uint64_t)n, true,
-						     m->nworkers);
+		m->chunk_max =
+		    scx_default_chunksize((uint64_t)n, true, m->nworkers);
 	else
 		m->chunk_max = m->cfg->reuse ? REUSE_CHUNK : 1;
 	err = send_spec(m);

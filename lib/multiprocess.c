@@ -45,8 +45,8 @@ struct proc {
 	bool timer_open;
 	bool timed_out;
 	bool timeout_killed; /* SIGKILLed after the grace */
-	bool streaming; /* its stdout goes out as it comes */
-	bool lost;	/* part of its output could not be kept */
+	bool streaming;	     /* its stdout goes out as it comes */
+	bool lost;	     /* part of its output could not be kept */
 };
 
 /* A chunk shared by the slots that run parts of it. */
@@ -98,11 +98,12 @@ static void slot_advance(struct slot *s);
  * as its standard streams.  @return 0 and *@pid, or a negated errno
  * (ENOENT, EACCES... when exec failed). */
 static int
-spawn_process(struct mp *mp, char *const *argv, char *const *envp,
-	      int stdin_fd, int out_fd, int err_fd, pid_t *pid)
+spawn_process(struct mp *mp, char *const *argv, char *const *envp, int stdin_fd,
+	      int out_fd, int err_fd, pid_t *pid)
 {
-	struct scx__spawn_req req = { argv, envp, stdin_fd, out_fd, err_fd,
-				      NULL };
+	struct scx__spawn_req req = {
+		argv, envp, stdin_fd, out_fd, err_fd, NULL
+	};
 
 	return scx__spawn(&mp->spawner, &req, pid);
 }
@@ -227,7 +228,8 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	(void)buf;
 	if (nread > 0) {
 		b->len += (size_t)nread;
-		if (is_out && !sp->in_file && b->len >= p->slot->mp->stream_at &&
+		if (is_out && !sp->in_file &&
+		    b->len >= p->slot->mp->stream_at &&
 		    (p->streaming || scx_run_stream_begin(run, p->item->seq))) {
 			p->streaming = true;
 			scx_run_stream(run, p->item->seq, b->data, b->len);

@@ -53,8 +53,8 @@ scx__interrupt_writes_on(int sig)
 
 	if (sigaction(sig, NULL, &uv_handlers[sig]) != 0 ||
 	    (uv_handlers[sig].sa_flags & SA_SIGINFO
-		     ? uv_handlers[sig].sa_sigaction == interrupt_handler
-		     : 0))
+		 ? uv_handlers[sig].sa_sigaction == interrupt_handler
+		 : 0))
 		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = interrupt_handler;
@@ -262,8 +262,8 @@ utf8_cut(const char *p, size_t n)
  * @return 0 or an error. */
 static int
 each_piece(struct scx__sink *s, const struct scx__bytes *b, bool utf8,
-	   int (*fn)(void *arg, struct scx__buf *out, const char *p,
-		     size_t n, bool last),
+	   int (*fn)(void *arg, struct scx__buf *out, const char *p, size_t n,
+		     bool last),
 	   void *arg)
 {
 	uint64_t pos = 0;

@@ -35,12 +35,12 @@ struct pidset {
 };
 
 static struct {
-	unsigned open; /* runs under way in this process */
-	struct pidset ours;	/* children we started, not yet reaped */
-	struct pidset foreign;	/* children that were there before */
-	struct pidset groups;	/* groups alive after their leader ended */
+	unsigned open;	       /* runs under way in this process */
+	struct pidset ours;    /* children we started, not yet reaped */
+	struct pidset foreign; /* children that were there before */
+	struct pidset groups;  /* groups alive after their leader ended */
 	pid_t guard;
-	int guard_fd;		/* its pipe, or -1 */
+	int guard_fd;		     /* its pipe, or -1 */
 	struct guard_tab *guard_tab; /* shared with it */
 	struct pidset free_slots;    /* free slots of the table */
 } P = { .guard_fd = -1 };
@@ -167,10 +167,9 @@ struct guard_tab {
 /* The guard's life: it waits for its pipe to end, because the runner
  * exited or was killed, then sends SIGKILL to every group in the table.
  * System calls only. */
-static void __attribute__((noreturn))
-guard_main(int fd, struct guard_tab *tab)
+static void __attribute__((noreturn)) guard_main(int fd, struct guard_tab *tab)
 {
-	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+	static const int ignored[] = { SIGINT,	SIGTERM, SIGHUP,  SIGQUIT,
 				       SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU,
 				       SIGUSR1, SIGUSR2 };
 	struct sigaction ign;
@@ -224,12 +223,11 @@ guard_start(void)
 	pid_t pid;
 
 	if (P.guard_tab == NULL) {
-		P.guard_tab = mmap(NULL,
-				   sizeof(struct guard_tab) +
-					   GUARD_CAP * sizeof(int32_t),
-				   PROT_READ | PROT_WRITE,
-				   MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
-				   -1, 0);
+		P.guard_tab =
+		    mmap(NULL,
+			 sizeof(struct guard_tab) + GUARD_CAP * sizeof(int32_t),
+			 PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (P.guard_tab == MAP_FAILED) {
 			P.guard_tab = NULL;
 			return;
@@ -460,7 +458,8 @@ scx__procs_close(void)
 			nap(10);
 			waited += 10;
 		}
-		while (scx__procs_kill_left(SIGKILL) > 0 && waited < 4 * SCX__GRACE_MS) {
+		while (scx__procs_kill_left(SIGKILL) > 0 &&
+		       waited < 4 * SCX__GRACE_MS) {
 			nap(10);
 			waited += 10;
 		}

@@ -45,19 +45,18 @@ scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
 	char tmp[160];
 	uint64_t done = p->done + p->skipped, left;
 	/* A rate over the first moments says little: no ETA from it. */
-	double rate = p->elapsed > (final ? 0 : 0.05)
-			      ? (double)p->done / p->elapsed
-			      : 0;
+	double rate =
+	    p->elapsed > (final ? 0 : 0.05) ? (double)p->done / p->elapsed : 0;
 	int err;
 
 	if (p->total && !final)
-		snprintf(tmp, sizeof(tmp), "scx-run: %llu/%llu done (%u%%), "
-			 "%llu failed, ",
-			 (unsigned long long)done,
-			 (unsigned long long)p->total,
-			 (unsigned)(done >= p->total ? 100
-						     : done * 100 / p->total),
-			 (unsigned long long)p->failed);
+		snprintf(
+		    tmp, sizeof(tmp),
+		    "scx-run: %llu/%llu done (%u%%), "
+		    "%llu failed, ",
+		    (unsigned long long)done, (unsigned long long)p->total,
+		    (unsigned)(done >= p->total ? 100 : done * 100 / p->total),
+		    (unsigned long long)p->failed);
 	else
 		snprintf(tmp, sizeof(tmp), "scx-run: %llu done, %llu failed, ",
 			 (unsigned long long)done,

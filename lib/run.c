@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-
 extern char **environ;
 
 enum { SIG_INT, SIG_TERM, SIG_HUP, NSIGNALS };
@@ -27,7 +26,7 @@ struct scx_run {
 	size_t chunksize;
 
 	struct scx__intake intake; /* where items come from */
-	struct scx__builder cmd; /* each item's command */
+	struct scx__builder cmd;   /* each item's command */
 
 	uv_loop_t loop;
 	bool loop_ready;
@@ -397,8 +396,7 @@ scx_run_stream_begin(struct scx_run *run, uint64_t seq)
 }
 
 void
-scx_run_stream(struct scx_run *run, uint64_t seq, const char *data,
-	       size_t len)
+scx_run_stream(struct scx_run *run, uint64_t seq, const char *data, size_t len)
 {
 	scx__deliver_stream(&run->deliver, seq, data, len);
 	absorb(run);
@@ -627,10 +625,10 @@ prepare_run(struct scx_run *run)
 		return err;
 	}
 	n = run->intake.count >= 0 ? (uint64_t)run->intake.count : 0;
-	run->chunksize =
-	    cfg->chunksize ? cfg->chunksize
-			   : scx_default_chunksize(n, run->intake.count >= 0,
-						   scx_run_size(run));
+	run->chunksize = cfg->chunksize
+			     ? cfg->chunksize
+			     : scx_default_chunksize(n, run->intake.count >= 0,
+						     scx_run_size(run));
 	if (cfg->joblog || cfg->results) {
 		err = scx__ledger_open(&run->ledger, cfg,
 				       !scx__builder_uses_slot(&run->cmd));

@@ -32,27 +32,27 @@ extern "C" {
 /*
  * Error codes of libscx, below every errno value.  XX(name, message).
  */
-#define SCX_ERRNO_MAP(XX)                                                 \
-	XX(EOF, "no more items")                                          \
-	XX(EAGAIN, "no item available yet")                               \
-	XX(ENUMBER, "not a positive integer")                             \
-	XX(EWORKERS, "not a worker count (N, N%, +N or -N)")              \
-	XX(EWORD, "not one of the accepted words")                        \
-	XX(EDELIM,                                                        \
-	   "not a single character (or \\n, \\t, \\r, \\0, \\\\, \\xHH)") \
-	XX(EBACKEND, "no such backend")                                   \
-	XX(ENOTAVAIL, "backend not available in this build")              \
-	XX(ENOCMD, "no command given")                                    \
-	XX(ESERIAL, "only one worker is available")                       \
-	XX(ENUL, "item contains a NUL byte and cannot be an argument")    \
-	XX(ETEMPLATE, "unterminated or empty replacement string")         \
-	XX(ESTOPPED, "the run was stopped")                               \
+#define SCX_ERRNO_MAP(XX)                                                   \
+	XX(EOF, "no more items")                                            \
+	XX(EAGAIN, "no item available yet")                                 \
+	XX(ENUMBER, "not a positive integer")                               \
+	XX(EWORKERS, "not a worker count (N, N%, +N or -N)")                \
+	XX(EWORD, "not one of the accepted words")                          \
+	XX(EDELIM,                                                          \
+	   "not a single character (or \\n, \\t, \\r, \\0, \\\\, \\xHH)")   \
+	XX(EBACKEND, "no such backend")                                     \
+	XX(ENOTAVAIL, "backend not available in this build")                \
+	XX(ENOCMD, "no command given")                                      \
+	XX(ESERIAL, "only one worker is available")                         \
+	XX(ENUL, "item contains a NUL byte and cannot be an argument")      \
+	XX(ETEMPLATE, "unterminated or empty replacement string")           \
+	XX(ESTOPPED, "the run was stopped")                                 \
 	XX(EWORKER, "a worker broke its protocol")                          \
 	XX(EJOBLOG, "not a job log line")                                   \
 	XX(ECHANGED, "the input changed since the logged run")              \
-	XX(EITEMRS, "reusable workers get items on stdin: the command may "  \
-		    "not use {} {.} {/} {//} {/.} {#}")                      \
-	XX(ETOOSMALL, "below the smallest accepted value")                   \
+	XX(EITEMRS, "reusable workers get items on stdin: the command may " \
+		    "not use {} {.} {/} {//} {/.} {#}")                     \
+	XX(ETOOSMALL, "below the smallest accepted value")                  \
 	XX(ETHROTTLE, "a throttle that can never clear")
 
 enum {
@@ -112,13 +112,13 @@ enum scx_halt_what { SCX_HALT_FAIL = 0, SCX_HALT_SUCCESS, SCX_HALT_DONE };
 struct scx_halt {
 	enum scx_halt_when when;
 	enum scx_halt_what what;
-	uint64_t count;	 /* this many items ... */
+	uint64_t count;	  /* this many items ... */
 	unsigned percent; /* ... or this percentage (count is then 0) */
 };
 
 enum scx_resume {
 	SCX_RESUME_NONE = 0,
-	SCX_RESUME,	   /* skip items logged as run */
+	SCX_RESUME,	  /* skip items logged as run */
 	SCX_RESUME_FAILED /* skip items logged as succeeded */
 };
 
@@ -144,7 +144,7 @@ struct scx_workers {
 
 /* Things the library wants its caller to tell the user. */
 enum scx_notice {
-	SCX_NOTICE_SERIAL = 1,	   /* --if-serial=warn and a single worker */
+	SCX_NOTICE_SERIAL = 1,	    /* --if-serial=warn and a single worker */
 	SCX_NOTICE_WORKERS_IGNORED, /* -j disagrees with the backend's size */
 	SCX_NOTICE_WORKERS_CAPPED,  /* fewer workers: the open-file limit */
 	SCX_NOTICE_SPAWN_WAIT,	    /* no process can be created now: items
@@ -216,12 +216,12 @@ struct scx_config {
 	size_t spill_after; /* results held in memory before a temporary
 			       file takes them; 0: 8 MiB */
 	enum scx_format format;
-	bool tag;     /* prefix output lines with the item and a tab */
-	bool dry_run; /* print each command instead of running it */
+	bool tag;      /* prefix output lines with the item and a tab */
+	bool dry_run;  /* print each command instead of running it */
 	bool progress; /* draw a progress line on err_fd, redrawn as items
 			  finish, and leave a summary line at the end */
-	int out_fd;   /* 1 by default */
-	int err_fd;   /* 2 by default */
+	int out_fd;    /* 1 by default */
+	int err_fd;    /* 2 by default */
 
 	/* Called for each notice; may be NULL. */
 	void (*notice)(void *arg, enum scx_notice what, const char *detail);
@@ -360,8 +360,8 @@ void scx_chunk_destroy(struct scx_chunk *chunk);
 
 /* Result flags. */
 enum {
-	SCX_RESULT_STOPPED = 1, /* ended by the run's own stop: not a result */
-	SCX_RESULT_TIMEOUT = 2,	/* killed by --timeout */
+	SCX_RESULT_STOPPED = 1,	 /* ended by the run's own stop: not a result */
+	SCX_RESULT_TIMEOUT = 2,	 /* killed by --timeout */
 	SCX_RESULT_STREAMED = 4, /* its stdout went out with scx_run_stream() */
 	SCX_RESULT_OUT_FILE = 8, /* stdout is in out_fd, not in out */
 	SCX_RESULT_ERR_FILE = 16 /* stderr is in err_fd, not in err */
@@ -518,16 +518,16 @@ int scx_backend_default(const struct scx_backend_ops **out, const char **bad);
 
 /* The outcome of a run. */
 struct scx_summary {
-	uint64_t items;	  /* items with a result */
-	uint64_t failed;  /* of those, how many failed */
+	uint64_t items;	    /* items with a result */
+	uint64_t failed;    /* of those, how many failed */
 	uint64_t timed_out; /* of those, how many --timeout ended */
-	uint64_t skipped; /* items --resume skipped */
-	uint64_t retried; /* runs of items again after a failure */
-	uint64_t total;	  /* all the items, when known before the run, else
-			     0 */
-	int stop_signal;  /* the signal that stopped the run, or 0 */
-	bool broken_pipe; /* stdout was closed by its reader */
-	int error;	  /* a runtime error that ended the run, or 0 */
+	uint64_t skipped;   /* items --resume skipped */
+	uint64_t retried;   /* runs of items again after a failure */
+	uint64_t total;	    /* all the items, when known before the run, else
+			       0 */
+	int stop_signal;    /* the signal that stopped the run, or 0 */
+	bool broken_pipe;   /* stdout was closed by its reader */
+	int error;	    /* a runtime error that ended the run, or 0 */
 };
 
 /**

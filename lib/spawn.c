@@ -133,8 +133,8 @@ move_fd(int from, int to)
  * execve, so it makes system calls only and reports a failure in
  * *req->child_errno. */
 static void __attribute__((noinline, noreturn))
-child(const struct scx__spawn_req *req, const char *path,
-      const sigset_t *reset, pid_t parent)
+child(const struct scx__spawn_req *req, const char *path, const sigset_t *reset,
+      pid_t parent)
 {
 	struct sigaction dfl;
 	sigset_t none;

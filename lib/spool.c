@@ -183,8 +183,9 @@ scx__spool_reset(struct scx__spool *s)
 	s->in_file = false;
 	s->flen = 0;
 	s->mem.len = 0;
-	scx__buf_trim(&s->mem, s->limit < SCX__KEEP_CAPACITY ? s->limit
-							      : SCX__KEEP_CAPACITY);
+	scx__buf_trim(&s->mem, s->limit < SCX__KEEP_CAPACITY
+				   ? s->limit
+				   : SCX__KEEP_CAPACITY);
 }
 
 /* ------------------------------------------------------------------ */

@@ -435,7 +435,7 @@ scx__template_quoted(const struct scx__template *t, const char **rs,
 			if (t->segs[seg].kind <= RS_BASENOEXT &&
 			    (escaped || top->quoted)) {
 				found = 1;
-				*quote = !top->quoted	      ? '\\'
+				*quote = !top->quoted	     ? '\\'
 					 : top->open == '\'' ? '\''
 							     : '"';
 				*rs = rs_table[t->segs[seg].kind - 1].text;

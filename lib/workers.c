@@ -52,8 +52,8 @@ scx__sizing_notify(struct scx__sizing *z, const struct scx_config *cfg)
 }
 
 unsigned
-scx__sizing_fit(struct scx__sizing *z, const struct scx_config *cfg,
-		unsigned n, unsigned fds_each)
+scx__sizing_fit(struct scx__sizing *z, const struct scx_config *cfg, unsigned n,
+		unsigned fds_each)
 {
 	/* Descriptors the runner itself needs: inputs, the loop, signals. */
 	const rlim_t reserve = 32;
@@ -64,8 +64,8 @@ scx__sizing_fit(struct scx__sizing *z, const struct scx_config *cfg,
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
 		return n;
 	fit = rl.rlim_cur > reserve + fds_each
-		      ? (rl.rlim_cur - reserve) / fds_each
-		      : 1;
+		  ? (rl.rlim_cur - reserve) / fds_each
+		  : 1;
 	if (n <= fit)
 		return n;
 	z->fit = (unsigned)fit;

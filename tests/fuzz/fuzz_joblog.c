@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memchr(line.data, '\n', line.len - 1) != NULL)
 		abort(); /* one line, whatever the command holds */
 	if (scx__joblog_parse_line(line.data, line.len - 1, &back, &scratch) !=
-		    0 ||
+		0 ||
 	    back.seq != e.seq || back.exitval != -1 || back.signal != 9 ||
 	    back.command_len != size ||
 	    (size && memcmp(back.command, data, size) != 0))

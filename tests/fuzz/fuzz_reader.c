@@ -34,7 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (k = 0; k < b->n; k++) {
 			if (b->data[b->spans[k].off + b->spans[k].len] !=
 			    (char)delim)
-				abort(); /* every item ends with its delimiter */
+				abort(); /* every item ends with its delimiter
+					  */
 			if (memchr(b->data + b->spans[k].off, delim,
 				   b->spans[k].len))
 				abort(); /* and holds none inside */

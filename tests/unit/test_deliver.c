@@ -92,7 +92,7 @@ check_order(const uint64_t *order, size_t n, size_t size, size_t spill,
 	read_back(fd, &got);
 	snprintf(label, sizeof(label), "%s: input order, byte for byte", name);
 	tap_ok(d.error == 0 && got.len == want.len &&
-		       memcmp(got.data, want.data, want.len) == 0,
+		   memcmp(got.data, want.data, want.len) == 0,
 	       label);
 	scx__deliver_free(&d);
 	scx__ledger_close(&ledger);

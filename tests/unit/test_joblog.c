@@ -23,9 +23,10 @@ test_line(void)
 	e.command = cmd;
 	e.command_len = sizeof(cmd) - 1;
 	tap_ok(scx__joblog_line(&b, &e) == 0, "line: formats");
-	tap_is_mem(b.data, b.len,
-		   "12\t:\t1700000000.123\t2.500\t3\t4\t1\t0\techo 'a\\tb'\\nx\\\\y\n",
-		   "line: GNU parallel's columns, tab and newline escaped");
+	tap_is_mem(
+	    b.data, b.len,
+	    "12\t:\t1700000000.123\t2.500\t3\t4\t1\t0\techo 'a\\tb'\\nx\\\\y\n",
+	    "line: GNU parallel's columns, tab and newline escaped");
 	tap_ok(scx__joblog_parse_line(b.data, b.len - 1, &back, &scratch) == 0,
 	       "line: parses back");
 	tap_is_bytes(back.command, back.command_len, cmd, sizeof(cmd) - 1,
@@ -34,8 +35,8 @@ test_line(void)
 	       "line: seq, exit value and signal read back");
 	tap_is_int(scx__joblog_parse_line("x\ty", 3, &back, &scratch),
 		   SCX_EJOBLOG, "line: two columns are not a line");
-	tap_is_int(scx__joblog_parse_line("0\t:\t1\t1\t0\t0\t0\t0\tc", 17, &back,
-					  &scratch),
+	tap_is_int(scx__joblog_parse_line("0\t:\t1\t1\t0\t0\t0\t0\tc", 17,
+					  &back, &scratch),
 		   SCX_EJOBLOG, "line: seq 0 is not a line");
 	scx__buf_free(&b);
 	scx__buf_free(&scratch);
@@ -44,13 +45,13 @@ test_line(void)
 static void
 test_load(void)
 {
-	static const char log[] =
-		"Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n"
-		"1\t:\t1.000\t0.100\t0\t2\t0\t0\techo 1\n"
-		"2\t:\t1.000\t0.100\t0\t0\t1\t0\techo 2\n"
-		"3\t:\t1.000\t0.100\t0\t0\t0\t9\techo 3\n"
-		"2\t:\t2.000\t0.100\t0\t2\t0\t0\techo 2\n"
-		"4\t:\t1.0";
+	static const char log[] = "Seq\tHost\tStarttime\tJobRuntime\tSend\tRece"
+				  "ive\tExitval\tSignal\tCommand\n"
+				  "1\t:\t1.000\t0.100\t0\t2\t0\t0\techo 1\n"
+				  "2\t:\t1.000\t0.100\t0\t0\t1\t0\techo 2\n"
+				  "3\t:\t1.000\t0.100\t0\t0\t0\t9\techo 3\n"
+				  "2\t:\t2.000\t0.100\t0\t2\t0\t0\techo 2\n"
+				  "4\t:\t1.0";
 	struct scx__done d;
 	uint64_t lineno = 0, h = 0;
 	size_t used = 0;
@@ -82,8 +83,8 @@ test_huge_seq(void)
 	/* Found by fuzz_joblog: a sequence number of 2^32 made the index
 	 * allocate 4 GiB. */
 	static const char log[] =
-		"4294967296\t:\t1\t1\t0\t0\t0\t0\tc\n"
-		"999999999999999999\t:\t1\t1\t0\t0\t1\t0\tc\n";
+	    "4294967296\t:\t1\t1\t0\t0\t0\t0\tc\n"
+	    "999999999999999999\t:\t1\t1\t0\t0\t1\t0\tc\n";
 	struct scx__done d;
 	uint64_t lineno = 0;
 	size_t used = 0;
@@ -113,8 +114,7 @@ test_many(void)
 		ok &= scx__done_mark(&d, s * 7, s % 3 != 0, false, 0) == 0;
 	for (s = 1; s <= 100000; s++)
 		ok &= scx__done_state(&d, s * 7, NULL) ==
-		      (unsigned)(SCX__DONE_LOGGED |
-				 (s % 3 ? SCX__DONE_OK : 0));
+		      (unsigned)(SCX__DONE_LOGGED | (s % 3 ? SCX__DONE_OK : 0));
 	ok &= scx__done_state(&d, 8, NULL) == 0;
 	tap_ok(ok, "index: 100,000 items marked and found");
 	scx__done_free(&d);

@@ -103,7 +103,8 @@ check_hold(size_t limit, size_t size, const char *name)
 		scx__result_stdout(&back, &b);
 		got.len = 0;
 		for (k = 0; k < b.len; k += n) {
-			if (scx__bytes_read(&b, k, SCX__PIECE, &io, &p, &n) != 0)
+			if (scx__bytes_read(&b, k, SCX__PIECE, &io, &p, &n) !=
+			    0)
 				break;
 			scx__buf_append(&got, p, n);
 		}
@@ -115,8 +116,7 @@ check_hold(size_t limit, size_t size, const char *name)
 		    memcmp(back.item, item, back.item_len) != 0 ||
 		    cmd_len != strlen(want_cmd) ||
 		    memcmp(cmd, want_cmd, cmd_len) != 0 || got.len != size ||
-		    memcmp(got.data, out.data, size) != 0 ||
-		    back.err_len != 1)
+		    memcmp(got.data, out.data, size) != 0 || back.err_len != 1)
 			ok = 0;
 		scx__hold_done(&h);
 	}

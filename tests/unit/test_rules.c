@@ -192,8 +192,8 @@ test_ranges(void)
 		   SCX_ENUMBER, "positive: a long number with a letter");
 	tap_is_int(scx_parse_size("17179869184G", &v), -ERANGE,
 		   "size: 2^64 bytes is out of range");
-	tap_ok(scx_parse_size("17179869183G", &v) == 0 &&
-		   v == 17179869183ull << 30,
+	tap_ok(scx_parse_size("17179869183G", &v) == 0 && v == 17179869183ull
+								   << 30,
 	       "size: 17179869183G is taken");
 	tap_is_int(scx_parse_size("1.5K", &v), SCX_ENUMBER,
 		   "size: 1.5K is refused");

@@ -19,9 +19,11 @@ put_buf(void *arg, const char *data, size_t len)
 static void
 make_bytes(struct scx__buf *b, size_t len, unsigned seed, bool invalid)
 {
-	static const char *const parts[] = { "a", "\xc3\xa9", "\xe2\x82\xac",
-					     "\xf0\x9f\x98\x80", "\n", "\"",
-					     "\\", "\t", "x" };
+	static const char *const parts[] = {
+		"a",  "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+		"\n", "\"",	  "\\",		  "\t",
+		"x"
+	};
 	unsigned v = seed;
 
 	b->len = 0;
@@ -82,7 +84,7 @@ check_same(const struct scx__buf *bytes, const char *name)
 	snprintf(label, sizeof(label), "%s: JSON from the file is the same",
 		 name);
 	tap_ok(err == 0 && file_out.len == mem_out.len &&
-		       memcmp(file_out.data, mem_out.data, mem_out.len) == 0,
+		   memcmp(file_out.data, mem_out.data, mem_out.len) == 0,
 	       label);
 
 	/* tagged */
@@ -98,7 +100,7 @@ check_same(const struct scx__buf *bytes, const char *name)
 	snprintf(label, sizeof(label), "%s: tagged from the file is the same",
 		 name);
 	tap_ok(err == 0 && file_out.len == mem_out.len &&
-		       memcmp(file_out.data, mem_out.data, mem_out.len) == 0,
+		   memcmp(file_out.data, mem_out.data, mem_out.len) == 0,
 	       label);
 	cfg.tag = false;
 
@@ -108,7 +110,7 @@ check_same(const struct scx__buf *bytes, const char *name)
 	snprintf(label, sizeof(label), "%s: raw from the file is the same",
 		 name);
 	tap_ok(err == 0 && file_out.len == bytes->len &&
-		       memcmp(file_out.data, bytes->data, bytes->len) == 0,
+		   memcmp(file_out.data, bytes->data, bytes->len) == 0,
 	       label);
 
 	/* reset: the file is reused from empty */
