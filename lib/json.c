@@ -46,15 +46,51 @@ scx__json_string(struct scx__buf *b, const char *str, size_t len)
 	return scx__json_chars(b, str, len, true, true);
 }
 
+/* Appends the JSON escape of the ASCII control or quoting byte @c. */
+static int
+json_escape(struct scx__buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+	size_t n = 2;
+
+	switch (c) {
+	case '"':
+	case '\\':
+		esc[1] = (char)c;
+		break;
+	case '\n':
+		esc[1] = 'n';
+		break;
+	case '\t':
+		esc[1] = 't';
+		break;
+	case '\r':
+		esc[1] = 'r';
+		break;
+	case '\b':
+		esc[1] = 'b';
+		break;
+	case '\f':
+		esc[1] = 'f';
+		break;
+	default:
+		esc[1] = 'u';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		n = 6;
+		break;
+	}
+	return scx__buf_append(b, esc, n);
+}
+
 int
 scx__json_chars(struct scx__buf *b, const char *str, size_t len, bool first,
 		bool last)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run, n;
 	int valid = 1;
-	char esc[6];
 
 	if (scx__buf_reserve(b, len + 2) != 0)
 		return -ENOMEM;
@@ -71,62 +107,23 @@ scx__json_chars(struct scx__buf *b, const char *str, size_t len, bool first,
 		i = run;
 		if (i == len)
 			break;
-		if (s[i] >= 0x80) {
-			n = utf8_seq(s + i, len - i);
-			if (n == 0) {
-				valid = 0;
-				if (scx__buf_append(b, "\xEF\xBF\xBD", 3) != 0)
-					return -ENOMEM;
-				i++;
-			} else {
-				if (scx__buf_append(b, s + i, n) != 0)
-					return -ENOMEM;
-				i += n;
-			}
+		if (s[i] < 0x80) {
+			if (json_escape(b, s[i++]) != 0)
+				return -ENOMEM;
 			continue;
 		}
-		esc[0] = '\\';
-		switch (s[i]) {
-		case '"':
-			esc[1] = '"';
-			n = 2;
-			break;
-		case '\\':
-			esc[1] = '\\';
-			n = 2;
-			break;
-		case '\n':
-			esc[1] = 'n';
-			n = 2;
-			break;
-		case '\t':
-			esc[1] = 't';
-			n = 2;
-			break;
-		case '\r':
-			esc[1] = 'r';
-			n = 2;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			n = 2;
-			break;
-		case '\f':
-			esc[1] = 'f';
-			n = 2;
-			break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[s[i] >> 4];
-			esc[5] = hex[s[i] & 15];
-			n = 6;
-			break;
+		/* An invalid byte becomes U+FFFD (the bytes go in base64). */
+		n = utf8_seq(s + i, len - i);
+		if (n == 0) {
+			valid = 0;
+			if (scx__buf_append(b, "\xEF\xBF\xBD", 3) != 0)
+				return -ENOMEM;
+			i++;
+		} else {
+			if (scx__buf_append(b, s + i, n) != 0)
+				return -ENOMEM;
+			i += n;
 		}
-		if (scx__buf_append(b, esc, n) != 0)
-			return -ENOMEM;
-		i++;
 	}
 	if (last && scx__buf_putc(b, '"') != 0)
 		return -ENOMEM;

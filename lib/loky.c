@@ -563,86 +563,123 @@ spool_answer(struct lworker *w, const char *p, size_t len)
  * ends well (last_answer()).  Each byte is looked at once (rscan: no
  * delimiter before it), and the start of an answer longer than
  * ANSWER_SPOOL_AT moves to the answer spool. */
+/* Results of one step of parsing. */
+enum step { STEP_MORE, STEP_WAIT, STEP_FAILED };
+
+/* A line or NUL framed answer at the read position.  @return STEP_MORE
+ * when one was taken (or the start of a long one spooled), STEP_WAIT when
+ * its end has not come. */
+static enum step
+delimited_answer(struct lworker *w, bool at_end)
+{
+	struct scx__buf *b = &w->rbuf;
+	char delim = w->lk->cfg->protocol == SCX_PROTOCOL_NULL ? '\0' : '\n';
+	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
+	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
+
+	nl = memchr(from, delim, (size_t)(end - from));
+	if (nl == NULL) {
+		w->rscan = b->len;
+		if (at_end || (size_t)(end - p) < w->lk->spool_at)
+			return STEP_WAIT;
+		if (!spool_answer(w, p, (size_t)(end - p)))
+			return STEP_FAILED;
+		w->rpos = b->len;
+		return STEP_WAIT;
+	}
+	if (!answer(w, p, (size_t)(nl - p) + 1))
+		return STEP_FAILED;
+	w->rpos += (size_t)(nl - p) + 1;
+	w->rscan = w->rpos;
+	return STEP_MORE;
+}
+
+/* The body of a long length-framed answer, going into the spool. */
+static enum step
+answer_body(struct lworker *w)
+{
+	struct scx__buf *b = &w->rbuf;
+	const char *p = b->data + w->rpos;
+	uint64_t avail = b->len - w->rpos;
+	size_t n = (size_t)(avail < w->body_left ? avail : w->body_left);
+
+	w->body_left -= n;
+	w->rpos += n;
+	if (w->body_left > 0)
+		return spool_answer(w, p, n) ? STEP_MORE : STEP_FAILED;
+	if (!answer(w, p, n))
+		return STEP_FAILED;
+	w->rscan = w->rpos;
+	return STEP_MORE;
+}
+
+/* A length-framed answer, "<length>\n<bytes>", at the read position. */
+static enum step
+length_answer(struct lworker *w)
+{
+	struct scx__buf *b = &w->rbuf;
+	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
+	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
+	uint64_t v = 0;
+	size_t len;
+
+	nl = memchr(from, '\n', (size_t)(end - from));
+	if (nl == NULL) {
+		w->rscan = b->len;
+		if ((size_t)(end - p) <= 32)
+			return STEP_WAIT;
+		goto bad_length;
+	}
+	for (len = 0;
+	     p + len < nl && p[len] >= '0' && p[len] <= '9' && v < (1ull << 40);
+	     len++)
+		v = v * 10 + (uint64_t)(p[len] - '0');
+	if (len == 0 || p + len != nl)
+		goto bad_length;
+	if ((uint64_t)(end - nl - 1) < v && v >= w->lk->spool_at) {
+		/* Its body streams into the answer spool. */
+		w->rpos += len + 1;
+		w->body_left = v;
+		return STEP_MORE;
+	}
+	if ((uint64_t)(end - nl - 1) < v)
+		return STEP_WAIT;
+	if (!answer(w, nl + 1, (size_t)v))
+		return STEP_FAILED;
+	w->rpos += len + 1 + (size_t)v;
+	w->rscan = w->rpos;
+	return STEP_MORE;
+
+bad_length:
+	fatal(w->lk, SCX_EWORKER,
+	      "worker %u wrote an answer without a length, or one too long "
+	      "(--protocol=length wants \"<length>\\n<bytes>\")",
+	      w->index);
+	return STEP_FAILED;
+}
+
+/* Cuts whole records out of what the worker wrote.  @at_end: the stream
+ * ended; unfinished bytes stay, to be a last answer only if the worker
+ * ends well (last_answer()).  Each byte is looked at once (rscan: no
+ * delimiter before it), and the start of a long answer moves to the
+ * answer spool. */
 static void
 parse_answers(struct lworker *w, bool at_end)
 {
 	struct scx__buf *b = &w->rbuf;
-	enum scx_protocol proto = w->lk->cfg->protocol;
-	char delim = proto == SCX_PROTOCOL_NULL ? '\0' : '\n';
-	const char *p, *end, *nl, *from;
-	size_t len, rest, n;
-	uint64_t v;
+	enum step st = STEP_MORE;
+	size_t rest;
 
-	while (w->rpos < b->len && !w->lk->failed) {
-		p = b->data + w->rpos;
-		end = b->data + b->len;
-		if (w->body_left > 0) {
-			/* Inside a long length-framed answer. */
-			n = (size_t)((uint64_t)(end - p) < w->body_left
-					 ? (uint64_t)(end - p)
-					 : w->body_left);
-			w->body_left -= n;
-			w->rpos += n;
-			if (w->body_left > 0) {
-				if (!spool_answer(w, p, n))
-					return;
-				continue;
-			}
-			if (!answer(w, p, n))
-				return;
-			w->rscan = w->rpos;
-			continue;
-		}
-		from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
-		nl = memchr(from, delim, (size_t)(end - from));
-		if (proto != SCX_PROTOCOL_LENGTH) {
-			if (nl == NULL) {
-				w->rscan = b->len;
-				if (at_end) {
-					break;
-				} else if ((size_t)(end - p) >=
-					   w->lk->spool_at) {
-					if (!spool_answer(w, p,
-							  (size_t)(end - p)))
-						return;
-				} else {
-					break;
-				}
-				w->rpos = b->len;
-				break;
-			}
-			if (!answer(w, p, (size_t)(nl - p) + 1))
-				return;
-			w->rpos += (size_t)(nl - p) + 1;
-			w->rscan = w->rpos;
-			continue;
-		}
-		if (nl == NULL) {
-			w->rscan = b->len;
-			if ((size_t)(end - p) > 32)
-				goto bad_length;
-			break;
-		}
-		v = 0;
-		for (len = 0; p + len < nl && p[len] >= '0' && p[len] <= '9' &&
-			      v < (1ull << 40);
-		     len++)
-			v = v * 10 + (uint64_t)(p[len] - '0');
-		if (len == 0 || p + len != nl)
-			goto bad_length;
-		if ((uint64_t)(end - nl - 1) < v && v >= w->lk->spool_at) {
-			/* Its body streams into the answer spool. */
-			w->rpos += len + 1;
-			w->body_left = v;
-			continue;
-		}
-		if ((uint64_t)(end - nl - 1) < v)
-			break;
-		if (!answer(w, nl + 1, (size_t)v))
-			return;
-		w->rpos += len + 1 + (size_t)v;
-		w->rscan = w->rpos;
+	while (st == STEP_MORE && w->rpos < b->len && !w->lk->failed) {
+		if (w->body_left > 0)
+			st = answer_body(w);
+		else if (w->lk->cfg->protocol == SCX_PROTOCOL_LENGTH)
+			st = length_answer(w);
+		else
+			st = delimited_answer(w, at_end);
 	}
+	if (st == STEP_FAILED)
+		return;
 	/* Keep the buffer small: move what is left to its start. */
 	rest = b->len - w->rpos;
 	if (w->rpos > 0 && (rest == 0 || w->rpos > b->len / 2)) {
@@ -652,13 +689,6 @@ parse_answers(struct lworker *w, bool at_end)
 		w->rpos = 0;
 		scx__buf_trim(b, 2 * READ_CHUNK);
 	}
-	return;
-
-bad_length:
-	fatal(w->lk, SCX_EWORKER,
-	      "worker %u wrote an answer without a length "
-	      "(--protocol=length wants \"<length>\\n<bytes>\")",
-	      w->index);
 }
 
 static void worker_check_finished(struct lworker *w);

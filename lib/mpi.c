@@ -1071,30 +1071,93 @@ worker_finish(struct mpib *m, const char *fail)
 		MPI_Send("", 0, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
 }
 
+/* Waits for the job from rank 0.  @return its length (0: rank 0
+ * stopped before the run began, and said why) and *@buf, or -ENOMEM. */
+static int
+receive_spec(char **buf)
+{
+	MPI_Status st;
+	int len, flag;
+
+	/* A blocking probe would spin a core in OpenMPI while rank 0
+	 * counts its input: look every millisecond. */
+	for (flag = 0; !flag; usleep(1000))
+		MPI_Iprobe(0, TAG_SPEC, MPI_COMM_WORLD, &flag, &st);
+	MPI_Get_count(&st, MPI_BYTE, &len);
+	*buf = malloc(len > 0 ? (size_t)len : 1);
+	if (*buf == NULL)
+		return -ENOMEM;
+	MPI_Recv(*buf, len, MPI_BYTE, 0, TAG_SPEC, MPI_COMM_WORLD,
+		 MPI_STATUS_IGNORE);
+	return len;
+}
+
+/* The fed run of this worker rank: one local worker of the job's kind,
+ * its results streamed to rank 0. */
+static void
+sub_config(struct mpib *m)
+{
+	struct scx_config *c = &m->subcfg;
+
+	c->workers.kind = SCX_WORKERS_ABSOLUTE;
+	c->workers.value = 1;
+	c->if_serial = SCX_IF_SERIAL_IGNORE;
+	c->backend = c->reuse ? &scx_backend_loky : &scx_backend_multiprocess;
+	c->fed = true;
+	c->on_result = worker_result;
+	c->result_arg = m;
+	c->rank = m->rank;
+	c->size = m->nworkers;
+	c->progname = m->cfg->progname;
+	c->notice = m->cfg->notice;
+	c->notice_arg = m->cfg->notice_arg;
+}
+
+/* Runs the fed run to its end.  @return 0, or an error (@msg says it). */
+static int
+run_sub(struct mpib *m, char *msg, size_t size)
+{
+	struct scx_summary sum;
+	char detail[256];
+	int err;
+
+	err = scx_run_create(&m->sub, &m->subcfg, detail, sizeof(detail));
+	if (err != 0) {
+		snprintf(msg, size, "%s%s%s", scx_strerror(err),
+			 detail[0] ? ": " : "", detail);
+		return err;
+	}
+	m->loop = scx_run_loop(m->sub);
+	err = start_poll(m, false);
+	if (err == 0)
+		err = start_flusher(m);
+	if (err == 0)
+		err = scx_run_execute(m->sub, &sum);
+	stop_poll(m);
+	if (m->flusher) {
+		uv_close((uv_handle_t *)m->flusher, free_handle);
+		m->flusher = NULL;
+	}
+	if (err != 0)
+		snprintf(msg, size, "%s",
+			 scx_run_error_detail(m->sub)
+			     ? scx_run_error_detail(m->sub)
+			     : scx_strerror(err));
+	return err;
+}
+
 static int
 mpi_serve(struct scx_backend *be)
 {
 	struct mpib *m = be->data;
-	struct scx_summary sum;
-	char detail[256], msg[512], host[256];
-	MPI_Status st;
+	char msg[512], host[256];
 	char *buf;
-	int len, err, flag;
+	int len, err;
 
-	/* The spec comes first.  A blocking probe would spin a core in
-	 * OpenMPI while rank 0 counts its input: look every millisecond. */
-	for (flag = 0; !flag; usleep(1000))
-		MPI_Iprobe(0, TAG_SPEC, MPI_COMM_WORLD, &flag, &st);
-	MPI_Get_count(&st, MPI_BYTE, &len);
-	buf = malloc(len > 0 ? (size_t)len : 1);
-	if (buf == NULL)
-		return -ENOMEM;
-	MPI_Recv(buf, len, MPI_BYTE, 0, TAG_SPEC, MPI_COMM_WORLD,
-		 MPI_STATUS_IGNORE);
-	if (len == 0) {
-		/* Rank 0 stopped before the run began (it said why). */
-		free(buf);
-		return 0;
+	len = receive_spec(&buf);
+	if (len <= 0) {
+		free(len == 0 ? buf : NULL);
+		return len;
 	}
 	scx_config_init(&m->subcfg);
 	err = parse_spec(m, buf, (size_t)len);
@@ -1111,47 +1174,9 @@ mpi_serve(struct scx_backend *be)
 		MPI_Send(host, (int)strlen(host), MPI_BYTE, 0, TAG_HELLO,
 			 MPI_COMM_WORLD);
 	}
-	m->subcfg.workers.kind = SCX_WORKERS_ABSOLUTE;
-	m->subcfg.workers.value = 1;
-	m->subcfg.if_serial = SCX_IF_SERIAL_IGNORE;
-	m->subcfg.backend =
-	    m->subcfg.reuse ? &scx_backend_loky : &scx_backend_multiprocess;
-	m->subcfg.fed = true;
-	m->subcfg.on_result = worker_result;
-	m->subcfg.result_arg = m;
-	m->subcfg.rank = m->rank;
-	m->subcfg.size = m->nworkers;
-	m->subcfg.progname = m->cfg->progname;
-	m->subcfg.notice = m->cfg->notice;
-	m->subcfg.notice_arg = m->cfg->notice_arg;
-
-	err = scx_run_create(&m->sub, &m->subcfg, detail, sizeof(detail));
-	if (err != 0) {
-		snprintf(msg, sizeof(msg), "%s%s%s", scx_strerror(err),
-			 detail[0] ? ": " : "", detail);
-		worker_finish(m, msg);
-		return 0;
-	}
-	m->loop = scx_run_loop(m->sub);
-	err = start_poll(m, false);
-	if (err == 0)
-		err = start_flusher(m);
-	if (err == 0)
-		err = scx_run_execute(m->sub, &sum);
-	stop_poll(m);
-	if (m->flusher) {
-		uv_close((uv_handle_t *)m->flusher, free_handle);
-		m->flusher = NULL;
-	}
-	if (err != 0) {
-		snprintf(msg, sizeof(msg), "%s",
-			 scx_run_error_detail(m->sub)
-			     ? scx_run_error_detail(m->sub)
-			     : scx_strerror(err));
-		worker_finish(m, msg);
-		return 0;
-	}
-	worker_finish(m, NULL);
+	sub_config(m);
+	err = run_sub(m, msg, sizeof(msg));
+	worker_finish(m, err != 0 ? msg : NULL);
 	return 0;
 }
 

@@ -478,18 +478,86 @@ spawn_later(struct mp *mp, struct slot *s)
 	uv_timer_start(&mp->retry, on_spawn_retry, mp->spawn_wait_ms, 0);
 }
 
+/* A process for @item with its pipes, not started yet.  @return it, or
+ * NULL (then *@err; the fds are closed). */
+static struct proc *
+new_proc(struct slot *s, const struct scx_item *item, bool with_stdin,
+	 int fds[3], int *err)
+{
+	struct mp *mp = s->mp;
+	struct proc *p;
+	int i;
+
+	fds[0] = fds[1] = fds[2] = -1;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	p->slot = s;
+	p->item = item;
+	p->obuf = &s->obuf;
+	p->ebuf = &s->ebuf;
+	p->wreq.data = p;
+	p->reported = true; /* until it runs, the pipes free it */
+	*err = open_pipe(mp, p, &p->out, &p->out_open, true, &fds[1]);
+	if (*err == 0)
+		*err = open_pipe(mp, p, &p->err, &p->err_open, true, &fds[2]);
+	if (*err == 0 && with_stdin)
+		*err = open_pipe(mp, p, &p->in, &p->in_open, false, &fds[0]);
+	if (*err == 0)
+		return p;
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	close_pipes(p);
+	if (p->handles == 0)
+		free(p);
+	return NULL;
+}
+
+/* The process of @p runs: its timeout, its output read, its item
+ * written to its stdin when it takes it there. */
+static void
+proc_running(struct proc *p, const struct scx_command *cmd)
+{
+	struct slot *s = p->slot;
+	struct mp *mp = s->mp;
+	uint64_t timeout = scx_run_config(mp->run)->timeout_ms;
+	uv_buf_t wbuf;
+
+	mp->spawn_wait_ms = 0;
+	p->reported = false;
+	s->proc = p;
+	mp->running++;
+	if (timeout) {
+		uv_timer_init(mp->loop, &p->timer);
+		p->timer.data = p;
+		p->timer_open = true;
+		p->handles++;
+		uv_timer_start(&p->timer, on_timeout, timeout, 0);
+	}
+	uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
+	uv_read_start((uv_stream_t *)&p->err, on_alloc, on_read);
+	if (cmd->stdin_data) {
+		wbuf = uv_buf_init((char *)cmd->stdin_data,
+				   (unsigned)cmd->stdin_len);
+		if (uv_write(&p->wreq, (uv_stream_t *)&p->in, &wbuf, 1,
+			     on_written) != 0)
+			close_pipe(&p->in, &p->in_open);
+	}
+}
+
 /* Starts @item on slot @s; on failure the item's result is reported at
  * once and s->proc stays NULL. */
 static void
 spawn(struct slot *s, const struct scx_item *item)
 {
 	struct mp *mp = s->mp;
-	int in_fd = -1, out_fd = -1, err_fd = -1;
 	struct scx_command cmd;
 	char msg[256];
 	struct proc *p;
-	uv_buf_t wbuf;
-	int err;
+	int fds[3], err;
 
 	err = scx_run_command(mp->run, item, s->index, &cmd);
 	if (err == SCX_ENUL) {
@@ -499,39 +567,22 @@ spawn(struct slot *s, const struct scx_item *item)
 		fail_item(s, item, 126, msg);
 		return;
 	}
-	if (err != 0)
-		goto fatal;
-	p = calloc(1, sizeof(*p));
+	p = err == 0 ? new_proc(s, item, cmd.stdin_data != NULL, fds, &err)
+		     : NULL;
 	if (p == NULL) {
-		err = -ENOMEM;
-		goto fatal;
+		/* No pipe or no memory: the executor itself is broken. */
+		scx_run_fail(mp->run, err, "starting a worker");
+		scx_run_abandon(mp->run, item);
+		return;
 	}
-	p->slot = s;
-	p->item = item;
-	p->obuf = &s->obuf;
-	p->ebuf = &s->ebuf;
-	p->wreq.data = p;
-	p->reported = true; /* until it runs, the pipes free it */
-	err = open_pipe(mp, p, &p->out, &p->out_open, true, &out_fd);
-	if (err == 0)
-		err = open_pipe(mp, p, &p->err, &p->err_open, true, &err_fd);
-	if (err == 0 && cmd.stdin_data)
-		err = open_pipe(mp, p, &p->in, &p->in_open, false, &in_fd);
-	if (err != 0) {
-		close_pipes(p);
-		if (p->handles == 0)
-			free(p);
-		goto fatal_fds;
-	}
-
 	p->start_us = scx__wall_us();
 	p->start_ns = uv_hrtime();
-	err = spawn_process(mp, cmd.argv, cmd.envp, in_fd, out_fd, err_fd,
+	err = spawn_process(mp, cmd.argv, cmd.envp, fds[0], fds[1], fds[2],
 			    &p->pid);
-	close(out_fd);
-	close(err_fd);
-	if (in_fd >= 0)
-		close(in_fd);
+	close(fds[1]);
+	close(fds[2]);
+	if (fds[0] >= 0)
+		close(fds[0]);
 	if (err == -EAGAIN || err == -ENOMEM) {
 		/* No process to be had now (the process limit, memory):
 		 * the item waits and starts again later, as GNU parallel
@@ -545,40 +596,7 @@ spawn(struct slot *s, const struct scx_item *item)
 		close_pipes(p);
 		return;
 	}
-	mp->spawn_wait_ms = 0;
-	p->reported = false;
-	s->proc = p;
-	mp->running++;
-	if (scx_run_config(mp->run)->timeout_ms) {
-		uv_timer_init(mp->loop, &p->timer);
-		p->timer.data = p;
-		p->timer_open = true;
-		p->handles++;
-		uv_timer_start(&p->timer, on_timeout,
-			       scx_run_config(mp->run)->timeout_ms, 0);
-	}
-	uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
-	uv_read_start((uv_stream_t *)&p->err, on_alloc, on_read);
-	if (cmd.stdin_data) {
-		wbuf = uv_buf_init((char *)cmd.stdin_data,
-				   (unsigned)cmd.stdin_len);
-		if (uv_write(&p->wreq, (uv_stream_t *)&p->in, &wbuf, 1,
-			     on_written) != 0)
-			close_pipe(&p->in, &p->in_open);
-	}
-	return;
-
-fatal_fds:
-	if (out_fd >= 0)
-		close(out_fd);
-	if (err_fd >= 0)
-		close(err_fd);
-	if (in_fd >= 0)
-		close(in_fd);
-fatal:
-	/* No pipe or no memory: the executor itself is broken. */
-	scx_run_fail(mp->run, err, "starting a worker");
-	scx_run_abandon(mp->run, item);
+	proc_running(p, &cmd);
 }
 
 /* ------------------------------------------------------------------ */
