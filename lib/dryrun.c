@@ -11,6 +11,7 @@ struct dryrun {
 	unsigned size;
 	bool stopped;
 	struct scx__buf line;
+	char msg[128];
 };
 
 static void
@@ -32,9 +33,11 @@ dry_item(struct dryrun *d, const struct scx_item *item)
 	err = scx_run_command_text(d->run, item, slot, &text, &len);
 	if (err == SCX_ENUL) {
 		res.exit_status = 126;
-		res.err = "scx-run: the item contains a NUL byte and cannot be "
-			  "an argument\n";
-		res.err_len = strlen(res.err);
+		res.err = d->msg;
+		res.err_len = scx__item_msg(d->msg, sizeof(d->msg),
+					    scx_run_config(d->run),
+					    "the item contains a NUL byte and "
+					    "cannot be an argument");
 	} else if (err != 0) {
 		scx_run_fail(d->run, err, "building a command");
 		scx_run_abandon(d->run, item);

@@ -834,6 +834,7 @@ struct scx__progress {
 	uint64_t skipped; /* items --resume skipped */
 	uint64_t total;	  /* all the items, or 0 when unknown */
 	double elapsed;	  /* seconds since the run started */
+	const char *name; /* the program's, at the start of the line */
 };
 
 /** Appends the progress line (no newline); @final: the summary line.

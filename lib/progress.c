@@ -42,7 +42,8 @@ int
 scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
 		     bool final)
 {
-	char tmp[160];
+	const char *name = p->name ? p->name : "scx";
+	char tmp[200];
 	uint64_t done = p->done + p->skipped, left;
 	/* A rate over the first moments says little: no ETA from it. */
 	double rate =
@@ -52,13 +53,14 @@ scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
 	if (p->total && !final)
 		snprintf(
 		    tmp, sizeof(tmp),
-		    "scx-run: %llu/%llu done (%u%%), "
+		    "%s: %llu/%llu done (%u%%), "
 		    "%llu failed, ",
-		    (unsigned long long)done, (unsigned long long)p->total,
+		    name, (unsigned long long)done,
+		    (unsigned long long)p->total,
 		    (unsigned)(done >= p->total ? 100 : done * 100 / p->total),
 		    (unsigned long long)p->failed);
 	else
-		snprintf(tmp, sizeof(tmp), "scx-run: %llu done, %llu failed, ",
+		snprintf(tmp, sizeof(tmp), "%s: %llu done, %llu failed, ", name,
 			 (unsigned long long)done,
 			 (unsigned long long)p->failed);
 	err = scx__buf_append(b, tmp, strlen(tmp));

@@ -413,6 +413,7 @@ progress_draw(struct scx_run *run, bool final)
 	p.skipped = run->sum.skipped;
 	p.total = run->intake.count > 0 ? (uint64_t)run->intake.count : 0;
 	p.elapsed = (double)(uv_hrtime() - run->t0_ns) / 1e9;
+	p.name = run->cfg->progname;
 	scx__deliver_progress(&run->deliver, &p, final);
 }
 
