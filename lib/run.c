@@ -137,6 +137,9 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	run->sizing.creating = true;
 	err = ops->open(&run->be, run);
 	if (err != 0) {
+		/* What open allocated before it failed is close's to free. */
+		if (run->be.data != NULL && ops->close)
+			ops->close(&run->be);
 		set_detail(detail, detail_size, "%s", ops->name);
 		goto error;
 	}

@@ -418,14 +418,17 @@ enum scx_stop {
  * A backend is a const table of these, filled with designated
  * initialisers.  The core calls them on the run's libuv loop thread:
  *
- *   open     allocate be->data and decide the size; called once.
+ *   open     allocate be->data and decide the size; called once.  When
+ *            it fails, the core still calls close if be->data is set:
+ *            close must free a partly opened backend.
  *   start    begin taking items with scx_run_take() (the loop is about to
  *            run); optional.
  *   ready    more items may be available now (after SCX_EAGAIN).
  *   stop     stop as @how says; items not started are given back with
  *            scx_run_abandon(), running ones end with scx_run_done().
  *            May be called more than once, escalating.
- *   close    free be->data; called once, after the loop ended.
+ *   close    free be->data; called once, after the loop ended (or
+ *            after a failed open, as above).
  *   rank, size, is_master   the get_rank/get_size/is_master_process of
  *            the API; valid after open.
  *   serve    for backends whose non-master processes do not read input

@@ -45,3 +45,12 @@ c 3 1"
 	assert_success
 	assert_output "$(seq 50)"
 }
+
+@test "api: a backend whose open fails after allocating: the core calls its close (nothing leaks), exit 255" {
+	run --separate-stderr bash -c "printf 'a\n' | '$HELPER' --open-fails echo"
+	assert_failure 255
+	assert_output ''
+	[[ $stderr == *"# closed after a failed open"* ]] || fail "close was not called: $stderr"
+	[[ $stderr == *"serial_backend: "* ]] || fail "no error: $stderr"
+	[[ $stderr != *LeakSanitizer* ]] || fail "$stderr"
+}

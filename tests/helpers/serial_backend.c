@@ -9,7 +9,9 @@
  *               (the imap(f, items) of the API, with f a C function).
  *
  * usage: serial_backend [--upper] [--as-completed] [--format jsonl]
- *                       [--fail-on ITEM] command [argument ...]
+ *                       [--fail-on ITEM] [--open-fails] command [argument ...]
+ * --open-fails: open allocates its data and then fails (the core must
+ * still call close, which says so on stderr).
  * Items come from stdin.  Used by tests/bats/backend_api.bats.
  */
 #include "scx.h"
@@ -215,6 +217,7 @@ upper_ready(struct scx_backend *be)
 }
 
 static const char *fail_on;
+static bool open_fails;
 
 static int
 serial_open(struct scx_backend *be, struct scx_run *run)
@@ -226,7 +229,7 @@ serial_open(struct scx_backend *be, struct scx_run *run)
 	s->run = run;
 	s->fail_on = fail_on;
 	be->data = s;
-	return 0;
+	return open_fails ? -EIO : 0;
 }
 
 static void
@@ -241,6 +244,8 @@ serial_stop(struct scx_backend *be, enum scx_stop how)
 static void
 serial_close(struct scx_backend *be)
 {
+	if (open_fails)
+		fprintf(stderr, "# closed after a failed open\n");
 	free(be->data);
 	be->data = NULL;
 }
@@ -310,6 +315,8 @@ main(int argc, char **argv)
 			scx_parse_format(argv[++i], &cfg.format);
 		else if (strcmp(argv[i], "--fail-on") == 0 && i + 1 < argc)
 			fail_on = argv[++i];
+		else if (strcmp(argv[i], "--open-fails") == 0)
+			open_fails = true;
 		else
 			break;
 	}
