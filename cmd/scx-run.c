@@ -592,6 +592,9 @@ resolve_backend(struct options *o)
 		return false;
 	}
 	err = scx_backend_find(name, &o->cfg.backend);
+	/* dry-run is chosen by --dry-run, not by name. */
+	if (err == 0 && (o->cfg.backend->flags & SCX_BACKEND_HIDDEN))
+		err = SCX_EBACKEND;
 	if (err == 0)
 		return true;
 	if (err == SCX_ENOTAVAIL && scx_backend_load_error()) {
@@ -641,37 +644,13 @@ resolve_format(struct options *o, bool *json_info)
 static bool
 check_backend_options(const struct options *o)
 {
-	const struct scx_backend_ops *be = o->cfg.backend;
-	const char *name = be ? be->name : "multiprocess";
-	bool mpi = strcmp(name, "mpi") == 0;
-	bool on_stdin = (be && (be->flags & SCX_BACKEND_ITEMS_ON_STDIN)) ||
-			(mpi && o->cfg.reuse);
+	char detail[256];
 
-	if (!mpi && (o->cfg.reuse || o->cfg.keep_affinity)) {
-		error("%s applies to --backend=mpi, not to the %s backend",
-		      o->cfg.reuse ? "--reuse" : "--keep-affinity", name);
-		return false;
-	}
-	if (!on_stdin && (o->protocol_set || o->cfg.seq_prefix)) {
-		error("%s applies to reusable workers (--backend=loky, or mpi "
-		      "with --reuse), not to the %s backend%s",
-		      o->protocol_set ? "--protocol" : "--seq-prefix", name,
-		      mpi ? " without --reuse" : "");
-		return false;
-	}
-	if (on_stdin && o->cfg.pipe_item) {
-		error("--pipe-item: reusable workers (--backend=%s) always get "
-		      "items on stdin",
-		      name);
-		return false;
-	}
-	if (on_stdin && o->cfg.dry_run) {
-		error("--dry-run prints one command per item; reusable workers "
-		      "(--backend=%s) have none",
-		      name);
-		return false;
-	}
-	return true;
+	if (scx_config_check(&o->cfg, o->cfg.backend, o->protocol_set, detail,
+			     sizeof(detail)) == 0)
+		return true;
+	error("%s", detail);
+	return false;
 }
 
 static void

@@ -20,6 +20,7 @@ static const char *const unavailable[] = { "mpi" };
 static const struct scx_backend_ops *const builtin[] = {
 	&scx_backend_multiprocess,
 	&scx_backend_loky,
+	&scx_backend_dryrun,
 };
 
 /* Backends built as plugins: the MPI backend links OpenMPI, whose dozen
@@ -183,12 +184,14 @@ scx_backend_names(const char **names, size_t max, bool available)
 		n++;                    \
 	} while (0)
 	for (i = 0; i < SCX__ARRAY_SIZE(builtin); i++)
-		ADD(builtin[i]->name);
+		if (!(builtin[i]->flags & SCX_BACKEND_HIDDEN))
+			ADD(builtin[i]->name);
 	for (i = 0; i < SCX__ARRAY_SIZE(plugins); i++)
 		if (plugins[i].name)
 			ADD(plugins[i].name);
 	for (i = 0; i < nregistered; i++)
-		ADD(registered[i]->name);
+		if (!(registered[i]->flags & SCX_BACKEND_HIDDEN))
+			ADD(registered[i]->name);
 	if (!available)
 		for (i = 0; i < SCX__ARRAY_SIZE(unavailable); i++)
 			if (unavailable[i])

@@ -115,8 +115,9 @@ dry_size(const struct scx_backend *be)
 	return d->size;
 }
 
-const struct scx_backend_ops scx__backend_dryrun = {
+const struct scx_backend_ops scx_backend_dryrun = {
 	.name = "dry-run",
+	.flags = SCX_BACKEND_HIDDEN,
 	.open = dry_open,
 	.ready = dry_ready,
 	.stop = dry_stop,

@@ -146,7 +146,7 @@ fed_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	from = (size_t)(c->items[q->pos].data - c->bytes);
 	to = (size_t)(c->items[q->pos + k - 1].data - c->bytes) +
 	     c->items[q->pos + k - 1].len + 1;
-	part = scx__chunk_alloc(k, to - from);
+	part = scx_chunk_create(k, to - from);
 	if (part == NULL)
 		return -ENOMEM;
 	memcpy((char *)part->bytes, c->bytes + from, to - from);
@@ -248,7 +248,7 @@ take_retries(struct scx__intake *in, size_t max, struct scx_chunk **out)
 		in->attempts = a;
 		in->capattempts = cap;
 	}
-	c = scx__chunk_alloc(n, len);
+	c = scx_chunk_create(n, len);
 	if (c == NULL)
 		return -ENOMEM;
 	dst = (char *)c->bytes;
@@ -385,7 +385,7 @@ skip_done(struct scx__intake *in, struct scx_chunk **c)
 		free(skip);
 		return err;
 	}
-	kept = n ? scx__chunk_alloc(n, len) : NULL;
+	kept = n ? scx_chunk_create(n, len) : NULL;
 	if (n && kept == NULL) {
 		free(skip);
 		return -ENOMEM;

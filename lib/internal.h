@@ -228,10 +228,6 @@ bool scx__source_exhausted(struct scx__source *s);
 /** Stops the thread, closes the inputs, frees everything. */
 void scx__source_destroy(struct scx__source *s);
 
-/** Allocates a chunk of @n items and @len bytes (used by backends
- * that receive chunks from elsewhere).  @return the chunk or NULL. */
-struct scx_chunk *scx__chunk_alloc(size_t n, size_t len);
-
 /* ------------------------------------------------------------------ */
 /* template.c: the command template and its replacement strings (pure)*/
 /* ------------------------------------------------------------------ */
@@ -566,12 +562,6 @@ void scx__deliver_progress(struct scx__deliver *d,
 			   const struct scx__progress *p, bool final);
 
 /* ------------------------------------------------------------------ */
-/* dryrun.c                                                            */
-/* ------------------------------------------------------------------ */
-
-extern const struct scx_backend_ops scx__backend_dryrun;
-
-/* ------------------------------------------------------------------ */
 /* command.c: each item's command, its environment, and as text        */
 /* ------------------------------------------------------------------ */
 
@@ -811,11 +801,14 @@ int scx__ledger_flush(struct scx__ledger *l);
 int scx__ledger_result(struct scx__ledger *l, const struct scx_result *res);
 
 /* ------------------------------------------------------------------ */
-/* run.c, for backends that nest another (mpi)                         */
+/* run.c, for setup.c                                                  */
 /* ------------------------------------------------------------------ */
 
-/** Sets the worker count backends opened after this call will use. */
-void scx__run_set_workers(struct scx_run *run, unsigned n);
+/** Creates a run of @cfg with the backend @ops (scx_run_create() picks
+ * it). */
+int scx__run_create(struct scx_run **out, const struct scx_config *cfg,
+		    const struct scx_backend_ops *ops, char *detail,
+		    size_t detail_size);
 
 /* ------------------------------------------------------------------ */
 /* time                                                                */

@@ -904,7 +904,7 @@ parse_chunk(const char *buf, size_t len)
 		total += lens[i] + 1;
 	}
 	bytes = get_bytes(&r, r.bad ? 0 : (size_t)total);
-	c = r.bad || bytes == NULL ? NULL : scx__chunk_alloc(n, total);
+	c = r.bad || bytes == NULL ? NULL : scx_chunk_create(n, total);
 	if (c != NULL) {
 		memcpy((char *)c->bytes, bytes, total);
 		for (i = 0; i < n; i++) {
@@ -1238,11 +1238,11 @@ mpi_open(struct scx_backend *be, struct scx_run *run)
 	if (m->size == 1) {
 		/* A singleton has no worker rank: rank 0 runs the items. */
 		m->local_mode = true;
-		scx__run_set_workers(run, 1);
-		m->local.ops = m->cfg->reuse ? &scx_backend_loky
-					     : &scx_backend_multiprocess;
-		m->local.run = run;
-		return m->local.ops->open(&m->local, run);
+		return scx_run_open_nested(run, &m->local,
+					   m->cfg->reuse
+					       ? &scx_backend_loky
+					       : &scx_backend_multiprocess,
+					   1);
 	}
 	m->w = calloc(m->nworkers, sizeof(*m->w));
 	if (m->w == NULL)
@@ -1264,9 +1264,7 @@ mpi_start(struct scx_backend *be)
 	int err;
 
 	if (m->local_mode)
-		return m->local.ops->start
-			   ? m->local.ops->start(&m->local)
-			   : (m->local.ops->ready(&m->local), 0);
+		return scx_backend_start(&m->local);
 	if (m->cfg->chunksize)
 		m->chunk_max = m->cfg->chunksize;
 	else if (n >= 0)
@@ -1290,7 +1288,7 @@ mpi_ready(struct scx_backend *be)
 	struct mpib *m = be->data;
 
 	if (m->local_mode) {
-		m->local.ops->ready(&m->local);
+		scx_backend_ready(&m->local);
 		return;
 	}
 	dispatch(m);
@@ -1303,7 +1301,7 @@ mpi_stop(struct scx_backend *be, enum scx_stop how)
 	struct mpib *m = be->data;
 
 	if (m->local_mode) {
-		m->local.ops->stop(&m->local, how);
+		scx_backend_stop(&m->local, how);
 		return;
 	}
 	/* At the end of a run the core says DRAIN: END goes out once every
@@ -1324,7 +1322,7 @@ mpi_close(struct scx_backend *be)
 	if (m == NULL)
 		return;
 	if (m->local_mode && m->local.data)
-		m->local.ops->close(&m->local);
+		scx_backend_close(&m->local);
 	/* Rank 0 ending before it sent the job (an error, --if-serial,
 	 * --info): the worker ranks wait for it; tell them there is none. */
 	if (m->rank == 0 && m->size > 1 && !m->spec_sent)
@@ -1401,8 +1399,17 @@ mpi_explain_size(const struct scx_backend *be, char *buf, size_t size)
 /* The headers this plugin was built from; the program checks them. */
 const unsigned scx_plugin_abi = SCX_ABI_ID;
 
+/* With --reuse, items go to the reusable workers' stdin. */
+static unsigned
+mpi_run_flags(const struct scx_config *cfg)
+{
+	return cfg->reuse ? SCX_BACKEND_ITEMS_ON_STDIN : 0;
+}
+
 const struct scx_backend_ops scx_backend_mpi = {
 	.name = "mpi",
+	.flags = SCX_BACKEND_MPI_OPTIONS,
+	.run_flags = mpi_run_flags,
 	.open = mpi_open,
 	.start = mpi_start,
 	.ready = mpi_ready,

@@ -89,7 +89,7 @@ check_serial(struct scx_run *run, char *detail, size_t size)
 {
 	char explain[256];
 
-	if (run->cfg->dry_run || run->be.ops->size(&run->be) != 1 ||
+	if (run->cfg->dry_run || scx_backend_size(&run->be) != 1 ||
 	    !scx_run_is_master(run))
 		return 0;
 	explain[0] = '\0';
@@ -100,24 +100,14 @@ check_serial(struct scx_run *run, char *detail, size_t size)
 }
 
 int
-scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
-	       size_t detail_size)
+scx__run_create(struct scx_run **out, const struct scx_config *cfg,
+		const struct scx_backend_ops *ops, char *detail,
+		size_t detail_size)
 {
-	const struct scx_backend_ops *ops = cfg->backend;
-	const char *bad = NULL;
 	struct scx_run *run;
 	int err;
 
 	set_detail(detail, detail_size, "%s", "");
-	if (cfg->dry_run)
-		ops = &scx__backend_dryrun;
-	if (ops == NULL) {
-		err = scx_backend_default(&ops, &bad);
-		if (err != 0) {
-			set_detail(detail, detail_size, "%s", bad ? bad : "");
-			return err;
-		}
-	}
 	run = calloc(1, sizeof(*run));
 	if (run == NULL)
 		return -ENOMEM;
@@ -138,8 +128,8 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	err = ops->open(&run->be, run);
 	if (err != 0) {
 		/* What open allocated before it failed is close's to free. */
-		if (run->be.data != NULL && ops->close)
-			ops->close(&run->be);
+		if (run->be.data != NULL)
+			scx_backend_close(&run->be);
 		set_detail(detail, detail_size, "%s", ops->name);
 		goto error;
 	}
@@ -163,8 +153,8 @@ scx_run_destroy(struct scx_run *run)
 	if (run == NULL)
 		return;
 	scx__intake_close_inputs(&run->intake);
-	if (run->be_open && run->be.ops->close)
-		run->be.ops->close(&run->be);
+	if (run->be_open)
+		scx_backend_close(&run->be);
 	if (run->loop_ready) {
 		/* Let close callbacks of anything left run, then free. */
 		uv_run(&run->loop, UV_RUN_DEFAULT);
@@ -184,19 +174,19 @@ scx_run_destroy(struct scx_run *run)
 unsigned
 scx_run_size(const struct scx_run *run)
 {
-	return run->be.ops->size(&run->be);
+	return scx_backend_size(&run->be);
 }
 
 int
 scx_run_rank(const struct scx_run *run)
 {
-	return run->be.ops->rank ? run->be.ops->rank(&run->be) : 0;
+	return scx_backend_rank(&run->be);
 }
 
 bool
 scx_run_is_master(const struct scx_run *run)
 {
-	return run->be.ops->is_master ? run->be.ops->is_master(&run->be) : true;
+	return scx_backend_is_master(&run->be);
 }
 
 const char *
@@ -235,10 +225,22 @@ scx_run_workers_wanted(const struct scx_run *run)
 	return run->sizing.wanted;
 }
 
-void
-scx__run_set_workers(struct scx_run *run, unsigned n)
+int
+scx_run_open_nested(struct scx_run *run, struct scx_backend *be,
+		    const struct scx_backend_ops *ops, unsigned workers)
 {
-	run->sizing.wanted = n;
+	int err;
+
+	run->sizing.wanted = workers;
+	be->ops = ops;
+	be->run = run;
+	be->data = NULL;
+	err = ops->open(be, run);
+	if (err != 0 && be->data != NULL) {
+		scx_backend_close(be);
+		be->data = NULL;
+	}
+	return err;
 }
 
 unsigned
@@ -307,8 +309,8 @@ scx_run_command_text(struct scx_run *run, const struct scx_item *item,
 static bool
 items_on_stdin(const struct scx_run *run)
 {
-	return (run->be.ops->flags & SCX_BACKEND_ITEMS_ON_STDIN) ||
-	       run->cfg->reuse;
+	return scx_backend_flags(run->be.ops, run->cfg) &
+	       SCX_BACKEND_ITEMS_ON_STDIN;
 }
 
 /* The job log's Command for @item: what --dry-run prints, or for
@@ -474,7 +476,7 @@ finish(struct scx_run *run)
 	/* Let the backend retire its executors. */
 	if (run->stop_done == 0) {
 		run->stop_done = SCX_STOP_DRAIN;
-		run->be.ops->stop(&run->be, SCX_STOP_DRAIN);
+		scx_backend_stop(&run->be, SCX_STOP_DRAIN);
 	}
 }
 
@@ -506,7 +508,7 @@ apply_stop(struct scx_run *run)
 		uv_timer_start(&run->grace, on_grace, SCX__GRACE_MS, 0);
 	else if (how == SCX_STOP_KILL)
 		uv_timer_stop(&run->grace);
-	run->be.ops->stop(&run->be, how);
+	scx_backend_stop(&run->be, how);
 	/* And what finished items left behind. */
 	if (how >= SCX_STOP_TERMINATE)
 		scx__procs_kill_left(how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
@@ -555,7 +557,7 @@ items_ready(struct scx_run *run)
 		return;
 	apply_stop(run);
 	if (run->stop_wanted == 0)
-		run->be.ops->ready(&run->be);
+		scx_backend_ready(&run->be);
 	maybe_finish(run);
 }
 
@@ -737,12 +739,10 @@ scx_run_execute(struct scx_run *run, struct scx_summary *summary)
 	err = scx__intake_start(&run->intake, notify_input, run);
 	if (err != 0) {
 		scx_run_fail(run, err, "starting the input thread");
-	} else if (run->be.ops->start) {
-		err = run->be.ops->start(&run->be);
+	} else {
+		err = scx_backend_start(&run->be);
 		if (err != 0)
 			scx_run_fail(run, err, "starting the backend");
-	} else {
-		run->be.ops->ready(&run->be);
 	}
 	maybe_finish(run);
 	uv_run(&run->loop, UV_RUN_DEFAULT);

@@ -53,7 +53,8 @@ extern "C" {
 	XX(EITEMRS, "reusable workers get items on stdin: the command may " \
 		    "not use {} {.} {/} {//} {/.} {#}")                     \
 	XX(ETOOSMALL, "below the smallest accepted value")                  \
-	XX(ETHROTTLE, "a throttle that can never clear")
+	XX(ETHROTTLE, "a throttle that can never clear")                    \
+	XX(EOPTION, "an option that does not apply")
 
 enum {
 	SCX__EBASE = -30000,
@@ -358,6 +359,14 @@ struct scx_chunk {
 /** Frees a chunk taken with scx_run_take(); NULL is allowed. */
 void scx_chunk_destroy(struct scx_chunk *chunk);
 
+/**
+ * Makes a chunk of @n items over @len bytes, for a backend that receives
+ * items from elsewhere (MPI): the caller fills bytes (each item followed
+ * by the delimiter) and items (seq, data into bytes, len).
+ * @return the chunk (scx_chunk_destroy() frees it) or NULL.
+ */
+struct scx_chunk *scx_chunk_create(size_t n, size_t len);
+
 /* Result flags. */
 enum {
 	SCX_RESULT_STOPPED = 1,	 /* ended by the run's own stop: not a result */
@@ -439,11 +448,16 @@ enum scx_stop {
  * switch (scx_imap(), scx_as_completed()): a backend returns results in
  * whatever order its executors finish them.
  */
-/* Backend flags. */
+/* Backend flags: in ops->flags for every run of the backend, or
+ * reported for a run of a given config by ops->run_flags. */
 enum {
 	/* Items go to long-lived workers' stdin: the command gets no item
 	 * appended and may not use one ({} {.} {/} {//} {/.} {#}). */
-	SCX_BACKEND_ITEMS_ON_STDIN = 1
+	SCX_BACKEND_ITEMS_ON_STDIN = 1,
+	/* The backend takes the MPI options (--reuse, --keep-affinity). */
+	SCX_BACKEND_MPI_OPTIONS = 2,
+	/* Not a backend users choose by name (dry-run); not listed. */
+	SCX_BACKEND_HIDDEN = 4
 };
 
 struct scx_backend_ops {
@@ -462,6 +476,9 @@ struct scx_backend_ops {
 	 * worker rank"); optional. */
 	void (*explain_size)(const struct scx_backend *be, char *buf,
 			     size_t size);
+	/* The flags a run of @cfg has beside ops->flags (mpi with --reuse:
+	 * SCX_BACKEND_ITEMS_ON_STDIN); optional. */
+	unsigned (*run_flags)(const struct scx_config *cfg);
 };
 
 struct scx_backend {
@@ -470,10 +487,80 @@ struct scx_backend {
 	void *data; /* the backend's own */
 };
 
+/* The calls through a backend's table, with the defaults of its optional
+ * ops: the only way the core and nesting backends call one. */
+
+static inline int
+scx_backend_start(struct scx_backend *be)
+{
+	if (be->ops->start)
+		return be->ops->start(be);
+	be->ops->ready(be);
+	return 0;
+}
+
+static inline void
+scx_backend_ready(struct scx_backend *be)
+{
+	be->ops->ready(be);
+}
+
+static inline void
+scx_backend_stop(struct scx_backend *be, enum scx_stop how)
+{
+	be->ops->stop(be, how);
+}
+
+static inline void
+scx_backend_close(struct scx_backend *be)
+{
+	if (be->ops->close)
+		be->ops->close(be);
+}
+
+static inline int
+scx_backend_rank(const struct scx_backend *be)
+{
+	return be->ops->rank ? be->ops->rank(be) : 0;
+}
+
+static inline unsigned
+scx_backend_size(const struct scx_backend *be)
+{
+	return be->ops->size(be);
+}
+
+static inline bool
+scx_backend_is_master(const struct scx_backend *be)
+{
+	return be->ops->is_master ? be->ops->is_master(be) : true;
+}
+
+/** The flags of a run of @ops with @cfg. */
+static inline unsigned
+scx_backend_flags(const struct scx_backend_ops *ops,
+		  const struct scx_config *cfg)
+{
+	return ops->flags | (ops->run_flags ? ops->run_flags(cfg) : 0);
+}
+
 /** The built-in backends.  The MPI backend is a plugin (scx-mpi.so),
- * loaded by scx_backend_find("mpi"). */
+ * loaded by scx_backend_find("mpi"); the dry-run one is also found as
+ * "dry-run". */
 extern const struct scx_backend_ops scx_backend_multiprocess;
 extern const struct scx_backend_ops scx_backend_loky;
+extern const struct scx_backend_ops scx_backend_dryrun;
+
+/**
+ * Checks that @cfg's options apply to the backend @ops (NULL: the
+ * default one): --reuse and --keep-affinity only with a backend that
+ * takes MPI options, --protocol (@protocol_set: given) and --seq-prefix
+ * only with reusable workers, --pipe-item and --dry-run not with them.
+ * @return 0, or SCX_EOPTION with @detail saying which option and why.
+ */
+int scx_config_check(const struct scx_config *cfg,
+		     const struct scx_backend_ops *ops, bool protocol_set,
+		     char *detail, size_t size);
 
 /**
  * Finds a backend by name among the built-in and registered ones.
@@ -591,6 +678,16 @@ struct uv_loop_s *scx_run_loop(struct scx_run *run);
 
 /** The worker count the user asked for, resolved (before the backend). */
 unsigned scx_run_workers_wanted(const struct scx_run *run);
+
+/**
+ * Opens the backend @ops as @be inside @run with @workers workers, for a
+ * backend that runs its items through another (mpi on a single rank runs
+ * them with multiprocess or loky).  The caller then drives @be with the
+ * scx_backend_*() calls and closes it with scx_backend_close().
+ * @return 0, or the open's error (what it allocated is freed).
+ */
+int scx_run_open_nested(struct scx_run *run, struct scx_backend *be,
+			const struct scx_backend_ops *ops, unsigned workers);
 
 /**
  * How many of @n workers that keep @fds_each descriptors open fit under

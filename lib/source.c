@@ -323,7 +323,7 @@ scx__source_start(struct scx__source *s, void (*notify)(void *), void *arg)
 }
 
 struct scx_chunk *
-scx__chunk_alloc(size_t n, size_t len)
+scx_chunk_create(size_t n, size_t len)
 {
 	struct scx_chunk *c;
 	size_t size;
@@ -376,7 +376,7 @@ take_locked(struct scx__source *s, size_t max, struct scx_chunk **out)
 		len += to - from;
 		n += k;
 	}
-	c = scx__chunk_alloc(n, len);
+	c = scx_chunk_create(n, len);
 	if (c == NULL)
 		return -ENOMEM;
 	dst = (char *)c->bytes;

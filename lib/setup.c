@@ -1,0 +1,77 @@
+/* setup.c: what a run is set up from: the backend its config picks (the
+ * config's, dry-run's, or the default), whether the config's options
+ * apply to it, and the run's creation with it.  It sits above run.c and
+ * the backends, so that neither depends on the other's table. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The backend a run of @cfg uses; SCX_E* with *@bad naming the one that
+ * is missing. */
+static int
+pick_backend(const struct scx_config *cfg, const struct scx_backend_ops **ops,
+	     const char **bad)
+{
+	if (cfg->dry_run) {
+		*bad = "dry-run";
+		return scx_backend_find("dry-run", ops);
+	}
+	*ops = cfg->backend;
+	return *ops ? 0 : scx_backend_default(ops, bad);
+}
+
+int
+scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
+	       size_t detail_size)
+{
+	const struct scx_backend_ops *ops = NULL;
+	const char *bad = NULL;
+	int err = pick_backend(cfg, &ops, &bad);
+
+	if (err != 0) {
+		if (detail && detail_size)
+			snprintf(detail, detail_size, "%s", bad ? bad : "");
+		return err;
+	}
+	return scx__run_create(out, cfg, ops, detail, detail_size);
+}
+
+int
+scx_config_check(const struct scx_config *cfg,
+		 const struct scx_backend_ops *ops, bool protocol_set,
+		 char *detail, size_t size)
+{
+	const char *bad = NULL, *name;
+	bool mpi, on_stdin;
+	int err;
+
+	if (ops == NULL && (err = scx_backend_default(&ops, &bad)) != 0)
+		return err;
+	name = ops->name;
+	mpi = ops->flags & SCX_BACKEND_MPI_OPTIONS;
+	on_stdin = scx_backend_flags(ops, cfg) & SCX_BACKEND_ITEMS_ON_STDIN;
+	if (!mpi && (cfg->reuse || cfg->keep_affinity))
+		snprintf(detail, size,
+			 "%s applies to --backend=mpi, not to the %s backend",
+			 cfg->reuse ? "--reuse" : "--keep-affinity", name);
+	else if (!on_stdin && (protocol_set || cfg->seq_prefix))
+		snprintf(detail, size,
+			 "%s applies to reusable workers (--backend=loky, or "
+			 "mpi with --reuse), not to the %s backend%s",
+			 protocol_set ? "--protocol" : "--seq-prefix", name,
+			 mpi ? " without --reuse" : "");
+	else if (on_stdin && cfg->pipe_item)
+		snprintf(detail, size,
+			 "--pipe-item: reusable workers (--backend=%s) always "
+			 "get items on stdin",
+			 name);
+	else if (on_stdin && cfg->dry_run)
+		snprintf(detail, size,
+			 "--dry-run prints one command per item; reusable "
+			 "workers (--backend=%s) have none",
+			 name);
+	else
+		return 0;
+	return SCX_EOPTION;
+}
