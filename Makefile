@@ -34,9 +34,13 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 endif
 ALL_CFLAGS = $(SCX_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
-# The program and its plugins must be built from the same headers: both
-# carry this checksum of them, and a plugin that differs is refused.
-ABI_ID := $(shell cat lib/scx.h lib/internal.h | cksum | cut -d' ' -f1)
+# The program and its plugins must be built from the same interface: both
+# carry this checksum of scx.h (all a plugin sees), and a plugin that
+# differs is refused.
+ABI_ID := $(shell cat lib/scx.h | cksum | cut -d' ' -f1)
+# Rewritten when the checksum changes, so that what carries it is rebuilt.
+ABI_STAMP := $(BUILD)/abi-id
+$(shell mkdir -p $(BUILD); [ "$$(cat $(ABI_STAMP) 2>/dev/null)" = "$(ABI_ID)" ] || echo $(ABI_ID) > $(ABI_STAMP))
 # Only the MPI backend includes <mpi.h>; -DSCX_HAVE_MPI tells the rest.
 MPI_DEFINE := $(if $(filter yes,$(MPI)),-DSCX_HAVE_MPI)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
@@ -75,16 +79,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MPI_DEFINE) -c -o $@ $<
 
-$(BUILD)/lib/mpi.o: lib/mpi.c
+$(BUILD)/lib/mpi.o: lib/mpi.c $(ABI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DSCX_ABI_ID=$(ABI_ID)u -c -o $@ $<
 
-$(BUILD)/lib/backend.o: lib/backend.c
+$(BUILD)/lib/backend.o: lib/backend.c $(ABI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MPI_DEFINE) -DSCX_PKGLIBDIR='"$(PKGLIBDIR)"' \
 		-DSCX_ABI_ID=$(ABI_ID)u -c -o $@ $<
 
-# Its undefined symbols are the library's, which the program exports.
+# Its undefined symbols are scx.h's, which the program exports.
 $(PLUGIN): $(BUILD)/lib/mpi.o
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $< $(MPI_LIBS)
 
@@ -93,14 +97,17 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SHLIB): $(LIB_OBJ)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(SCX_LIBS)
+# It exports scx.h's names only (lib/libscx.map).
+$(SHLIB): $(LIB_OBJ) lib/libscx.map
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=lib/libscx.map -o $@ $(LIB_OBJ) $(SCX_LIBS)
 	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libscx.so
 
-# The whole library, its symbols exported, for the plugins.
-$(BIN): $(BUILD)/cmd/scx-run.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $< \
+# The whole library, scx.h's names exported for the plugins
+# (lib/dynamic.list).
+$(BIN): $(BUILD)/cmd/scx-run.o $(LIB) lib/dynamic.list
+	$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=lib/dynamic.list -o $@ $< \
 		-Wl,--whole-archive $(LIB) -Wl,--no-whole-archive $(SCX_LIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)

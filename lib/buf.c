@@ -8,7 +8,7 @@
 #include <string.h>
 
 int
-scx__buf_reserve(struct scx__buf *b, size_t more)
+scx_buf_reserve(struct scx_buf *b, size_t more)
 {
 	size_t need, cap;
 	char *p;
@@ -30,11 +30,11 @@ scx__buf_reserve(struct scx__buf *b, size_t more)
 }
 
 int
-scx__buf_append(struct scx__buf *b, const void *data, size_t len)
+scx_buf_append(struct scx_buf *b, const void *data, size_t len)
 {
 	if (len == 0)
 		return 0;
-	if (scx__buf_reserve(b, len) != 0)
+	if (scx_buf_reserve(b, len) != 0)
 		return -ENOMEM;
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
@@ -42,21 +42,21 @@ scx__buf_append(struct scx__buf *b, const void *data, size_t len)
 }
 
 int
-scx__buf_putc(struct scx__buf *b, int c)
+scx_buf_putc(struct scx_buf *b, int c)
 {
-	if (b->len == b->cap && scx__buf_reserve(b, 1) != 0)
+	if (b->len == b->cap && scx_buf_reserve(b, 1) != 0)
 		return -ENOMEM;
 	b->data[b->len++] = (char)c;
 	return 0;
 }
 
 int
-scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
+scx_buf_printf(struct scx_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (scx__buf_reserve(b, 64) != 0)
+	if (scx_buf_reserve(b, 64) != 0)
 		return -ENOMEM;
 	va_start(ap, fmt);
 	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
@@ -64,7 +64,7 @@ scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
 	if (n < 0)
 		return -EINVAL;
 	if ((size_t)n >= b->cap - b->len) {
-		if (scx__buf_reserve(b, (size_t)n + 1) != 0)
+		if (scx_buf_reserve(b, (size_t)n + 1) != 0)
 			return -ENOMEM;
 		va_start(ap, fmt);
 		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
@@ -75,7 +75,7 @@ scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
 }
 
 void
-scx__buf_trim(struct scx__buf *b, size_t keep)
+scx_buf_trim(struct scx_buf *b, size_t keep)
 {
 	size_t cap = b->len > keep ? b->len : keep;
 	char *p;
@@ -83,7 +83,7 @@ scx__buf_trim(struct scx__buf *b, size_t keep)
 	if (b->cap <= 2 * cap)
 		return;
 	if (cap == 0) {
-		scx__buf_free(b);
+		scx_buf_free(b);
 		return;
 	}
 	p = realloc(b->data, cap);
@@ -94,7 +94,7 @@ scx__buf_trim(struct scx__buf *b, size_t keep)
 }
 
 void
-scx__buf_free(struct scx__buf *b)
+scx_buf_free(struct scx_buf *b)
 {
 	free(b->data);
 	b->data = NULL;

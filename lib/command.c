@@ -11,15 +11,15 @@
 extern char **environ;
 
 int
-scx__format_argv(struct scx__buf *b, char *const *argv)
+scx__format_argv(struct scx_buf *b, char *const *argv)
 {
 	size_t need, i;
 
 	for (i = 0; argv[i] != NULL; i++) {
-		if (i > 0 && scx__buf_putc(b, ' ') != 0)
+		if (i > 0 && scx_buf_putc(b, ' ') != 0)
 			return -ENOMEM;
 		need = scx_shell_quote(NULL, 0, argv[i], strlen(argv[i]));
-		if (scx__buf_reserve(b, need + 1) != 0)
+		if (scx_buf_reserve(b, need + 1) != 0)
 			return -ENOMEM;
 		scx_shell_quote(b->data + b->len, need + 1, argv[i],
 				strlen(argv[i]));
@@ -97,9 +97,9 @@ void
 scx__builder_close(struct scx__builder *b)
 {
 	scx__template_free(b->tmpl);
-	scx__buf_free(&b->space);
-	scx__buf_free(&b->vec);
-	scx__buf_free(&b->text);
+	scx_buf_free(&b->space);
+	scx_buf_free(&b->vec);
+	scx_buf_free(&b->text);
 	free(b->envp);
 	memset(b, 0, sizeof(*b));
 }
@@ -144,7 +144,7 @@ scx__builder_worker(struct scx__builder *b, unsigned slot,
 
 int
 scx__builder_text(struct scx__builder *b, const struct scx_item *item,
-		  unsigned slot, struct scx__buf *out)
+		  unsigned slot, struct scx_buf *out)
 {
 	size_t need;
 	char **argv;
@@ -155,7 +155,7 @@ scx__builder_text(struct scx__builder *b, const struct scx_item *item,
 		/* A reusable worker's item is its command: the item,
 		 * quoted. */
 		need = scx_shell_quote(NULL, 0, item->data, item->len);
-		if (scx__buf_reserve(out, need + 1) != 0)
+		if (scx_buf_reserve(out, need + 1) != 0)
 			return -ENOMEM;
 		scx_shell_quote(out->data, need + 1, item->data, item->len);
 		out->len = need;
@@ -167,7 +167,7 @@ scx__builder_text(struct scx__builder *b, const struct scx_item *item,
 		return err;
 	/* A shell command is shown as the shell string itself. */
 	if (b->cfg->shell)
-		return scx__buf_append(out, argv[2], strlen(argv[2]));
+		return scx_buf_append(out, argv[2], strlen(argv[2]));
 	return scx__format_argv(out, argv);
 }
 

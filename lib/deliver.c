@@ -109,10 +109,10 @@ scx__deliver_free(struct scx__deliver *d)
 	scx__hold_free(&d->hold);
 	scx__writer_free(&d->out);
 	scx__writer_free(&d->err);
-	scx__buf_free(&d->scratch);
-	scx__buf_free(&d->scratch_err);
-	scx__buf_free(&d->io);
-	scx__buf_free(&d->progress_line);
+	scx_buf_free(&d->scratch);
+	scx_buf_free(&d->scratch_err);
+	scx_buf_free(&d->io);
+	scx_buf_free(&d->progress_line);
 }
 
 /* ------------------------------------------------------------------ */
@@ -223,7 +223,7 @@ emit_from_file(struct scx__deliver *d, const struct scx_result *res)
 {
 	const char *tag = d->cfg->tag ? res->item : NULL;
 	struct scx__sink sink = { put_out, d, &d->scratch, &d->io };
-	struct scx__bytes b;
+	struct scx_bytes b;
 	int err;
 
 	if (d->cfg->format == SCX_FORMAT_JSONL) {
@@ -232,13 +232,13 @@ emit_from_file(struct scx__deliver *d, const struct scx_result *res)
 			emit_failed(d, err);
 		return;
 	}
-	scx__result_stdout(res, &b);
+	scx_result_stdout(res, &b);
 	err = scx__put_stream(&sink, &b, tag, res->item_len);
 	if (err != 0) {
 		emit_failed(d, err);
 		return;
 	}
-	scx__result_stderr(res, &b);
+	scx_result_stderr(res, &b);
 	if (b.len == 0)
 		return;
 	err = scx__writer_flush(&d->out);
@@ -495,7 +495,7 @@ void
 scx__deliver_progress(struct scx__deliver *d, const struct scx__progress *p,
 		      bool final)
 {
-	struct scx__buf *b = &d->progress_line;
+	struct scx_buf *b = &d->progress_line;
 
 	if (d->err.error != 0)
 		return;
@@ -506,10 +506,10 @@ scx__deliver_progress(struct scx__deliver *d, const struct scx__progress *p,
 	/* An output line without its newline yet stays: the progress line
 	 * goes below it. */
 	if ((d->mid_line && !d->progress_shown
-		 ? scx__buf_putc(b, '\n')
-		 : scx__buf_append(b, "\r\033[K", 4)) != 0 ||
+		 ? scx_buf_putc(b, '\n')
+		 : scx_buf_append(b, "\r\033[K", 4)) != 0 ||
 	    scx__progress_format(b, p, final) != 0 ||
-	    (final && scx__buf_putc(b, '\n') != 0))
+	    (final && scx_buf_putc(b, '\n') != 0))
 		return;
 	if (scx__write_all(d->cfg->err_fd, b->data, b->len) != 0)
 		return;

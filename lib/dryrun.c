@@ -10,7 +10,7 @@ struct dryrun {
 	struct scx_run *run;
 	unsigned size;
 	bool stopped;
-	struct scx__buf line;
+	struct scx_buf line;
 	char msg[128];
 };
 
@@ -44,9 +44,9 @@ dry_item(struct dryrun *d, const struct scx_item *item)
 		return;
 	} else {
 		/* Its own copy: the job log asks for the text again. */
-		err = scx__buf_append(&d->line, text, len);
+		err = scx_buf_append(&d->line, text, len);
 		if (err == 0)
-			err = scx__buf_putc(&d->line, '\n');
+			err = scx_buf_putc(&d->line, '\n');
 		if (err != 0) {
 			scx_run_fail(d->run, err, "formatting a command");
 			scx_run_abandon(d->run, item);
@@ -102,7 +102,7 @@ dry_close(struct scx_backend *be)
 
 	if (d == NULL)
 		return;
-	scx__buf_free(&d->line);
+	scx_buf_free(&d->line);
 	free(d);
 	be->data = NULL;
 }

@@ -125,9 +125,9 @@ scx__pipe_open(uv_loop_t *loop, uv_pipe_t *handle, void *data, bool mine_reads,
 }
 
 int
-scx__read_space(struct scx__buf *b, uv_buf_t *buf)
+scx__read_space(struct scx_buf *b, uv_buf_t *buf)
 {
-	if (scx__buf_reserve(b, SCX__READ_CHUNK) != 0) {
+	if (scx_buf_reserve(b, SCX__READ_CHUNK) != 0) {
 		buf->base = NULL;
 		buf->len = 0;
 		return -ENOMEM;

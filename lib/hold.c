@@ -21,17 +21,10 @@ struct held {
 	char bytes[];
 };
 
-/* A result in the file: this header, then item, stdout and stderr. */
-struct record {
-	uint64_t seq;
-	int32_t exit_status, term_signal;
-	int64_t start_us;
-	uint64_t duration_ns;
-	uint32_t worker, flags;
-	int32_t rank, pad;
-	const char *host; /* valid for the whole run */
-	uint64_t item_len, out_len, err_len, cmd_len;
-};
+/* A result in the file: the wire's record (wire.c), its fixed part
+ * followed by the host (a pointer, valid for the whole run), then the
+ * command text, the item, stdout and stderr. */
+#define FILE_HEADER (SCX_RECORD_HEADER + sizeof(const char *))
 
 /* Handles are tagged: a struct held pointer (malloc'ed, so its two low
  * bits are 0), or a file offset shifted left by 2 with the low bits 10;
@@ -51,14 +44,15 @@ scx__hold_free(struct scx__hold *h)
 {
 	if (h->fd >= 0)
 		close(h->fd);
-	scx__buf_free(&h->scratch);
+	scx_buf_free(&h->scratch);
+	scx_buf_free(&h->head);
 	h->fd = -1;
 }
 
 static int
 open_spill(struct scx__hold *h)
 {
-	int fd = scx__tmpfile(h->detail, sizeof(h->detail));
+	int fd = scx_tmpfile(h->detail, sizeof(h->detail));
 
 	if (fd < 0)
 		return fd;
@@ -79,62 +73,65 @@ maybe_restart(struct scx__hold *h)
 	}
 }
 
-/* Appends @res to the file, its streams copied from wherever they are.
- * @return 0 and the tagged handle, or an error. */
+/* Writes @res's record at the file's end, its streams copied from
+ * wherever they are.  @return 0 or an error. */
+static int
+write_record(struct scx__hold *h, const struct scx_result *res, const char *cmd,
+	     size_t cmd_len, uint64_t at)
+{
+	struct scx_record_lens lens = { cmd_len, res->item_len, 0, 0 };
+	struct scx_bytes out, err;
+	struct scx_buf *b = &h->head;
+	int e;
+
+	scx_result_stdout(res, &out);
+	scx_result_stderr(res, &err);
+	lens.out = out.len;
+	lens.err = err.len;
+	b->len = 0;
+	e = scx_record_put(b, res, &lens);
+	if (e == 0)
+		e = scx_buf_append(b, &res->host, sizeof(res->host));
+	/* The fixed part, the command text, the item. */
+	if (e == 0)
+		e = scx_pwrite_all(h->fd, b->data, b->len, at);
+	if (e == 0)
+		e = scx_pwrite_all(h->fd, cmd, cmd_len, at + FILE_HEADER);
+	if (e == 0)
+		e = scx_pwrite_all(h->fd, res->item, res->item_len,
+				   at + FILE_HEADER + cmd_len);
+	at += FILE_HEADER + cmd_len + res->item_len;
+	if (e == 0)
+		e = scx_bytes_copy(&out, h->fd, at, &h->scratch);
+	if (e == 0)
+		e = scx_bytes_copy(&err, h->fd, at + out.len, &h->scratch);
+	if (e == 0)
+		h->end = (off_t)(at + out.len + err.len);
+	return e;
+}
+
+/* Appends @res to the file.  @return 0 and the tagged handle, or an
+ * error. */
 static int
 spill(struct scx__hold *h, const struct scx_result *res, const char *cmd,
       size_t cmd_len, void **handle)
 {
-	struct scx__bytes out, err;
-	struct record r;
 	uint64_t at;
 	int e;
 
 	if (h->fd < 0 && (e = open_spill(h)) != 0)
 		return e;
 	maybe_restart(h);
-	scx__result_stdout(res, &out);
-	scx__result_stderr(res, &err);
-	memset(&r, 0, sizeof(r));
-	r.seq = res->seq;
-	r.exit_status = res->exit_status;
-	r.term_signal = res->term_signal;
-	r.start_us = res->start_us;
-	r.duration_ns = res->duration_ns;
-	r.worker = res->worker;
-	r.flags =
-	    res->flags & ~(unsigned)(SCX_RESULT_OUT_FILE | SCX_RESULT_ERR_FILE);
-	r.rank = res->rank;
-	r.host = res->host;
-	r.item_len = res->item_len;
-	r.out_len = out.len;
-	r.err_len = err.len;
-	r.cmd_len = cmd_len;
 	at = (uint64_t)h->end;
-	/* The header, the command text, the item, stdout, stderr. */
-	e = scx__pwrite_all(h->fd, &r, sizeof(r), at);
-	if (e == 0)
-		e = scx__pwrite_all(h->fd, cmd, cmd_len, at + sizeof(r));
-	at += cmd_len;
-	if (e == 0)
-		e = scx__pwrite_all(h->fd, res->item, res->item_len,
-				    at + sizeof(r));
-	if (e == 0)
-		e = scx__bytes_copy(&out, h->fd, at + sizeof(r) + res->item_len,
-				    &h->scratch);
-	if (e == 0)
-		e = scx__bytes_copy(&err, h->fd,
-				    at + sizeof(r) + res->item_len + out.len,
-				    &h->scratch);
+	e = write_record(h, res, cmd, cmd_len, at);
 	if (e != 0) {
 		snprintf(h->detail, sizeof(h->detail),
 			 "cannot write the results that wait for an earlier "
 			 "item to a temporary file in TMPDIR");
 		return e;
 	}
-	h->end = (off_t)(at + sizeof(r) + res->item_len + out.len + err.len);
 	h->in_file++;
-	*handle = (void *)(((uintptr_t)(at - cmd_len) << 2) | FILE_TAG);
+	*handle = (void *)(((uintptr_t)at << 2) | FILE_TAG);
 	return 0;
 }
 
@@ -179,15 +176,43 @@ scx__hold_put(struct scx__hold *h, const struct scx_result *res,
  * the file, not read into memory. */
 #define READ_BACK_MAX (1u << 20)
 
+/* Reads back the record at @at: its fixed part into @res and @lens,
+ * and its command text, item and (when small) streams into scratch.
+ * @return 0 or an error. */
+static int
+read_record(struct scx__hold *h, uint64_t at, struct scx_result *res,
+	    struct scx_record_lens *lens, bool *whole)
+{
+	char head[FILE_HEADER];
+	struct scx_wire w;
+	uint64_t body;
+	int err;
+
+	err = scx_pread_all(h->fd, head, sizeof(head), at);
+	if (err != 0)
+		return err;
+	scx_wire_init(&w, head, sizeof(head));
+	if (!scx_record_get(&w, res, lens))
+		return -EIO;
+	memcpy(&res->host, scx_wire_bytes(&w, sizeof(res->host)),
+	       sizeof(res->host));
+	*whole = lens->out + lens->err <= READ_BACK_MAX;
+	body = lens->cmd + lens->item + (*whole ? lens->out + lens->err : 0);
+	if (scx_buf_reserve(&h->scratch, (size_t)body + 1) != 0)
+		return -ENOMEM;
+	return scx_pread_all(h->fd, h->scratch.data, (size_t)body,
+			     at + FILE_HEADER);
+}
+
 int
 scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res,
 	       const char **cmd, size_t *cmd_len)
 {
 	uintptr_t v = (uintptr_t)handle;
-	struct scx__bytes bytes;
-	struct record r;
+	struct scx_record_lens lens;
+	struct scx_bytes bytes;
 	struct held *p;
-	uint64_t at, body;
+	uint64_t at;
 	bool whole;
 	char *b;
 	int err;
@@ -205,48 +230,29 @@ scx__hold_take(struct scx__hold *h, void *handle, struct scx_result *res,
 		return 0;
 	}
 	at = (uint64_t)(v >> 2);
-	err = scx__pread_all(h->fd, &r, sizeof(r), at);
+	err = read_record(h, at, res, &lens, &whole);
 	if (err != 0)
 		return err;
-	whole = r.out_len + r.err_len <= READ_BACK_MAX;
-	body = r.cmd_len + r.item_len + (whole ? r.out_len + r.err_len : 0);
-	if (scx__buf_reserve(&h->scratch, (size_t)body + 1) != 0)
-		return -ENOMEM;
-	err = scx__pread_all(h->fd, h->scratch.data, (size_t)body,
-			     at + sizeof(r));
-	if (err != 0)
-		return err;
-	memset(res, 0, sizeof(*res));
-	res->seq = r.seq;
-	res->exit_status = r.exit_status;
-	res->term_signal = r.term_signal;
-	res->start_us = r.start_us;
-	res->duration_ns = r.duration_ns;
-	res->worker = r.worker;
-	res->flags = r.flags;
-	res->rank = r.rank;
-	res->host = r.host;
 	b = h->scratch.data;
 	*cmd = b;
-	*cmd_len = (size_t)r.cmd_len;
-	b += r.cmd_len;
-	at += r.cmd_len;
-	res->item = b;
-	res->item_len = r.item_len;
+	*cmd_len = (size_t)lens.cmd;
+	res->item = b + lens.cmd;
+	res->item_len = (size_t)lens.item;
+	b += lens.cmd + lens.item;
 	if (whole) {
-		res->out = b + r.item_len;
-		res->out_len = r.out_len;
-		res->err = b + r.item_len + r.out_len;
-		res->err_len = r.err_len;
+		res->out = b;
+		res->out_len = (size_t)lens.out;
+		res->err = b + lens.out;
+		res->err_len = (size_t)lens.err;
 	} else {
 		bytes.mem = NULL;
 		bytes.fd = h->fd;
-		bytes.off = at + sizeof(r) + r.item_len;
-		bytes.len = r.out_len;
-		scx__result_set_stdout(res, &bytes);
-		bytes.off += r.out_len;
-		bytes.len = r.err_len;
-		scx__result_set_stderr(res, &bytes);
+		bytes.off = at + FILE_HEADER + lens.cmd + lens.item;
+		bytes.len = lens.out;
+		scx_result_set_stdout(res, &bytes);
+		bytes.off += lens.out;
+		bytes.len = lens.err;
+		scx_result_set_stderr(res, &bytes);
 	}
 	/* Its bytes stay in the file until the next put or done. */
 	h->in_file--;
@@ -276,5 +282,5 @@ scx__hold_done(struct scx__hold *h)
 		maybe_restart(h);
 	/* A large record read back needs no large buffer afterwards. */
 	if (h->scratch.cap > 4 * READ_BACK_MAX)
-		scx__buf_free(&h->scratch);
+		scx_buf_free(&h->scratch);
 }

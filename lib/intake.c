@@ -370,8 +370,8 @@ skip_done(struct scx__intake *in, struct scx_chunk **c)
 					&in->cmd->text);
 		if (err == SCX_ENUL) /* logged as the item itself */
 			err =
-			    scx__buf_append(&in->cmd->text, in_c->items[i].data,
-					    in_c->items[i].len);
+			    scx_buf_append(&in->cmd->text, in_c->items[i].data,
+					   in_c->items[i].len);
 		if (err == 0)
 			err = scx__ledger_skip(in->ledger, &in_c->items[i],
 					       in->cmd->text.data,

@@ -30,31 +30,6 @@
 #define SCX__SPILL_AFTER (8u << 20)
 
 /* ------------------------------------------------------------------ */
-/* buf.c: a growable byte buffer                                       */
-/* ------------------------------------------------------------------ */
-
-struct scx__buf {
-	char *data;
-	size_t len;
-	size_t cap;
-};
-
-/** Makes room for @more bytes after len.  @return 0 or -ENOMEM. */
-int scx__buf_reserve(struct scx__buf *b, size_t more);
-/** Appends @len bytes.  @return 0 or -ENOMEM. */
-int scx__buf_append(struct scx__buf *b, const void *data, size_t len);
-/** Appends one byte.  @return 0 or -ENOMEM. */
-int scx__buf_putc(struct scx__buf *b, int c);
-/** Appends a formatted string.  @return 0 or -ENOMEM. */
-int scx__buf_printf(struct scx__buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/** Gives back memory beyond max(len, @keep) when that is more than half
- * of it (a large item passed). */
-void scx__buf_trim(struct scx__buf *b, size_t keep);
-/** Frees the buffer's memory and empties it. */
-void scx__buf_free(struct scx__buf *b);
-
-/* ------------------------------------------------------------------ */
 /* spool.c: an item's output stream, in memory or in a temporary file  */
 /* ------------------------------------------------------------------ */
 
@@ -69,60 +44,6 @@ void scx__buf_free(struct scx__buf *b);
 #define SCX__SPOOL_MIN (64u * 1024)
 /* Bytes read back from a file at a time (a multiple of 3, for base64). */
 #define SCX__PIECE (3u * 87382)
-
-/* Bytes in memory (mem) or in a file (fd, from off), len of them. */
-struct scx__bytes {
-	const char *mem;
-	int fd;
-	uint64_t off, len;
-};
-
-struct scx__spool {
-	struct scx__buf mem; /* the bytes, or (in_file) the next ones */
-	int fd;		     /* the temporary file, kept for reuse, or -1 */
-	uint64_t flen;	     /* bytes in the file */
-	size_t limit;	     /* bytes held in memory before the file */
-	bool in_file;
-	char detail[256]; /* why the file failed */
-};
-
-/** An unnamed temporary file in $TMPDIR (or /tmp), read-write.
- * @return its descriptor, or a negated errno (@detail says where). */
-int scx__tmpfile(char *detail, size_t size);
-int scx__pwrite_all(int fd, const void *data, size_t len, uint64_t off);
-int scx__pread_all(int fd, void *data, size_t len, uint64_t off);
-
-/** Starts an empty spool holding up to @limit bytes (0: SCX__SPOOL_MEM)
- * in memory. */
-void scx__spool_init(struct scx__spool *s, size_t limit);
-void scx__spool_free(struct scx__spool *s);
-/** Takes the bytes appended to s->mem (after a read into it): into the
- * file once they pass the limit.  @return 0 or an error (s->detail). */
-int scx__spool_commit(struct scx__spool *s);
-/** Appends @len bytes.  @return 0 or an error (s->detail). */
-int scx__spool_append(struct scx__spool *s, const void *data, size_t len);
-/** The bytes held so far. */
-uint64_t scx__spool_len(const struct scx__spool *s);
-/** Where the bytes are (valid until the next change). */
-void scx__spool_view(const struct scx__spool *s, struct scx__bytes *b);
-/** Empties the spool; its file stays open for the next item. */
-void scx__spool_reset(struct scx__spool *s);
-
-/** Where a result's stdout (stderr) bytes are. */
-void scx__result_stdout(const struct scx_result *r, struct scx__bytes *b);
-void scx__result_stderr(const struct scx_result *r, struct scx__bytes *b);
-/** Sets a result's stdout (stderr) to @b, with the flag that says so. */
-void scx__result_set_stdout(struct scx_result *r, const struct scx__bytes *b);
-void scx__result_set_stderr(struct scx_result *r, const struct scx__bytes *b);
-/**
- * Gives up to @max bytes of @b from @pos: *@p points into memory, or into
- * @scratch for a file.  @return 0 (and *@n, 0 at the end) or an error.
- */
-int scx__bytes_read(const struct scx__bytes *b, uint64_t pos, size_t max,
-		    struct scx__buf *scratch, const char **p, size_t *n);
-/** Copies all of @b into the file @fd at @at.  @return 0 or an error. */
-int scx__bytes_copy(const struct scx__bytes *b, int fd, uint64_t at,
-		    struct scx__buf *scratch);
 
 /* ------------------------------------------------------------------ */
 /* reader.c: splits a byte stream into items (pure)                    */
@@ -252,7 +173,7 @@ void scx__template_free(struct scx__template *t);
  */
 int scx__template_expand(const struct scx__template *t, const char *item,
 			 size_t len, uint64_t seq, unsigned slot,
-			 struct scx__buf *space, struct scx__buf *vec,
+			 struct scx_buf *space, struct scx_buf *vec,
 			 char ***argv);
 /**
  * With shell: finds the first replacement string of the item ({} {.} {/}
@@ -270,7 +191,7 @@ bool scx__template_uses_item(const struct scx__template *t);
 bool scx__template_uses_slot(const struct scx__template *t);
 /** Expands a single replacement kind, for tests: "{.}" etc. */
 int scx__template_one(const char *rs, const char *item, size_t len,
-		      struct scx__buf *out);
+		      struct scx_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* reorder.c: results waiting for an earlier item (pure)               */
@@ -312,7 +233,8 @@ struct scx__hold {
 	int fd;		   /* the spill file, or -1 */
 	off_t end;
 	size_t in_file; /* records in the file not taken back yet */
-	struct scx__buf scratch;
+	struct scx_buf scratch;
+	struct scx_buf head; /* a record's fixed part */
 	void *last;	  /* the memory result taken last, freed at the next */
 	char detail[256]; /* why the spill file failed, or "" */
 };
@@ -339,14 +261,14 @@ void scx__hold_done(struct scx__hold *h);
 
 /** Appends @s as a JSON string (quotes included); invalid UTF-8 bytes
  * become U+FFFD.  @return whether @s was valid UTF-8, or -ENOMEM. */
-int scx__json_string(struct scx__buf *b, const char *s, size_t len);
+int scx__json_string(struct scx_buf *b, const char *s, size_t len);
 /** As scx__json_string(), for one piece of a string: the opening quote
  * when @first, the closing one when @last.  A piece must not end inside
  * a UTF-8 sequence unless it is the last. */
-int scx__json_chars(struct scx__buf *b, const char *s, size_t len, bool first,
+int scx__json_chars(struct scx_buf *b, const char *s, size_t len, bool first,
 		    bool last);
 /** Appends the base64 encoding of @s.  @return 0 or -ENOMEM. */
-int scx__base64(struct scx__buf *b, const char *s, size_t len);
+int scx__base64(struct scx_buf *b, const char *s, size_t len);
 
 /* A buffered writer to one file descriptor. */
 /* Counts the SIGINTs and SIGTERMs run.c's handler saw: once one came, a
@@ -358,7 +280,7 @@ extern volatile sig_atomic_t scx__interrupt_signal;
 
 struct scx__writer {
 	int fd;
-	struct scx__buf buf;
+	struct scx_buf buf;
 	int error; /* the first write error, as a negated errno */
 	/* Called before each write, when set, with the last byte about to
 	 * be written (the progress line erases itself from a terminal, and
@@ -384,14 +306,14 @@ void scx__writer_free(struct scx__writer *w);
 struct scx__sink {
 	int (*put)(void *arg, const char *data, size_t len);
 	void *arg;
-	struct scx__buf *fmt; /* formatting space */
-	struct scx__buf *io;  /* bytes read back from a file */
+	struct scx_buf *fmt; /* formatting space */
+	struct scx_buf *io;  /* bytes read back from a file */
 };
 
 /** Puts the bytes @b to @s, each line prefixed by @tag and a tab when
  * @tag is not NULL; bytes in a file are read a piece at a time.
  * @return 0 or an error (a put's, or a read's). */
-int scx__put_stream(struct scx__sink *s, const struct scx__bytes *b,
+int scx__put_stream(struct scx__sink *s, const struct scx_bytes *b,
 		    const char *tag, size_t taglen);
 /** Puts @r as one JSON line to @s, its streams a piece at a time. */
 int scx__put_json(struct scx__sink *s, const struct scx_result *r);
@@ -405,8 +327,8 @@ bool scx__result_in_file(const struct scx_result *r);
  * @return 0 or -ENOMEM.
  */
 int scx__format_result(const struct scx_config *cfg,
-		       const struct scx_result *res, struct scx__buf *out,
-		       struct scx__buf *err);
+		       const struct scx_result *res, struct scx_buf *out,
+		       struct scx_buf *err);
 
 /* ------------------------------------------------------------------ */
 /* workers.c: how many workers a run gets, and why                     */
@@ -512,8 +434,8 @@ struct scx__deliver {
 	struct scx__ledger *ledger; /* the run's: job log lines in order */
 	bool send_items;	    /* Send counts the item (on stdin) */
 	struct scx__writer out, err;
-	struct scx__buf scratch, scratch_err;
-	struct scx__buf io; /* output read back from a file */
+	struct scx_buf scratch, scratch_err;
+	struct scx_buf io; /* output read back from a file */
 	struct scx__reorder reorder;
 	struct scx__hold hold; /* results waiting for their turn */
 	uint64_t streaming;    /* the item whose stdout streams, or 0 */
@@ -523,7 +445,7 @@ struct scx__deliver {
 	/* --progress. */
 	bool progress_shown;
 	bool mid_line; /* the terminal's last line has no newline yet */
-	struct scx__buf progress_line;
+	struct scx_buf progress_line;
 	/* What went wrong, for the run to act on. */
 	int error;
 	char detail[512];
@@ -568,15 +490,15 @@ void scx__deliver_progress(struct scx__deliver *d,
 struct scx__builder {
 	const struct scx_config *cfg;
 	struct scx__template *tmpl;
-	struct scx__buf space, vec; /* argv and its strings */
-	struct scx__buf text;	    /* the command as text */
+	struct scx_buf space, vec; /* argv and its strings */
+	struct scx_buf text;	   /* the command as text */
 	char **envp;
 	char envvars[4][48]; /* SCX_SEQ, SCX_SLOT, SCX_RANK, SCX_SIZE */
 	bool on_stdin;	     /* items go to reusable workers' stdin */
 };
 
 /** Appends @argv as one shell-quoted line (no newline). */
-int scx__format_argv(struct scx__buf *b, char *const *argv);
+int scx__format_argv(struct scx_buf *b, char *const *argv);
 /** Parses the command template of @cfg (@on_stdin: items go to
  * reusable workers).  @return 0, SCX_ENOCMD, SCX_EITEMRS or -ENOMEM. */
 int scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
@@ -596,7 +518,7 @@ int scx__builder_worker(struct scx__builder *b, unsigned slot,
  * string itself with --shell, the quoted item for reusable workers.
  * @return 0, SCX_ENUL or -ENOMEM. */
 int scx__builder_text(struct scx__builder *b, const struct scx_item *item,
-		      unsigned slot, struct scx__buf *out);
+		      unsigned slot, struct scx_buf *out);
 /** Whether the command uses the slot ({%}). */
 bool scx__builder_uses_slot(const struct scx__builder *b);
 /** --shell: when a replacement string stands inside the command's own
@@ -636,7 +558,7 @@ int scx__pipe_open(struct uv_loop_s *loop, struct uv_pipe_s *handle, void *data,
 		   bool mine_reads, int *theirs);
 /** Room in @b for a read, as libuv's alloc callback gives it.
  * @return 0, or -ENOMEM (then @buf is empty: libuv says ENOBUFS). */
-int scx__read_space(struct scx__buf *b, struct uv_buf_t *buf);
+int scx__read_space(struct scx_buf *b, struct uv_buf_t *buf);
 
 /* ------------------------------------------------------------------ */
 /* spawn.c: one process per item, by vfork                             */
@@ -714,12 +636,12 @@ struct scx__joblog_entry {
 uint64_t scx__hash(const char *s, size_t len);
 /** Appends one log line (tabs and newlines in the command escaped).
  * @return 0 or -ENOMEM. */
-int scx__joblog_line(struct scx__buf *b, const struct scx__joblog_entry *e);
+int scx__joblog_line(struct scx_buf *b, const struct scx__joblog_entry *e);
 /** Parses one line (without its newline); the command is unescaped into
  * @scratch.  @return 0, SCX_EJOBLOG, or -ENOMEM. */
 int scx__joblog_parse_line(const char *line, size_t len,
 			   struct scx__joblog_entry *e,
-			   struct scx__buf *scratch);
+			   struct scx_buf *scratch);
 
 /* Items a resumed run finds done, indexed by sequence number. */
 enum {
@@ -766,9 +688,9 @@ struct scx__ledger {
 	const char *host;
 	struct scx__done done; /* resume: what an earlier job log says */
 	int joblog_fd;
-	struct scx__buf pending; /* log lines waiting for stdout's flush */
+	struct scx_buf pending; /* log lines waiting for stdout's flush */
 	int results_fd;
-	struct scx__buf scratch;
+	struct scx_buf scratch;
 	char detail[512];   /* what the last error was about */
 	char bad_entry[64]; /* the entry of DIR it was about */
 };
@@ -832,7 +754,7 @@ struct scx__progress {
 
 /** Appends the progress line (no newline); @final: the summary line.
  * @return 0 or -ENOMEM. */
-int scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
+int scx__progress_format(struct scx_buf *b, const struct scx__progress *p,
 			 bool final);
 /** The system's available memory (MemAvailable in /proc/meminfo), in
  * bytes.  @return 0, -ENOENT (no such line), or another negated errno. */

@@ -27,30 +27,30 @@ scx__hash(const char *s, size_t len)
 /* Tabs and newlines would break the line into other columns: the command
  * keeps them as \t and \n (and a backslash as \\), so it reads back. */
 static int
-append_escaped(struct scx__buf *b, const char *s, size_t len)
+append_escaped(struct scx_buf *b, const char *s, size_t len)
 {
 	size_t i;
 	int err = 0;
 
 	for (i = 0; i < len && err == 0; i++) {
 		if (s[i] == '\t')
-			err = scx__buf_append(b, "\\t", 2);
+			err = scx_buf_append(b, "\\t", 2);
 		else if (s[i] == '\n')
-			err = scx__buf_append(b, "\\n", 2);
+			err = scx_buf_append(b, "\\n", 2);
 		else if (s[i] == '\\')
-			err = scx__buf_append(b, "\\\\", 2);
+			err = scx_buf_append(b, "\\\\", 2);
 		else
-			err = scx__buf_putc(b, s[i]);
+			err = scx_buf_putc(b, s[i]);
 	}
 	return err;
 }
 
 int
-scx__joblog_line(struct scx__buf *b, const struct scx__joblog_entry *e)
+scx__joblog_line(struct scx_buf *b, const struct scx__joblog_entry *e)
 {
 	int err;
 
-	err = scx__buf_printf(
+	err = scx_buf_printf(
 	    b, "%llu\t%s\t%lld.%03lld\t%llu.%03llu\t%llu\t%llu\t%d\t%d\t",
 	    (unsigned long long)e->seq, e->host ? e->host : ":",
 	    (long long)(e->start_us / 1000000),
@@ -62,7 +62,7 @@ scx__joblog_line(struct scx__buf *b, const struct scx__joblog_entry *e)
 	if (err == 0)
 		err = append_escaped(b, e->command, e->command_len);
 	if (err == 0)
-		err = scx__buf_putc(b, '\n');
+		err = scx_buf_putc(b, '\n');
 	return err;
 }
 
@@ -91,7 +91,7 @@ parse_int(const char *s, size_t len, long long *out)
 
 /* Undoes append_escaped() into @b. */
 static int
-unescape(struct scx__buf *b, const char *s, size_t len)
+unescape(struct scx_buf *b, const char *s, size_t len)
 {
 	size_t i;
 	int err = 0;
@@ -100,11 +100,11 @@ unescape(struct scx__buf *b, const char *s, size_t len)
 	for (i = 0; i < len && err == 0; i++) {
 		if (s[i] == '\\' && i + 1 < len) {
 			i++;
-			err = scx__buf_putc(b, s[i] == 't'   ? '\t'
-					       : s[i] == 'n' ? '\n'
-							     : s[i]);
+			err = scx_buf_putc(b, s[i] == 't'   ? '\t'
+					      : s[i] == 'n' ? '\n'
+							    : s[i]);
 		} else {
-			err = scx__buf_putc(b, s[i]);
+			err = scx_buf_putc(b, s[i]);
 		}
 	}
 	return err;
@@ -112,7 +112,7 @@ unescape(struct scx__buf *b, const char *s, size_t len)
 
 int
 scx__joblog_parse_line(const char *line, size_t len,
-		       struct scx__joblog_entry *e, struct scx__buf *scratch)
+		       struct scx__joblog_entry *e, struct scx_buf *scratch)
 {
 	const char *f[9];
 	size_t flen[9], n = 0, i, start = 0;
@@ -234,7 +234,7 @@ scx__joblog_load(struct scx__done *d, const char *text, size_t len,
 		 bool check_commands, uint64_t *lineno, size_t *consumed)
 {
 	struct scx__joblog_entry e;
-	struct scx__buf scratch = { 0 };
+	struct scx_buf scratch = { 0 };
 	const char *p = text, *end = text + len, *nl;
 	int err = 0;
 
@@ -258,6 +258,6 @@ scx__joblog_load(struct scx__done *d, const char *text, size_t len,
 			p = nl + 1;
 	}
 	*consumed = (size_t)(p - text);
-	scx__buf_free(&scratch);
+	scx_buf_free(&scratch);
 	return err;
 }

@@ -41,14 +41,14 @@ utf8_seq(const unsigned char *s, size_t len)
 }
 
 int
-scx__json_string(struct scx__buf *b, const char *str, size_t len)
+scx__json_string(struct scx_buf *b, const char *str, size_t len)
 {
 	return scx__json_chars(b, str, len, true, true);
 }
 
 /* Appends the JSON escape of the ASCII control or quoting byte @c. */
 static int
-json_escape(struct scx__buf *b, unsigned char c)
+json_escape(struct scx_buf *b, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
 	char esc[6] = { '\\', 0, '0', '0', 0, 0 };
@@ -81,18 +81,18 @@ json_escape(struct scx__buf *b, unsigned char c)
 		n = 6;
 		break;
 	}
-	return scx__buf_append(b, esc, n);
+	return scx_buf_append(b, esc, n);
 }
 
 int
-scx__json_chars(struct scx__buf *b, const char *str, size_t len, bool first,
+scx__json_chars(struct scx_buf *b, const char *str, size_t len, bool first,
 		bool last)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run, n;
 	int valid = 1;
 
-	if (scx__buf_reserve(b, len + 2) != 0)
+	if (scx_buf_reserve(b, len + 2) != 0)
 		return -ENOMEM;
 	if (first)
 		b->data[b->len++] = '"';
@@ -102,7 +102,7 @@ scx__json_chars(struct scx__buf *b, const char *str, size_t len, bool first,
 			      s[run] != '"' && s[run] != '\\';
 		     run++)
 			;
-		if (run > i && scx__buf_append(b, s + i, run - i) != 0)
+		if (run > i && scx_buf_append(b, s + i, run - i) != 0)
 			return -ENOMEM;
 		i = run;
 		if (i == len)
@@ -116,22 +116,22 @@ scx__json_chars(struct scx__buf *b, const char *str, size_t len, bool first,
 		n = utf8_seq(s + i, len - i);
 		if (n == 0) {
 			valid = 0;
-			if (scx__buf_append(b, "\xEF\xBF\xBD", 3) != 0)
+			if (scx_buf_append(b, "\xEF\xBF\xBD", 3) != 0)
 				return -ENOMEM;
 			i++;
 		} else {
-			if (scx__buf_append(b, s + i, n) != 0)
+			if (scx_buf_append(b, s + i, n) != 0)
 				return -ENOMEM;
 			i += n;
 		}
 	}
-	if (last && scx__buf_putc(b, '"') != 0)
+	if (last && scx_buf_putc(b, '"') != 0)
 		return -ENOMEM;
 	return valid;
 }
 
 int
-scx__base64(struct scx__buf *b, const char *str, size_t len)
+scx__base64(struct scx_buf *b, const char *str, size_t len)
 {
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -140,7 +140,7 @@ scx__base64(struct scx__buf *b, const char *str, size_t len)
 	char *o;
 	uint32_t v;
 
-	if (scx__buf_reserve(b, (len + 2) / 3 * 4) != 0)
+	if (scx_buf_reserve(b, (len + 2) / 3 * 4) != 0)
 		return -ENOMEM;
 	o = b->data + b->len;
 	for (i = 0; i + 2 < len; i += 3) {

@@ -64,14 +64,14 @@ write_all(int fd, const char *p, size_t len)
 static int
 load_joblog(struct scx__ledger *l, int fd, const char *path)
 {
-	struct scx__buf b = { 0 };
+	struct scx_buf b = { 0 };
 	uint64_t lineno = 0;
 	size_t used;
 	ssize_t n;
 	int err = 0;
 
 	for (;;) {
-		if (scx__buf_reserve(&b, 1 << 20) != 0) {
+		if (scx_buf_reserve(&b, 1 << 20) != 0) {
 			err = -ENOMEM;
 			break;
 		}
@@ -111,7 +111,7 @@ load_joblog(struct scx__ledger *l, int fd, const char *path)
 			break;
 		}
 	}
-	scx__buf_free(&b);
+	scx_buf_free(&b);
 	return err;
 }
 
@@ -228,8 +228,8 @@ scx__ledger_close(struct scx__ledger *l)
 		close(l->joblog_fd);
 	if (l->results_fd >= 0)
 		close(l->results_fd);
-	scx__buf_free(&l->pending);
-	scx__buf_free(&l->scratch);
+	scx_buf_free(&l->pending);
+	scx_buf_free(&l->scratch);
 	scx__done_free(&l->done);
 	l->joblog_fd = l->results_fd = -1;
 }
@@ -290,7 +290,7 @@ read_result_file(struct scx__ledger *l, uint64_t seq, const char *file)
 			err = -errno;
 			break;
 		}
-		if (scx__buf_append(&l->scratch, buf, (size_t)n) != 0) {
+		if (scx_buf_append(&l->scratch, buf, (size_t)n) != 0) {
 			err = -ENOMEM;
 			break;
 		}
@@ -311,7 +311,7 @@ results_state(struct scx__ledger *l, const struct scx_item *item)
 		return 0;
 	if (err != 0)
 		return err;
-	if (scx__buf_putc(&l->scratch, '\0') != 0)
+	if (scx_buf_putc(&l->scratch, '\0') != 0)
 		return -ENOMEM;
 	sscanf(l->scratch.data, "exit %d signal %d", &exitval, &sig);
 	err = read_result_file(l, item->seq, "item");
@@ -421,7 +421,7 @@ scx__ledger_flush(struct scx__ledger *l)
  * bytes @b, wherever they are, and syncs it. */
 static int
 write_file(struct scx__ledger *l, int dirfd, const char *name,
-	   const struct scx__bytes *b)
+	   const struct scx_bytes *b)
 {
 	int fd, err;
 
@@ -432,7 +432,7 @@ write_file(struct scx__ledger *l, int dirfd, const char *name,
 	if (b->mem != NULL || b->fd < 0)
 		err = write_all(fd, b->mem, (size_t)b->len);
 	else
-		err = scx__bytes_copy(b, fd, 0, &l->scratch);
+		err = scx_bytes_copy(b, fd, 0, &l->scratch);
 	if (err == 0 && fsync(fd) != 0)
 		err = -errno;
 	/* A file system may report a failed write only now (NFS). */
@@ -446,7 +446,7 @@ static int
 write_mem(struct scx__ledger *l, int dirfd, const char *name, const char *p,
 	  size_t len)
 {
-	struct scx__bytes b = { p, -1, 0, len };
+	struct scx_bytes b = { p, -1, 0, len };
 
 	return write_file(l, dirfd, name, &b);
 }
@@ -496,7 +496,7 @@ int
 scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 {
 	char tmp[96], final[32], old[96], path[128], status[96];
-	struct scx__bytes out, errb;
+	struct scx_bytes out, errb;
 	int dfd = -1, err;
 
 	if (l->results_fd < 0)
@@ -535,8 +535,8 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 	snprintf(status, sizeof(status), "exit %d signal %d timeout %d\n",
 		 res->exit_status, res->term_signal,
 		 (res->flags & SCX_RESULT_TIMEOUT) ? 1 : 0);
-	scx__result_stdout(res, &out);
-	scx__result_stderr(res, &errb);
+	scx_result_stdout(res, &out);
+	scx_result_stderr(res, &errb);
 	if ((err = write_mem(l, dfd, "item", res->item, res->item_len)) != 0 ||
 	    (err = write_file(l, dfd, "stdout", &out)) != 0 ||
 	    (err = write_file(l, dfd, "stderr", &errb)) != 0 ||

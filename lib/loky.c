@@ -75,15 +75,15 @@ struct lworker {
 	bool in_open, out_open, err_open, exited;
 	bool writing;
 	uv_write_t wreq;
-	struct scx__buf wbuf; /* the bytes of the write under way */
-	struct scx__buf rbuf; /* answers not yet parsed */
+	struct scx_buf wbuf; /* the bytes of the write under way */
+	struct scx_buf rbuf; /* answers not yet parsed */
 	size_t rpos;
-	size_t rscan;	    /* no delimiter from rpos to here */
-	uint64_t body_left; /* bytes of a long length-framed answer to come */
-	struct scx__spool ans; /* the start of a long answer */
-	bool streaming;	       /* the head item's answer goes out as it comes */
-	struct scx__buf ebuf;  /* stderr not yet passed on */
-	size_t err_lines;      /* its first bytes that are whole lines */
+	size_t rscan;	      /* no delimiter from rpos to here */
+	uint64_t body_left;   /* bytes of a long length-framed answer to come */
+	struct scx_spool ans; /* the start of a long answer */
+	bool streaming;	      /* the head item's answer goes out as it comes */
+	struct scx_buf ebuf;  /* stderr not yet passed on */
+	size_t err_lines;     /* its first bytes that are whole lines */
 	struct fifo fl;
 	size_t window;
 	size_t floor;	       /* raised by stalls, never lowered */
@@ -202,7 +202,7 @@ abandon_all(struct loky *lk, struct fifo *q)
  * file), @status and @signal its failure if any, @msg what goes to its
  * stderr. */
 static void
-resolve_bytes(struct lworker *w, struct flight *f, const struct scx__bytes *out,
+resolve_bytes(struct lworker *w, struct flight *f, const struct scx_bytes *out,
 	      int status, int signal, const char *msg, unsigned flags)
 {
 	struct scx_result res;
@@ -218,7 +218,7 @@ resolve_bytes(struct lworker *w, struct flight *f, const struct scx__bytes *out,
 	res.duration_ns = w->now_ns > f->start_ns ? w->now_ns - f->start_ns : 0;
 	res.worker = w->index;
 	res.rank = w->lk->rank;
-	scx__result_set_stdout(&res, out);
+	scx_result_set_stdout(&res, out);
 	res.err = msg;
 	res.err_len = msg ? strlen(msg) : 0;
 	/* Only the oldest item can be the one a --timeout ended. */
@@ -232,7 +232,7 @@ static void
 resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
 	int status, int signal, const char *msg)
 {
-	struct scx__bytes b = { out, -1, 0, len };
+	struct scx_bytes b = { out, -1, 0, len };
 
 	resolve_bytes(w, f, &b, status, signal, msg, 0);
 }
@@ -280,7 +280,7 @@ static int
 frame(struct lworker *w, const struct scx_item *item)
 {
 	const struct scx_config *cfg = w->lk->cfg;
-	struct scx__buf *b = &w->wbuf;
+	struct scx_buf *b = &w->wbuf;
 	char prefix[32];
 	int plen = 0;
 
@@ -288,9 +288,9 @@ frame(struct lworker *w, const struct scx_item *item)
 		plen = snprintf(prefix, sizeof(prefix), "%llu\t",
 				(unsigned long long)item->seq);
 	if (cfg->protocol == SCX_PROTOCOL_LENGTH &&
-	    scx__buf_printf(b, "%zu\n", item->len + (size_t)plen) != 0)
+	    scx_buf_printf(b, "%zu\n", item->len + (size_t)plen) != 0)
 		return -ENOMEM;
-	if (scx__buf_reserve(b, (size_t)plen + item->len + 1) != 0)
+	if (scx_buf_reserve(b, (size_t)plen + item->len + 1) != 0)
 		return -ENOMEM;
 	memcpy(b->data + b->len, prefix, (size_t)plen);
 	b->len += (size_t)plen;
@@ -486,10 +486,10 @@ static void
 on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct lworker *w = h->data;
-	struct scx__buf *b = h == (uv_handle_t *)&w->out ? &w->rbuf : &w->ebuf;
+	struct scx_buf *b = h == (uv_handle_t *)&w->out ? &w->rbuf : &w->ebuf;
 
 	(void)suggested;
-	if (scx__buf_reserve(b, READ_CHUNK) != 0) {
+	if (scx_buf_reserve(b, READ_CHUNK) != 0) {
 		buf->base = NULL;
 		buf->len = 0;
 		return;
@@ -503,7 +503,7 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static bool
 answer(struct lworker *w, const char *rec, size_t len)
 {
-	struct scx__bytes b = { rec, -1, 0, len };
+	struct scx_bytes b = { rec, -1, 0, len };
 	struct flight f;
 	int err;
 
@@ -514,13 +514,13 @@ answer(struct lworker *w, const char *rec, size_t len)
 		      w->index, (int)w->pid);
 		return false;
 	}
-	if (scx__spool_len(&w->ans) > 0) {
-		err = scx__spool_append(&w->ans, rec, len);
+	if (scx_spool_len(&w->ans) > 0) {
+		err = scx_spool_append(&w->ans, rec, len);
 		if (err != 0) {
 			fatal(w->lk, err, "%s", w->ans.detail);
 			return false;
 		}
-		scx__spool_view(&w->ans, &b);
+		scx_spool_view(&w->ans, &b);
 	}
 	f = fifo_pop(&w->fl);
 	w->answers++;
@@ -528,7 +528,7 @@ answer(struct lworker *w, const char *rec, size_t len)
 	resolve_bytes(w, &f, &b, 0, 0, NULL,
 		      w->streaming ? SCX_RESULT_STREAMED : 0);
 	w->streaming = false;
-	scx__spool_reset(&w->ans);
+	scx_spool_reset(&w->ans);
 	return true;
 }
 
@@ -547,12 +547,12 @@ spool_answer(struct lworker *w, const char *p, size_t len)
 		return answer(w, p, len); /* reports the extra answer */
 	seq = w->fl.v[w->fl.head].item->seq;
 	if (w->streaming ||
-	    (scx__spool_len(&w->ans) == 0 && scx_run_stream_begin(run, seq))) {
+	    (scx_spool_len(&w->ans) == 0 && scx_run_stream_begin(run, seq))) {
 		w->streaming = true;
 		scx_run_stream(run, seq, p, len);
 		return true;
 	}
-	err = scx__spool_append(&w->ans, p, len);
+	err = scx_spool_append(&w->ans, p, len);
 	if (err != 0)
 		fatal(w->lk, err, "%s", w->ans.detail);
 	return err == 0;
@@ -572,7 +572,7 @@ enum step { STEP_MORE, STEP_WAIT, STEP_FAILED };
 static enum step
 delimited_answer(struct lworker *w, bool at_end)
 {
-	struct scx__buf *b = &w->rbuf;
+	struct scx_buf *b = &w->rbuf;
 	char delim = w->lk->cfg->protocol == SCX_PROTOCOL_NULL ? '\0' : '\n';
 	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
 	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
@@ -598,7 +598,7 @@ delimited_answer(struct lworker *w, bool at_end)
 static enum step
 answer_body(struct lworker *w)
 {
-	struct scx__buf *b = &w->rbuf;
+	struct scx_buf *b = &w->rbuf;
 	const char *p = b->data + w->rpos;
 	uint64_t avail = b->len - w->rpos;
 	size_t n = (size_t)(avail < w->body_left ? avail : w->body_left);
@@ -617,7 +617,7 @@ answer_body(struct lworker *w)
 static enum step
 length_answer(struct lworker *w)
 {
-	struct scx__buf *b = &w->rbuf;
+	struct scx_buf *b = &w->rbuf;
 	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
 	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
 	uint64_t v = 0;
@@ -666,7 +666,7 @@ bad_length:
 static void
 parse_answers(struct lworker *w, bool at_end)
 {
-	struct scx__buf *b = &w->rbuf;
+	struct scx_buf *b = &w->rbuf;
 	enum step st = STEP_MORE;
 	size_t rest;
 
@@ -687,7 +687,7 @@ parse_answers(struct lworker *w, bool at_end)
 		b->len = rest;
 		w->rscan = w->rscan > w->rpos ? w->rscan - w->rpos : 0;
 		w->rpos = 0;
-		scx__buf_trim(b, 2 * READ_CHUNK);
+		scx_buf_trim(b, 2 * READ_CHUNK);
 	}
 }
 
@@ -699,13 +699,13 @@ static void worker_check_finished(struct lworker *w);
 static void
 last_answer(struct lworker *w)
 {
-	struct scx__buf *b = &w->rbuf;
+	struct scx_buf *b = &w->rbuf;
 
 	if (w->lk->cfg->protocol == SCX_PROTOCOL_LENGTH || w->fl.n == 0 ||
 	    w->exit_status != 0 || w->term_signal != 0 || w->signalled ||
 	    w->timed_out || w->closed_stdout)
 		return;
-	if (w->rpos == b->len && scx__spool_len(&w->ans) == 0 && !w->streaming)
+	if (w->rpos == b->len && scx_spool_len(&w->ans) == 0 && !w->streaming)
 		return;
 	w->now_ns = uv_hrtime();
 	if (answer(w, b->data + w->rpos, b->len - w->rpos))
@@ -717,7 +717,7 @@ static void
 drop_partial(struct lworker *w)
 {
 	w->rpos = w->rbuf.len;
-	scx__spool_reset(&w->ans);
+	scx_spool_reset(&w->ans);
 }
 
 static void
@@ -763,7 +763,7 @@ on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void
 flush_stderr(struct lworker *w, size_t n)
 {
-	struct scx__buf *b = &w->ebuf;
+	struct scx_buf *b = &w->ebuf;
 
 	if (n == 0)
 		return;
@@ -771,7 +771,7 @@ flush_stderr(struct lworker *w, size_t n)
 	memmove(b->data, b->data + n, b->len - n);
 	b->len -= n;
 	w->err_lines = 0;
-	scx__buf_trim(b, READ_CHUNK);
+	scx_buf_trim(b, READ_CHUNK);
 }
 
 /* A reusable worker's stderr belongs to no item: it is passed on in
@@ -780,7 +780,7 @@ static void
 on_err(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct lworker *w = st->data;
-	struct scx__buf *b = &w->ebuf;
+	struct scx_buf *b = &w->ebuf;
 	size_t n, old;
 
 	(void)buf;
@@ -1158,7 +1158,7 @@ reset_worker(struct lworker *w)
 	w->rbuf.len = w->rpos = w->rscan = 0;
 	w->body_left = 0;
 	w->streaming = false;
-	scx__spool_reset(&w->ans);
+	scx_spool_reset(&w->ans);
 	w->ebuf.len = 0;
 	w->err_lines = 0;
 	w->wbuf.len = 0;
@@ -1516,7 +1516,7 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 	for (i = 0; i < lk->n; i++) {
 		lk->w[i].lk = lk;
 		lk->w[i].index = i + 1;
-		scx__spool_init(&lk->w[i].ans, limit);
+		scx_spool_init(&lk->w[i].ans, limit);
 	}
 	be->data = lk;
 	return 0;
@@ -1622,10 +1622,10 @@ loky_close(struct scx_backend *be)
 	release_all(&lk->requeue);
 	for (i = 0; i < lk->n; i++) {
 		release_all(&lk->w[i].fl);
-		scx__buf_free(&lk->w[i].wbuf);
-		scx__buf_free(&lk->w[i].rbuf);
-		scx__spool_free(&lk->w[i].ans);
-		scx__buf_free(&lk->w[i].ebuf);
+		scx_buf_free(&lk->w[i].wbuf);
+		scx_buf_free(&lk->w[i].rbuf);
+		scx_spool_free(&lk->w[i].ans);
+		scx_buf_free(&lk->w[i].ebuf);
 		free(lk->w[i].fl.v);
 	}
 	free(lk->requeue.v);

@@ -6,7 +6,7 @@
  * OpenMPI busy-polls inside blocking calls, so neither side ever blocks
  * in MPI while work runs: a libuv timer probes for messages, at once
  * while they flow and backing off to a few milliseconds when idle. */
-#include "internal.h"
+#include "scx.h"
 
 #include <errno.h>
 #include <mpi.h>
@@ -44,75 +44,6 @@ enum {
  * a chunk waits at most this long (less than one process spawn), and a
  * probe costs a few microseconds, so an idle master stays near 0% CPU. */
 #define POLL_MAX_MS 2u
-
-/* Fixed part of a result record in the stream. */
-#define RECORD_HEADER (8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 8 + 8)
-
-/* ------------------------------------------------------------------ */
-/* Wire format                                                         */
-/* ------------------------------------------------------------------ */
-
-static int
-put_u32(struct scx__buf *b, uint32_t v)
-{
-	return scx__buf_append(b, &v, sizeof(v));
-}
-
-static int
-put_u64(struct scx__buf *b, uint64_t v)
-{
-	return scx__buf_append(b, &v, sizeof(v));
-}
-
-static int
-put_str(struct scx__buf *b, const char *s, size_t len)
-{
-	int err = put_u64(b, len);
-
-	return err ? err : scx__buf_append(b, s, len);
-}
-
-/* Reads a message; any short read marks it bad. */
-struct wire {
-	const char *p;
-	size_t len, pos;
-	bool bad;
-};
-
-static const char *
-get_bytes(struct wire *w, size_t n)
-{
-	const char *p = w->p + w->pos;
-
-	if (w->bad || n > w->len - w->pos) {
-		w->bad = true;
-		return NULL;
-	}
-	w->pos += n;
-	return p;
-}
-
-static uint32_t
-get_u32(struct wire *w)
-{
-	const char *p = get_bytes(w, 4);
-	uint32_t v = 0;
-
-	if (p)
-		memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t
-get_u64(struct wire *w)
-{
-	const char *p = get_bytes(w, 8);
-	uint64_t v = 0;
-
-	if (p)
-		memcpy(&v, p, 8);
-	return v;
-}
 
 /* ------------------------------------------------------------------ */
 /* Sends in flight                                                     */
@@ -232,7 +163,7 @@ struct wrank {
 	struct scx_chunk *chunks[PREFETCH]; /* sent, not yet answered */
 	size_t left[PREFETCH];		    /* their unanswered items */
 	unsigned nchunks;
-	struct scx__buf in; /* result stream not yet parsed */
+	struct scx_buf in; /* result stream not yet parsed */
 	size_t inpos;
 	/* A large record on its way: its fixed part, and what its streams
 	 * still want. */
@@ -240,7 +171,7 @@ struct wrank {
 	bool lost; /* its streams could not be kept */
 	struct scx_result pending;
 	uint64_t out_left, err_left;
-	struct scx__spool out_spool, err_spool;
+	struct scx_spool out_spool, err_spool;
 	bool done;
 	char *host; /* from its HELLO */
 };
@@ -276,9 +207,9 @@ struct mpib {
 	size_t argc;
 	struct outseg *outq, *outq_tail; /* results not yet sent */
 	uint64_t outq_bytes;
-	struct scx__buf head; /* a record's header */
-	struct scx__buf io;   /* bytes read back from a file */
-	bool ended;	      /* END or STOP received */
+	struct scx_buf head; /* a record's header */
+	struct scx_buf io;   /* bytes read back from a file */
+	bool ended;	     /* END or STOP received */
 };
 
 static void
@@ -333,29 +264,29 @@ static int
 send_spec(struct mpib *m)
 {
 	const struct scx_config *c = m->cfg;
-	struct scx__buf b = { 0 };
+	struct scx_buf b = { 0 };
 	int err = 0, i;
 	size_t k;
 
-	err |= put_u32(&b, SPEC_VERSION);
-	err |= put_u32(&b, (uint32_t)c->shell | (uint32_t)c->pipe_item << 1 |
-			       (uint32_t)c->seq_prefix << 2 |
-			       (uint32_t)c->reuse << 3 |
-			       (uint32_t)c->keep_affinity << 4);
-	err |= put_u32(&b, (uint32_t)c->protocol);
-	err |= put_u32(&b, (uint32_t)c->delimiter);
-	err |= put_u64(&b, c->chunksize);
-	err |= put_u64(&b, c->timeout_ms);
-	err |= put_u64(&b, c->argc);
+	err |= scx_wire_put_u32(&b, SPEC_VERSION);
+	err |= scx_wire_put_u32(
+	    &b, (uint32_t)c->shell | (uint32_t)c->pipe_item << 1 |
+		    (uint32_t)c->seq_prefix << 2 | (uint32_t)c->reuse << 3 |
+		    (uint32_t)c->keep_affinity << 4);
+	err |= scx_wire_put_u32(&b, (uint32_t)c->protocol);
+	err |= scx_wire_put_u32(&b, (uint32_t)c->delimiter);
+	err |= scx_wire_put_u64(&b, c->chunksize);
+	err |= scx_wire_put_u64(&b, c->timeout_ms);
+	err |= scx_wire_put_u64(&b, c->argc);
 	for (k = 0; k < c->argc; k++)
-		err |= put_str(&b, c->argv[k], strlen(c->argv[k]));
+		err |= scx_wire_put_str(&b, c->argv[k], strlen(c->argv[k]));
 	if (err != 0) {
-		scx__buf_free(&b);
+		scx_buf_free(&b);
 		return -ENOMEM;
 	}
 	for (i = 1; i < m->size && err == 0; i++)
 		err = send_copy(&m->sends, i, TAG_SPEC, b.data, b.len);
-	scx__buf_free(&b);
+	scx_buf_free(&b);
 	m->spec_sent = true;
 	return err;
 }
@@ -363,19 +294,10 @@ send_spec(struct mpib *m)
 static int
 send_chunk(struct mpib *m, struct wrank *w, struct scx_chunk *c)
 {
-	const struct scx_config *cfg = m->cfg;
-	struct scx__buf b = { 0 };
-	int err = 0;
-	size_t i;
+	struct scx_buf b = { 0 };
 
-	err |= put_u64(&b, c->items[0].seq);
-	err |= put_u64(&b, c->n);
-	err |= put_u32(&b, (uint32_t)cfg->delimiter);
-	for (i = 0; i < c->n; i++)
-		err |= put_u64(&b, c->items[i].len);
-	err |= scx__buf_append(&b, c->bytes, c->len);
-	if (err != 0) {
-		scx__buf_free(&b);
+	if (scx_chunk_encode(&b, c) != 0) {
+		scx_buf_free(&b);
 		return -ENOMEM;
 	}
 	return send_async(&m->sends, w->rank, TAG_CHUNK, b.data, b.len);
@@ -459,23 +381,19 @@ master_result(struct mpib *m, struct wrank *w, struct scx_result *res)
 }
 
 /* Reads a record's fixed part from @r into @res and the stream lengths
- * into *@outlen, *@errlen.  @return false when it is not all there. */
+ * into *@outlen, *@errlen.  @return false when it is not all there (or
+ * not a record from a worker rank: it sends no command text, no item). */
 static bool
-parse_header(struct wire *r, struct scx_result *res, uint64_t *outlen,
+parse_header(struct scx_wire *r, struct scx_result *res, uint64_t *outlen,
 	     uint64_t *errlen)
 {
-	memset(res, 0, sizeof(*res));
-	res->seq = get_u64(r);
-	res->exit_status = (int)get_u32(r);
-	res->term_signal = (int)get_u32(r);
-	res->start_us = (int64_t)get_u64(r);
-	res->duration_ns = get_u64(r);
-	res->worker = get_u32(r);
-	res->rank = (int)get_u32(r);
-	res->flags = get_u32(r);
-	*outlen = get_u64(r);
-	*errlen = get_u64(r);
-	return !r->bad;
+	struct scx_record_lens lens;
+
+	if (!scx_record_get(r, res, &lens))
+		return false;
+	*outlen = lens.out;
+	*errlen = lens.err;
+	return lens.cmd == 0 && lens.item == 0;
 }
 
 /* A record whose streams are this large arrives through spools (memory,
@@ -487,7 +405,7 @@ parse_header(struct wire *r, struct scx_result *res, uint64_t *outlen,
 static void
 master_large(struct mpib *m, struct wrank *w)
 {
-	struct scx__bytes b;
+	struct scx_bytes b;
 	size_t avail, n;
 	int err;
 
@@ -497,15 +415,15 @@ master_large(struct mpib *m, struct wrank *w)
 			n = avail < w->out_left ? avail : (size_t)w->out_left;
 			err = w->lost
 				  ? 0
-				  : scx__spool_append(&w->out_spool,
-						      w->in.data + w->inpos, n);
+				  : scx_spool_append(&w->out_spool,
+						     w->in.data + w->inpos, n);
 			w->out_left -= n;
 		} else {
 			n = avail < w->err_left ? avail : (size_t)w->err_left;
 			err = w->lost
 				  ? 0
-				  : scx__spool_append(&w->err_spool,
-						      w->in.data + w->inpos, n);
+				  : scx_spool_append(&w->err_spool,
+						     w->in.data + w->inpos, n);
 			w->err_left -= n;
 		}
 		w->inpos += n;
@@ -520,16 +438,16 @@ master_large(struct mpib *m, struct wrank *w)
 		}
 		if (w->out_left == 0 && w->err_left == 0) {
 			w->large = false;
-			scx__spool_view(&w->out_spool, &b);
-			scx__result_set_stdout(&w->pending, &b);
-			scx__spool_view(&w->err_spool, &b);
-			scx__result_set_stderr(&w->pending, &b);
+			scx_spool_view(&w->out_spool, &b);
+			scx_result_set_stdout(&w->pending, &b);
+			scx_spool_view(&w->err_spool, &b);
+			scx_result_set_stderr(&w->pending, &b);
 			if (w->lost)
 				w->pending.flags |= SCX_RESULT_STOPPED;
 			w->lost = false;
 			master_result(m, w, &w->pending);
-			scx__spool_reset(&w->out_spool);
-			scx__spool_reset(&w->err_spool);
+			scx_spool_reset(&w->out_spool);
+			scx_spool_reset(&w->err_spool);
 		}
 	}
 }
@@ -541,7 +459,7 @@ static void
 master_parse(struct mpib *m, struct wrank *w)
 {
 	struct scx_result res;
-	struct wire r;
+	struct scx_wire r;
 	uint64_t outlen, errlen;
 	size_t rest;
 
@@ -551,10 +469,7 @@ master_parse(struct mpib *m, struct wrank *w)
 			if (w->large)
 				break;
 		}
-		r.p = w->in.data + w->inpos;
-		r.len = w->in.len - w->inpos;
-		r.pos = 0;
-		r.bad = false;
+		scx_wire_init(&r, w->in.data + w->inpos, w->in.len - w->inpos);
 		if (!parse_header(&r, &res, &outlen, &errlen))
 			break;
 		if (outlen + errlen >= RECORD_SPOOL_AT) {
@@ -565,9 +480,9 @@ master_parse(struct mpib *m, struct wrank *w)
 			w->large = true;
 			continue;
 		}
-		res.out = get_bytes(&r, (size_t)outlen);
+		res.out = scx_wire_bytes(&r, (size_t)outlen);
 		res.out_len = (size_t)outlen;
-		res.err = get_bytes(&r, (size_t)errlen);
+		res.err = scx_wire_bytes(&r, (size_t)errlen);
 		res.err_len = (size_t)errlen;
 		if (r.bad)
 			break;
@@ -582,10 +497,10 @@ master_parse(struct mpib *m, struct wrank *w)
 	}
 	if (w->in.cap > 4 * MSG_MAX && w->in.len < MSG_MAX) {
 		/* A large record passed: give the buffer's memory back. */
-		struct scx__buf keep = { 0 };
+		struct scx_buf keep = { 0 };
 
-		if (scx__buf_append(&keep, w->in.data, w->in.len) == 0) {
-			scx__buf_free(&w->in);
+		if (scx_buf_append(&keep, w->in.data, w->in.len) == 0) {
+			scx_buf_free(&w->in);
 			w->in = keep;
 		}
 	}
@@ -610,7 +525,7 @@ master_message(struct mpib *m, int from, int tag, char *buf, int len)
 
 	switch (tag) {
 	case TAG_RESULTS:
-		if (scx__buf_append(&w->in, buf, (size_t)len) != 0) {
+		if (scx_buf_append(&w->in, buf, (size_t)len) != 0) {
 			scx_run_fail(m->run, -ENOMEM, "receiving results");
 			break;
 		}
@@ -695,7 +610,7 @@ struct outseg {
 	struct outseg *next;
 	int fd;		   /* -1: the bytes are data */
 	uint64_t pos, len; /* sent so far; the file's length */
-	struct scx__buf data;
+	struct scx_buf data;
 };
 
 static struct outseg *
@@ -727,7 +642,7 @@ outq_pop(struct mpib *m)
 		m->outq_tail = NULL;
 	if (g->fd >= 0)
 		close(g->fd);
-	scx__buf_free(&g->data);
+	scx_buf_free(&g->data);
 	free(g);
 }
 
@@ -735,7 +650,7 @@ outq_pop(struct mpib *m)
  * (the executor reuses that file), copied into a file of the queue's
  * own, within the kernel.  @return 0 or an error. */
 static int
-outq_put(struct mpib *m, const struct scx__bytes *b)
+outq_put(struct mpib *m, const struct scx_bytes *b)
 {
 	struct outseg *g;
 	char detail[256];
@@ -746,15 +661,15 @@ outq_put(struct mpib *m, const struct scx__bytes *b)
 	if (b->mem != NULL || b->fd < 0) {
 		g = outq_tail_mem(m);
 		if (g == NULL ||
-		    scx__buf_append(&g->data, b->mem, (size_t)b->len) != 0)
+		    scx_buf_append(&g->data, b->mem, (size_t)b->len) != 0)
 			return -ENOMEM;
 		m->outq_bytes += b->len;
 		return 0;
 	}
-	fd = scx__tmpfile(detail, sizeof(detail));
+	fd = scx_tmpfile(detail, sizeof(detail));
 	if (fd < 0)
 		return fd;
-	err = scx__bytes_copy(b, fd, 0, &m->io);
+	err = scx_bytes_copy(b, fd, 0, &m->io);
 	g = err == 0 ? calloc(1, sizeof(*g)) : NULL;
 	if (g == NULL) {
 		close(fd);
@@ -797,8 +712,8 @@ worker_flush(struct mpib *m)
 
 			if (g->fd < 0) {
 				memcpy(buf + k, g->data.data + g->pos, take);
-			} else if ((err = scx__pread_all(g->fd, buf + k, take,
-							 g->pos)) != 0) {
+			} else if ((err = scx_pread_all(g->fd, buf + k, take,
+							g->pos)) != 0) {
 				free(buf);
 				scx_run_fail(m->sub, err,
 					     "reading back a result");
@@ -822,24 +737,19 @@ static void
 worker_result(void *arg, const struct scx_result *res)
 {
 	struct mpib *m = arg;
-	struct scx__bytes out, errb, head;
-	struct scx__buf *b = &m->head;
-	int err = 0;
+	struct scx_bytes out, errb, head;
+	struct scx_buf *b = &m->head;
+	struct scx_record_lens lens = { 0, 0, 0, 0 };
+	struct scx_result r = *res;
+	int err;
 
-	scx__result_stdout(res, &out);
-	scx__result_stderr(res, &errb);
+	scx_result_stdout(res, &out);
+	scx_result_stderr(res, &errb);
+	lens.out = out.len;
+	lens.err = errb.len;
+	r.rank = m->rank;
 	b->len = 0;
-	err |= put_u64(b, res->seq);
-	err |= put_u32(b, (uint32_t)res->exit_status);
-	err |= put_u32(b, (uint32_t)res->term_signal);
-	err |= put_u64(b, (uint64_t)res->start_us);
-	err |= put_u64(b, res->duration_ns);
-	err |= put_u32(b, res->worker);
-	err |= put_u32(b, (uint32_t)m->rank);
-	err |= put_u32(b, res->flags & ~(unsigned)(SCX_RESULT_OUT_FILE |
-						   SCX_RESULT_ERR_FILE));
-	err |= put_u64(b, out.len);
-	err |= put_u64(b, errb.len);
+	err = scx_record_put(b, &r, &lens);
 	head.mem = b->data;
 	head.fd = -1;
 	head.off = 0;
@@ -881,43 +791,6 @@ start_flusher(struct mpib *m)
 	return 0;
 }
 
-/* A chunk message back into a chunk. */
-static struct scx_chunk *
-parse_chunk(const char *buf, size_t len)
-{
-	struct wire r = { buf, len, 0, false };
-	struct scx_chunk *c;
-	uint64_t first, n, *lens = NULL, total = 0;
-	const char *bytes;
-	size_t i, off = 0;
-
-	first = get_u64(&r);
-	n = get_u64(&r);
-	get_u32(&r); /* the delimiter: already after every item */
-	if (r.bad || n == 0 || n > len)
-		return NULL;
-	lens = malloc(n * sizeof(*lens));
-	if (lens == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		lens[i] = get_u64(&r);
-		total += lens[i] + 1;
-	}
-	bytes = get_bytes(&r, r.bad ? 0 : (size_t)total);
-	c = r.bad || bytes == NULL ? NULL : scx_chunk_create(n, total);
-	if (c != NULL) {
-		memcpy((char *)c->bytes, bytes, total);
-		for (i = 0; i < n; i++) {
-			c->items[i].seq = first + i;
-			c->items[i].data = c->bytes + off;
-			c->items[i].len = lens[i];
-			off += lens[i] + 1;
-		}
-	}
-	free(lens);
-	return c;
-}
-
 static void
 worker_poll(struct mpib *m)
 {
@@ -931,7 +804,7 @@ worker_poll(struct mpib *m)
 		progress = true;
 		switch (tag) {
 		case TAG_CHUNK:
-			c = parse_chunk(buf, (size_t)len);
+			c = scx_chunk_decode(buf, (size_t)len);
 			if (c == NULL || scx_run_feed(m->sub, c) != 0) {
 				scx_chunk_destroy(c);
 				scx_run_fail(m->sub, SCX_EWORKER,
@@ -965,25 +838,26 @@ worker_poll(struct mpib *m)
 static int
 parse_spec(struct mpib *m, const char *buf, size_t len)
 {
-	struct wire r = { buf, len, 0, false };
+	struct scx_wire r;
 	struct scx_config *c = &m->subcfg;
 	uint32_t flags;
 	uint64_t argc, k, n;
 	const char *s;
 
-	if (get_u32(&r) != SPEC_VERSION)
+	scx_wire_init(&r, buf, len);
+	if (scx_wire_u32(&r) != SPEC_VERSION)
 		return SCX_EWORKER;
-	flags = get_u32(&r);
+	flags = scx_wire_u32(&r);
 	c->shell = flags & 1;
 	c->pipe_item = flags & 2;
 	c->seq_prefix = flags & 4;
 	c->reuse = flags & 8;
 	c->keep_affinity = flags & 16;
-	c->protocol = (enum scx_protocol)get_u32(&r);
-	c->delimiter = (int)get_u32(&r);
-	c->chunksize = (size_t)get_u64(&r);
-	c->timeout_ms = get_u64(&r);
-	argc = get_u64(&r);
+	c->protocol = (enum scx_protocol)scx_wire_u32(&r);
+	c->delimiter = (int)scx_wire_u32(&r);
+	c->chunksize = (size_t)scx_wire_u64(&r);
+	c->timeout_ms = scx_wire_u64(&r);
+	argc = scx_wire_u64(&r);
 	if (r.bad || argc == 0 || argc > len)
 		return SCX_EWORKER;
 	m->argv = calloc((size_t)argc + 1, sizeof(char *));
@@ -991,8 +865,8 @@ parse_spec(struct mpib *m, const char *buf, size_t len)
 		return -ENOMEM;
 	m->argc = (size_t)argc;
 	for (k = 0; k < argc; k++) {
-		n = get_u64(&r);
-		s = get_bytes(&r, r.bad ? 0 : (size_t)n);
+		n = scx_wire_u64(&r);
+		s = scx_wire_bytes(&r, r.bad ? 0 : (size_t)n);
 		if (r.bad || s == NULL)
 			return SCX_EWORKER;
 		m->argv[k] = strndup(s, (size_t)n);
@@ -1044,7 +918,8 @@ worker_finish(struct mpib *m, const char *fail)
 		}
 		if (tag == TAG_END)
 			m->ended = true;
-		if (tag == TAG_CHUNK && (c = parse_chunk(buf, (size_t)len))) {
+		if (tag == TAG_CHUNK &&
+		    (c = scx_chunk_decode(buf, (size_t)len))) {
 			for (i = 0; i < c->n; i++) {
 				memset(&res, 0, sizeof(res));
 				res.seq = c->items[i].seq;
@@ -1249,8 +1124,8 @@ mpi_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	for (i = 0; i < m->nworkers; i++) {
 		m->w[i].rank = (int)i + 1;
-		scx__spool_init(&m->w[i].out_spool, 0);
-		scx__spool_init(&m->w[i].err_spool, 0);
+		scx_spool_init(&m->w[i].out_spool, 0);
+		scx_spool_init(&m->w[i].err_spool, 0);
 	}
 	err = 0;
 	return err;
@@ -1333,9 +1208,9 @@ mpi_close(struct scx_backend *be)
 	for (i = 0; m->w && i < m->nworkers; i++) {
 		for (k = 0; k < m->w[i].nchunks; k++)
 			scx_chunk_destroy(m->w[i].chunks[k]);
-		scx__buf_free(&m->w[i].in);
-		scx__spool_free(&m->w[i].out_spool);
-		scx__spool_free(&m->w[i].err_spool);
+		scx_buf_free(&m->w[i].in);
+		scx_spool_free(&m->w[i].out_spool);
+		scx_spool_free(&m->w[i].err_spool);
 		free(m->w[i].host);
 	}
 	if (m->poll) /* only after a failed start */
@@ -1347,8 +1222,8 @@ mpi_close(struct scx_backend *be)
 	free(m->argv);
 	while (m->outq != NULL)
 		outq_pop(m);
-	scx__buf_free(&m->head);
-	scx__buf_free(&m->io);
+	scx_buf_free(&m->head);
+	scx_buf_free(&m->io);
 	if (m->finalize)
 		MPI_Finalize();
 	free(m);

@@ -32,7 +32,7 @@ struct proc {
 	uv_pipe_t out, err, in;
 	struct slot *slot;
 	const struct scx_item *item;
-	struct scx__spool *obuf, *ebuf; /* the slot's */
+	struct scx_spool *obuf, *ebuf; /* the slot's */
 	uv_write_t wreq;
 	uint64_t start_ns, end_ns;
 	int64_t start_us;
@@ -65,7 +65,7 @@ struct slot {
 	/* Output spools, reused from item to item so that memory (and a
 	 * temporary file, once an output needed one) is not allocated and
 	 * trimmed for every process. */
-	struct scx__spool obuf, ebuf;
+	struct scx_spool obuf, ebuf;
 };
 
 struct mp {
@@ -159,7 +159,7 @@ proc_finished(struct proc *p)
 {
 	struct slot *s = p->slot;
 	struct mp *mp = s->mp;
-	struct scx__bytes bytes;
+	struct scx_bytes bytes;
 	struct scx_result res;
 
 	scx__result_init(&res, p->item, s->index, scx_run_rank(mp->run));
@@ -179,10 +179,10 @@ proc_finished(struct proc *p)
 		res.flags |= SCX_RESULT_TIMEOUT;
 	if (p->streaming)
 		res.flags |= SCX_RESULT_STREAMED;
-	scx__spool_view(&s->obuf, &bytes);
-	scx__result_set_stdout(&res, &bytes);
-	scx__spool_view(&s->ebuf, &bytes);
-	scx__result_set_stderr(&res, &bytes);
+	scx_spool_view(&s->obuf, &bytes);
+	scx_result_set_stdout(&res, &bytes);
+	scx_spool_view(&s->ebuf, &bytes);
+	scx_result_set_stderr(&res, &bytes);
 	s->proc = NULL;
 	p->reported = true;
 	if (p->timer_open) {
@@ -192,8 +192,8 @@ proc_finished(struct proc *p)
 	if (p->handles == 0)
 		free(p);
 	scx_run_done(mp->run, &res);
-	scx__spool_reset(&s->obuf);
-	scx__spool_reset(&s->ebuf);
+	scx_spool_reset(&s->obuf);
+	scx_spool_reset(&s->ebuf);
 	slot_advance(s);
 }
 
@@ -208,7 +208,7 @@ static void
 on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct proc *p = h->data;
-	struct scx__buf *b =
+	struct scx_buf *b =
 	    h == (uv_handle_t *)&p->out ? &p->obuf->mem : &p->ebuf->mem;
 
 	(void)suggested;
@@ -221,8 +221,8 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	struct proc *p = st->data;
 	struct scx_run *run = p->slot->mp->run;
 	bool is_out = st == (uv_stream_t *)&p->out;
-	struct scx__spool *sp = is_out ? p->obuf : p->ebuf;
-	struct scx__buf *b = &sp->mem;
+	struct scx_spool *sp = is_out ? p->obuf : p->ebuf;
+	struct scx_buf *b = &sp->mem;
 	int err;
 
 	(void)buf;
@@ -239,7 +239,7 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		/* Past the spool's bound, the output goes to a file.  An
 		 * output that could not be kept is not a result: the run
 		 * ends with the error, and the item is not reported. */
-		err = scx__spool_commit(sp);
+		err = scx_spool_commit(sp);
 		if (err != 0) {
 			p->lost = true;
 			scx_run_fail(run, err, sp->detail);
@@ -777,8 +777,8 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 	for (i = 0; i < mp->nslots; i++) {
 		mp->slots[i].mp = mp;
 		mp->slots[i].index = i + 1;
-		scx__spool_init(&mp->slots[i].obuf, limit);
-		scx__spool_init(&mp->slots[i].ebuf, limit);
+		scx_spool_init(&mp->slots[i].obuf, limit);
+		scx_spool_init(&mp->slots[i].ebuf, limit);
 	}
 	mp->be = be;
 	be->data = mp;
@@ -850,8 +850,8 @@ mp_close(struct scx_backend *be)
 		return;
 	for (i = 0; i < mp->nslots; i++) {
 		slot_release(&mp->slots[i]);
-		scx__spool_free(&mp->slots[i].obuf);
-		scx__spool_free(&mp->slots[i].ebuf);
+		scx_spool_free(&mp->slots[i].obuf);
+		scx_spool_free(&mp->slots[i].ebuf);
 	}
 	scx__spawner_free(&mp->spawner);
 	free(mp->slots);

@@ -76,7 +76,7 @@ scx__writer_init(struct scx__writer *w, int fd)
 void
 scx__writer_free(struct scx__writer *w)
 {
-	scx__buf_free(&w->buf);
+	scx_buf_free(&w->buf);
 }
 
 /* Advances @iov past @got written bytes.  @return how many are left. */
@@ -180,7 +180,7 @@ scx__writer_put(struct scx__writer *w, const void *data, size_t len)
 	if (w->error != 0)
 		return w->error;
 	if (w->buf.len + len <= WRITER_BATCH)
-		return scx__buf_append(&w->buf, data, len);
+		return scx_buf_append(&w->buf, data, len);
 	iov[0].iov_base = w->buf.data;
 	iov[0].iov_len = w->buf.len;
 	iov[1].iov_base = (void *)data;
@@ -217,7 +217,7 @@ scx__writer_flush(struct scx__writer *w)
  * says whether @data begins a line (pieces of one stream follow each
  * other). */
 static int
-format_tagged(struct scx__buf *b, const char *tag, size_t taglen,
+format_tagged(struct scx_buf *b, const char *tag, size_t taglen,
 	      const char *data, size_t len, bool *at_start)
 {
 	const char *p = data, *end = data + len, *nl;
@@ -226,10 +226,10 @@ format_tagged(struct scx__buf *b, const char *tag, size_t taglen,
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		if (*at_start && (scx__buf_append(b, tag, taglen) != 0 ||
-				  scx__buf_putc(b, '\t') != 0))
+		if (*at_start && (scx_buf_append(b, tag, taglen) != 0 ||
+				  scx_buf_putc(b, '\t') != 0))
 			return -ENOMEM;
-		if (scx__buf_append(b, p, n) != 0)
+		if (scx_buf_append(b, p, n) != 0)
 			return -ENOMEM;
 		*at_start = nl != NULL;
 		p += n;
@@ -261,8 +261,8 @@ utf8_cut(const char *p, size_t n)
  * len) into s->fmt.  @utf8: pieces do not split UTF-8 sequences.
  * @return 0 or an error. */
 static int
-each_piece(struct scx__sink *s, const struct scx__bytes *b, bool utf8,
-	   int (*fn)(void *arg, struct scx__buf *out, const char *p, size_t n,
+each_piece(struct scx__sink *s, const struct scx_bytes *b, bool utf8,
+	   int (*fn)(void *arg, struct scx_buf *out, const char *p, size_t n,
 		     bool last),
 	   void *arg)
 {
@@ -273,7 +273,7 @@ each_piece(struct scx__sink *s, const struct scx__bytes *b, bool utf8,
 	int err;
 
 	do {
-		err = scx__bytes_read(b, pos, SCX__PIECE, s->io, &p, &n);
+		err = scx_bytes_read(b, pos, SCX__PIECE, s->io, &p, &n);
 		if (err != 0)
 			return err;
 		last = pos + n >= b->len;
@@ -298,7 +298,7 @@ struct tagging {
 };
 
 static int
-tag_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
+tag_piece(void *arg, struct scx_buf *out, const char *p, size_t n, bool last)
 {
 	struct tagging *t = arg;
 
@@ -307,8 +307,8 @@ tag_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
 }
 
 int
-scx__put_stream(struct scx__sink *s, const struct scx__bytes *b,
-		const char *tag, size_t taglen)
+scx__put_stream(struct scx__sink *s, const struct scx_bytes *b, const char *tag,
+		size_t taglen)
 {
 	struct tagging t = { tag, taglen, true };
 	const char *p;
@@ -323,7 +323,7 @@ scx__put_stream(struct scx__sink *s, const struct scx__bytes *b,
 	if (b->mem != NULL || b->fd < 0)
 		return s->put(s->arg, b->mem, (size_t)b->len);
 	for (pos = 0; pos < b->len; pos += n) {
-		err = scx__bytes_read(b, pos, SCX__PIECE, s->io, &p, &n);
+		err = scx_bytes_read(b, pos, SCX__PIECE, s->io, &p, &n);
 		if (err == 0)
 			err = s->put(s->arg, p, n);
 		if (err != 0)
@@ -339,7 +339,7 @@ struct jstring {
 };
 
 static int
-json_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
+json_piece(void *arg, struct scx_buf *out, const char *p, size_t n, bool last)
 {
 	struct jstring *j = arg;
 	int v;
@@ -358,18 +358,18 @@ struct b64 {
 };
 
 static int
-b64_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
+b64_piece(void *arg, struct scx_buf *out, const char *p, size_t n, bool last)
 {
 	struct b64 *b = arg;
 	int err = 0;
 
 	if (b->first)
-		err = scx__buf_putc(out, '"');
+		err = scx_buf_putc(out, '"');
 	b->first = false;
 	if (err == 0)
 		err = scx__base64(out, p, n);
 	if (err == 0 && last)
-		err = scx__buf_putc(out, '"');
+		err = scx_buf_putc(out, '"');
 	return err;
 }
 
@@ -377,16 +377,16 @@ b64_piece(void *arg, struct scx__buf *out, const char *p, size_t n, bool last)
  * for bytes that may be in a file. */
 static int
 json_field_stream(struct scx__sink *s, const char *name,
-		  const struct scx__bytes *b)
+		  const struct scx_bytes *b)
 {
 	struct jstring j = { true, true };
 	struct b64 b64 = { true };
 	int err;
 
 	s->fmt->len = 0;
-	if (scx__buf_printf(s->fmt, ",\"%s\":", name) != 0)
+	if (scx_buf_printf(s->fmt, ",\"%s\":", name) != 0)
 		return -ENOMEM;
-	if (b->len == 0 && scx__buf_append(s->fmt, "\"\"", 2) != 0)
+	if (b->len == 0 && scx_buf_append(s->fmt, "\"\"", 2) != 0)
 		return -ENOMEM;
 	err = s->put(s->arg, s->fmt->data, s->fmt->len);
 	if (err != 0 || b->len == 0)
@@ -395,7 +395,7 @@ json_field_stream(struct scx__sink *s, const char *name,
 	if (err != 0 || j.valid)
 		return err;
 	s->fmt->len = 0;
-	if (scx__buf_printf(s->fmt, ",\"%s_base64\":", name) != 0)
+	if (scx_buf_printf(s->fmt, ",\"%s_base64\":", name) != 0)
 		return -ENOMEM;
 	err = s->put(s->arg, s->fmt->data, s->fmt->len);
 	if (err == 0)
@@ -405,34 +405,34 @@ json_field_stream(struct scx__sink *s, const char *name,
 
 /* Appends "name":"string", and "name_base64":"..." when it is not UTF-8. */
 static int
-json_field(struct scx__buf *b, const char *name, const char *s, size_t len)
+json_field(struct scx_buf *b, const char *name, const char *s, size_t len)
 {
 	int valid;
 
-	if (scx__buf_printf(b, ",\"%s\":", name) != 0)
+	if (scx_buf_printf(b, ",\"%s\":", name) != 0)
 		return -ENOMEM;
 	valid = scx__json_string(b, s, len);
 	if (valid < 0)
 		return valid;
 	if (valid)
 		return 0;
-	if (scx__buf_printf(b, ",\"%s_base64\":\"", name) != 0 ||
-	    scx__base64(b, s, len) != 0 || scx__buf_putc(b, '"') != 0)
+	if (scx_buf_printf(b, ",\"%s_base64\":\"", name) != 0 ||
+	    scx__base64(b, s, len) != 0 || scx_buf_putc(b, '"') != 0)
 		return -ENOMEM;
 	return 0;
 }
 
 /* The fields of a JSON result before its stdout. */
 static int
-json_head(struct scx__buf *b, const struct scx_result *r)
+json_head(struct scx_buf *b, const struct scx_result *r)
 {
 	int err;
 
-	err = scx__buf_printf(b, "{\"seq\":%llu", (unsigned long long)r->seq);
+	err = scx_buf_printf(b, "{\"seq\":%llu", (unsigned long long)r->seq);
 	if (err == 0)
 		err = json_field(b, "item", r->item, r->item_len);
 	if (err == 0)
-		err = scx__buf_printf(
+		err = scx_buf_printf(
 		    b,
 		    ",\"exit\":%d,\"signal\":%d,\"timeout\":%s,"
 		    "\"start\":%lld.%06lld,"
@@ -448,7 +448,7 @@ json_head(struct scx__buf *b, const struct scx_result *r)
 }
 
 static int
-format_json(struct scx__buf *b, const struct scx_result *r)
+format_json(struct scx_buf *b, const struct scx_result *r)
 {
 	int err;
 
@@ -458,18 +458,18 @@ format_json(struct scx__buf *b, const struct scx_result *r)
 	if (err == 0)
 		err = json_field(b, "stderr", r->err, r->err_len);
 	if (err == 0)
-		err = scx__buf_append(b, "}\n", 2);
+		err = scx_buf_append(b, "}\n", 2);
 	return err;
 }
 
 int
 scx__put_json(struct scx__sink *s, const struct scx_result *r)
 {
-	struct scx__bytes out, err;
+	struct scx_bytes out, err;
 	int e;
 
-	scx__result_stdout(r, &out);
-	scx__result_stderr(r, &err);
+	scx_result_stdout(r, &out);
+	scx_result_stderr(r, &err);
 	s->fmt->len = 0;
 	e = json_head(s->fmt, r);
 	if (e == 0)
@@ -491,7 +491,7 @@ scx__result_in_file(const struct scx_result *r)
 
 int
 scx__format_result(const struct scx_config *cfg, const struct scx_result *res,
-		   struct scx__buf *out, struct scx__buf *err)
+		   struct scx_buf *out, struct scx_buf *err)
 {
 	bool at_start = true;
 	int e = 0;
@@ -507,8 +507,8 @@ scx__format_result(const struct scx_config *cfg, const struct scx_result *res,
 					  res->err, res->err_len, &at_start);
 		return e;
 	}
-	e = scx__buf_append(out, res->out, res->out_len);
+	e = scx_buf_append(out, res->out, res->out_len);
 	if (e == 0)
-		e = scx__buf_append(err, res->err, res->err_len);
+		e = scx_buf_append(err, res->err, res->err_len);
 	return e;
 }

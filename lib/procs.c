@@ -103,7 +103,7 @@ set_free(struct pidset *s)
 static void
 each_child(void (*fn)(pid_t pid, void *arg), void *arg)
 {
-	struct scx__buf b = { 0 };
+	struct scx_buf b = { 0 };
 	char path[64], *p, *end;
 	struct dirent *d;
 	ssize_t n;
@@ -124,7 +124,7 @@ each_child(void (*fn)(pid_t pid, void *arg), void *arg)
 			continue;
 		b.len = 0;
 		for (;;) {
-			if (scx__buf_reserve(&b, 4096) != 0)
+			if (scx_buf_reserve(&b, 4096) != 0)
 				break;
 			n = read(fd, b.data + b.len, b.cap - b.len - 1);
 			if (n < 0 && errno == EINTR)
@@ -146,7 +146,7 @@ each_child(void (*fn)(pid_t pid, void *arg), void *arg)
 		}
 	}
 	closedir(dir);
-	scx__buf_free(&b);
+	scx_buf_free(&b);
 }
 
 /* ------------------------------------------------------------------ */

@@ -11,7 +11,7 @@
 
 /* Appends a duration as H:MM:SS, or M:SS under an hour. */
 static int
-put_duration(struct scx__buf *b, double secs)
+put_duration(struct scx_buf *b, double secs)
 {
 	char tmp[48];
 	uint64_t s = secs > 0 && secs < 1e12 ? (uint64_t)(secs + 0.5) : 0;
@@ -23,11 +23,11 @@ put_duration(struct scx__buf *b, double secs)
 	else
 		snprintf(tmp, sizeof(tmp), "%u:%02u", (unsigned)(s / 60),
 			 (unsigned)(s % 60));
-	return scx__buf_append(b, tmp, strlen(tmp));
+	return scx_buf_append(b, tmp, strlen(tmp));
 }
 
 static int
-put_rate(struct scx__buf *b, double rate)
+put_rate(struct scx_buf *b, double rate)
 {
 	char tmp[48];
 
@@ -35,11 +35,11 @@ put_rate(struct scx__buf *b, double rate)
 		snprintf(tmp, sizeof(tmp), "%.0f/s", rate);
 	else
 		snprintf(tmp, sizeof(tmp), "%.1f/s", rate);
-	return scx__buf_append(b, tmp, strlen(tmp));
+	return scx_buf_append(b, tmp, strlen(tmp));
 }
 
 int
-scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
+scx__progress_format(struct scx_buf *b, const struct scx__progress *p,
 		     bool final)
 {
 	const char *name = p->name ? p->name : "scx";
@@ -63,32 +63,32 @@ scx__progress_format(struct scx__buf *b, const struct scx__progress *p,
 		snprintf(tmp, sizeof(tmp), "%s: %llu done, %llu failed, ", name,
 			 (unsigned long long)done,
 			 (unsigned long long)p->failed);
-	err = scx__buf_append(b, tmp, strlen(tmp));
+	err = scx_buf_append(b, tmp, strlen(tmp));
 	if (err == 0 && final) {
-		err = scx__buf_append(b, "in ", 3);
+		err = scx_buf_append(b, "in ", 3);
 		if (err == 0)
 			err = put_duration(b, p->elapsed);
 		if (err == 0)
-			err = scx__buf_append(b, " (", 2);
+			err = scx_buf_append(b, " (", 2);
 		if (err == 0)
 			err = put_rate(b, rate);
 		if (err == 0)
-			err = scx__buf_append(b, ")", 1);
+			err = scx_buf_append(b, ")", 1);
 		return err;
 	}
 	if (err == 0)
 		err = put_rate(b, rate);
 	if (err == 0)
-		err = scx__buf_append(b, ", ", 2);
+		err = scx_buf_append(b, ", ", 2);
 	if (err == 0)
 		err = put_duration(b, p->elapsed);
 	if (err == 0 && p->total && done < p->total) {
 		left = p->total - done;
-		err = scx__buf_append(b, ", ETA ", 6);
+		err = scx_buf_append(b, ", ETA ", 6);
 		if (err == 0 && rate > 0)
 			err = put_duration(b, (double)left / rate);
 		else if (err == 0)
-			err = scx__buf_append(b, "?", 1);
+			err = scx_buf_append(b, "?", 1);
 	}
 	return err;
 }

@@ -322,7 +322,7 @@ log_command(struct scx_run *run, const struct scx_item *item, unsigned slot)
 	int err = scx__builder_text(&run->cmd, item, slot, &run->cmd.text);
 
 	if (err == SCX_ENUL)
-		return scx__buf_append(&run->cmd.text, item->data, item->len);
+		return scx_buf_append(&run->cmd.text, item->data, item->len);
 	return err;
 }
 

@@ -322,32 +322,6 @@ scx__source_start(struct scx__source *s, void (*notify)(void *), void *arg)
 	return 0;
 }
 
-struct scx_chunk *
-scx_chunk_create(size_t n, size_t len)
-{
-	struct scx_chunk *c;
-	size_t size;
-
-	if (n > (SIZE_MAX - sizeof(*c) - len) / sizeof(struct scx_item))
-		return NULL;
-	size = sizeof(*c) + n * sizeof(struct scx_item) + len;
-	c = malloc(size ? size : 1);
-	if (c == NULL)
-		return NULL;
-	c->n = n;
-	c->items = (struct scx_item *)(c + 1);
-	c->bytes = (const char *)(c->items + n);
-	c->len = len;
-	c->priv = NULL;
-	return c;
-}
-
-void
-scx_chunk_destroy(struct scx_chunk *chunk)
-{
-	free(chunk);
-}
-
 /* How many of block @b's remaining items fit in @room, and the byte range
  * [*from, *to) they span, delimiters included. */
 static size_t

@@ -70,7 +70,7 @@ static int
 resolve(struct scx__spawner *sp, const char *file, const char **path)
 {
 	const char *dirs, *p, *colon;
-	struct scx__buf b = { 0 };
+	struct scx_buf b = { 0 };
 	int err, found = -ENOENT;
 	size_t n;
 
@@ -91,10 +91,10 @@ resolve(struct scx__spawner *sp, const char *file, const char **path)
 		colon = strchr(p, ':');
 		n = colon ? (size_t)(colon - p) : strlen(p);
 		b.len = 0;
-		if (scx__buf_append(&b, n ? p : ".", n ? n : 1) != 0 ||
-		    scx__buf_putc(&b, '/') != 0 ||
-		    scx__buf_append(&b, file, strlen(file) + 1) != 0) {
-			scx__buf_free(&b);
+		if (scx_buf_append(&b, n ? p : ".", n ? n : 1) != 0 ||
+		    scx_buf_putc(&b, '/') != 0 ||
+		    scx_buf_append(&b, file, strlen(file) + 1) != 0) {
+			scx_buf_free(&b);
 			return -ENOMEM;
 		}
 		err = executable(b.data);
@@ -112,7 +112,7 @@ resolve(struct scx__spawner *sp, const char *file, const char **path)
 	sp->file = strdup(file);
 	sp->path = found == 0 ? strdup(b.data) : NULL;
 	sp->err = found;
-	scx__buf_free(&b);
+	scx_buf_free(&b);
 	if (sp->file == NULL || (found == 0 && sp->path == NULL))
 		return -ENOMEM;
 	*path = sp->path;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 int
-scx__tmpfile(char *detail, size_t size)
+scx_tmpfile(char *detail, size_t size)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
@@ -40,7 +40,7 @@ scx__tmpfile(char *detail, size_t size)
 }
 
 int
-scx__pwrite_all(int fd, const void *data, size_t len, uint64_t off)
+scx_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 {
 	const char *p = data;
 	ssize_t n;
@@ -60,7 +60,7 @@ scx__pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 }
 
 int
-scx__pread_all(int fd, void *data, size_t len, uint64_t off)
+scx_pread_all(int fd, void *data, size_t len, uint64_t off)
 {
 	char *p = data;
 	ssize_t n;
@@ -86,7 +86,7 @@ scx__pread_all(int fd, void *data, size_t len, uint64_t off)
 /* ------------------------------------------------------------------ */
 
 void
-scx__spool_init(struct scx__spool *s, size_t limit)
+scx_spool_init(struct scx_spool *s, size_t limit)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
@@ -94,9 +94,9 @@ scx__spool_init(struct scx__spool *s, size_t limit)
 }
 
 void
-scx__spool_free(struct scx__spool *s)
+scx_spool_free(struct scx_spool *s)
 {
-	scx__buf_free(&s->mem);
+	scx_buf_free(&s->mem);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -105,21 +105,21 @@ scx__spool_free(struct scx__spool *s)
 }
 
 int
-scx__spool_commit(struct scx__spool *s)
+scx_spool_commit(struct scx_spool *s)
 {
 	int err;
 
 	if (!s->in_file && s->mem.len <= s->limit)
 		return 0;
 	if (s->fd < 0) {
-		s->fd = scx__tmpfile(s->detail, sizeof(s->detail));
+		s->fd = scx_tmpfile(s->detail, sizeof(s->detail));
 		if (s->fd < 0)
 			return s->fd;
 	}
 	s->in_file = true;
 	if (s->mem.len == 0)
 		return 0;
-	err = scx__pwrite_all(s->fd, s->mem.data, s->mem.len, s->flen);
+	err = scx_pwrite_all(s->fd, s->mem.data, s->mem.len, s->flen);
 	if (err != 0) {
 		snprintf(s->detail, sizeof(s->detail),
 			 "cannot write output that does not fit in memory to "
@@ -129,37 +129,37 @@ scx__spool_commit(struct scx__spool *s)
 	s->flen += s->mem.len;
 	/* The buffer is read into again: one read's worth is enough now. */
 	s->mem.len = 0;
-	scx__buf_trim(&s->mem, SCX__READ_CHUNK);
+	scx_buf_trim(&s->mem, SCX__READ_CHUNK);
 	return 0;
 }
 
 int
-scx__spool_append(struct scx__spool *s, const void *data, size_t len)
+scx_spool_append(struct scx_spool *s, const void *data, size_t len)
 {
 	int err;
 
 	if (s->in_file && len >= s->limit) {
 		/* Large pieces go straight to the file. */
-		err = scx__spool_commit(s);
+		err = scx_spool_commit(s);
 		if (err == 0)
-			err = scx__pwrite_all(s->fd, data, len, s->flen);
+			err = scx_pwrite_all(s->fd, data, len, s->flen);
 		if (err == 0)
 			s->flen += len;
 		return err;
 	}
-	if (scx__buf_append(&s->mem, data, len) != 0)
+	if (scx_buf_append(&s->mem, data, len) != 0)
 		return -ENOMEM;
-	return scx__spool_commit(s);
+	return scx_spool_commit(s);
 }
 
 uint64_t
-scx__spool_len(const struct scx__spool *s)
+scx_spool_len(const struct scx_spool *s)
 {
 	return s->flen + s->mem.len;
 }
 
 void
-scx__spool_view(const struct scx__spool *s, struct scx__bytes *b)
+scx_spool_view(const struct scx_spool *s, struct scx_bytes *b)
 {
 	if (s->in_file) {
 		b->mem = NULL;
@@ -175,7 +175,7 @@ scx__spool_view(const struct scx__spool *s, struct scx__bytes *b)
 }
 
 void
-scx__spool_reset(struct scx__spool *s)
+scx_spool_reset(struct scx_spool *s)
 {
 	if (s->in_file && ftruncate(s->fd, 0) != 0) {
 		/* Only disk space is at stake: the file is written from 0. */
@@ -183,9 +183,9 @@ scx__spool_reset(struct scx__spool *s)
 	s->in_file = false;
 	s->flen = 0;
 	s->mem.len = 0;
-	scx__buf_trim(&s->mem, s->limit < SCX__KEEP_CAPACITY
-				   ? s->limit
-				   : SCX__KEEP_CAPACITY);
+	scx_buf_trim(&s->mem, s->limit < SCX__KEEP_CAPACITY
+				  ? s->limit
+				  : SCX__KEEP_CAPACITY);
 }
 
 /* ------------------------------------------------------------------ */
@@ -193,7 +193,7 @@ scx__spool_reset(struct scx__spool *s)
 /* ------------------------------------------------------------------ */
 
 void
-scx__result_stdout(const struct scx_result *r, struct scx__bytes *b)
+scx_result_stdout(const struct scx_result *r, struct scx_bytes *b)
 {
 	if (r->flags & SCX_RESULT_OUT_FILE) {
 		b->mem = NULL;
@@ -208,7 +208,7 @@ scx__result_stdout(const struct scx_result *r, struct scx__bytes *b)
 }
 
 void
-scx__result_stderr(const struct scx_result *r, struct scx__bytes *b)
+scx_result_stderr(const struct scx_result *r, struct scx_bytes *b)
 {
 	if (r->flags & SCX_RESULT_ERR_FILE) {
 		b->mem = NULL;
@@ -223,7 +223,7 @@ scx__result_stderr(const struct scx_result *r, struct scx__bytes *b)
 }
 
 void
-scx__result_set_stdout(struct scx_result *r, const struct scx__bytes *b)
+scx_result_set_stdout(struct scx_result *r, const struct scx_bytes *b)
 {
 	r->flags &= ~(unsigned)SCX_RESULT_OUT_FILE;
 	r->out_len = (size_t)b->len;
@@ -238,7 +238,7 @@ scx__result_set_stdout(struct scx_result *r, const struct scx__bytes *b)
 }
 
 void
-scx__result_set_stderr(struct scx_result *r, const struct scx__bytes *b)
+scx_result_set_stderr(struct scx_result *r, const struct scx_bytes *b)
 {
 	r->flags &= ~(unsigned)SCX_RESULT_ERR_FILE;
 	r->err_len = (size_t)b->len;
@@ -253,8 +253,8 @@ scx__result_set_stderr(struct scx_result *r, const struct scx__bytes *b)
 }
 
 int
-scx__bytes_read(const struct scx__bytes *b, uint64_t pos, size_t max,
-		struct scx__buf *scratch, const char **p, size_t *n)
+scx_bytes_read(const struct scx_bytes *b, uint64_t pos, size_t max,
+	       struct scx_buf *scratch, const char **p, size_t *n)
 {
 	size_t k;
 	int err;
@@ -269,9 +269,9 @@ scx__bytes_read(const struct scx__bytes *b, uint64_t pos, size_t max,
 		*n = k;
 		return 0;
 	}
-	if (scx__buf_reserve(scratch, k) != 0)
+	if (scx_buf_reserve(scratch, k) != 0)
 		return -ENOMEM;
-	err = scx__pread_all(b->fd, scratch->data, k, b->off + pos);
+	err = scx_pread_all(b->fd, scratch->data, k, b->off + pos);
 	if (err != 0)
 		return err;
 	*p = scratch->data;
@@ -280,8 +280,8 @@ scx__bytes_read(const struct scx__bytes *b, uint64_t pos, size_t max,
 }
 
 int
-scx__bytes_copy(const struct scx__bytes *b, int fd, uint64_t at,
-		struct scx__buf *scratch)
+scx_bytes_copy(const struct scx_bytes *b, int fd, uint64_t at,
+	       struct scx_buf *scratch)
 {
 	uint64_t pos = 0;
 	const char *p;
@@ -304,10 +304,10 @@ scx__bytes_copy(const struct scx__bytes *b, int fd, uint64_t at,
 		}
 	}
 	while (pos < b->len) {
-		err = scx__bytes_read(b, pos, SCX__PIECE, scratch, &p, &n);
+		err = scx_bytes_read(b, pos, SCX__PIECE, scratch, &p, &n);
 		if (err != 0)
 			return err;
-		err = scx__pwrite_all(fd, p, n, at + pos);
+		err = scx_pwrite_all(fd, p, n, at + pos);
 		if (err != 0)
 			return err;
 		pos += n;

@@ -321,12 +321,12 @@ scx_shell_quote(char *buf, size_t size, const char *s, size_t len)
 }
 
 static int
-append_quoted(struct scx__buf *b, const char *s, size_t len)
+append_quoted(struct scx_buf *b, const char *s, size_t len)
 {
 	size_t need;
 
 	need = scx_shell_quote(NULL, 0, s, len);
-	if (scx__buf_reserve(b, need + 1) != 0)
+	if (scx_buf_reserve(b, need + 1) != 0)
 		return -ENOMEM;
 	scx_shell_quote(b->data + b->len, need + 1, s, len);
 	b->len += need;
@@ -491,7 +491,7 @@ scx__template_quoted(const struct scx__template *t, const char **rs,
 static int
 expand_segments(const struct scx__template *t, size_t from, size_t to,
 		const char *item, size_t len, uint64_t seq, unsigned slot,
-		struct scx__buf *b)
+		struct scx_buf *b)
 {
 	char num[32];
 	const char *v;
@@ -502,14 +502,14 @@ expand_segments(const struct scx__template *t, size_t from, size_t to,
 		const struct segment *sg = &t->segs[i];
 
 		if (sg->kind == RS_LITERAL) {
-			err = scx__buf_append(b, sg->text, sg->len);
+			err = scx_buf_append(b, sg->text, sg->len);
 		} else {
 			rs_value(sg->kind, item, len, seq, slot, num,
 				 sizeof(num), &v, &vlen);
 			if (t->shell)
 				err = append_quoted(b, v, vlen);
 			else
-				err = scx__buf_append(b, v, vlen);
+				err = scx_buf_append(b, v, vlen);
 		}
 		if (err != 0)
 			return err;
@@ -520,7 +520,7 @@ expand_segments(const struct scx__template *t, size_t from, size_t to,
 int
 scx__template_expand(const struct scx__template *t, const char *item,
 		     size_t len, uint64_t seq, unsigned slot,
-		     struct scx__buf *space, struct scx__buf *vec, char ***argv)
+		     struct scx_buf *space, struct scx_buf *vec, char ***argv)
 {
 	size_t i, from = 0, nargs;
 	char **av, *p;
@@ -530,24 +530,24 @@ scx__template_expand(const struct scx__template *t, const char *item,
 		return SCX_ENUL;
 	space->len = 0;
 	for (i = 0; i < t->nwords; i++) {
-		if (t->shell && i > 0 && (err = scx__buf_putc(space, ' ')) != 0)
+		if (t->shell && i > 0 && (err = scx_buf_putc(space, ' ')) != 0)
 			return err;
 		err = expand_segments(t, from, t->word_end[i], item, len, seq,
 				      slot, space);
 		if (err != 0)
 			return err;
-		if (!t->shell && (err = scx__buf_putc(space, '\0')) != 0)
+		if (!t->shell && (err = scx_buf_putc(space, '\0')) != 0)
 			return err;
 		from = t->word_end[i];
 	}
-	if (t->shell && (err = scx__buf_putc(space, '\0')) != 0)
+	if (t->shell && (err = scx_buf_putc(space, '\0')) != 0)
 		return err;
 
 	/* Every word is NUL-terminated in space, one after another (no
 	 * word holds a NUL: items with one were refused above). */
 	nargs = t->shell ? 3 : t->nwords;
 	vec->len = 0;
-	if (scx__buf_reserve(vec, (nargs + 1) * sizeof(char *)) != 0)
+	if (scx_buf_reserve(vec, (nargs + 1) * sizeof(char *)) != 0)
 		return -ENOMEM;
 	av = (char **)(void *)vec->data;
 	if (t->shell) {
@@ -567,7 +567,7 @@ scx__template_expand(const struct scx__template *t, const char *item,
 
 int
 scx__template_one(const char *rs, const char *item, size_t len,
-		  struct scx__buf *out)
+		  struct scx_buf *out)
 {
 	const char *v;
 	char num[32];
@@ -579,5 +579,5 @@ scx__template_one(const char *rs, const char *item, size_t len,
 		return SCX_ETEMPLATE;
 	rs_value((enum rs_kind)kind, item, len, 7, 3, num, sizeof(num), &v,
 		 &vlen);
-	return scx__buf_append(out, v, vlen);
+	return scx_buf_append(out, v, vlen);
 }

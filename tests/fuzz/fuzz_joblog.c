@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scx__done d;
 	struct scx__joblog_entry e, back;
-	struct scx__buf line = { 0 }, scratch = { 0 };
+	struct scx_buf line = { 0 }, scratch = { 0 };
 	uint64_t lineno = 0;
 	size_t used = 0;
 	int err;
@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    back.command_len != size ||
 	    (size && memcmp(back.command, data, size) != 0))
 		abort();
-	scx__buf_free(&line);
-	scx__buf_free(&scratch);
+	scx_buf_free(&line);
+	scx_buf_free(&scratch);
 	return 0;
 }

@@ -12,7 +12,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scx__reader r;
 	struct scx__block *b;
-	struct scx__buf got = { 0 };
+	struct scx_buf got = { 0 };
 	size_t step, i, k;
 	int delim;
 
@@ -39,8 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (memchr(b->data + b->spans[k].off, delim,
 				   b->spans[k].len))
 				abort(); /* and holds none inside */
-			scx__buf_append(&got, b->data + b->spans[k].off,
-					b->spans[k].len + 1);
+			scx_buf_append(&got, b->data + b->spans[k].off,
+				       b->spans[k].len + 1);
 		}
 		scx__block_free(b);
 	}
@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (size && memcmp(got.data, data, size) != 0)
 		abort();
-	scx__buf_free(&got);
+	scx_buf_free(&got);
 	scx__reader_free(&r);
 	return 0;
 }

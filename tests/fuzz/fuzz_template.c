@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * runs and bare characters, with '\'' joining them.  Returns the length
  * read from @s. */
 static size_t
-unquote(const char *s, struct scx__buf *out)
+unquote(const char *s, struct scx_buf *out)
 {
 	const char *p = s;
 
@@ -21,14 +21,14 @@ unquote(const char *s, struct scx__buf *out)
 		if (*p == '\'') {
 			p++;
 			while (*p && *p != '\'')
-				scx__buf_putc(out, *p++);
+				scx_buf_putc(out, *p++);
 			if (*p == '\'')
 				p++;
 		} else if (*p == '\\' && p[1]) {
-			scx__buf_putc(out, p[1]);
+			scx_buf_putc(out, p[1]);
 			p += 2;
 		} else {
-			scx__buf_putc(out, *p++);
+			scx_buf_putc(out, *p++);
 		}
 	}
 	return (size_t)(p - s);
@@ -37,7 +37,7 @@ unquote(const char *s, struct scx__buf *out)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct scx__buf space = { 0 }, vec = { 0 }, word = { 0 };
+	struct scx_buf space = { 0 }, vec = { 0 }, word = { 0 };
 	struct scx__template *t;
 	char *words[8], *copy, *item, *sep;
 	size_t nwords = 0, itemlen;
@@ -92,9 +92,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (err != SCX_ENOCMD) {
 		abort();
 	}
-	scx__buf_free(&space);
-	scx__buf_free(&vec);
-	scx__buf_free(&word);
+	scx_buf_free(&space);
+	scx_buf_free(&vec);
+	scx_buf_free(&word);
 	free(copy);
 	return 0;
 }

@@ -16,11 +16,11 @@ scratch_fd(void)
 {
 	char detail[256];
 
-	return scx__tmpfile(detail, sizeof(detail));
+	return scx_tmpfile(detail, sizeof(detail));
 }
 
 static void
-read_back(int fd, struct scx__buf *b)
+read_back(int fd, struct scx_buf *b)
 {
 	char buf[4096];
 	off_t off = 0;
@@ -28,25 +28,25 @@ read_back(int fd, struct scx__buf *b)
 
 	b->len = 0;
 	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
-		scx__buf_append(b, buf, (size_t)n);
+		scx_buf_append(b, buf, (size_t)n);
 		off += n;
 	}
 }
 
 /* The output of item @seq in these tests. */
 static void
-output_of(uint64_t seq, size_t size, struct scx__buf *b)
+output_of(uint64_t seq, size_t size, struct scx_buf *b)
 {
 	size_t i;
 
 	b->len = 0;
 	for (i = 0; i < size; i++)
-		scx__buf_putc(b, 'a' + (int)((seq + i) % 26));
-	scx__buf_printf(b, "<%llu>\n", (unsigned long long)seq);
+		scx_buf_putc(b, 'a' + (int)((seq + i) % 26));
+	scx_buf_printf(b, "<%llu>\n", (unsigned long long)seq);
 }
 
 static void
-result_of(struct scx_result *res, uint64_t seq, const struct scx__buf *out,
+result_of(struct scx_result *res, uint64_t seq, const struct scx_buf *out,
 	  char *item)
 {
 	memset(res, 0, sizeof(*res));
@@ -65,7 +65,7 @@ static void
 check_order(const uint64_t *order, size_t n, size_t size, size_t spill,
 	    const char *name)
 {
-	struct scx__buf out = { 0 }, want = { 0 }, got = { 0 };
+	struct scx_buf out = { 0 }, want = { 0 }, got = { 0 };
 	struct scx__ledger ledger;
 	struct scx__deliver d;
 	struct scx_config cfg;
@@ -87,7 +87,7 @@ check_order(const uint64_t *order, size_t n, size_t size, size_t spill,
 	scx__deliver_finish(&d);
 	for (i = 1; i <= n; i++) {
 		output_of(i, size, &out);
-		scx__buf_append(&want, out.data, out.len);
+		scx_buf_append(&want, out.data, out.len);
 	}
 	read_back(fd, &got);
 	snprintf(label, sizeof(label), "%s: input order, byte for byte", name);
@@ -97,9 +97,9 @@ check_order(const uint64_t *order, size_t n, size_t size, size_t spill,
 	scx__deliver_free(&d);
 	scx__ledger_close(&ledger);
 	close(fd);
-	scx__buf_free(&out);
-	scx__buf_free(&want);
-	scx__buf_free(&got);
+	scx_buf_free(&out);
+	scx_buf_free(&want);
+	scx_buf_free(&got);
 }
 
 /* Items 1..5 where 3 is a gap (no result, e.g. --resume skipped it) and
@@ -108,7 +108,7 @@ check_order(const uint64_t *order, size_t n, size_t size, size_t spill,
 static void
 check_stream_and_gap(void)
 {
-	struct scx__buf out = { 0 }, want = { 0 }, got = { 0 };
+	struct scx_buf out = { 0 }, want = { 0 }, got = { 0 };
 	struct scx__ledger ledger;
 	struct scx__deliver d;
 	struct scx_config cfg;
@@ -143,28 +143,28 @@ check_stream_and_gap(void)
 	result_of(&res, 5, &out, item);
 	scx__deliver_result(&d, 5, &res, NULL, 0); /* waits behind 2 */
 	out.len = 0;
-	scx__buf_append(&out, "rest\n", 5);
+	scx_buf_append(&out, "rest\n", 5);
 	result_of(&res, 2, &out, item);
 	res.flags = SCX_RESULT_STREAMED;
 	scx__deliver_result(&d, 2, &res, NULL, 0);
 	scx__deliver_finish(&d);
 
 	output_of(1, 10, &out);
-	scx__buf_append(&want, out.data, out.len);
-	scx__buf_append(&want, "stream-1 stream-2 rest\n", 23);
+	scx_buf_append(&want, out.data, out.len);
+	scx_buf_append(&want, "stream-1 stream-2 rest\n", 23);
 	output_of(4, 100, &out);
-	scx__buf_append(&want, out.data, out.len);
+	scx_buf_append(&want, out.data, out.len);
 	output_of(5, 20, &out);
-	scx__buf_append(&want, out.data, out.len);
+	scx_buf_append(&want, out.data, out.len);
 	read_back(fd, &got);
 	tap_is_bytes(got.data ? got.data : "", got.len, want.data, want.len,
 		     "stream and gap: 1, 2 whole, then 4 and 5");
 	scx__deliver_free(&d);
 	scx__ledger_close(&ledger);
 	close(fd);
-	scx__buf_free(&out);
-	scx__buf_free(&want);
-	scx__buf_free(&got);
+	scx_buf_free(&out);
+	scx_buf_free(&want);
+	scx_buf_free(&got);
 }
 
 /* Completion order: results come out as they arrive, but not inside a
@@ -172,7 +172,7 @@ check_stream_and_gap(void)
 static void
 check_completion(void)
 {
-	struct scx__buf out = { 0 }, want = { 0 }, got = { 0 };
+	struct scx_buf out = { 0 }, want = { 0 }, got = { 0 };
 	struct scx__ledger ledger;
 	struct scx__deliver d;
 	struct scx_config cfg;
@@ -195,25 +195,25 @@ check_completion(void)
 	scx__deliver_result(&d, 2, &res, NULL, 0); /* waits for 1 */
 	scx__deliver_stream(&d, 1, "more ", 5);
 	out.len = 0;
-	scx__buf_append(&out, "end\n", 4);
+	scx_buf_append(&out, "end\n", 4);
 	result_of(&res, 1, &out, item);
 	res.flags = SCX_RESULT_STREAMED;
 	scx__deliver_result(&d, 1, &res, NULL, 0);
 	scx__deliver_finish(&d);
 	output_of(3, 5, &out);
-	scx__buf_append(&want, out.data, out.len);
-	scx__buf_append(&want, "one more end\n", 13);
+	scx_buf_append(&want, out.data, out.len);
+	scx_buf_append(&want, "one more end\n", 13);
 	output_of(2, 5, &out);
-	scx__buf_append(&want, out.data, out.len);
+	scx_buf_append(&want, out.data, out.len);
 	read_back(fd, &got);
 	tap_is_bytes(got.data ? got.data : "", got.len, want.data, want.len,
 		     "completion order: 3, then 1's block whole, then 2");
 	scx__deliver_free(&d);
 	scx__ledger_close(&ledger);
 	close(fd);
-	scx__buf_free(&out);
-	scx__buf_free(&want);
-	scx__buf_free(&got);
+	scx_buf_free(&out);
+	scx_buf_free(&want);
+	scx_buf_free(&got);
 }
 
 /* The job log: each result's line once, in output order, with the
@@ -221,7 +221,7 @@ check_completion(void)
 static void
 check_joblog(void)
 {
-	struct scx__buf out = { 0 }, got = { 0 };
+	struct scx_buf out = { 0 }, got = { 0 };
 	struct scx__ledger ledger;
 	struct scx__deliver d;
 	struct scx_config cfg;
@@ -254,7 +254,7 @@ check_joblog(void)
 	read_back(lfd, &got);
 	close(lfd);
 	unlink(path);
-	scx__buf_putc(&got, '\0');
+	scx_buf_putc(&got, '\0');
 	for (p = strchr(got.data, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
 		unsigned long long s = strtoull(p + 1, NULL, 10);
 		char want[32];
@@ -269,8 +269,8 @@ check_joblog(void)
 	tap_ok(in_order, "job log: in output order, each with its command");
 	scx__deliver_free(&d);
 	close(fd);
-	scx__buf_free(&out);
-	scx__buf_free(&got);
+	scx_buf_free(&out);
+	scx_buf_free(&got);
 }
 
 int

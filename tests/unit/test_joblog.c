@@ -9,7 +9,7 @@ static void
 test_line(void)
 {
 	struct scx__joblog_entry e, back;
-	struct scx__buf b = { 0 }, scratch = { 0 };
+	struct scx_buf b = { 0 }, scratch = { 0 };
 	const char cmd[] = "echo 'a\tb'\nx\\y";
 
 	memset(&e, 0, sizeof(e));
@@ -38,8 +38,8 @@ test_line(void)
 	tap_is_int(scx__joblog_parse_line("0\t:\t1\t1\t0\t0\t0\t0\tc", 17,
 					  &back, &scratch),
 		   SCX_EJOBLOG, "line: seq 0 is not a line");
-	scx__buf_free(&b);
-	scx__buf_free(&scratch);
+	scx_buf_free(&b);
+	scx_buf_free(&scratch);
 }
 
 static void

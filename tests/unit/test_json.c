@@ -6,25 +6,25 @@ static void
 json_is(const char *in, size_t len, const char *want, int valid,
 	const char *name)
 {
-	struct scx__buf b = { 0 };
+	struct scx_buf b = { 0 };
 	int got;
 
 	got = scx__json_string(&b, in, len);
 	tap_is_mem(b.data, b.len, want, name);
 	tap_is_int(got, valid, name);
-	scx__buf_free(&b);
+	scx_buf_free(&b);
 }
 
 static void
 b64_is(const char *in, size_t len, const char *want)
 {
-	struct scx__buf b = { 0 };
+	struct scx_buf b = { 0 };
 	char name[64];
 
 	snprintf(name, sizeof(name), "base64 of %zu bytes", len);
 	scx__base64(&b, in, len);
 	tap_is_mem(b.data ? b.data : "", b.len, want, name);
-	scx__buf_free(&b);
+	scx_buf_free(&b);
 }
 
 int

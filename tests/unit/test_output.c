@@ -24,7 +24,7 @@ sample(struct scx_result *r)
 static void
 check_formats(void)
 {
-	struct scx__buf out = { 0 }, err = { 0 };
+	struct scx_buf out = { 0 }, err = { 0 };
 	struct scx_config cfg;
 	struct scx_result r;
 
@@ -53,8 +53,8 @@ check_formats(void)
 		   "\"stderr_base64\":\"YmFk/wo=\"}\n",
 		   "jsonl: every field; invalid UTF-8 as U+FFFD and base64");
 	tap_is_int((long long)err.len, 0, "jsonl: nothing on stderr");
-	scx__buf_free(&out);
-	scx__buf_free(&err);
+	scx_buf_free(&out);
+	scx_buf_free(&err);
 }
 
 /* Puts @n results into a hold of @limit bytes (memory, then the file),
@@ -64,8 +64,8 @@ check_hold(size_t limit, size_t size, const char *name)
 {
 	struct scx__hold h;
 	struct scx_result r, back;
-	struct scx__buf out = { 0 }, got = { 0 }, io = { 0 };
-	struct scx__bytes b;
+	struct scx_buf out = { 0 }, got = { 0 }, io = { 0 };
+	struct scx_bytes b;
 	void *handle[8];
 	const char *cmd, *p;
 	size_t cmd_len, k, n;
@@ -76,7 +76,7 @@ check_hold(size_t limit, size_t size, const char *name)
 	for (i = 0; i < 8; i++) {
 		out.len = 0;
 		for (k = 0; k < size; k++)
-			scx__buf_putc(&out, 'a' + (i + (int)k) % 26);
+			scx_buf_putc(&out, 'a' + (i + (int)k) % 26);
 		memset(&r, 0, sizeof(r));
 		snprintf(item, sizeof(item), "item%d", i);
 		snprintf(want_cmd, sizeof(want_cmd), "cmd %d", i);
@@ -100,17 +100,16 @@ check_hold(size_t limit, size_t size, const char *name)
 		snprintf(item, sizeof(item), "item%d", i);
 		snprintf(want_cmd, sizeof(want_cmd), "cmd %d", i);
 		/* stdout, wherever it is */
-		scx__result_stdout(&back, &b);
+		scx_result_stdout(&back, &b);
 		got.len = 0;
 		for (k = 0; k < b.len; k += n) {
-			if (scx__bytes_read(&b, k, SCX__PIECE, &io, &p, &n) !=
-			    0)
+			if (scx_bytes_read(&b, k, SCX__PIECE, &io, &p, &n) != 0)
 				break;
-			scx__buf_append(&got, p, n);
+			scx_buf_append(&got, p, n);
 		}
 		out.len = 0;
 		for (k = 0; k < size; k++)
-			scx__buf_putc(&out, 'a' + (i + (int)k) % 26);
+			scx_buf_putc(&out, 'a' + (i + (int)k) % 26);
 		if (back.seq != (uint64_t)i + 1 || back.exit_status != i ||
 		    back.item_len != strlen(item) ||
 		    memcmp(back.item, item, back.item_len) != 0 ||
@@ -124,9 +123,9 @@ check_hold(size_t limit, size_t size, const char *name)
 		 name);
 	tap_ok(ok, label);
 	scx__hold_free(&h);
-	scx__buf_free(&out);
-	scx__buf_free(&got);
-	scx__buf_free(&io);
+	scx_buf_free(&out);
+	scx_buf_free(&got);
+	scx_buf_free(&io);
 }
 
 int

@@ -9,7 +9,7 @@
  * as "[item]" for comparison. */
 static void
 split(const char *input, size_t len, int delim, size_t step,
-      struct scx__buf *out, uint64_t *first_seq)
+      struct scx_buf *out, uint64_t *first_seq)
 {
 	struct scx__reader r;
 	struct scx__block *b;
@@ -27,13 +27,13 @@ split(const char *input, size_t len, int delim, size_t step,
 		if (*first_seq == 0)
 			*first_seq = b->first_seq;
 		for (k = 0; k < b->n; k++) {
-			scx__buf_putc(out, '[');
-			scx__buf_append(out, b->data + b->spans[k].off,
-					b->spans[k].len);
-			scx__buf_putc(out, ']');
+			scx_buf_putc(out, '[');
+			scx_buf_append(out, b->data + b->spans[k].off,
+				       b->spans[k].len);
+			scx_buf_putc(out, ']');
 			/* Every item is followed by its delimiter. */
 			if (b->data[b->spans[k].off + b->spans[k].len] != delim)
-				scx__buf_append(out, "<no delim>", 10);
+				scx_buf_append(out, "<no delim>", 10);
 		}
 		scx__block_free(b);
 	}
@@ -49,7 +49,7 @@ check(const char *name, const char *input, size_t len, int delim,
       const char *want, size_t wantlen)
 {
 	static const size_t steps[] = { 1, 2, 3, 7, 64, 100000 };
-	struct scx__buf out = { 0 };
+	struct scx_buf out = { 0 };
 	uint64_t first;
 	char label[256];
 	size_t i;
@@ -61,7 +61,7 @@ check(const char *name, const char *input, size_t len, int delim,
 		tap_is_bytes(out.data ? out.data : "", out.len, want, wantlen,
 			     label);
 	}
-	scx__buf_free(&out);
+	scx_buf_free(&out);
 }
 
 static void
@@ -96,7 +96,7 @@ static void
 test_long_item(void)
 {
 	size_t len = 3u << 20, i;
-	struct scx__buf out = { 0 };
+	struct scx_buf out = { 0 };
 	uint64_t first;
 	char *big = malloc(len + 2);
 
@@ -109,7 +109,7 @@ test_long_item(void)
 		   memcmp(out.data + 1, big, len) == 0 &&
 		   memcmp(out.data + len + 1, "][z]", 4) == 0,
 	       "a 3 MiB item arriving in 64 KiB pieces is one item");
-	scx__buf_free(&out);
+	scx_buf_free(&out);
 	free(big);
 }
 

@@ -11,13 +11,13 @@ static struct scx_config cfg;
 static int
 put_buf(void *arg, const char *data, size_t len)
 {
-	return scx__buf_append(arg, data, len);
+	return scx_buf_append(arg, data, len);
 }
 
 /* The bytes of a test stream: ASCII, multi-byte UTF-8 sequences, invalid
  * bytes, newlines, placed so that sequences straddle piece boundaries. */
 static void
-make_bytes(struct scx__buf *b, size_t len, unsigned seed, bool invalid)
+make_bytes(struct scx_buf *b, size_t len, unsigned seed, bool invalid)
 {
 	static const char *const parts[] = {
 		"a",  "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
@@ -29,23 +29,23 @@ make_bytes(struct scx__buf *b, size_t len, unsigned seed, bool invalid)
 	b->len = 0;
 	while (b->len < len) {
 		v = v * 1103515245u + 12345u;
-		scx__buf_append(b, parts[(v >> 16) % 9],
-				strlen(parts[(v >> 16) % 9]));
+		scx_buf_append(b, parts[(v >> 16) % 9],
+			       strlen(parts[(v >> 16) % 9]));
 		if (invalid && (v >> 8) % 5000 == 0)
-			scx__buf_putc(b, 0xff);
+			scx_buf_putc(b, 0xff);
 	}
 }
 
 /* Formats @res whose stdout is @bytes, once from memory, once from a
  * spool that spilled to a file; the two outputs must be the same. */
 static void
-check_same(const struct scx__buf *bytes, const char *name)
+check_same(const struct scx_buf *bytes, const char *name)
 {
-	struct scx__buf mem_out = { 0 }, mem_err = { 0 }, file_out = { 0 };
-	struct scx__buf fmt = { 0 }, io = { 0 }, tmp = { 0 };
+	struct scx_buf mem_out = { 0 }, mem_err = { 0 }, file_out = { 0 };
+	struct scx_buf fmt = { 0 }, io = { 0 }, tmp = { 0 };
 	struct scx__sink sink = { put_buf, &file_out, &fmt, &io };
-	struct scx__spool sp;
-	struct scx__bytes b;
+	struct scx_spool sp;
+	struct scx_bytes b;
 	struct scx_result res;
 	char label[160];
 	int err;
@@ -57,20 +57,20 @@ check_same(const struct scx__buf *bytes, const char *name)
 	res.out = bytes->data;
 	res.out_len = bytes->len;
 
-	scx__spool_init(&sp, 1024);
-	err = scx__spool_append(&sp, bytes->data, bytes->len / 3);
+	scx_spool_init(&sp, 1024);
+	err = scx_spool_append(&sp, bytes->data, bytes->len / 3);
 	if (err == 0)
-		err = scx__spool_append(&sp, bytes->data + bytes->len / 3,
-					bytes->len - bytes->len / 3);
+		err = scx_spool_append(&sp, bytes->data + bytes->len / 3,
+				       bytes->len - bytes->len / 3);
 	snprintf(label, sizeof(label), "%s: spooled", name);
-	tap_ok(err == 0 && sp.in_file && scx__spool_len(&sp) == bytes->len,
+	tap_ok(err == 0 && sp.in_file && scx_spool_len(&sp) == bytes->len,
 	       label);
 
 	/* read back whole */
-	scx__spool_view(&sp, &b);
-	scx__buf_reserve(&tmp, bytes->len);
+	scx_spool_view(&sp, &b);
+	scx_buf_reserve(&tmp, bytes->len);
 	tmp.len = bytes->len;
-	err = scx__pread_all(b.fd, tmp.data, tmp.len, b.off);
+	err = scx_pread_all(b.fd, tmp.data, tmp.len, b.off);
 	snprintf(label, sizeof(label), "%s: reads back", name);
 	tap_ok(err == 0 && memcmp(tmp.data, bytes->data, bytes->len) == 0,
 	       label);
@@ -78,7 +78,7 @@ check_same(const struct scx__buf *bytes, const char *name)
 	/* JSON */
 	cfg.format = SCX_FORMAT_JSONL;
 	scx__format_result(&cfg, &res, &mem_out, &mem_err);
-	scx__result_set_stdout(&res, &b);
+	scx_result_set_stdout(&res, &b);
 	file_out.len = 0;
 	err = scx__put_json(&sink, &res);
 	snprintf(label, sizeof(label), "%s: JSON from the file is the same",
@@ -114,26 +114,26 @@ check_same(const struct scx__buf *bytes, const char *name)
 	       label);
 
 	/* reset: the file is reused from empty */
-	scx__spool_reset(&sp);
-	err = scx__spool_append(&sp, "abc", 3);
-	scx__spool_view(&sp, &b);
+	scx_spool_reset(&sp);
+	err = scx_spool_append(&sp, "abc", 3);
+	scx_spool_view(&sp, &b);
 	snprintf(label, sizeof(label), "%s: after a reset, back in memory",
 		 name);
 	tap_ok(err == 0 && !sp.in_file && b.mem != NULL && b.len == 3, label);
 
-	scx__spool_free(&sp);
-	scx__buf_free(&mem_out);
-	scx__buf_free(&mem_err);
-	scx__buf_free(&file_out);
-	scx__buf_free(&fmt);
-	scx__buf_free(&io);
-	scx__buf_free(&tmp);
+	scx_spool_free(&sp);
+	scx_buf_free(&mem_out);
+	scx_buf_free(&mem_err);
+	scx_buf_free(&file_out);
+	scx_buf_free(&fmt);
+	scx_buf_free(&io);
+	scx_buf_free(&tmp);
 }
 
 int
 main(void)
 {
-	struct scx__buf b = { 0 };
+	struct scx_buf b = { 0 };
 	unsigned seed;
 
 	scx_config_init(&cfg);
@@ -147,6 +147,6 @@ main(void)
 	}
 	make_bytes(&b, 2000, 9, false);
 	check_same(&b, "short, still spilled");
-	scx__buf_free(&b);
+	scx_buf_free(&b);
 	return tap_done();
 }

@@ -6,22 +6,22 @@
 static void
 rs(const char *rstr, const char *item, const char *want)
 {
-	struct scx__buf out = { 0 };
+	struct scx_buf out = { 0 };
 	char name[256];
 
 	snprintf(name, sizeof(name), "%s of '%s' is '%s'", rstr, item, want);
 	scx__template_one(rstr, item, strlen(item), &out);
 	tap_is_mem(out.data ? out.data : "", out.len, want, name);
-	scx__buf_free(&out);
+	scx_buf_free(&out);
 }
 
 /* Expands @words for @item and joins the argv as "<a><b>...". */
 static int
 expand(char *const *words, size_t n, bool shell, bool pipe_item,
        const char *item, size_t len, uint64_t seq, unsigned slot,
-       struct scx__buf *joined)
+       struct scx_buf *joined)
 {
-	struct scx__buf space = { 0 }, vec = { 0 };
+	struct scx_buf space = { 0 }, vec = { 0 };
 	struct scx__template *t;
 	char **argv;
 	size_t i;
@@ -34,13 +34,13 @@ expand(char *const *words, size_t n, bool shell, bool pipe_item,
 	err =
 	    scx__template_expand(t, item, len, seq, slot, &space, &vec, &argv);
 	for (i = 0; err == 0 && argv[i] != NULL; i++) {
-		scx__buf_putc(joined, '<');
-		scx__buf_append(joined, argv[i], strlen(argv[i]));
-		scx__buf_putc(joined, '>');
+		scx_buf_putc(joined, '<');
+		scx_buf_append(joined, argv[i], strlen(argv[i]));
+		scx_buf_putc(joined, '>');
 	}
 	scx__template_free(t);
-	scx__buf_free(&space);
-	scx__buf_free(&vec);
+	scx_buf_free(&space);
+	scx_buf_free(&vec);
 	return err;
 }
 
@@ -48,13 +48,13 @@ static void
 argv_is(char *const *words, size_t n, bool shell, const char *item,
 	const char *want, const char *name)
 {
-	struct scx__buf j = { 0 };
+	struct scx_buf j = { 0 };
 	int err;
 
 	err = expand(words, n, shell, false, item, strlen(item), 12, 3, &j);
 	tap_ok(err == 0, name);
 	tap_is_mem(j.data ? j.data : "", j.len, want, name);
-	scx__buf_free(&j);
+	scx_buf_free(&j);
 }
 
 static void
@@ -130,12 +130,12 @@ static void
 test_pipe_item(void)
 {
 	char *cat[] = { "cat" };
-	struct scx__buf j = { 0 };
+	struct scx_buf j = { 0 };
 
 	tap_ok(expand(cat, 1, false, true, "x", 1, 1, 1, &j) == 0,
 	       "--pipe-item: expands");
 	tap_is_mem(j.data, j.len, "<cat>", "--pipe-item: nothing is appended");
-	scx__buf_free(&j);
+	scx_buf_free(&j);
 }
 
 static void
@@ -144,7 +144,7 @@ test_errors(void)
 	char *echo[] = { "echo" };
 	char *seqonly[] = { "echo", "{#}" };
 	struct scx__template *t;
-	struct scx__buf j = { 0 };
+	struct scx_buf j = { 0 };
 
 	tap_is_int(scx__template_parse(&t, echo, 0, false, false), SCX_ENOCMD,
 		   "no words: no command");
@@ -152,7 +152,7 @@ test_errors(void)
 		   "an item with a NUL byte cannot be an argument");
 	tap_is_int(expand(seqonly, 2, false, false, "a\0b", 3, 1, 1, &j), 0,
 		   "...unless the command does not use the item");
-	scx__buf_free(&j);
+	scx_buf_free(&j);
 }
 
 static void
