@@ -45,7 +45,9 @@ $(shell mkdir -p $(BUILD); [ "$$(cat $(ABI_STAMP) 2>/dev/null)" = "$(ABI_ID)" ] 
 MPI_DEFINE := $(if $(filter yes,$(MPI)),-DSCX_HAVE_MPI)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
-LIB_SRC := $(filter-out lib/mpi.c,$(wildcard lib/*.c))
+# The MPI plugin's files (lib/mpib.h says what each does).
+MPI_SRC := $(wildcard lib/mpi*.c)
+LIB_SRC := $(filter-out $(MPI_SRC),$(wildcard lib/*.c))
 # The MPI backend is a plugin the program loads when a run asks for it, so
 # that OpenMPI's libraries are not loaded (about 10 ms) by every run.
 # It is looked for beside the program, then in PKGLIBDIR.
@@ -79,7 +81,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MPI_DEFINE) -c -o $@ $<
 
-$(BUILD)/lib/mpi.o: lib/mpi.c $(ABI_STAMP)
+MPI_OBJ := $(MPI_SRC:%.c=$(BUILD)/%.o)
+$(MPI_OBJ): $(BUILD)/%.o: %.c $(ABI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DSCX_ABI_ID=$(ABI_ID)u -c -o $@ $<
 
@@ -89,8 +92,8 @@ $(BUILD)/lib/backend.o: lib/backend.c $(ABI_STAMP)
 		-DSCX_ABI_ID=$(ABI_ID)u -c -o $@ $<
 
 # Its undefined symbols are scx.h's, which the program exports.
-$(PLUGIN): $(BUILD)/lib/mpi.o
-	$(CC) $(ALL_LDFLAGS) -shared -o $@ $< $(MPI_LIBS)
+$(PLUGIN): $(MPI_OBJ)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ $(MPI_LIBS)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -150,7 +153,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
 	$(UV_CFLAGS) -pthread -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
-FUZZ_LIB_SRC := $(filter-out lib/mpi.c,$(wildcard lib/*.c))
+FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/internal.h cmd/scx-run.c

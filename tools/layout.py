@@ -8,7 +8,8 @@
   - no dependency cycle between lib/ files: file A depends on file B when
     A's object uses a symbol B's object defines (objects in BUILD/lib);
   - no "scx-run:" string in lib/;
-  - lib/mpi.c, the plugin, includes scx.h and not internal.h;
+  - the MPI plugin (lib/mpi*.c, lib/mpib.h) includes scx.h, never
+    internal.h;
   - the shared library exports no scx__ symbol.
 
 Usage: tools/layout.py BUILD.  Prints each breach and exits 1, or prints
@@ -112,9 +113,13 @@ def main():
                                f"(at most {MAX_FUNC})")
         if f.startswith("lib/") and "scx-run:" in open(f).read():
             bad.append(f"{f}: has the string \"scx-run:\"")
-    mpi = open("lib/mpi.c").read()
-    if '#include "internal.h"' in mpi or '#include "scx.h"' not in mpi:
-        bad.append("lib/mpi.c: must include scx.h and not internal.h")
+    mpi = sorted(glob.glob("lib/mpi*.c")) + ["lib/mpib.h"]
+    for f in mpi:
+        text = open(f).read()
+        if '#include "internal.h"' in text:
+            bad.append(f"{f}: the MPI plugin must not include internal.h")
+    if '#include "scx.h"' not in open("lib/mpib.h").read():
+        bad.append("lib/mpib.h: must include scx.h")
     found, nobj = cycles(build)
     for scc in found:
         bad.append("dependency cycle: " + " <-> ".join(scc))
