@@ -549,66 +549,25 @@ parse_args(struct options *o, int argc, char **argv, struct parse_failure *f,
 	return PARSE_OK;
 }
 
-static void
-list_backends(char *buf, size_t size, bool available)
-{
-	const char *names[16];
-	size_t n, i, len = 0;
-
-	n = scx_backend_names(names, 16, available);
-	buf[0] = '\0';
-	for (i = 0; i < n && i < 16; i++)
-		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
-					"%s%s", i ? ", " : "", names[i]);
-}
-
-/* Resolves --backend (or $SCX_BACKEND); prints why not and returns false
- * when it cannot. */
+/* Resolves --backend (or $SCX_BACKEND, or the default); prints why not
+ * and returns false when it cannot. */
 static bool
 resolve_backend(struct options *o)
 {
 	const char *from = "--backend", *name = o->backend;
-	char list[256];
-	int err;
+	char detail[768];
 
 	if (name == NULL) {
 		name = getenv("SCX_BACKEND");
 		from = "SCX_BACKEND";
 	}
-	if (name == NULL || name[0] == '\0') {
-		err = scx_backend_default(&o->cfg.backend, &name);
-		if (err == 0)
-			return true;
-		if (scx_backend_load_error())
-			error(
-			    "started by mpiexec with %u ranks, which needs the "
-			    "mpi backend: it cannot be loaded: %s",
-			    scx_launcher_size(), scx_backend_load_error());
-		else
-			error(
-			    "started by mpiexec with %u ranks, which needs the "
-			    "mpi backend: it is not available in this build",
-			    scx_launcher_size());
-		return false;
-	}
-	err = scx_backend_find(name, &o->cfg.backend);
-	/* dry-run is chosen by --dry-run, not by name. */
-	if (err == 0 && (o->cfg.backend->flags & SCX_BACKEND_HIDDEN))
-		err = SCX_EBACKEND;
-	if (err == 0)
+	if (scx_backend_resolve(name, &o->cfg.backend, detail,
+				sizeof(detail)) == 0)
 		return true;
-	if (err == SCX_ENOTAVAIL && scx_backend_load_error()) {
-		error("%s: '%s' cannot be loaded: %s", from, name,
-		      scx_backend_load_error());
-	} else if (err == SCX_ENOTAVAIL) {
-		list_backends(list, sizeof(list), true);
-		error("%s: '%s' is not available in this build (available: %s)",
-		      from, name, list);
-	} else {
-		list_backends(list, sizeof(list), false);
-		error("%s: '%s' is not a backend (accepted: %s)", from, name,
-		      list);
-	}
+	if (name == NULL || name[0] == '\0')
+		error("%s", detail);
+	else
+		error("%s: %s", from, detail);
 	return false;
 }
 
