@@ -95,6 +95,7 @@ usage(FILE *f)
 
 /* The help text is laid out as it prints. */
 /* clang-format off */
+/* layout: help text */
 static void
 help(void)
 {
@@ -875,19 +876,149 @@ reads_stdin(const struct options *o)
 	return o->ninputs == 0;
 }
 
+/* Says why the command line was refused. */
+static void
+report_parse_failure(enum parse_status st, const struct parse_failure *f)
+{
+	const char *how = st == PARSE_TOO_LARGE ? "large" : "small";
+
+	switch (st) {
+	case PARSE_OK:
+		break;
+	case PARSE_BAD_VALUE:
+		error("%s: '%s' is not %s", f->option, f->value, f->expected);
+		break;
+	case PARSE_TOO_LARGE:
+	case PARSE_TOO_SMALL:
+		if (f->part)
+			error("%s: '%s': '%s' is too %s (%s)", f->option,
+			      f->value, f->part, how, f->expected);
+		else
+			error("%s: '%s' is too %s (%s)", f->option, f->value,
+			      how, f->expected);
+		break;
+	case PARSE_UNKNOWN:
+		error("unknown option '%s' (try '%s --help')", f->value,
+		      progname);
+		break;
+	case PARSE_MISSING_ARG:
+		error("%s needs a value (try '%s --help')", f->option,
+		      progname);
+		break;
+	case PARSE_NO_MEMORY:
+	default:
+		error("out of memory");
+		break;
+	}
+}
+
+/* --help (which wins) or --version: 0, or EXIT_USAGE when stdout fails. */
+static int
+print_help_or_version(const struct options *o)
+{
+	if (o->help)
+		help();
+	else
+		printf("scx-run %s\n", SCX_VERSION_STRING);
+	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+}
+
+/* Checks the parsed command line as a whole: the format, the backend, the
+ * command, the standard streams (bit n of @closed: descriptor n was
+ * closed) and the options that need others.  Prints why not and returns
+ * false when it cannot be done. */
+static bool
+check_request(struct options *o, unsigned closed, bool *json_info)
+{
+	if (!resolve_format(o, json_info) || !resolve_backend(o))
+		return false;
+	if (!o->info && o->cfg.argc == 0) {
+		error("no command given (try '%s --help')", progname);
+		return false;
+	}
+	if (o->info && o->cfg.argc > 0) {
+		error("--info takes no command ('%s' given)", o->cfg.argv[0]);
+		return false;
+	}
+	if (closed & 2) {
+		error("standard output is closed (redirect it to /dev/null to "
+		      "discard the output)");
+		return false;
+	}
+	if ((closed & 1) && !o->info && reads_stdin(o)) {
+		error("standard input is closed: no items to read (give -a "
+		      "FILE, or redirect it from /dev/null for none)");
+		return false;
+	}
+	if (!check_backend_options(o))
+		return false;
+	if (o->cfg.resume != SCX_RESUME_NONE && !o->cfg.joblog &&
+	    !o->cfg.results) {
+		error("%s needs --joblog FILE or --results DIR to know what "
+		      "was done",
+		      o->cfg.resume == SCX_RESUME ? "--resume"
+						  : "--resume-failed");
+		return false;
+	}
+	return true;
+}
+
+/* Runs the items of @run; the exit status. */
+static int
+execute(struct scx_run *run, struct options *o)
+{
+	struct scx_summary sum;
+	double t0;
+	int err, status;
+
+	o->cfg.progress =
+	    o->progress == PROGRESS_ALWAYS ||
+	    (o->progress == PROGRESS_TTY && isatty(2) && !o->cfg.dry_run);
+	t0 = now_seconds();
+	err = scx_run_execute(run, &sum);
+	if (err != 0)
+		report_run_error(run, err);
+	status = scx_exit_status(&sum);
+	/* An MPI worker rank serves rank 0, which sums up the run. */
+	if (o->verbose && scx_run_is_master(run))
+		print_summary(run, &sum, now_seconds() - t0, status);
+	return status;
+}
+
+/* Does what a parsed command line asks for, --info or a run, and turns
+ * the outcome into messages and the exit status. */
+static int
+operate(struct options *o, unsigned closed)
+{
+	struct scx_run *run = NULL;
+	char detail[512];
+	bool json_info;
+	int err, status = EXIT_USAGE;
+
+	if (!check_request(o, closed, &json_info))
+		return EXIT_USAGE;
+	if (o->info)
+		o->cfg.if_serial = SCX_IF_SERIAL_IGNORE;
+	err = scx_run_create(&run, &o->cfg, detail, sizeof(detail));
+	if (err != 0)
+		report_create_error(err, detail);
+	else if (o->info)
+		status = print_info(run, json_info);
+	else
+		status = execute(run, o);
+	scx_run_destroy(run);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options o;
 	struct parse_failure f = { NULL, NULL, NULL, NULL, "" };
-	struct scx_summary sum;
-	struct scx_run *run = NULL;
-	char optbuf[64], detail[512];
+	char optbuf[64];
 	enum parse_status st;
-	double t0;
-	bool json_info;
 	unsigned closed;
-	int err, status = EXIT_USAGE;
+	int status = EXIT_USAGE;
 
 	closed = open_standard_streams();
 	raise_open_file_limit();
@@ -897,102 +1028,12 @@ main(int argc, char **argv)
 	o.cfg.notice = on_notice;
 
 	st = parse_args(&o, argc, argv, &f, optbuf, sizeof(optbuf));
-	switch (st) {
-	case PARSE_OK:
-		break;
-	case PARSE_BAD_VALUE:
-		error("%s: '%s' is not %s", f.option, f.value, f.expected);
-		goto out;
-	case PARSE_TOO_LARGE:
-	case PARSE_TOO_SMALL:
-		if (f.part)
-			error("%s: '%s': '%s' is too %s (%s)", f.option,
-			      f.value, f.part,
-			      st == PARSE_TOO_LARGE ? "large" : "small",
-			      f.expected);
-		else
-			error("%s: '%s' is too %s (%s)", f.option, f.value,
-			      st == PARSE_TOO_LARGE ? "large" : "small",
-			      f.expected);
-		goto out;
-	case PARSE_UNKNOWN:
-		error("unknown option '%s' (try '%s --help')", f.value,
-		      progname);
-		goto out;
-	case PARSE_MISSING_ARG:
-		error("%s needs a value (try '%s --help')", f.option, progname);
-		goto out;
-	case PARSE_NO_MEMORY:
-	default:
-		error("out of memory");
-		goto out;
-	}
-	if (o.help) {
-		help();
-		status = fflush(stdout) == 0 ? 0 : EXIT_USAGE;
-		goto out;
-	}
-	if (o.version) {
-		printf("scx-run %s\n", SCX_VERSION_STRING);
-		status = fflush(stdout) == 0 ? 0 : EXIT_USAGE;
-		goto out;
-	}
-	if (!resolve_format(&o, &json_info) || !resolve_backend(&o))
-		goto out;
-	if (!o.info && o.cfg.argc == 0) {
-		error("no command given (try '%s --help')", progname);
-		goto out;
-	}
-	if (o.info && o.cfg.argc > 0) {
-		error("--info takes no command ('%s' given)", o.cfg.argv[0]);
-		goto out;
-	}
-	if (closed & 2) {
-		error("standard output is closed (redirect it to /dev/null to "
-		      "discard the output)");
-		goto out;
-	}
-	if ((closed & 1) && !o.info && reads_stdin(&o)) {
-		error("standard input is closed: no items to read (give -a "
-		      "FILE, or redirect it from /dev/null for none)");
-		goto out;
-	}
-	if (!check_backend_options(&o))
-		goto out;
-	if (o.cfg.resume != SCX_RESUME_NONE && !o.cfg.joblog &&
-	    !o.cfg.results) {
-		error("%s needs --joblog FILE or --results DIR to know what "
-		      "was done",
-		      o.cfg.resume == SCX_RESUME ? "--resume"
-						 : "--resume-failed");
-		goto out;
-	}
-	if (o.info)
-		o.cfg.if_serial = SCX_IF_SERIAL_IGNORE;
-
-	err = scx_run_create(&run, &o.cfg, detail, sizeof(detail));
-	if (err != 0) {
-		report_create_error(err, detail);
-		goto out;
-	}
-	if (o.info) {
-		status = print_info(run, json_info);
-		goto out;
-	}
-	o.cfg.progress =
-	    o.progress == PROGRESS_ALWAYS ||
-	    (o.progress == PROGRESS_TTY && isatty(2) && !o.cfg.dry_run);
-	t0 = now_seconds();
-	err = scx_run_execute(run, &sum);
-	if (err != 0)
-		report_run_error(run, err);
-	status = scx_exit_status(&sum);
-	/* An MPI worker rank serves rank 0, which sums up the run. */
-	if (o.verbose && scx_run_is_master(run))
-		print_summary(run, &sum, now_seconds() - t0, status);
-
-out:
-	scx_run_destroy(run);
+	if (st != PARSE_OK)
+		report_parse_failure(st, &f);
+	else if (o.help || o.version)
+		status = print_help_or_version(&o);
+	else
+		status = operate(&o, closed);
 	free(o.inputs);
 	return status;
 }
