@@ -1,7 +1,8 @@
 /*
- * scx-run.c: the command line of scx-run: getopt_long into a config, one
- * call into libscx, and the exit status.  Every message and exit status
- * is decided here; the library only returns error codes.
+ * scx-run.c: the command line of scx-run: one table of options parsed
+ * with getopt_long into a config, one call into libscx, and the exit
+ * status.  Every message and exit status is decided here; the library
+ * only returns error codes (and the details they are about).
  *
  * Code map (lib/), along an item's way:
  *   source.c       the input thread and queue; reader.c cuts items
@@ -23,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,75 +35,6 @@
 #define EXIT_USAGE 255
 
 static const char *progname = "scx-run";
-
-enum {
-	OPT_IF_SERIAL = 256,
-	OPT_BACKEND,
-	OPT_AS_COMPLETED,
-	OPT_TAG,
-	OPT_FORMAT,
-	OPT_SHELL,
-	OPT_PIPE_ITEM,
-	OPT_INFO,
-	OPT_DRY_RUN,
-	OPT_PROTOCOL,
-	OPT_SEQ_PREFIX,
-	OPT_REUSE,
-	OPT_KEEP_AFFINITY,
-	OPT_JOBLOG,
-	OPT_RESUME,
-	OPT_RESUME_FAILED,
-	OPT_RESULTS,
-	OPT_RETRIES,
-	OPT_TIMEOUT,
-	OPT_HALT,
-	OPT_SPILL_AFTER,
-	OPT_DELAY,
-	OPT_MEMFREE,
-	OPT_LOAD,
-	OPT_PROGRESS,
-	OPT_VERBOSE,
-};
-
-static const char short_options[] = "+:j:N:a:0d:hV";
-
-static const struct option long_options[] = {
-	{ "max-workers", required_argument, NULL, 'j' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "chunksize", required_argument, NULL, 'N' },
-	{ "if-serial", required_argument, NULL, OPT_IF_SERIAL },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "input", required_argument, NULL, 'a' },
-	{ "null", no_argument, NULL, '0' },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "as-completed", no_argument, NULL, OPT_AS_COMPLETED },
-	{ "tag", no_argument, NULL, OPT_TAG },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "shell", no_argument, NULL, OPT_SHELL },
-	{ "pipe-item", no_argument, NULL, OPT_PIPE_ITEM },
-	{ "info", no_argument, NULL, OPT_INFO },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
-	{ "seq-prefix", no_argument, NULL, OPT_SEQ_PREFIX },
-	{ "reuse", no_argument, NULL, OPT_REUSE },
-	{ "keep-affinity", no_argument, NULL, OPT_KEEP_AFFINITY },
-	{ "joblog", required_argument, NULL, OPT_JOBLOG },
-	{ "resume", no_argument, NULL, OPT_RESUME },
-	{ "resume-failed", no_argument, NULL, OPT_RESUME_FAILED },
-	{ "results", required_argument, NULL, OPT_RESULTS },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "halt", required_argument, NULL, OPT_HALT },
-	{ "spill-after", required_argument, NULL, OPT_SPILL_AFTER },
-	{ "delay", required_argument, NULL, OPT_DELAY },
-	{ "memfree", required_argument, NULL, OPT_MEMFREE },
-	{ "load", required_argument, NULL, OPT_LOAD },
-	{ "progress", optional_argument, NULL, OPT_PROGRESS },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* Everything the command line said. */
 struct options {
@@ -162,6 +95,7 @@ usage(FILE *f)
 
 /* The help text is laid out as it prints. */
 /* clang-format off */
+/* layout: help text */
 static void
 help(void)
 {
@@ -310,198 +244,390 @@ size_limit(struct parse_failure *f, uint64_t max)
 	return f->limit;
 }
 
+/*
+ * The options' parsers, one per option that takes a value or sets more
+ * than a flag.  Each applies @arg (NULL for an option without a value) to
+ * @o, or says in @f why it refuses it.  Messages name the option as the
+ * manual does (--max-workers, also for -j and --jobs).
+ */
+
+static const char seconds[] = "a positive number of seconds "
+			      "(decimal: 2, 0.5, 1e3)";
+static const char seconds_range[] = "accepted: 0.001 to 1000000000 "
+				    "seconds";
+static const char size_text[] = "a size (N, or N with K, M or G)";
+
+static enum parse_status
+opt_workers(struct options *o, const char *arg, struct parse_failure *f)
+{
+	int err = scx_parse_workers(arg, &o->cfg.workers);
+
+	if (err == 0)
+		return PARSE_OK;
+	return bad_number(f, "--max-workers", arg, err,
+			  "a worker count (N, N%, +N or -N, "
+			  "N > 0)",
+			  "at most 1000000, also in N%, +N "
+			  "and -N");
+}
+
+static enum parse_status
+opt_chunksize(struct options *o, const char *arg, struct parse_failure *f)
+{
+	uint64_t v;
+	int err = scx_parse_positive(arg, SIZE_MAX / 2, &v);
+
+	if (err != 0) {
+		snprintf(f->limit, sizeof(f->limit), "at most %zu items",
+			 SIZE_MAX / 2);
+		return bad_number(f, "--chunksize", arg, err,
+				  "a positive integer", f->limit);
+	}
+	o->cfg.chunksize = (size_t)v;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_if_serial(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (scx_parse_if_serial(arg, &o->cfg.if_serial) != 0)
+		return bad_value(f, "--if-serial", arg,
+				 "one of raise, warn, ignore");
+	return PARSE_OK;
+}
+
+/* --backend is resolved once the whole command line is known. */
+static enum parse_status
+opt_backend(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)f;
+	o->backend = arg;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_input(struct options *o, const char *arg, struct parse_failure *f)
+{
+	const char **p = realloc(o->inputs, (o->ninputs + 1) * sizeof(*p));
+
+	(void)f;
+	if (p == NULL)
+		return PARSE_NO_MEMORY;
+	o->inputs = p;
+	o->inputs[o->ninputs++] = arg;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_null(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.delimiter = '\0';
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_delimiter(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (scx_parse_delimiter(arg, &o->cfg.delimiter) != 0)
+		return bad_value(f, "--delimiter", arg,
+				 "a single character (or \\n, \\t, "
+				 "\\r, \\0, \\\\, \\xHH)");
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_as_completed(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.order = SCX_ORDER_COMPLETION;
+	return PARSE_OK;
+}
+
+/* --format is checked once --info is known: its formats are others. */
+static enum parse_status
+opt_format(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)f;
+	o->format = arg;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_protocol(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (scx_parse_protocol(arg, &o->cfg.protocol) != 0)
+		return bad_value(f, "--protocol", arg,
+				 "one of line, null, length");
+	o->protocol_set = true;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_joblog(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (arg[0] == '\0')
+		return bad_value(f, "--joblog", arg, "a file name");
+	o->cfg.joblog = arg;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_resume(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.resume = SCX_RESUME;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_resume_failed(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.resume = SCX_RESUME_FAILED;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_results(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (arg[0] == '\0')
+		return bad_value(f, "--results", arg, "a directory");
+	o->cfg.results = arg;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_retries(struct options *o, const char *arg, struct parse_failure *f)
+{
+	uint64_t v;
+	int err = scx_parse_positive(arg, 1000000, &v);
+
+	if (err != 0)
+		return bad_number(f, "--retries", arg, err,
+				  "a positive integer (runs per item "
+				  "at most)",
+				  "at most 1000000 runs per item");
+	o->cfg.retries = (unsigned)v;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_timeout(struct options *o, const char *arg, struct parse_failure *f)
+{
+	int err = scx_parse_seconds(arg, &o->cfg.timeout_ms);
+
+	if (err != 0)
+		return bad_number(f, "--timeout", arg, err, seconds,
+				  seconds_range);
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_halt(struct options *o, const char *arg, struct parse_failure *f)
+{
+	int err = scx_parse_halt(arg, &o->cfg.halt);
+
+	if (err == 0)
+		return PARSE_OK;
+	/* Only a number can be out of range: it follows '='. */
+	f->part = strchr(arg, '=') ? strchr(arg, '=') + 1 : arg;
+	return bad_number(f, "--halt", arg, err,
+			  "now|soon,fail|success|done=N or N% "
+			  "(or never)",
+			  strchr(f->part, '%')
+			      ? "at most 100%"
+			      : "at most 18446744073709551615");
+}
+
+static enum parse_status
+opt_spill_after(struct options *o, const char *arg, struct parse_failure *f)
+{
+	uint64_t v;
+	int err = scx_parse_size(arg, &v);
+
+	if (err == 0 && v > SIZE_MAX / 2)
+		err = -ERANGE;
+	if (err != 0)
+		return bad_number(f, "--spill-after", arg, err, size_text,
+				  size_limit(f, SIZE_MAX / 2));
+	o->cfg.spill_after = (size_t)v;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_delay(struct options *o, const char *arg, struct parse_failure *f)
+{
+	int err = scx_parse_seconds(arg, &o->cfg.delay_ms);
+
+	if (err != 0)
+		return bad_number(f, "--delay", arg, err, seconds,
+				  seconds_range);
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_memfree(struct options *o, const char *arg, struct parse_failure *f)
+{
+	int err = scx_parse_size(arg, &o->cfg.memfree);
+
+	if (err != 0)
+		return bad_number(f, "--memfree", arg, err, size_text,
+				  size_limit(f, UINT64_MAX));
+	return PARSE_OK;
+}
+
+/* A decimal like the seconds of --timeout, in thousandths. */
+static enum parse_status
+opt_load(struct options *o, const char *arg, struct parse_failure *f)
+{
+	int err = scx_parse_thousandths(arg, (uint64_t)1000000000 * 1000,
+					&o->cfg.load_milli);
+
+	if (err != 0)
+		return bad_number(f, "--load", arg, err,
+				  "a positive load average (decimal: "
+				  "2, 0.5)",
+				  "accepted: 0.001 to 1000000000");
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_progress(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (arg == NULL || strcmp(arg, "auto") == 0)
+		o->progress = PROGRESS_TTY;
+	else if (strcmp(arg, "always") == 0)
+		o->progress = PROGRESS_ALWAYS;
+	else if (strcmp(arg, "never") == 0)
+		o->progress = PROGRESS_NO;
+	else
+		return bad_value(f, "--progress", arg,
+				 "one of auto, always, never");
+	return PARSE_OK;
+}
+
+/*
+ * The options: each one's long name, what getopt_long knows of its value,
+ * its short letter (or 0), and either its parser or, for a flag (parse
+ * NULL), the bool in struct options it sets.  getopt_long's table and
+ * short-option string are made from it, so an option is added here and
+ * nowhere else in the parser.  tests/bats/docs.bats reads the long names
+ * from this table: keep one entry a line, its name first.
+ */
+struct option_spec {
+	const char *name;
+	int has_arg;
+	int letter;
+	enum parse_status (*parse)(struct options *o, const char *arg,
+				   struct parse_failure *f);
+	size_t flag;
+};
+
+/* Where a flag's bool is in struct options. */
+#define FLAG(field) offsetof(struct options, field)
+
+static const struct option_spec option_table[] = {
+	{ "max-workers", required_argument, 'j', opt_workers, 0 },
+	{ "jobs", required_argument, 0, opt_workers, 0 },
+	{ "chunksize", required_argument, 'N', opt_chunksize, 0 },
+	{ "if-serial", required_argument, 0, opt_if_serial, 0 },
+	{ "backend", required_argument, 0, opt_backend, 0 },
+	{ "input", required_argument, 'a', opt_input, 0 },
+	{ "null", no_argument, '0', opt_null, 0 },
+	{ "delimiter", required_argument, 'd', opt_delimiter, 0 },
+	{ "as-completed", no_argument, 0, opt_as_completed, 0 },
+	{ "tag", no_argument, 0, NULL, FLAG(cfg.tag) },
+	{ "format", required_argument, 0, opt_format, 0 },
+	{ "shell", no_argument, 0, NULL, FLAG(cfg.shell) },
+	{ "pipe-item", no_argument, 0, NULL, FLAG(cfg.pipe_item) },
+	{ "info", no_argument, 0, NULL, FLAG(info) },
+	{ "dry-run", no_argument, 0, NULL, FLAG(cfg.dry_run) },
+	{ "protocol", required_argument, 0, opt_protocol, 0 },
+	{ "seq-prefix", no_argument, 0, NULL, FLAG(cfg.seq_prefix) },
+	{ "reuse", no_argument, 0, NULL, FLAG(cfg.reuse) },
+	{ "keep-affinity", no_argument, 0, NULL, FLAG(cfg.keep_affinity) },
+	{ "joblog", required_argument, 0, opt_joblog, 0 },
+	{ "resume", no_argument, 0, opt_resume, 0 },
+	{ "resume-failed", no_argument, 0, opt_resume_failed, 0 },
+	{ "results", required_argument, 0, opt_results, 0 },
+	{ "retries", required_argument, 0, opt_retries, 0 },
+	{ "timeout", required_argument, 0, opt_timeout, 0 },
+	{ "halt", required_argument, 0, opt_halt, 0 },
+	{ "spill-after", required_argument, 0, opt_spill_after, 0 },
+	{ "delay", required_argument, 0, opt_delay, 0 },
+	{ "memfree", required_argument, 0, opt_memfree, 0 },
+	{ "load", required_argument, 0, opt_load, 0 },
+	{ "progress", optional_argument, 0, opt_progress, 0 },
+	{ "verbose", no_argument, 0, NULL, FLAG(verbose) },
+	{ "help", no_argument, 'h', NULL, FLAG(help) },
+	{ "version", no_argument, 'V', NULL, FLAG(version) },
+};
+
+#undef FLAG
+
+#define NOPTIONS (sizeof(option_table) / sizeof(option_table[0]))
+
+/* What getopt_long returns for the long form of option_table[i]; the
+ * short form returns its letter. */
+#define OPTION_VAL(i) (256 + (int)(i))
+
+/* getopt_long's table and short-option string, from option_table:
+ * @longs has NOPTIONS + 1 entries, @shorts 3 * NOPTIONS + 3 bytes.  The
+ * string begins "+:": stop at the command word, and say ':' for a value
+ * missing. */
+static void
+getopt_tables(struct option *longs, char *shorts)
+{
+	const struct option_spec *s;
+	size_t i, n = 0;
+
+	shorts[n++] = '+';
+	shorts[n++] = ':';
+	for (i = 0; i < NOPTIONS; i++) {
+		s = &option_table[i];
+		longs[i] =
+		    (struct option){ s->name, s->has_arg, NULL, OPTION_VAL(i) };
+		if (s->letter == 0)
+			continue;
+		shorts[n++] = (char)s->letter;
+		if (s->has_arg != no_argument)
+			shorts[n++] = ':';
+		if (s->has_arg == optional_argument)
+			shorts[n++] = ':';
+	}
+	shorts[n] = '\0';
+	longs[NOPTIONS] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* The entry getopt_long's answer @c stands for, or NULL. */
+static const struct option_spec *
+option_of(int c)
+{
+	size_t i;
+
+	if (c >= OPTION_VAL(0) && c < OPTION_VAL(NOPTIONS))
+		return &option_table[c - OPTION_VAL(0)];
+	for (i = 0; i < NOPTIONS; i++)
+		if (c != 0 && option_table[i].letter == c)
+			return &option_table[i];
+	return NULL;
+}
+
 static enum parse_status
 parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
 {
-	static const char seconds[] = "a positive number of seconds "
-				      "(decimal: 2, 0.5, 1e3)";
-	static const char seconds_range[] = "accepted: 0.001 to 1000000000 "
-					    "seconds";
-	struct scx_config *cfg = &o->cfg;
-	const char **p;
-	uint64_t v;
-	int err;
+	const struct option_spec *s = option_of(c);
 
-	switch (c) {
-	case 'j':
-		err = scx_parse_workers(arg, &cfg->workers);
-		if (err != 0)
-			return bad_number(f, "--max-workers", arg, err,
-					  "a worker count (N, N%, +N or -N, "
-					  "N > 0)",
-					  "at most 1000000, also in N%, +N "
-					  "and -N");
-		break;
-	case 'N':
-		err = scx_parse_positive(arg, SIZE_MAX / 2, &v);
-		if (err != 0) {
-			snprintf(f->limit, sizeof(f->limit),
-				 "at most %zu items", SIZE_MAX / 2);
-			return bad_number(f, "--chunksize", arg, err,
-					  "a positive integer", f->limit);
-		}
-		cfg->chunksize = (size_t)v;
-		break;
-	case OPT_IF_SERIAL:
-		if (scx_parse_if_serial(arg, &cfg->if_serial) != 0)
-			return bad_value(f, "--if-serial", arg,
-					 "one of raise, warn, ignore");
-		break;
-	case OPT_BACKEND:
-		o->backend = arg;
-		break;
-	case 'a':
-		p = realloc(o->inputs, (o->ninputs + 1) * sizeof(*p));
-		if (p == NULL)
-			return PARSE_NO_MEMORY;
-		o->inputs = p;
-		o->inputs[o->ninputs++] = arg;
-		break;
-	case '0':
-		cfg->delimiter = '\0';
-		break;
-	case 'd':
-		if (scx_parse_delimiter(arg, &cfg->delimiter) != 0)
-			return bad_value(f, "--delimiter", arg,
-					 "a single character (or \\n, \\t, "
-					 "\\r, \\0, \\\\, \\xHH)");
-		break;
-	case OPT_AS_COMPLETED:
-		cfg->order = SCX_ORDER_COMPLETION;
-		break;
-	case OPT_TAG:
-		cfg->tag = true;
-		break;
-	case OPT_FORMAT:
-		o->format = arg;
-		break;
-	case OPT_SHELL:
-		cfg->shell = true;
-		break;
-	case OPT_PIPE_ITEM:
-		cfg->pipe_item = true;
-		break;
-	case OPT_INFO:
-		o->info = true;
-		break;
-	case OPT_DRY_RUN:
-		cfg->dry_run = true;
-		break;
-	case OPT_PROTOCOL:
-		if (scx_parse_protocol(arg, &cfg->protocol) != 0)
-			return bad_value(f, "--protocol", arg,
-					 "one of line, null, length");
-		o->protocol_set = true;
-		break;
-	case OPT_SEQ_PREFIX:
-		cfg->seq_prefix = true;
-		break;
-	case OPT_REUSE:
-		cfg->reuse = true;
-		break;
-	case OPT_KEEP_AFFINITY:
-		cfg->keep_affinity = true;
-		break;
-	case OPT_JOBLOG:
-		if (arg[0] == '\0')
-			return bad_value(f, "--joblog", arg, "a file name");
-		cfg->joblog = arg;
-		break;
-	case OPT_RESUME:
-		cfg->resume = SCX_RESUME;
-		break;
-	case OPT_RESUME_FAILED:
-		cfg->resume = SCX_RESUME_FAILED;
-		break;
-	case OPT_RESULTS:
-		if (arg[0] == '\0')
-			return bad_value(f, "--results", arg, "a directory");
-		cfg->results = arg;
-		break;
-	case OPT_RETRIES:
-		err = scx_parse_positive(arg, 1000000, &v);
-		if (err != 0)
-			return bad_number(f, "--retries", arg, err,
-					  "a positive integer (runs per item "
-					  "at most)",
-					  "at most 1000000 runs per item");
-		cfg->retries = (unsigned)v;
-		break;
-	case OPT_TIMEOUT:
-		err = scx_parse_seconds(arg, &cfg->timeout_ms);
-		if (err != 0)
-			return bad_number(f, "--timeout", arg, err, seconds,
-					  seconds_range);
-		break;
-	case OPT_SPILL_AFTER:
-		err = scx_parse_size(arg, &v);
-		if (err == 0 && v > SIZE_MAX / 2)
-			err = -ERANGE;
-		if (err != 0)
-			return bad_number(f, "--spill-after", arg, err,
-					  "a size (N, or N with K, M or G)",
-					  size_limit(f, SIZE_MAX / 2));
-		cfg->spill_after = (size_t)v;
-		break;
-	case OPT_DELAY:
-		err = scx_parse_seconds(arg, &cfg->delay_ms);
-		if (err != 0)
-			return bad_number(f, "--delay", arg, err, seconds,
-					  seconds_range);
-		break;
-	case OPT_MEMFREE:
-		err = scx_parse_size(arg, &cfg->memfree);
-		if (err != 0)
-			return bad_number(f, "--memfree", arg, err,
-					  "a size (N, or N with K, M or G)",
-					  size_limit(f, UINT64_MAX));
-		break;
-	case OPT_LOAD:
-		/* A decimal like the seconds of --timeout, in thousandths. */
-		err = scx_parse_thousandths(arg, (uint64_t)1000000000 * 1000,
-					    &cfg->load_milli);
-		if (err != 0)
-			return bad_number(f, "--load", arg, err,
-					  "a positive load average (decimal: "
-					  "2, 0.5)",
-					  "accepted: 0.001 to 1000000000");
-		break;
-	case OPT_PROGRESS:
-		if (arg == NULL || strcmp(arg, "auto") == 0)
-			o->progress = PROGRESS_TTY;
-		else if (strcmp(arg, "always") == 0)
-			o->progress = PROGRESS_ALWAYS;
-		else if (strcmp(arg, "never") == 0)
-			o->progress = PROGRESS_NO;
-		else
-			return bad_value(f, "--progress", arg,
-					 "one of auto, always, never");
-		break;
-	case OPT_VERBOSE:
-		o->verbose = true;
-		break;
-	case OPT_HALT:
-		err = scx_parse_halt(arg, &cfg->halt);
-		if (err != 0) {
-			/* Only a number can be out of range: it follows '='. */
-			f->part = strchr(arg, '=') ? strchr(arg, '=') + 1 : arg;
-			return bad_number(f, "--halt", arg, err,
-					  "now|soon,fail|success|done=N or N% "
-					  "(or never)",
-					  strchr(f->part, '%')
-					      ? "at most 100%"
-					      : "at most 18446744073709551615");
-		}
-		break;
-	case 'h':
-		o->help = true;
-		break;
-	case 'V':
-		o->version = true;
-		break;
-	default:
+	if (s == NULL)
 		return PARSE_UNKNOWN;
-	}
+	if (s->parse)
+		return s->parse(o, arg, f);
+	*(bool *)((char *)o + s->flag) = true;
 	return PARSE_OK;
 }
 
@@ -523,12 +649,14 @@ static enum parse_status
 parse_args(struct options *o, int argc, char **argv, struct parse_failure *f,
 	   char *optbuf, size_t optsize)
 {
+	struct option longs[NOPTIONS + 1];
+	char shorts[3 * NOPTIONS + 3];
 	enum parse_status st;
 	int c;
 
+	getopt_tables(longs, shorts);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, short_options, long_options,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		if (c == '?') {
 			f->value = failed_option(argv, optopt, optbuf, optsize);
 			return PARSE_UNKNOWN;
@@ -549,66 +677,25 @@ parse_args(struct options *o, int argc, char **argv, struct parse_failure *f,
 	return PARSE_OK;
 }
 
-static void
-list_backends(char *buf, size_t size, bool available)
-{
-	const char *names[16];
-	size_t n, i, len = 0;
-
-	n = scx_backend_names(names, 16, available);
-	buf[0] = '\0';
-	for (i = 0; i < n && i < 16; i++)
-		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
-					"%s%s", i ? ", " : "", names[i]);
-}
-
-/* Resolves --backend (or $SCX_BACKEND); prints why not and returns false
- * when it cannot. */
+/* Resolves --backend (or $SCX_BACKEND, or the default); prints why not
+ * and returns false when it cannot. */
 static bool
 resolve_backend(struct options *o)
 {
 	const char *from = "--backend", *name = o->backend;
-	char list[256];
-	int err;
+	char detail[768];
 
 	if (name == NULL) {
 		name = getenv("SCX_BACKEND");
 		from = "SCX_BACKEND";
 	}
-	if (name == NULL || name[0] == '\0') {
-		err = scx_backend_default(&o->cfg.backend, &name);
-		if (err == 0)
-			return true;
-		if (scx_backend_load_error())
-			error(
-			    "started by mpiexec with %u ranks, which needs the "
-			    "mpi backend: it cannot be loaded: %s",
-			    scx_launcher_size(), scx_backend_load_error());
-		else
-			error(
-			    "started by mpiexec with %u ranks, which needs the "
-			    "mpi backend: it is not available in this build",
-			    scx_launcher_size());
-		return false;
-	}
-	err = scx_backend_find(name, &o->cfg.backend);
-	/* dry-run is chosen by --dry-run, not by name. */
-	if (err == 0 && (o->cfg.backend->flags & SCX_BACKEND_HIDDEN))
-		err = SCX_EBACKEND;
-	if (err == 0)
+	if (scx_backend_resolve(name, &o->cfg.backend, detail,
+				sizeof(detail)) == 0)
 		return true;
-	if (err == SCX_ENOTAVAIL && scx_backend_load_error()) {
-		error("%s: '%s' cannot be loaded: %s", from, name,
-		      scx_backend_load_error());
-	} else if (err == SCX_ENOTAVAIL) {
-		list_backends(list, sizeof(list), true);
-		error("%s: '%s' is not available in this build (available: %s)",
-		      from, name, list);
-	} else {
-		list_backends(list, sizeof(list), false);
-		error("%s: '%s' is not a backend (accepted: %s)", from, name,
-		      list);
-	}
+	if (name == NULL || name[0] == '\0')
+		error("%s", detail);
+	else
+		error("%s: %s", from, detail);
 	return false;
 }
 
@@ -789,19 +876,149 @@ reads_stdin(const struct options *o)
 	return o->ninputs == 0;
 }
 
+/* Says why the command line was refused. */
+static void
+report_parse_failure(enum parse_status st, const struct parse_failure *f)
+{
+	const char *how = st == PARSE_TOO_LARGE ? "large" : "small";
+
+	switch (st) {
+	case PARSE_OK:
+		break;
+	case PARSE_BAD_VALUE:
+		error("%s: '%s' is not %s", f->option, f->value, f->expected);
+		break;
+	case PARSE_TOO_LARGE:
+	case PARSE_TOO_SMALL:
+		if (f->part)
+			error("%s: '%s': '%s' is too %s (%s)", f->option,
+			      f->value, f->part, how, f->expected);
+		else
+			error("%s: '%s' is too %s (%s)", f->option, f->value,
+			      how, f->expected);
+		break;
+	case PARSE_UNKNOWN:
+		error("unknown option '%s' (try '%s --help')", f->value,
+		      progname);
+		break;
+	case PARSE_MISSING_ARG:
+		error("%s needs a value (try '%s --help')", f->option,
+		      progname);
+		break;
+	case PARSE_NO_MEMORY:
+	default:
+		error("out of memory");
+		break;
+	}
+}
+
+/* --help (which wins) or --version: 0, or EXIT_USAGE when stdout fails. */
+static int
+print_help_or_version(const struct options *o)
+{
+	if (o->help)
+		help();
+	else
+		printf("scx-run %s\n", SCX_VERSION_STRING);
+	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+}
+
+/* Checks the parsed command line as a whole: the format, the backend, the
+ * command, the standard streams (bit n of @closed: descriptor n was
+ * closed) and the options that need others.  Prints why not and returns
+ * false when it cannot be done. */
+static bool
+check_request(struct options *o, unsigned closed, bool *json_info)
+{
+	if (!resolve_format(o, json_info) || !resolve_backend(o))
+		return false;
+	if (!o->info && o->cfg.argc == 0) {
+		error("no command given (try '%s --help')", progname);
+		return false;
+	}
+	if (o->info && o->cfg.argc > 0) {
+		error("--info takes no command ('%s' given)", o->cfg.argv[0]);
+		return false;
+	}
+	if (closed & 2) {
+		error("standard output is closed (redirect it to /dev/null to "
+		      "discard the output)");
+		return false;
+	}
+	if ((closed & 1) && !o->info && reads_stdin(o)) {
+		error("standard input is closed: no items to read (give -a "
+		      "FILE, or redirect it from /dev/null for none)");
+		return false;
+	}
+	if (!check_backend_options(o))
+		return false;
+	if (o->cfg.resume != SCX_RESUME_NONE && !o->cfg.joblog &&
+	    !o->cfg.results) {
+		error("%s needs --joblog FILE or --results DIR to know what "
+		      "was done",
+		      o->cfg.resume == SCX_RESUME ? "--resume"
+						  : "--resume-failed");
+		return false;
+	}
+	return true;
+}
+
+/* Runs the items of @run; the exit status. */
+static int
+execute(struct scx_run *run, struct options *o)
+{
+	struct scx_summary sum;
+	double t0;
+	int err, status;
+
+	o->cfg.progress =
+	    o->progress == PROGRESS_ALWAYS ||
+	    (o->progress == PROGRESS_TTY && isatty(2) && !o->cfg.dry_run);
+	t0 = now_seconds();
+	err = scx_run_execute(run, &sum);
+	if (err != 0)
+		report_run_error(run, err);
+	status = scx_exit_status(&sum);
+	/* An MPI worker rank serves rank 0, which sums up the run. */
+	if (o->verbose && scx_run_is_master(run))
+		print_summary(run, &sum, now_seconds() - t0, status);
+	return status;
+}
+
+/* Does what a parsed command line asks for, --info or a run, and turns
+ * the outcome into messages and the exit status. */
+static int
+operate(struct options *o, unsigned closed)
+{
+	struct scx_run *run = NULL;
+	char detail[512];
+	bool json_info;
+	int err, status = EXIT_USAGE;
+
+	if (!check_request(o, closed, &json_info))
+		return EXIT_USAGE;
+	if (o->info)
+		o->cfg.if_serial = SCX_IF_SERIAL_IGNORE;
+	err = scx_run_create(&run, &o->cfg, detail, sizeof(detail));
+	if (err != 0)
+		report_create_error(err, detail);
+	else if (o->info)
+		status = print_info(run, json_info);
+	else
+		status = execute(run, o);
+	scx_run_destroy(run);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options o;
 	struct parse_failure f = { NULL, NULL, NULL, NULL, "" };
-	struct scx_summary sum;
-	struct scx_run *run = NULL;
-	char optbuf[64], detail[512];
+	char optbuf[64];
 	enum parse_status st;
-	double t0;
-	bool json_info;
 	unsigned closed;
-	int err, status = EXIT_USAGE;
+	int status = EXIT_USAGE;
 
 	closed = open_standard_streams();
 	raise_open_file_limit();
@@ -811,102 +1028,12 @@ main(int argc, char **argv)
 	o.cfg.notice = on_notice;
 
 	st = parse_args(&o, argc, argv, &f, optbuf, sizeof(optbuf));
-	switch (st) {
-	case PARSE_OK:
-		break;
-	case PARSE_BAD_VALUE:
-		error("%s: '%s' is not %s", f.option, f.value, f.expected);
-		goto out;
-	case PARSE_TOO_LARGE:
-	case PARSE_TOO_SMALL:
-		if (f.part)
-			error("%s: '%s': '%s' is too %s (%s)", f.option,
-			      f.value, f.part,
-			      st == PARSE_TOO_LARGE ? "large" : "small",
-			      f.expected);
-		else
-			error("%s: '%s' is too %s (%s)", f.option, f.value,
-			      st == PARSE_TOO_LARGE ? "large" : "small",
-			      f.expected);
-		goto out;
-	case PARSE_UNKNOWN:
-		error("unknown option '%s' (try '%s --help')", f.value,
-		      progname);
-		goto out;
-	case PARSE_MISSING_ARG:
-		error("%s needs a value (try '%s --help')", f.option, progname);
-		goto out;
-	case PARSE_NO_MEMORY:
-	default:
-		error("out of memory");
-		goto out;
-	}
-	if (o.help) {
-		help();
-		status = fflush(stdout) == 0 ? 0 : EXIT_USAGE;
-		goto out;
-	}
-	if (o.version) {
-		printf("scx-run %s\n", SCX_VERSION_STRING);
-		status = fflush(stdout) == 0 ? 0 : EXIT_USAGE;
-		goto out;
-	}
-	if (!resolve_format(&o, &json_info) || !resolve_backend(&o))
-		goto out;
-	if (!o.info && o.cfg.argc == 0) {
-		error("no command given (try '%s --help')", progname);
-		goto out;
-	}
-	if (o.info && o.cfg.argc > 0) {
-		error("--info takes no command ('%s' given)", o.cfg.argv[0]);
-		goto out;
-	}
-	if (closed & 2) {
-		error("standard output is closed (redirect it to /dev/null to "
-		      "discard the output)");
-		goto out;
-	}
-	if ((closed & 1) && !o.info && reads_stdin(&o)) {
-		error("standard input is closed: no items to read (give -a "
-		      "FILE, or redirect it from /dev/null for none)");
-		goto out;
-	}
-	if (!check_backend_options(&o))
-		goto out;
-	if (o.cfg.resume != SCX_RESUME_NONE && !o.cfg.joblog &&
-	    !o.cfg.results) {
-		error("%s needs --joblog FILE or --results DIR to know what "
-		      "was done",
-		      o.cfg.resume == SCX_RESUME ? "--resume"
-						 : "--resume-failed");
-		goto out;
-	}
-	if (o.info)
-		o.cfg.if_serial = SCX_IF_SERIAL_IGNORE;
-
-	err = scx_run_create(&run, &o.cfg, detail, sizeof(detail));
-	if (err != 0) {
-		report_create_error(err, detail);
-		goto out;
-	}
-	if (o.info) {
-		status = print_info(run, json_info);
-		goto out;
-	}
-	o.cfg.progress =
-	    o.progress == PROGRESS_ALWAYS ||
-	    (o.progress == PROGRESS_TTY && isatty(2) && !o.cfg.dry_run);
-	t0 = now_seconds();
-	err = scx_run_execute(run, &sum);
-	if (err != 0)
-		report_run_error(run, err);
-	status = scx_exit_status(&sum);
-	/* An MPI worker rank serves rank 0, which sums up the run. */
-	if (o.verbose && scx_run_is_master(run))
-		print_summary(run, &sum, now_seconds() - t0, status);
-
-out:
-	scx_run_destroy(run);
+	if (st != PARSE_OK)
+		report_parse_failure(st, &f);
+	else if (o.help || o.version)
+		status = print_help_or_version(&o);
+	else
+		status = operate(&o, closed);
 	free(o.inputs);
 	return status;
 }

@@ -251,3 +251,88 @@ scx_backend_default(const struct scx_backend_ops **out, const char **bad)
 		*bad = name;
 	return err;
 }
+
+/* "a, b, c": the names scx_backend_names() lists, into @buf. */
+static void
+names_list(char *buf, size_t size, bool available)
+{
+	const char *names[16];
+	size_t n, i, len = 0;
+
+	n = scx_backend_names(names, 16, available);
+	buf[0] = '\0';
+	for (i = 0; i < n && i < 16; i++)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s", i ? ", " : "", names[i]);
+}
+
+/* Why @name, which scx_backend_find() refused with @err, cannot be used;
+ * right after that call, while load_error still says why. */
+static void
+explain_refusal(int err, const char *name, char *detail, size_t size)
+{
+	char list[256];
+
+	if (err == SCX_ENOTAVAIL && load_error[0]) {
+		snprintf(detail, size, "'%s' cannot be loaded: %s", name,
+			 load_error);
+	} else if (err == SCX_ENOTAVAIL) {
+		names_list(list, sizeof(list), true);
+		snprintf(detail, size,
+			 "'%s' is not available in this build (available: %s)",
+			 name, list);
+	} else {
+		names_list(list, sizeof(list), false);
+		snprintf(detail, size, "'%s' is not a backend (accepted: %s)",
+			 name, list);
+	}
+}
+
+/* The default backend, or why it cannot be had: the MPI launcher's ranks
+ * need the mpi backend, or $SCX_BACKEND names a wrong one. */
+static int
+resolve_default(const struct scx_backend_ops **out, char *detail, size_t size)
+{
+	const char *env = getenv("SCX_BACKEND"), *bad = NULL;
+	char why[512];
+	int err = scx_backend_default(out, &bad);
+
+	if (err == 0 || (env && env[0])) {
+		if (err != 0) {
+			explain_refusal(err, bad, why, sizeof(why));
+			snprintf(detail, size, "SCX_BACKEND: %s", why);
+		}
+		return err;
+	}
+	if (load_error[0])
+		snprintf(
+		    detail, size,
+		    "started by mpiexec with %u ranks, which needs the mpi "
+		    "backend: it cannot be loaded: %s",
+		    scx_launcher_size(), load_error);
+	else
+		snprintf(
+		    detail, size,
+		    "started by mpiexec with %u ranks, which needs the mpi "
+		    "backend: it is not available in this build",
+		    scx_launcher_size());
+	return err;
+}
+
+int
+scx_backend_resolve(const char *name, const struct scx_backend_ops **out,
+		    char *detail, size_t size)
+{
+	int err;
+
+	if (name == NULL || name[0] == '\0')
+		err = resolve_default(out, detail, size);
+	else if ((err = scx_backend_find(name, out)) != 0)
+		explain_refusal(err, name, detail, size);
+	/* dry-run is chosen by the config's dry_run, not by name. */
+	if (err == 0 && ((*out)->flags & SCX_BACKEND_HIDDEN)) {
+		explain_refusal(SCX_EBACKEND, (*out)->name, detail, size);
+		err = SCX_EBACKEND;
+	}
+	return err;
+}

@@ -728,6 +728,21 @@ unsigned scx_launcher_size(void);
  */
 int scx_backend_default(const struct scx_backend_ops **out, const char **bad);
 
+/* The backend a command line names, for cmd/ (issue 12, Build 4). */
+
+/**
+ * Finds the backend @name, or the default one (scx_backend_default())
+ * when @name is NULL or "", and refuses a hidden one such as dry-run
+ * (the config's dry_run picks it, not a name).
+ * @return 0 and *@out, or an SCX_E* code with @detail (@size bytes) saying
+ * why: for @name, a text to follow where the name came from ("'x' is not
+ * a backend (accepted: ...)", "'mpi' cannot be loaded: ..."); for the
+ * default, one that stands alone ("started by mpiexec with 4 ranks, which
+ * needs the mpi backend: ...").
+ */
+int scx_backend_resolve(const char *name, const struct scx_backend_ops **out,
+			char *detail, size_t size);
+
 /* ------------------------------------------------------------------ */
 /* Runs                                                                */
 /* ------------------------------------------------------------------ */

@@ -10,9 +10,10 @@ setup() {
 	ROOT="$BATS_TEST_DIRNAME/../.."
 }
 
-# The long options in getopt_long's table in cmd/scx-run.c.
+# The long options in the option table of cmd/scx-run.c, from which the
+# parser makes getopt_long's table: one entry a line, its name first.
 long_options() {
-	sed -n '/long_options\[\] = {/,/^};/p' "$ROOT/cmd/scx-run.c" |
+	sed -n '/option_table\[\] = {/,/^};/p' "$ROOT/cmd/scx-run.c" |
 		grep -o '{ *"[a-z-]*"' | grep -o '[a-z-]*'
 }
 
