@@ -35,9 +35,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 endif
 ALL_CFLAGS = $(SCX_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 # The program and its plugins must be built from the same interface: both
-# carry this checksum of scx.h (all a plugin sees), and a plugin that
-# differs is refused.
-ABI_ID := $(shell cat lib/scx.h | cksum | cut -d' ' -f1)
+# carry this checksum of scx.h and scx_io.h (all a plugin sees), and a
+# plugin that differs is refused.
+ABI_ID := $(shell cat lib/scx.h lib/scx_io.h | cksum | cut -d' ' -f1)
 # Rewritten when the checksum changes, so that what carries it is rebuilt.
 ABI_STAMP := $(BUILD)/abi-id
 $(shell mkdir -p $(BUILD); [ "$$(cat $(ABI_STAMP) 2>/dev/null)" = "$(ABI_ID)" ] || echo $(ABI_ID) > $(ABI_STAMP))
@@ -156,7 +156,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
 FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/internal.h cmd/scx-run.c
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/scx_io.h lib/internal.h cmd/scx-run.c
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_SRC) \
 		$(UV_LIBS) -pthread
@@ -194,6 +194,7 @@ endif
 		scx.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	install -m 644 lib/scx.h $(DESTDIR)$(INCLUDEDIR)/scx.h
+	install -m 644 lib/scx_io.h $(DESTDIR)$(INCLUDEDIR)/scx_io.h
 	install -m 644 man/scx-run.1 $(DESTDIR)$(MANDIR)/man1/scx-run.1
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 completions/scx-run.bash $(DESTDIR)$(BASHCOMPDIR)/scx-run
@@ -205,11 +206,12 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libscx.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	rm -f $(DESTDIR)$(BINDIR)/scx-run $(DESTDIR)$(LIBDIR)/libscx.a \
-		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(MANDIR)/man1/scx-run.1 \
+		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(INCLUDEDIR)/scx_io.h \
+		$(DESTDIR)$(MANDIR)/man1/scx-run.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/scx-run
 
 clean:
 	rm -rf build build-asan build-fuzz build-dev
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/cmd/scx-run.d $(BUILD)/lib/mpi.d \
+-include $(LIB_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(BUILD)/cmd/scx-run.d \
 	$(UNIT_BIN:=.d) $(HELPER_BIN:=.d)

@@ -262,20 +262,6 @@ scx_run_error_detail(const struct scx_run *run)
 	return run->detail[0] ? run->detail : NULL;
 }
 
-int
-scx_exit_status(const struct scx_summary *s)
-{
-	if (s->stop_signal > 0)
-		return 128 + s->stop_signal;
-	if (s->error != 0)
-		return 255;
-	if (s->broken_pipe)
-		return 128 + SIGPIPE;
-	if (s->failed == 0)
-		return 0;
-	return s->failed <= 100 ? (int)s->failed : 101;
-}
-
 /* ------------------------------------------------------------------ */
 /* Commands                                                            */
 /* ------------------------------------------------------------------ */

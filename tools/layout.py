@@ -101,8 +101,9 @@ def main():
     nfunc = 0
     for f in c_files():
         n = open(f, encoding="utf-8").read().count("\n")
-        if f == "lib/run.c" and n > MAX_RUN:
-            bad.append(f"{f}: {n} lines (at most {MAX_RUN})")
+        if f == "lib/run.c":
+            if n > MAX_RUN:
+                bad.append(f"{f}: {n} lines (at most {MAX_RUN})")
         elif f.startswith("lib/") and n > MAX_FILE:
             bad.append(f"{f}: {n} lines (at most {MAX_FILE})")
         if f.endswith(".c"):
