@@ -59,6 +59,9 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
+ifneq ($(MPI),yes)
+HELPER_SRC := $(filter-out tests/helpers/mpi_open_fails.c,$(HELPER_SRC))
+endif
 HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 
 BIN := $(BUILD)/scx-run
@@ -118,6 +121,19 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(SCX_LIBS)
+
+# The MPI backend's open, failed at each allocation in turn: built with the
+# plugin's objects, malloc and calloc wrapped.
+ifeq ($(MPI),yes)
+$(BUILD)/tests/helpers/mpi_open_fails.o: tests/helpers/mpi_open_fails.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/helpers/mpi_open_fails: $(BUILD)/tests/helpers/mpi_open_fails.o \
+		$(MPI_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -Wl,--wrap=malloc -Wl,--wrap=calloc -o $@ $< \
+		$(MPI_OBJ) $(LIB) $(MPI_LIBS) $(SCX_LIBS)
+endif
 
 check: check-unit check-man check-bats
 

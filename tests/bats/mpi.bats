@@ -522,3 +522,46 @@ SLOW_WORKER='touch "started/$1"; exec "$0" 30'
 	[ "$(grep -c '^scx-run: .* items' <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
 	assert_regex "$stderr" "scx-run: 5 items, 5 succeeded, 0 failed"
 }
+
+# open_fails ARGS...: the MPI backend's open failed at each of its
+# allocations in turn (tests/helpers/mpi_open_fails); each must fail with
+# its error, leave MPI finalised if it was initialised, and (under
+# make check-asan) leak nothing.
+open_fails() {
+	local helper=$SCX_HELPERS/mpi_open_fails n k
+	run --separate-stderr "$helper" 0 "$@"
+	assert_success
+	assert_line "open: ok"
+	assert_line "finalized: yes"
+	k=${lines[0]#allocations: }
+	((k >= 2)) || fail "only $k allocations counted in open: ${lines[*]}"
+	for ((n = 1; n <= k; n++)); do
+		run --separate-stderr "$helper" "$n" "$@"
+		assert_failure 1
+		assert_line "allocations: $n"
+		assert_line "open: failed: Cannot allocate memory: mpi"
+		if ((n == 1)); then
+			assert_line "finalized: not initialized"
+		else
+			assert_line "finalized: yes"
+		fi
+		[ -z "$stderr" ] || fail "allocation $n: $stderr"
+	done
+}
+
+@test "mpi: open failing at each of its allocations frees them and finalises MPI (singleton)" {
+	open_fails
+}
+
+@test "mpi: open failing at each of its allocations frees them and finalises MPI (singleton, --reuse)" {
+	open_fails --reuse
+}
+
+@test "mpi: open failing on rank 0 of 3: every rank ends, MPI finalised, nothing leaks" {
+	run --separate-stderr mpi -n 3 "$SCX_HELPERS/mpi_open_fails" 2 </dev/null
+	assert_failure
+	assert_line "open: failed: Cannot allocate memory: mpi"
+	[ "$(grep -c '^open: ok$' <<<"$output")" = 2 ] || fail "$output"
+	[ "$(grep -c '^finalized: yes$' <<<"$output")" = 3 ] || fail "$output"
+	[[ $stderr != *LeakSanitizer* && $stderr != *"ERROR: "* ]] || fail "$stderr"
+}
