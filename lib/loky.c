@@ -2,38 +2,23 @@
  * once and answers many items over a pipe, one result record per item,
  * in order; a worker that dies is replaced and its unanswered items run
  * again. */
-#include "internal.h"
+#include "loky.h"
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <uv.h>
 
-/* Items in flight per worker, unless --chunksize fixes it: it starts at
- * FIRST_WINDOW and then follows each worker's pace, so that about
- * TARGET_MS of its work is queued on it (a slow worker holds few items an
- * idle one could run, a fast one is never starved), up to MAX_WINDOW. */
-#define FIRST_WINDOW 2u
-#define TARGET_MS    50u
-#define MAX_WINDOW   (4u << 10)
-/* A worker that holds its answers in a buffer (awk, python, sed without
- * stdbuf) gets a larger window until it flushes, up to this. */
-#define MAX_FLOOR (4u << 20)
-/* How often the pace is measured and stalls are looked for. */
-#define TICK_MS 20u
 /* How long a worker may stay after its stdin was closed and every item
  * it got was answered (then SIGTERM; twice as long, SIGKILL). */
 #define LINGER_MS 2000u
 /* How long a worker that closed its stdout early may take to exit before
  * it is ended. */
 #define CLOSED_STDOUT_MS 200u
-#define READ_CHUNK	 SCX__READ_CHUNK
 /* An unfinished answer this long moves from the read buffer to the
  * answer spool (memory, then a temporary file). */
 #define ANSWER_SPOOL_AT (256u * 1024)
@@ -43,91 +28,6 @@
 /* Workers in a row that exit without one answer before we give up. */
 #define MAX_BARREN 5
 
-/* A chunk taken from the core, freed once all its items are resolved. */
-struct lchunk {
-	struct scx_chunk *c;
-	size_t pending;
-};
-
-/* An item written to a worker and waiting for its answer. */
-struct flight {
-	const struct scx_item *item;
-	struct lchunk *lc;
-	uint64_t start_ns;
-	int64_t start_us;
-};
-
-/* A ring of flights, oldest first. */
-struct fifo {
-	struct flight *v;
-	size_t head, n, cap;
-};
-
-struct loky;
-
-struct lworker {
-	struct loky *lk;
-	unsigned index; /* 1-based slot */
-	bool running;	/* spawned, not yet finished */
-	pid_t pid;	/* its process, leader of its own group */
-	uv_pipe_t in, out, err;
-	int handles; /* handles not yet closed */
-	bool in_open, out_open, err_open, exited;
-	bool writing;
-	uv_write_t wreq;
-	struct scx_buf wbuf; /* the bytes of the write under way */
-	struct scx_buf rbuf; /* answers not yet parsed */
-	size_t rpos;
-	size_t rscan;	      /* no delimiter from rpos to here */
-	uint64_t body_left;   /* bytes of a long length-framed answer to come */
-	struct scx_spool ans; /* the start of a long answer */
-	bool streaming;	      /* the head item's answer goes out as it comes */
-	struct scx_buf ebuf;  /* stderr not yet passed on */
-	size_t err_lines;     /* its first bytes that are whole lines */
-	struct fifo fl;
-	size_t window;
-	size_t floor;	       /* raised by stalls, never lowered */
-	double rate;	       /* answers per second, smoothed; 0: unknown */
-	uint64_t answers;      /* from this process */
-	uint64_t answers_seen; /* at the last tick */
-	uint64_t now_ns;       /* when the current read arrived */
-	int exit_status, term_signal;
-	bool signalled;
-	bool closed_stdout;  /* ended by us for closing its stdout early */
-	bool timed_out;	     /* ended by --timeout */
-	bool timeout_killed; /* and SIGKILLed after the grace */
-	uint64_t timed_out_at;
-	uint64_t last_answer_ns;
-	uint64_t idle_since; /* done with every item but not exiting */
-	uint64_t exited_ns;  /* when its process exited */
-	bool spawn_wait;     /* could not start: waits for the retry timer */
-	uint64_t sent;	     /* bytes that went into its stdin pipe */
-	size_t unsent;	     /* of the write under way, not yet in it */
-	bool read_any;	     /* at its exit, it had read some of them */
-};
-
-struct loky {
-	struct scx_run *run;
-	const struct scx_config *cfg;
-	uv_loop_t *loop;
-	unsigned n;
-	struct lworker *w;
-	struct fifo requeue; /* items to run again before new ones */
-	uv_timer_t *tick; /* its own allocation: freed by its close callback */
-	uv_signal_t *sigchld; /* reaps the workers; the same */
-	struct scx__spawner spawner;
-	enum scx_stop stop;
-	bool eof;
-	bool failed;
-	uv_timer_t *retry; /* starts workers that could not start */
-	unsigned spawn_wait_ms;
-	bool spawn_warned;
-	unsigned barren;
-	size_t fixed_window; /* --chunksize, or 0 to adapt */
-	size_t spool_at;     /* an unfinished answer this long is spooled */
-	int rank;
-};
-
 static void worker_fill(struct lworker *w);
 static void slot_free(struct lworker *w);
 static void worker_start(struct lworker *w);
@@ -136,204 +36,6 @@ static void maybe_close_tick(struct loky *lk);
 /* ------------------------------------------------------------------ */
 /* Bookkeeping                                                         */
 /* ------------------------------------------------------------------ */
-
-static int
-fifo_push(struct fifo *q, const struct flight *f)
-{
-	struct flight *v;
-	size_t cap, i;
-
-	if (q->n == q->cap) {
-		cap = q->cap ? q->cap * 2 : 64;
-		v = malloc(cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		for (i = 0; i < q->n; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
-		free(q->v);
-		q->v = v;
-		q->cap = cap;
-		q->head = 0;
-	}
-	q->v[(q->head + q->n) % q->cap] = *f;
-	q->n++;
-	return 0;
-}
-
-static struct flight
-fifo_pop(struct fifo *q)
-{
-	struct flight f = q->v[q->head];
-
-	q->head = (q->head + 1) % q->cap;
-	q->n--;
-	return f;
-}
-
-static void
-lchunk_release(struct lchunk *lc)
-{
-	if (--lc->pending > 0)
-		return;
-	scx_chunk_destroy(lc->c);
-	free(lc);
-}
-
-/* An item that will not run: back to the core, without a result. */
-static void
-abandon(struct loky *lk, struct flight *f)
-{
-	scx_run_abandon(lk->run, f->item);
-	lchunk_release(f->lc);
-}
-
-static void
-abandon_all(struct loky *lk, struct fifo *q)
-{
-	struct flight f;
-
-	while (q->n > 0) {
-		f = fifo_pop(q);
-		abandon(lk, &f);
-	}
-}
-
-/* Reports @f's result: @out is the answer (borrowed; in memory or in a
- * file), @status and @signal its failure if any, @msg what goes to its
- * stderr. */
-static void
-resolve_bytes(struct lworker *w, struct flight *f, const struct scx_bytes *out,
-	      int status, int signal, const char *msg, unsigned flags)
-{
-	struct scx_result res;
-
-	memset(&res, 0, sizeof(res));
-	res.flags = flags;
-	res.seq = f->item->seq;
-	res.item = f->item->data;
-	res.item_len = f->item->len;
-	res.exit_status = status;
-	res.term_signal = signal;
-	res.start_us = f->start_us;
-	res.duration_ns = w->now_ns > f->start_ns ? w->now_ns - f->start_ns : 0;
-	res.worker = w->index;
-	res.rank = w->lk->rank;
-	scx_result_set_stdout(&res, out);
-	res.err = msg;
-	res.err_len = msg ? strlen(msg) : 0;
-	/* Only the oldest item can be the one a --timeout ended. */
-	if (w->timed_out && out->len == 0 && status != 0)
-		res.flags |= SCX_RESULT_TIMEOUT;
-	scx_run_done(w->lk->run, &res);
-	lchunk_release(f->lc);
-}
-
-static void
-resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
-	int status, int signal, const char *msg)
-{
-	struct scx_bytes b = { out, -1, 0, len };
-
-	resolve_bytes(w, f, &b, status, signal, msg, 0);
-}
-
-static void fatal(struct loky *lk, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fatal(struct loky *lk, int err, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	if (lk->failed)
-		return;
-	lk->failed = true;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	scx_run_fail(lk->run, err, detail);
-}
-
-/* ------------------------------------------------------------------ */
-/* Writing items                                                       */
-/* ------------------------------------------------------------------ */
-
-/* Whether the protocol can carry @item; a NUL or newline inside an item
- * would end its frame early. */
-static bool
-frameable(const struct loky *lk, const struct scx_item *item)
-{
-	switch (lk->cfg->protocol) {
-	case SCX_PROTOCOL_LINE:
-		return memchr(item->data, '\n', item->len) == NULL;
-	case SCX_PROTOCOL_NULL:
-		return memchr(item->data, '\0', item->len) == NULL;
-	case SCX_PROTOCOL_LENGTH:
-	default:
-		return true;
-	}
-}
-
-/* Appends @item's frame to the worker's write buffer. */
-static int
-frame(struct lworker *w, const struct scx_item *item)
-{
-	const struct scx_config *cfg = w->lk->cfg;
-	struct scx_buf *b = &w->wbuf;
-	char prefix[32];
-	int plen = 0;
-
-	if (cfg->seq_prefix)
-		plen = snprintf(prefix, sizeof(prefix), "%llu\t",
-				(unsigned long long)item->seq);
-	if (cfg->protocol == SCX_PROTOCOL_LENGTH &&
-	    scx_buf_printf(b, "%zu\n", item->len + (size_t)plen) != 0)
-		return -ENOMEM;
-	if (scx_buf_reserve(b, (size_t)plen + item->len + 1) != 0)
-		return -ENOMEM;
-	memcpy(b->data + b->len, prefix, (size_t)plen);
-	b->len += (size_t)plen;
-	memcpy(b->data + b->len, item->data, item->len);
-	b->len += item->len;
-	if (cfg->protocol == SCX_PROTOCOL_LINE)
-		b->data[b->len++] = '\n';
-	else if (cfg->protocol == SCX_PROTOCOL_NULL)
-		b->data[b->len++] = '\0';
-	return 0;
-}
-
-/* Puts @f on the worker: framed into the write buffer, in flight. */
-static int
-send_item(struct lworker *w, struct flight *f, uint64_t now, int64_t wall)
-{
-	char msg[200];
-	int err;
-
-	if (!frameable(w->lk, f->item)) {
-		w->now_ns = now;
-		f->start_ns = now;
-		f->start_us = wall;
-		if (w->lk->cfg->protocol == SCX_PROTOCOL_LINE)
-			scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-				      "the item contains a newline, which "
-				      "--protocol=line cannot carry (use "
-				      "--protocol=null or length)");
-		else
-			scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-				      "the item contains a NUL byte, which "
-				      "--protocol=null cannot carry (use "
-				      "--protocol=line or length)");
-		resolve(w, f, NULL, 0, 126, 0, msg);
-		return 0;
-	}
-	err = frame(w, f->item);
-	if (err != 0)
-		return err;
-	f->start_ns = now;
-	f->start_us = wall;
-	return fifo_push(&w->fl, f);
-}
 
 static void
 on_written(uv_write_t *req, int status)
@@ -424,8 +126,8 @@ fill_once(struct lworker *w)
 	now = uv_hrtime();
 	wall = scx__wall_us();
 	while (room > 0 && lk->requeue.n > 0 && err == 0) {
-		f = fifo_pop(&lk->requeue);
-		err = send_item(w, &f, now, wall);
+		f = scx__loky_fifo_pop(&lk->requeue);
+		err = scx__loky_send_item(w, &f, now, wall);
 		room--;
 	}
 	if (room > 0 && !lk->eof && err == 0) {
@@ -443,13 +145,14 @@ fill_once(struct lworker *w)
 				for (i = 0; i < c->n && err == 0; i++) {
 					f.item = &c->items[i];
 					f.lc = lc;
-					err = send_item(w, &f, now, wall);
+					err = scx__loky_send_item(w, &f, now,
+								  wall);
 				}
 				for (; i < c->n; i++) {
 					scx_run_abandon(lk->run, &c->items[i]);
-					lchunk_release(lc);
+					scx__loky_chunk_release(lc);
 				}
-				lchunk_release(lc);
+				scx__loky_chunk_release(lc);
 			}
 		} else if (err == SCX_EOF) {
 			lk->eof = true;
@@ -459,7 +162,7 @@ fill_once(struct lworker *w)
 		}
 	}
 	if (err != 0) {
-		fatal(lk, err, "feeding worker %u", w->index);
+		scx__loky_fatal(lk, err, "feeding worker %u", w->index);
 		return false;
 	}
 	if (w->wbuf.len > 0)
@@ -498,228 +201,7 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = b->cap - b->len;
 }
 
-/* An answer arrived (its last @len bytes at @rec, after what the answer
- * spool holds): it belongs to the oldest item in flight. */
-static bool
-answer(struct lworker *w, const char *rec, size_t len)
-{
-	struct scx_bytes b = { rec, -1, 0, len };
-	struct flight f;
-	int err;
-
-	if (w->fl.n == 0) {
-		fatal(w->lk, SCX_EWORKER,
-		      "worker %u (pid %d) wrote more answers than it was given "
-		      "items",
-		      w->index, (int)w->pid);
-		return false;
-	}
-	if (scx_spool_len(&w->ans) > 0) {
-		err = scx_spool_append(&w->ans, rec, len);
-		if (err != 0) {
-			fatal(w->lk, err, "%s", w->ans.detail);
-			return false;
-		}
-		scx_spool_view(&w->ans, &b);
-	}
-	f = fifo_pop(&w->fl);
-	w->answers++;
-	w->last_answer_ns = w->now_ns;
-	resolve_bytes(w, &f, &b, 0, 0, NULL,
-		      w->streaming ? SCX_RESULT_STREAMED : 0);
-	w->streaming = false;
-	scx_spool_reset(&w->ans);
-	return true;
-}
-
-/* The start of a long answer (@len bytes at @p) goes out at once when
- * the core lets it (the item is next and the output raw), else to the
- * answer spool: an answer of any size costs no memory.  @return whether
- * it could. */
-static bool
-spool_answer(struct lworker *w, const char *p, size_t len)
-{
-	struct scx_run *run = w->lk->run;
-	uint64_t seq;
-	int err;
-
-	if (w->fl.n == 0)
-		return answer(w, p, len); /* reports the extra answer */
-	seq = w->fl.v[w->fl.head].item->seq;
-	if (w->streaming ||
-	    (scx_spool_len(&w->ans) == 0 && scx_run_stream_begin(run, seq))) {
-		w->streaming = true;
-		scx_run_stream(run, seq, p, len);
-		return true;
-	}
-	err = scx_spool_append(&w->ans, p, len);
-	if (err != 0)
-		fatal(w->lk, err, "%s", w->ans.detail);
-	return err == 0;
-}
-
-/* Cuts whole records out of what the worker wrote.  @at_end: the stream
- * ended; unfinished bytes stay, to be a last answer only if the worker
- * ends well (last_answer()).  Each byte is looked at once (rscan: no
- * delimiter before it), and the start of an answer longer than
- * ANSWER_SPOOL_AT moves to the answer spool. */
-/* Results of one step of parsing. */
-enum step { STEP_MORE, STEP_WAIT, STEP_FAILED };
-
-/* A line or NUL framed answer at the read position.  @return STEP_MORE
- * when one was taken (or the start of a long one spooled), STEP_WAIT when
- * its end has not come. */
-static enum step
-delimited_answer(struct lworker *w, bool at_end)
-{
-	struct scx_buf *b = &w->rbuf;
-	char delim = w->lk->cfg->protocol == SCX_PROTOCOL_NULL ? '\0' : '\n';
-	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
-	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
-
-	nl = memchr(from, delim, (size_t)(end - from));
-	if (nl == NULL) {
-		w->rscan = b->len;
-		if (at_end || (size_t)(end - p) < w->lk->spool_at)
-			return STEP_WAIT;
-		if (!spool_answer(w, p, (size_t)(end - p)))
-			return STEP_FAILED;
-		w->rpos = b->len;
-		return STEP_WAIT;
-	}
-	if (!answer(w, p, (size_t)(nl - p) + 1))
-		return STEP_FAILED;
-	w->rpos += (size_t)(nl - p) + 1;
-	w->rscan = w->rpos;
-	return STEP_MORE;
-}
-
-/* The body of a long length-framed answer, going into the spool. */
-static enum step
-answer_body(struct lworker *w)
-{
-	struct scx_buf *b = &w->rbuf;
-	const char *p = b->data + w->rpos;
-	uint64_t avail = b->len - w->rpos;
-	size_t n = (size_t)(avail < w->body_left ? avail : w->body_left);
-
-	w->body_left -= n;
-	w->rpos += n;
-	if (w->body_left > 0)
-		return spool_answer(w, p, n) ? STEP_MORE : STEP_FAILED;
-	if (!answer(w, p, n))
-		return STEP_FAILED;
-	w->rscan = w->rpos;
-	return STEP_MORE;
-}
-
-/* A length-framed answer, "<length>\n<bytes>", at the read position. */
-static enum step
-length_answer(struct lworker *w)
-{
-	struct scx_buf *b = &w->rbuf;
-	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
-	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
-	uint64_t v = 0;
-	size_t len;
-
-	nl = memchr(from, '\n', (size_t)(end - from));
-	if (nl == NULL) {
-		w->rscan = b->len;
-		if ((size_t)(end - p) <= 32)
-			return STEP_WAIT;
-		goto bad_length;
-	}
-	for (len = 0;
-	     p + len < nl && p[len] >= '0' && p[len] <= '9' && v < (1ull << 40);
-	     len++)
-		v = v * 10 + (uint64_t)(p[len] - '0');
-	if (len == 0 || p + len != nl)
-		goto bad_length;
-	if ((uint64_t)(end - nl - 1) < v && v >= w->lk->spool_at) {
-		/* Its body streams into the answer spool. */
-		w->rpos += len + 1;
-		w->body_left = v;
-		return STEP_MORE;
-	}
-	if ((uint64_t)(end - nl - 1) < v)
-		return STEP_WAIT;
-	if (!answer(w, nl + 1, (size_t)v))
-		return STEP_FAILED;
-	w->rpos += len + 1 + (size_t)v;
-	w->rscan = w->rpos;
-	return STEP_MORE;
-
-bad_length:
-	fatal(w->lk, SCX_EWORKER,
-	      "worker %u wrote an answer without a length, or one too long "
-	      "(--protocol=length wants \"<length>\\n<bytes>\")",
-	      w->index);
-	return STEP_FAILED;
-}
-
-/* Cuts whole records out of what the worker wrote.  @at_end: the stream
- * ended; unfinished bytes stay, to be a last answer only if the worker
- * ends well (last_answer()).  Each byte is looked at once (rscan: no
- * delimiter before it), and the start of a long answer moves to the
- * answer spool. */
-static void
-parse_answers(struct lworker *w, bool at_end)
-{
-	struct scx_buf *b = &w->rbuf;
-	enum step st = STEP_MORE;
-	size_t rest;
-
-	while (st == STEP_MORE && w->rpos < b->len && !w->lk->failed) {
-		if (w->body_left > 0)
-			st = answer_body(w);
-		else if (w->lk->cfg->protocol == SCX_PROTOCOL_LENGTH)
-			st = length_answer(w);
-		else
-			st = delimited_answer(w, at_end);
-	}
-	if (st == STEP_FAILED)
-		return;
-	/* Keep the buffer small: move what is left to its start. */
-	rest = b->len - w->rpos;
-	if (w->rpos > 0 && (rest == 0 || w->rpos > b->len / 2)) {
-		memmove(b->data, b->data + w->rpos, rest);
-		b->len = rest;
-		w->rscan = w->rscan > w->rpos ? w->rscan - w->rpos : 0;
-		w->rpos = 0;
-		scx_buf_trim(b, 2 * READ_CHUNK);
-	}
-}
-
 static void worker_check_finished(struct lworker *w);
-
-/* The worker ended well (exit 0, not stopped, timed out or ended by us):
- * the bytes after its last delimiter are a last answer.  A worker that
- * died mid-answer has none: its item fails instead. */
-static void
-last_answer(struct lworker *w)
-{
-	struct scx_buf *b = &w->rbuf;
-
-	if (w->lk->cfg->protocol == SCX_PROTOCOL_LENGTH || w->fl.n == 0 ||
-	    w->exit_status != 0 || w->term_signal != 0 || w->signalled ||
-	    w->timed_out || w->closed_stdout)
-		return;
-	if (w->rpos == b->len && scx_spool_len(&w->ans) == 0 && !w->streaming)
-		return;
-	w->now_ns = uv_hrtime();
-	if (answer(w, b->data + w->rpos, b->len - w->rpos))
-		w->rpos = b->len;
-}
-
-/* What was left of an unfinished answer is not one. */
-static void
-drop_partial(struct lworker *w)
-{
-	w->rpos = w->rbuf.len;
-	scx_spool_reset(&w->ans);
-}
-
 static void
 on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
@@ -731,7 +213,7 @@ on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		w->rbuf.len += (size_t)nread;
 		w->now_ns = uv_hrtime();
 		before = w->answers;
-		parse_answers(w, false);
+		scx__loky_parse_answers(w, false);
 		/* Half a window answered at once: a fast worker; do not wait
 		 * for the next tick to give it more. */
 		if (!w->lk->fixed_window && w->window < MAX_WINDOW &&
@@ -745,15 +227,15 @@ on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		return;
 	/* No memory for the answer: an error, never a shortened answer. */
 	if (nread == UV_ENOBUFS) {
-		fatal(w->lk, -ENOMEM, "reading the answers of worker %u",
-		      w->index);
+		scx__loky_fatal(w->lk, -ENOMEM,
+				"reading the answers of worker %u", w->index);
 		return;
 	}
 	w->now_ns = uv_hrtime();
 	/* At the end of its output, unfinished bytes are a last answer; a
 	 * read error leaves them unanswered. */
 	if (nread == UV_EOF)
-		parse_answers(w, true);
+		scx__loky_parse_answers(w, true);
 	w->out_open = false;
 	uv_close((uv_handle_t *)&w->out, on_handle_closed);
 	worker_check_finished(w);
@@ -851,46 +333,6 @@ worker_exited(struct lworker *w, int wstatus)
 	worker_check_finished(w);
 }
 
-/* What the item in flight on a dead worker gets. */
-static void
-fail_head(struct lworker *w)
-{
-	char msg[256];
-	struct flight f = fifo_pop(&w->fl);
-	int status;
-
-	if (w->timed_out) {
-		status = 128 + (w->term_signal ? w->term_signal : SIGTERM);
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) timed out on this item "
-			      "(--timeout) and was ended",
-			      w->index, (int)w->pid);
-	} else if (w->closed_stdout) {
-		status = 1;
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) closed its stdout before "
-			      "answering this item, and was ended",
-			      w->index, (int)w->pid);
-	} else if (w->term_signal) {
-		status = 128 + w->term_signal;
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) was killed by signal %d "
-			      "while running this item",
-			      w->index, (int)w->pid, w->term_signal);
-	} else {
-		status = w->exit_status ? w->exit_status : 1;
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) exited with status %d "
-			      "before answering this item",
-			      w->index, (int)w->pid, w->exit_status);
-	}
-	resolve(w, &f, NULL, 0, status,
-		w->closed_stdout		  ? 0
-		: w->timed_out && !w->term_signal ? SIGTERM
-						  : w->term_signal,
-		msg);
-}
-
 /* What the items of a worker that ended become. */
 static void
 settle(struct lworker *w)
@@ -906,27 +348,28 @@ settle(struct lworker *w)
 		uv_close((uv_handle_t *)&w->in, on_handle_closed);
 	}
 	if (lk->stop >= SCX_STOP_TERMINATE || lk->failed) {
-		drop_partial(w);
-		abandon_all(lk, &w->fl);
+		scx__loky_drop_partial(w);
+		scx__loky_abandon_all(lk, &w->fl);
 		return;
 	}
-	last_answer(w);
-	drop_partial(w);
+	scx__loky_last_answer(w);
+	scx__loky_drop_partial(w);
 	if (w->fl.n > 0) {
 		w->now_ns = uv_hrtime();
-		fail_head(w);
+		scx__loky_fail_head(w);
 		/* Draining: nothing runs again. */
 		if (lk->stop) {
-			abandon_all(lk, &w->fl);
+			scx__loky_abandon_all(lk, &w->fl);
 			return;
 		}
 		/* The rest never started as far as we know: run them again,
 		 * before anything new. */
 		while (w->fl.n > 0) {
-			f = fifo_pop(&w->fl);
-			if (fifo_push(&lk->requeue, &f) != 0) {
-				abandon(lk, &f);
-				fatal(lk, -ENOMEM, "requeueing items");
+			f = scx__loky_fifo_pop(&w->fl);
+			if (scx__loky_fifo_push(&lk->requeue, &f) != 0) {
+				scx__loky_abandon(lk, &f);
+				scx__loky_fatal(lk, -ENOMEM,
+						"requeueing items");
 			}
 		}
 	} else if (!early && (w->exit_status || w->term_signal)) {
@@ -947,14 +390,15 @@ settle(struct lworker *w)
 	if (early && lk->stop == 0) {
 		lk->barren = w->answers || w->read_any ? 0 : lk->barren + 1;
 		if (lk->barren >= MAX_BARREN)
-			fatal(lk, SCX_EWORKER,
-			      "worker '%s' exited %u times in a row without "
-			      "answering an item or reading its input (last: "
-			      "%s %d); it must read items on stdin and write "
-			      "one answer per item",
-			      lk->cfg->argv[0], lk->barren,
-			      w->term_signal ? "signal" : "status",
-			      w->term_signal ? w->term_signal : w->exit_status);
+			scx__loky_fatal(
+			    lk, SCX_EWORKER,
+			    "worker '%s' exited %u times in a row without "
+			    "answering an item or reading its input (last: "
+			    "%s %d); it must read items on stdin and write "
+			    "one answer per item",
+			    lk->cfg->argv[0], lk->barren,
+			    w->term_signal ? "signal" : "status",
+			    w->term_signal ? w->term_signal : w->exit_status);
 	}
 	/* Other workers may have room for what this one left. */
 	for (unsigned i = 0; i < lk->n; i++)
@@ -1004,14 +448,14 @@ take_ahead(struct loky *lk)
 	memset(&f, 0, sizeof(f));
 	f.item = &c->items[0];
 	f.lc = lc;
-	if (lc == NULL ||
-	    (lc->c = c, lc->pending = 1, fifo_push(&lk->requeue, &f) != 0)) {
+	if (lc == NULL || (lc->c = c, lc->pending = 1,
+			   scx__loky_fifo_push(&lk->requeue, &f) != 0)) {
 		scx_run_abandon(lk->run, &c->items[0]);
 		if (lc)
-			lchunk_release(lc);
+			scx__loky_chunk_release(lc);
 		else
 			scx_chunk_destroy(c);
-		fatal(lk, -ENOMEM, "taking an item");
+		scx__loky_fatal(lk, -ENOMEM, "taking an item");
 		return false;
 	}
 	return true;
@@ -1091,7 +535,8 @@ spawn_later(struct lworker *w)
 	if (lk->retry == NULL) {
 		lk->retry = malloc(sizeof(*lk->retry));
 		if (lk->retry == NULL) {
-			fatal(lk, -ENOMEM, "waiting to start a worker");
+			scx__loky_fatal(lk, -ENOMEM,
+					"waiting to start a worker");
 			return;
 		}
 		uv_timer_init(lk->loop, lk->retry);
@@ -1183,14 +628,14 @@ worker_start(struct lworker *w)
 
 	err = scx_run_worker_command(lk->run, w->index, &cmd);
 	if (err != 0) {
-		fatal(lk, err, "building the worker command");
+		scx__loky_fatal(lk, err, "building the worker command");
 		return;
 	}
 	w->wreq.data = w;
 	reset_worker(w);
 	err = open_pipes(w, fds);
 	if (err != 0) {
-		fatal(lk, err, "making a worker's pipes");
+		scx__loky_fatal(lk, err, "making a worker's pipes");
 		start_failed(w, fds);
 		return;
 	}
@@ -1208,7 +653,8 @@ worker_start(struct lworker *w)
 		if (err == -EAGAIN || err == -ENOMEM)
 			spawn_later(w);
 		else
-			fatal(lk, err, "cannot start worker '%s'", cmd.argv[0]);
+			scx__loky_fatal(lk, err, "cannot start worker '%s'",
+					cmd.argv[0]);
 		start_failed(w, fds);
 		return;
 	}
@@ -1363,7 +809,7 @@ drain_over(struct lworker *w)
 		return;
 	if (w->out_open) {
 		w->now_ns = uv_hrtime();
-		parse_answers(w, true);
+		scx__loky_parse_answers(w, true);
 		w->out_open = false;
 		uv_close((uv_handle_t *)&w->out, on_handle_closed);
 	}
@@ -1578,7 +1024,7 @@ loky_stop(struct scx_backend *be, enum scx_stop how)
 
 	if (how > lk->stop)
 		lk->stop = how;
-	abandon_all(lk, &lk->requeue);
+	scx__loky_abandon_all(lk, &lk->requeue);
 	maybe_close_tick(lk);
 	for (i = 0; i < lk->n; i++) {
 		w = &lk->w[i];
@@ -1589,18 +1035,6 @@ loky_stop(struct scx_backend *be, enum scx_stop how)
 			continue;
 		w->signalled = true;
 		kill(-w->pid, how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
-	}
-}
-
-/* Frees what a failed run left in flight. */
-static void
-release_all(struct fifo *q)
-{
-	struct flight f;
-
-	while (q->n > 0) {
-		f = fifo_pop(q);
-		lchunk_release(f.lc);
 	}
 }
 
@@ -1619,9 +1053,9 @@ loky_close(struct scx_backend *be)
 	scx__spawner_free(&lk->spawner);
 	if (lk->retry != NULL)
 		uv_close((uv_handle_t *)lk->retry, free_handle);
-	release_all(&lk->requeue);
+	scx__loky_release_all(&lk->requeue);
 	for (i = 0; i < lk->n; i++) {
-		release_all(&lk->w[i].fl);
+		scx__loky_release_all(&lk->w[i].fl);
 		scx_buf_free(&lk->w[i].wbuf);
 		scx_buf_free(&lk->w[i].rbuf);
 		scx_spool_free(&lk->w[i].ans);
