@@ -1,9 +1,11 @@
 /*
- * loky.h: what the loky backend's files share, and nothing else
- * includes.  They are layers, each using only the ones below it: loky.c
- * (the backend and its workers' processes) over loky_answers.c (the
- * items in flight, framed for the worker, and its answers parsed into
- * results).
+ * loky.h: what the loky backend's three files share, and nothing else
+ * includes.  They are layers, each using only the ones below it:
+ * loky.c (the backend: which worker gets which items, and when a slot
+ * gets a new worker) over loky_worker.c (one worker's process and its
+ * pipes) over loky_answers.c (the items in flight, framed for the worker,
+ * and its answers parsed into results).  The worker layer tells the one
+ * above of changes through struct lworker_events, never by name.
  */
 #ifndef SCX_LOKY_H
 #define SCX_LOKY_H
@@ -89,10 +91,22 @@ struct lworker {
 	bool read_any;	     /* at its exit, it had read some of them */
 };
 
+/* What the backend (loky.c) does when one of its workers changes: the
+ * worker layer calls up through these only. */
+struct lworker_events {
+	/* The worker may have room for more items. */
+	void (*room)(struct lworker *w);
+	/* Its process ended and its output was read to the end. */
+	void (*finished)(struct lworker *w);
+	/* Its pipes are all closed: the slot may get a new worker. */
+	void (*freed)(struct lworker *w);
+};
+
 struct loky {
 	struct scx_run *run;
 	const struct scx_config *cfg;
 	uv_loop_t *loop;
+	const struct lworker_events *ev;
 	unsigned n;
 	struct lworker *w;
 	struct fifo requeue; /* items to run again before new ones */
@@ -149,6 +163,28 @@ void scx__loky_last_answer(struct lworker *w);
 void scx__loky_drop_partial(struct lworker *w);
 /** Fails the oldest item in flight on @w, whose process died. */
 void scx__loky_fail_head(struct lworker *w);
+
+/* ------------------------------------------------------------------ */
+/* loky_worker.c: one worker's process and its pipes                   */
+/* ------------------------------------------------------------------ */
+
+/** Starts the slot's worker and reads its stdout and stderr.  @return 0
+ * (w->running), -EAGAIN when no process can be created now (try again
+ * later), or another negated errno, already reported by
+ * scx__loky_fatal(). */
+int scx__lworker_start(struct lworker *w);
+/** Writes the items framed in w->wbuf.  @return whether all of it went
+ * at once (more may fit). */
+bool scx__lworker_write(struct lworker *w);
+/** Closes the worker's stdin, unless a write is under way. */
+void scx__lworker_close_stdin(struct lworker *w);
+/** Closes the worker's stdin, cancelling a write under way. */
+void scx__lworker_shut_stdin(struct lworker *w);
+/** Reaps the worker's process if it exited (after SIGCHLD). */
+void scx__lworker_reap(struct lworker *w);
+/** The checks of one tick: pace, stalls, --timeout, a drain that is
+ * over, a worker that lingers.  @return whether its window grew. */
+bool scx__lworker_tick(struct lworker *w);
 
 #pragma GCC visibility pop
 

@@ -2,8 +2,8 @@
  * framed for its stdin by --protocol, and its answers cut out of what it
  * writes (whole records, or the start of a long one spooled or streamed)
  * into the items' results; also what an item gets when its worker dies.
- * It knows nothing of processes or pipes: loky.c reads and writes the
- * bytes. */
+ * It knows nothing of processes or pipes: loky_worker.c reads and writes
+ * the bytes. */
 #include "loky.h"
 
 #include <errno.h>
