@@ -1,401 +1,31 @@
 /* loky.c: the reusable-worker backend: each slot's worker command starts
  * once and answers many items over a pipe, one result record per item,
  * in order; a worker that dies is replaced and its unanswered items run
- * again. */
-#include "internal.h"
+ * again.  This file is the backend's operations and its scheduling:
+ * which items go to which worker, what a dead worker's items become, and
+ * when a slot gets a worker; loky_worker.c runs each worker's process and
+ * loky_answers.c frames its items and parses its answers (see loky.h). */
+#include "loky.h"
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <uv.h>
 
-/* Items in flight per worker, unless --chunksize fixes it: it starts at
- * FIRST_WINDOW and then follows each worker's pace, so that about
- * TARGET_MS of its work is queued on it (a slow worker holds few items an
- * idle one could run, a fast one is never starved), up to MAX_WINDOW. */
-#define FIRST_WINDOW 2u
-#define TARGET_MS    50u
-#define MAX_WINDOW   (4u << 10)
-/* A worker that holds its answers in a buffer (awk, python, sed without
- * stdbuf) gets a larger window until it flushes, up to this. */
-#define MAX_FLOOR (4u << 20)
-/* How often the pace is measured and stalls are looked for. */
-#define TICK_MS 20u
-/* How long a worker may stay after its stdin was closed and every item
- * it got was answered (then SIGTERM; twice as long, SIGKILL). */
-#define LINGER_MS 2000u
-/* How long a worker that closed its stdout early may take to exit before
- * it is ended. */
-#define CLOSED_STDOUT_MS 200u
-#define READ_CHUNK	 SCX__READ_CHUNK
 /* An unfinished answer this long moves from the read buffer to the
  * answer spool (memory, then a temporary file). */
 #define ANSWER_SPOOL_AT (256u * 1024)
-/* A worker's stderr goes on in whole lines (ended by \n or \r); a line
- * longer than this goes on in pieces. */
-#define ERR_LINE_MAX (64u * 1024)
 /* Workers in a row that exit without one answer before we give up. */
 #define MAX_BARREN 5
 
-/* A chunk taken from the core, freed once all its items are resolved. */
-struct lchunk {
-	struct scx_chunk *c;
-	size_t pending;
-};
-
-/* An item written to a worker and waiting for its answer. */
-struct flight {
-	const struct scx_item *item;
-	struct lchunk *lc;
-	uint64_t start_ns;
-	int64_t start_us;
-};
-
-/* A ring of flights, oldest first. */
-struct fifo {
-	struct flight *v;
-	size_t head, n, cap;
-};
-
-struct loky;
-
-struct lworker {
-	struct loky *lk;
-	unsigned index; /* 1-based slot */
-	bool running;	/* spawned, not yet finished */
-	pid_t pid;	/* its process, leader of its own group */
-	uv_pipe_t in, out, err;
-	int handles; /* handles not yet closed */
-	bool in_open, out_open, err_open, exited;
-	bool writing;
-	uv_write_t wreq;
-	struct scx_buf wbuf; /* the bytes of the write under way */
-	struct scx_buf rbuf; /* answers not yet parsed */
-	size_t rpos;
-	size_t rscan;	      /* no delimiter from rpos to here */
-	uint64_t body_left;   /* bytes of a long length-framed answer to come */
-	struct scx_spool ans; /* the start of a long answer */
-	bool streaming;	      /* the head item's answer goes out as it comes */
-	struct scx_buf ebuf;  /* stderr not yet passed on */
-	size_t err_lines;     /* its first bytes that are whole lines */
-	struct fifo fl;
-	size_t window;
-	size_t floor;	       /* raised by stalls, never lowered */
-	double rate;	       /* answers per second, smoothed; 0: unknown */
-	uint64_t answers;      /* from this process */
-	uint64_t answers_seen; /* at the last tick */
-	uint64_t now_ns;       /* when the current read arrived */
-	int exit_status, term_signal;
-	bool signalled;
-	bool closed_stdout;  /* ended by us for closing its stdout early */
-	bool timed_out;	     /* ended by --timeout */
-	bool timeout_killed; /* and SIGKILLed after the grace */
-	uint64_t timed_out_at;
-	uint64_t last_answer_ns;
-	uint64_t idle_since; /* done with every item but not exiting */
-	uint64_t exited_ns;  /* when its process exited */
-	bool spawn_wait;     /* could not start: waits for the retry timer */
-	uint64_t sent;	     /* bytes that went into its stdin pipe */
-	size_t unsent;	     /* of the write under way, not yet in it */
-	bool read_any;	     /* at its exit, it had read some of them */
-};
-
-struct loky {
-	struct scx_run *run;
-	const struct scx_config *cfg;
-	uv_loop_t *loop;
-	unsigned n;
-	struct lworker *w;
-	struct fifo requeue; /* items to run again before new ones */
-	uv_timer_t *tick; /* its own allocation: freed by its close callback */
-	uv_signal_t *sigchld; /* reaps the workers; the same */
-	struct scx__spawner spawner;
-	enum scx_stop stop;
-	bool eof;
-	bool failed;
-	uv_timer_t *retry; /* starts workers that could not start */
-	unsigned spawn_wait_ms;
-	bool spawn_warned;
-	unsigned barren;
-	size_t fixed_window; /* --chunksize, or 0 to adapt */
-	size_t spool_at;     /* an unfinished answer this long is spooled */
-	int rank;
-};
-
-static void worker_fill(struct lworker *w);
 static void slot_free(struct lworker *w);
 static void worker_start(struct lworker *w);
 static void maybe_close_tick(struct loky *lk);
 
 /* ------------------------------------------------------------------ */
-/* Bookkeeping                                                         */
+/* Feeding workers                                                     */
 /* ------------------------------------------------------------------ */
-
-static int
-fifo_push(struct fifo *q, const struct flight *f)
-{
-	struct flight *v;
-	size_t cap, i;
-
-	if (q->n == q->cap) {
-		cap = q->cap ? q->cap * 2 : 64;
-		v = malloc(cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		for (i = 0; i < q->n; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
-		free(q->v);
-		q->v = v;
-		q->cap = cap;
-		q->head = 0;
-	}
-	q->v[(q->head + q->n) % q->cap] = *f;
-	q->n++;
-	return 0;
-}
-
-static struct flight
-fifo_pop(struct fifo *q)
-{
-	struct flight f = q->v[q->head];
-
-	q->head = (q->head + 1) % q->cap;
-	q->n--;
-	return f;
-}
-
-static void
-lchunk_release(struct lchunk *lc)
-{
-	if (--lc->pending > 0)
-		return;
-	scx_chunk_destroy(lc->c);
-	free(lc);
-}
-
-/* An item that will not run: back to the core, without a result. */
-static void
-abandon(struct loky *lk, struct flight *f)
-{
-	scx_run_abandon(lk->run, f->item);
-	lchunk_release(f->lc);
-}
-
-static void
-abandon_all(struct loky *lk, struct fifo *q)
-{
-	struct flight f;
-
-	while (q->n > 0) {
-		f = fifo_pop(q);
-		abandon(lk, &f);
-	}
-}
-
-/* Reports @f's result: @out is the answer (borrowed; in memory or in a
- * file), @status and @signal its failure if any, @msg what goes to its
- * stderr. */
-static void
-resolve_bytes(struct lworker *w, struct flight *f, const struct scx_bytes *out,
-	      int status, int signal, const char *msg, unsigned flags)
-{
-	struct scx_result res;
-
-	memset(&res, 0, sizeof(res));
-	res.flags = flags;
-	res.seq = f->item->seq;
-	res.item = f->item->data;
-	res.item_len = f->item->len;
-	res.exit_status = status;
-	res.term_signal = signal;
-	res.start_us = f->start_us;
-	res.duration_ns = w->now_ns > f->start_ns ? w->now_ns - f->start_ns : 0;
-	res.worker = w->index;
-	res.rank = w->lk->rank;
-	scx_result_set_stdout(&res, out);
-	res.err = msg;
-	res.err_len = msg ? strlen(msg) : 0;
-	/* Only the oldest item can be the one a --timeout ended. */
-	if (w->timed_out && out->len == 0 && status != 0)
-		res.flags |= SCX_RESULT_TIMEOUT;
-	scx_run_done(w->lk->run, &res);
-	lchunk_release(f->lc);
-}
-
-static void
-resolve(struct lworker *w, struct flight *f, const char *out, size_t len,
-	int status, int signal, const char *msg)
-{
-	struct scx_bytes b = { out, -1, 0, len };
-
-	resolve_bytes(w, f, &b, status, signal, msg, 0);
-}
-
-static void fatal(struct loky *lk, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fatal(struct loky *lk, int err, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	if (lk->failed)
-		return;
-	lk->failed = true;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	scx_run_fail(lk->run, err, detail);
-}
-
-/* ------------------------------------------------------------------ */
-/* Writing items                                                       */
-/* ------------------------------------------------------------------ */
-
-/* Whether the protocol can carry @item; a NUL or newline inside an item
- * would end its frame early. */
-static bool
-frameable(const struct loky *lk, const struct scx_item *item)
-{
-	switch (lk->cfg->protocol) {
-	case SCX_PROTOCOL_LINE:
-		return memchr(item->data, '\n', item->len) == NULL;
-	case SCX_PROTOCOL_NULL:
-		return memchr(item->data, '\0', item->len) == NULL;
-	case SCX_PROTOCOL_LENGTH:
-	default:
-		return true;
-	}
-}
-
-/* Appends @item's frame to the worker's write buffer. */
-static int
-frame(struct lworker *w, const struct scx_item *item)
-{
-	const struct scx_config *cfg = w->lk->cfg;
-	struct scx_buf *b = &w->wbuf;
-	char prefix[32];
-	int plen = 0;
-
-	if (cfg->seq_prefix)
-		plen = snprintf(prefix, sizeof(prefix), "%llu\t",
-				(unsigned long long)item->seq);
-	if (cfg->protocol == SCX_PROTOCOL_LENGTH &&
-	    scx_buf_printf(b, "%zu\n", item->len + (size_t)plen) != 0)
-		return -ENOMEM;
-	if (scx_buf_reserve(b, (size_t)plen + item->len + 1) != 0)
-		return -ENOMEM;
-	memcpy(b->data + b->len, prefix, (size_t)plen);
-	b->len += (size_t)plen;
-	memcpy(b->data + b->len, item->data, item->len);
-	b->len += item->len;
-	if (cfg->protocol == SCX_PROTOCOL_LINE)
-		b->data[b->len++] = '\n';
-	else if (cfg->protocol == SCX_PROTOCOL_NULL)
-		b->data[b->len++] = '\0';
-	return 0;
-}
-
-/* Puts @f on the worker: framed into the write buffer, in flight. */
-static int
-send_item(struct lworker *w, struct flight *f, uint64_t now, int64_t wall)
-{
-	char msg[200];
-	int err;
-
-	if (!frameable(w->lk, f->item)) {
-		w->now_ns = now;
-		f->start_ns = now;
-		f->start_us = wall;
-		if (w->lk->cfg->protocol == SCX_PROTOCOL_LINE)
-			scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-				      "the item contains a newline, which "
-				      "--protocol=line cannot carry (use "
-				      "--protocol=null or length)");
-		else
-			scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-				      "the item contains a NUL byte, which "
-				      "--protocol=null cannot carry (use "
-				      "--protocol=line or length)");
-		resolve(w, f, NULL, 0, 126, 0, msg);
-		return 0;
-	}
-	err = frame(w, f->item);
-	if (err != 0)
-		return err;
-	f->start_ns = now;
-	f->start_us = wall;
-	return fifo_push(&w->fl, f);
-}
-
-static void
-on_written(uv_write_t *req, int status)
-{
-	struct lworker *w = req->data;
-
-	w->writing = false;
-	w->wbuf.len = 0;
-	if (status == 0)
-		w->sent += w->unsent;
-	/* A failed write (EPIPE, or cancelled by a close) means the worker
-	 * is going away: its exit hands its items on. */
-	if (status == 0)
-		worker_fill(w);
-}
-
-static void on_handle_closed(uv_handle_t *h);
-
-static void
-close_stdin(struct lworker *w)
-{
-	if (w->in_open && !w->writing) {
-		w->in_open = false;
-		uv_close((uv_handle_t *)&w->in, on_handle_closed);
-	}
-}
-
-/* Writes more items while the worker has room in its window: first items
- * to run again, then new ones from the core. */
-/* Writes the framed items: what the pipe takes at once (counted in
- * w->sent, which tells at the worker's exit whether it read anything),
- * the rest through libuv.  @return whether all of it went at once (more
- * may fit). */
-static bool
-write_items(struct lworker *w)
-{
-	uv_buf_t buf = uv_buf_init(w->wbuf.data, (unsigned)w->wbuf.len);
-	int n = uv_try_write((uv_stream_t *)&w->in, &buf, 1);
-
-	if (n == UV_EAGAIN)
-		n = 0;
-	if (n < 0) {
-		/* EPIPE: the worker is going away; its exit hands its
-		 * items on. */
-		w->wbuf.len = 0;
-		return false;
-	}
-	w->sent += (uint64_t)n;
-	if ((size_t)n == w->wbuf.len) {
-		w->wbuf.len = 0;
-		return true;
-	}
-	buf = uv_buf_init(w->wbuf.data + n, (unsigned)(w->wbuf.len - n));
-	w->unsent = buf.len;
-	w->writing = true;
-	if (uv_write(&w->wreq, (uv_stream_t *)&w->in, &buf, 1, on_written) !=
-	    0) {
-		w->writing = false;
-		w->wbuf.len = 0;
-	}
-	return false;
-}
 
 /* Puts more items on the worker while it has room in its window: first
  * items to run again, then new ones.  @return whether it wrote them all
@@ -415,7 +45,7 @@ fill_once(struct lworker *w)
 	if (!w->running || w->exited || !w->in_open || w->writing)
 		return false;
 	if (lk->stop || lk->failed) {
-		close_stdin(w);
+		scx__lworker_close_stdin(w);
 		return false;
 	}
 	room = w->window > w->fl.n ? w->window - w->fl.n : 0;
@@ -424,8 +54,8 @@ fill_once(struct lworker *w)
 	now = uv_hrtime();
 	wall = scx__wall_us();
 	while (room > 0 && lk->requeue.n > 0 && err == 0) {
-		f = fifo_pop(&lk->requeue);
-		err = send_item(w, &f, now, wall);
+		f = scx__loky_fifo_pop(&lk->requeue);
+		err = scx__loky_send_item(w, &f, now, wall);
 		room--;
 	}
 	if (room > 0 && !lk->eof && err == 0) {
@@ -443,13 +73,14 @@ fill_once(struct lworker *w)
 				for (i = 0; i < c->n && err == 0; i++) {
 					f.item = &c->items[i];
 					f.lc = lc;
-					err = send_item(w, &f, now, wall);
+					err = scx__loky_send_item(w, &f, now,
+								  wall);
 				}
 				for (; i < c->n; i++) {
 					scx_run_abandon(lk->run, &c->items[i]);
-					lchunk_release(lc);
+					scx__loky_chunk_release(lc);
 				}
-				lchunk_release(lc);
+				scx__loky_chunk_release(lc);
 			}
 		} else if (err == SCX_EOF) {
 			lk->eof = true;
@@ -459,14 +90,14 @@ fill_once(struct lworker *w)
 		}
 	}
 	if (err != 0) {
-		fatal(lk, err, "feeding worker %u", w->index);
+		scx__loky_fatal(lk, err, "feeding worker %u", w->index);
 		return false;
 	}
 	if (w->wbuf.len > 0)
-		return write_items(w);
+		return scx__lworker_write(w);
 	/* Nothing left to send: end of input lets the worker flush. */
 	if (lk->eof && lk->requeue.n == 0)
-		close_stdin(w);
+		scx__lworker_close_stdin(w);
 	return false;
 }
 
@@ -479,417 +110,8 @@ worker_fill(struct lworker *w)
 }
 
 /* ------------------------------------------------------------------ */
-/* Reading answers                                                     */
+/* Slots and their workers                                             */
 /* ------------------------------------------------------------------ */
-
-static void
-on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct lworker *w = h->data;
-	struct scx_buf *b = h == (uv_handle_t *)&w->out ? &w->rbuf : &w->ebuf;
-
-	(void)suggested;
-	if (scx_buf_reserve(b, READ_CHUNK) != 0) {
-		buf->base = NULL;
-		buf->len = 0;
-		return;
-	}
-	buf->base = b->data + b->len;
-	buf->len = b->cap - b->len;
-}
-
-/* An answer arrived (its last @len bytes at @rec, after what the answer
- * spool holds): it belongs to the oldest item in flight. */
-static bool
-answer(struct lworker *w, const char *rec, size_t len)
-{
-	struct scx_bytes b = { rec, -1, 0, len };
-	struct flight f;
-	int err;
-
-	if (w->fl.n == 0) {
-		fatal(w->lk, SCX_EWORKER,
-		      "worker %u (pid %d) wrote more answers than it was given "
-		      "items",
-		      w->index, (int)w->pid);
-		return false;
-	}
-	if (scx_spool_len(&w->ans) > 0) {
-		err = scx_spool_append(&w->ans, rec, len);
-		if (err != 0) {
-			fatal(w->lk, err, "%s", w->ans.detail);
-			return false;
-		}
-		scx_spool_view(&w->ans, &b);
-	}
-	f = fifo_pop(&w->fl);
-	w->answers++;
-	w->last_answer_ns = w->now_ns;
-	resolve_bytes(w, &f, &b, 0, 0, NULL,
-		      w->streaming ? SCX_RESULT_STREAMED : 0);
-	w->streaming = false;
-	scx_spool_reset(&w->ans);
-	return true;
-}
-
-/* The start of a long answer (@len bytes at @p) goes out at once when
- * the core lets it (the item is next and the output raw), else to the
- * answer spool: an answer of any size costs no memory.  @return whether
- * it could. */
-static bool
-spool_answer(struct lworker *w, const char *p, size_t len)
-{
-	struct scx_run *run = w->lk->run;
-	uint64_t seq;
-	int err;
-
-	if (w->fl.n == 0)
-		return answer(w, p, len); /* reports the extra answer */
-	seq = w->fl.v[w->fl.head].item->seq;
-	if (w->streaming ||
-	    (scx_spool_len(&w->ans) == 0 && scx_run_stream_begin(run, seq))) {
-		w->streaming = true;
-		scx_run_stream(run, seq, p, len);
-		return true;
-	}
-	err = scx_spool_append(&w->ans, p, len);
-	if (err != 0)
-		fatal(w->lk, err, "%s", w->ans.detail);
-	return err == 0;
-}
-
-/* Cuts whole records out of what the worker wrote.  @at_end: the stream
- * ended; unfinished bytes stay, to be a last answer only if the worker
- * ends well (last_answer()).  Each byte is looked at once (rscan: no
- * delimiter before it), and the start of an answer longer than
- * ANSWER_SPOOL_AT moves to the answer spool. */
-/* Results of one step of parsing. */
-enum step { STEP_MORE, STEP_WAIT, STEP_FAILED };
-
-/* A line or NUL framed answer at the read position.  @return STEP_MORE
- * when one was taken (or the start of a long one spooled), STEP_WAIT when
- * its end has not come. */
-static enum step
-delimited_answer(struct lworker *w, bool at_end)
-{
-	struct scx_buf *b = &w->rbuf;
-	char delim = w->lk->cfg->protocol == SCX_PROTOCOL_NULL ? '\0' : '\n';
-	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
-	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
-
-	nl = memchr(from, delim, (size_t)(end - from));
-	if (nl == NULL) {
-		w->rscan = b->len;
-		if (at_end || (size_t)(end - p) < w->lk->spool_at)
-			return STEP_WAIT;
-		if (!spool_answer(w, p, (size_t)(end - p)))
-			return STEP_FAILED;
-		w->rpos = b->len;
-		return STEP_WAIT;
-	}
-	if (!answer(w, p, (size_t)(nl - p) + 1))
-		return STEP_FAILED;
-	w->rpos += (size_t)(nl - p) + 1;
-	w->rscan = w->rpos;
-	return STEP_MORE;
-}
-
-/* The body of a long length-framed answer, going into the spool. */
-static enum step
-answer_body(struct lworker *w)
-{
-	struct scx_buf *b = &w->rbuf;
-	const char *p = b->data + w->rpos;
-	uint64_t avail = b->len - w->rpos;
-	size_t n = (size_t)(avail < w->body_left ? avail : w->body_left);
-
-	w->body_left -= n;
-	w->rpos += n;
-	if (w->body_left > 0)
-		return spool_answer(w, p, n) ? STEP_MORE : STEP_FAILED;
-	if (!answer(w, p, n))
-		return STEP_FAILED;
-	w->rscan = w->rpos;
-	return STEP_MORE;
-}
-
-/* A length-framed answer, "<length>\n<bytes>", at the read position. */
-static enum step
-length_answer(struct lworker *w)
-{
-	struct scx_buf *b = &w->rbuf;
-	const char *p = b->data + w->rpos, *end = b->data + b->len, *nl;
-	const char *from = b->data + (w->rscan > w->rpos ? w->rscan : w->rpos);
-	uint64_t v = 0;
-	size_t len;
-
-	nl = memchr(from, '\n', (size_t)(end - from));
-	if (nl == NULL) {
-		w->rscan = b->len;
-		if ((size_t)(end - p) <= 32)
-			return STEP_WAIT;
-		goto bad_length;
-	}
-	for (len = 0;
-	     p + len < nl && p[len] >= '0' && p[len] <= '9' && v < (1ull << 40);
-	     len++)
-		v = v * 10 + (uint64_t)(p[len] - '0');
-	if (len == 0 || p + len != nl)
-		goto bad_length;
-	if ((uint64_t)(end - nl - 1) < v && v >= w->lk->spool_at) {
-		/* Its body streams into the answer spool. */
-		w->rpos += len + 1;
-		w->body_left = v;
-		return STEP_MORE;
-	}
-	if ((uint64_t)(end - nl - 1) < v)
-		return STEP_WAIT;
-	if (!answer(w, nl + 1, (size_t)v))
-		return STEP_FAILED;
-	w->rpos += len + 1 + (size_t)v;
-	w->rscan = w->rpos;
-	return STEP_MORE;
-
-bad_length:
-	fatal(w->lk, SCX_EWORKER,
-	      "worker %u wrote an answer without a length, or one too long "
-	      "(--protocol=length wants \"<length>\\n<bytes>\")",
-	      w->index);
-	return STEP_FAILED;
-}
-
-/* Cuts whole records out of what the worker wrote.  @at_end: the stream
- * ended; unfinished bytes stay, to be a last answer only if the worker
- * ends well (last_answer()).  Each byte is looked at once (rscan: no
- * delimiter before it), and the start of a long answer moves to the
- * answer spool. */
-static void
-parse_answers(struct lworker *w, bool at_end)
-{
-	struct scx_buf *b = &w->rbuf;
-	enum step st = STEP_MORE;
-	size_t rest;
-
-	while (st == STEP_MORE && w->rpos < b->len && !w->lk->failed) {
-		if (w->body_left > 0)
-			st = answer_body(w);
-		else if (w->lk->cfg->protocol == SCX_PROTOCOL_LENGTH)
-			st = length_answer(w);
-		else
-			st = delimited_answer(w, at_end);
-	}
-	if (st == STEP_FAILED)
-		return;
-	/* Keep the buffer small: move what is left to its start. */
-	rest = b->len - w->rpos;
-	if (w->rpos > 0 && (rest == 0 || w->rpos > b->len / 2)) {
-		memmove(b->data, b->data + w->rpos, rest);
-		b->len = rest;
-		w->rscan = w->rscan > w->rpos ? w->rscan - w->rpos : 0;
-		w->rpos = 0;
-		scx_buf_trim(b, 2 * READ_CHUNK);
-	}
-}
-
-static void worker_check_finished(struct lworker *w);
-
-/* The worker ended well (exit 0, not stopped, timed out or ended by us):
- * the bytes after its last delimiter are a last answer.  A worker that
- * died mid-answer has none: its item fails instead. */
-static void
-last_answer(struct lworker *w)
-{
-	struct scx_buf *b = &w->rbuf;
-
-	if (w->lk->cfg->protocol == SCX_PROTOCOL_LENGTH || w->fl.n == 0 ||
-	    w->exit_status != 0 || w->term_signal != 0 || w->signalled ||
-	    w->timed_out || w->closed_stdout)
-		return;
-	if (w->rpos == b->len && scx_spool_len(&w->ans) == 0 && !w->streaming)
-		return;
-	w->now_ns = uv_hrtime();
-	if (answer(w, b->data + w->rpos, b->len - w->rpos))
-		w->rpos = b->len;
-}
-
-/* What was left of an unfinished answer is not one. */
-static void
-drop_partial(struct lworker *w)
-{
-	w->rpos = w->rbuf.len;
-	scx_spool_reset(&w->ans);
-}
-
-static void
-on_out(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
-{
-	struct lworker *w = st->data;
-	uint64_t before;
-
-	(void)buf;
-	if (nread > 0) {
-		w->rbuf.len += (size_t)nread;
-		w->now_ns = uv_hrtime();
-		before = w->answers;
-		parse_answers(w, false);
-		/* Half a window answered at once: a fast worker; do not wait
-		 * for the next tick to give it more. */
-		if (!w->lk->fixed_window && w->window < MAX_WINDOW &&
-		    w->answers - before >= w->window / 2 &&
-		    w->answers - before >= 2)
-			w->window *= 2;
-		worker_fill(w);
-		return;
-	}
-	if (nread == 0)
-		return;
-	/* No memory for the answer: an error, never a shortened answer. */
-	if (nread == UV_ENOBUFS) {
-		fatal(w->lk, -ENOMEM, "reading the answers of worker %u",
-		      w->index);
-		return;
-	}
-	w->now_ns = uv_hrtime();
-	/* At the end of its output, unfinished bytes are a last answer; a
-	 * read error leaves them unanswered. */
-	if (nread == UV_EOF)
-		parse_answers(w, true);
-	w->out_open = false;
-	uv_close((uv_handle_t *)&w->out, on_handle_closed);
-	worker_check_finished(w);
-}
-
-/* Passes the first @n bytes of the worker's stderr on. */
-static void
-flush_stderr(struct lworker *w, size_t n)
-{
-	struct scx_buf *b = &w->ebuf;
-
-	if (n == 0)
-		return;
-	scx_run_stderr(w->lk->run, b->data, n);
-	memmove(b->data, b->data + n, b->len - n);
-	b->len -= n;
-	w->err_lines = 0;
-	scx_buf_trim(b, READ_CHUNK);
-}
-
-/* A reusable worker's stderr belongs to no item: it is passed on in
- * whole lines, so that two workers' lines never mix. */
-static void
-on_err(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
-{
-	struct lworker *w = st->data;
-	struct scx_buf *b = &w->ebuf;
-	size_t n, old;
-
-	(void)buf;
-	if (nread > 0) {
-		/* Bytes after err_lines hold no line end: look at the new
-		 * bytes only, from their end. */
-		old = b->len;
-		b->len += (size_t)nread;
-		for (n = b->len; n > old; n--)
-			if (b->data[n - 1] == '\n' || b->data[n - 1] == '\r')
-				break;
-		if (n > old)
-			w->err_lines = n;
-		/* Whole lines go on at the next tick, many in one write (a
-		 * progress bar redrawn for every item costs one write per
-		 * tick, not per item); sooner when many wait, in pieces when
-		 * one line is too long to hold. */
-		if (b->len >= ERR_LINE_MAX)
-			flush_stderr(w, w->err_lines ? w->err_lines : b->len);
-		return;
-	}
-	if (nread == 0)
-		return;
-	flush_stderr(w, b->len);
-	w->err_open = false;
-	uv_close((uv_handle_t *)&w->err, on_handle_closed);
-	worker_check_finished(w);
-}
-
-/* ------------------------------------------------------------------ */
-/* A worker's life                                                     */
-/* ------------------------------------------------------------------ */
-
-/* Whether the worker read any of what was written to it: what is still
- * in its stdin pipe (FIONREAD on our end) is what it did not read (the
- * first writes are small: all of them fit in the pipe).  A pipe closed
- * already counts as read. */
-static bool
-read_any(struct lworker *w)
-{
-	uv_os_fd_t fd;
-	int queued;
-
-	if (!w->in_open || uv_fileno((uv_handle_t *)&w->in, &fd) != 0 ||
-	    ioctl(fd, FIONREAD, &queued) != 0)
-		return true;
-	return (uint64_t)queued < w->sent;
-}
-
-static void
-worker_exited(struct lworker *w, int wstatus)
-{
-	w->read_any = read_any(w);
-	w->exited = true;
-	w->exited_ns = uv_hrtime();
-	scx__wait_status(wstatus, &w->exit_status, &w->term_signal);
-	scx__procs_reaped(w->pid);
-	if (w->lk->stop == SCX_STOP_KILL) {
-		if (w->out_open) {
-			w->out_open = false;
-			uv_close((uv_handle_t *)&w->out, on_handle_closed);
-		}
-		if (w->err_open) {
-			w->err_open = false;
-			uv_close((uv_handle_t *)&w->err, on_handle_closed);
-		}
-	}
-	worker_check_finished(w);
-}
-
-/* What the item in flight on a dead worker gets. */
-static void
-fail_head(struct lworker *w)
-{
-	char msg[256];
-	struct flight f = fifo_pop(&w->fl);
-	int status;
-
-	if (w->timed_out) {
-		status = 128 + (w->term_signal ? w->term_signal : SIGTERM);
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) timed out on this item "
-			      "(--timeout) and was ended",
-			      w->index, (int)w->pid);
-	} else if (w->closed_stdout) {
-		status = 1;
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) closed its stdout before "
-			      "answering this item, and was ended",
-			      w->index, (int)w->pid);
-	} else if (w->term_signal) {
-		status = 128 + w->term_signal;
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) was killed by signal %d "
-			      "while running this item",
-			      w->index, (int)w->pid, w->term_signal);
-	} else {
-		status = w->exit_status ? w->exit_status : 1;
-		scx__item_msg(msg, sizeof(msg), w->lk->cfg,
-			      "worker %u (pid %d) exited with status %d "
-			      "before answering this item",
-			      w->index, (int)w->pid, w->exit_status);
-	}
-	resolve(w, &f, NULL, 0, status,
-		w->closed_stdout		  ? 0
-		: w->timed_out && !w->term_signal ? SIGTERM
-						  : w->term_signal,
-		msg);
-}
 
 /* What the items of a worker that ended become. */
 static void
@@ -900,33 +122,30 @@ settle(struct lworker *w)
 	bool early = !lk->eof || lk->requeue.n > 0 || w->fl.n > 0;
 
 	w->running = false;
-	close_stdin(w);
-	if (w->in_open) { /* a write was still under way */
-		w->in_open = false;
-		uv_close((uv_handle_t *)&w->in, on_handle_closed);
-	}
+	scx__lworker_shut_stdin(w); /* even with a write under way */
 	if (lk->stop >= SCX_STOP_TERMINATE || lk->failed) {
-		drop_partial(w);
-		abandon_all(lk, &w->fl);
+		scx__loky_drop_partial(w);
+		scx__loky_abandon_all(lk, &w->fl);
 		return;
 	}
-	last_answer(w);
-	drop_partial(w);
+	scx__loky_last_answer(w);
+	scx__loky_drop_partial(w);
 	if (w->fl.n > 0) {
 		w->now_ns = uv_hrtime();
-		fail_head(w);
+		scx__loky_fail_head(w);
 		/* Draining: nothing runs again. */
 		if (lk->stop) {
-			abandon_all(lk, &w->fl);
+			scx__loky_abandon_all(lk, &w->fl);
 			return;
 		}
 		/* The rest never started as far as we know: run them again,
 		 * before anything new. */
 		while (w->fl.n > 0) {
-			f = fifo_pop(&w->fl);
-			if (fifo_push(&lk->requeue, &f) != 0) {
-				abandon(lk, &f);
-				fatal(lk, -ENOMEM, "requeueing items");
+			f = scx__loky_fifo_pop(&w->fl);
+			if (scx__loky_fifo_push(&lk->requeue, &f) != 0) {
+				scx__loky_abandon(lk, &f);
+				scx__loky_fatal(lk, -ENOMEM,
+						"requeueing items");
 			}
 		}
 	} else if (!early && (w->exit_status || w->term_signal)) {
@@ -947,14 +166,15 @@ settle(struct lworker *w)
 	if (early && lk->stop == 0) {
 		lk->barren = w->answers || w->read_any ? 0 : lk->barren + 1;
 		if (lk->barren >= MAX_BARREN)
-			fatal(lk, SCX_EWORKER,
-			      "worker '%s' exited %u times in a row without "
-			      "answering an item or reading its input (last: "
-			      "%s %d); it must read items on stdin and write "
-			      "one answer per item",
-			      lk->cfg->argv[0], lk->barren,
-			      w->term_signal ? "signal" : "status",
-			      w->term_signal ? w->term_signal : w->exit_status);
+			scx__loky_fatal(
+			    lk, SCX_EWORKER,
+			    "worker '%s' exited %u times in a row without "
+			    "answering an item or reading its input (last: "
+			    "%s %d); it must read items on stdin and write "
+			    "one answer per item",
+			    lk->cfg->argv[0], lk->barren,
+			    w->term_signal ? "signal" : "status",
+			    w->term_signal ? w->term_signal : w->exit_status);
 	}
 	/* Other workers may have room for what this one left. */
 	for (unsigned i = 0; i < lk->n; i++)
@@ -971,13 +191,6 @@ worker_finished(struct lworker *w)
 	settle(w);
 	if (w->handles == 0)
 		slot_free(w);
-}
-
-static void
-worker_check_finished(struct lworker *w)
-{
-	if (w->running && w->exited && !w->out_open && !w->err_open)
-		worker_finished(w);
 }
 
 /* Takes one item from the core into the pending queue, so that a worker
@@ -1004,14 +217,14 @@ take_ahead(struct loky *lk)
 	memset(&f, 0, sizeof(f));
 	f.item = &c->items[0];
 	f.lc = lc;
-	if (lc == NULL ||
-	    (lc->c = c, lc->pending = 1, fifo_push(&lk->requeue, &f) != 0)) {
+	if (lc == NULL || (lc->c = c, lc->pending = 1,
+			   scx__loky_fifo_push(&lk->requeue, &f) != 0)) {
 		scx_run_abandon(lk->run, &c->items[0]);
 		if (lc)
-			lchunk_release(lc);
+			scx__loky_chunk_release(lc);
 		else
 			scx_chunk_destroy(c);
-		fatal(lk, -ENOMEM, "taking an item");
+		scx__loky_fatal(lk, -ENOMEM, "taking an item");
 		return false;
 	}
 	return true;
@@ -1029,15 +242,6 @@ needs_worker(struct lworker *w)
 	    w->spawn_wait)
 		return false;
 	return take_ahead(lk);
-}
-
-static void
-on_handle_closed(uv_handle_t *h)
-{
-	struct lworker *w = h->data;
-
-	if (--w->handles == 0)
-		slot_free(w);
 }
 
 /* The slot's worker is gone and its pipes are closed: a new worker, if
@@ -1091,7 +295,8 @@ spawn_later(struct lworker *w)
 	if (lk->retry == NULL) {
 		lk->retry = malloc(sizeof(*lk->retry));
 		if (lk->retry == NULL) {
-			fatal(lk, -ENOMEM, "waiting to start a worker");
+			scx__loky_fatal(lk, -ENOMEM,
+					"waiting to start a worker");
 			return;
 		}
 		uv_timer_init(lk->loop, lk->retry);
@@ -1100,125 +305,21 @@ spawn_later(struct lworker *w)
 	uv_timer_start(lk->retry, on_spawn_retry, lk->spawn_wait_ms, 0);
 }
 
-/* Opens the worker's three pipes; the ends that are the worker's come
- * back in @fds.  @return 0 or a negated errno. */
-static int
-open_pipes(struct lworker *w, int fds[3])
-{
-	uv_loop_t *loop = w->lk->loop;
-	int err;
-
-	fds[0] = fds[1] = fds[2] = -1;
-	w->handles = 3;
-	w->in_open = w->out_open = w->err_open = true;
-	err = scx__pipe_open(loop, &w->in, w, false, &fds[0]);
-	if (err == 0)
-		err = scx__pipe_open(loop, &w->out, w, true, &fds[1]);
-	else
-		uv_pipe_init(loop, &w->out, 0);
-	if (err == 0)
-		err = scx__pipe_open(loop, &w->err, w, true, &fds[2]);
-	else
-		uv_pipe_init(loop, &w->err, 0);
-	return err;
-}
-
-/* The worker could not start: its pipes close, and it is not running. */
-static void
-start_failed(struct lworker *w, const int fds[3])
-{
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	w->in_open = w->out_open = w->err_open = false;
-	uv_close((uv_handle_t *)&w->in, on_handle_closed);
-	uv_close((uv_handle_t *)&w->out, on_handle_closed);
-	uv_close((uv_handle_t *)&w->err, on_handle_closed);
-}
-
-static void
-reset_worker(struct lworker *w)
-{
-	struct loky *lk = w->lk;
-
-	w->exited = false;
-	w->writing = false;
-	w->signalled = false;
-	w->closed_stdout = false;
-	w->timed_out = false;
-	w->timeout_killed = false;
-	w->last_answer_ns = 0;
-	w->idle_since = 0;
-	w->answers = w->answers_seen = 0;
-	w->exit_status = w->term_signal = 0;
-	w->sent = 0;
-	w->read_any = false;
-	w->rbuf.len = w->rpos = w->rscan = 0;
-	w->body_left = 0;
-	w->streaming = false;
-	scx_spool_reset(&w->ans);
-	w->ebuf.len = 0;
-	w->err_lines = 0;
-	w->wbuf.len = 0;
-	/* A slot keeps what it learned about its worker (the floor a
-	 * block-buffered one needs) across respawns. */
-	if (w->floor == 0)
-		w->floor = 1;
-	w->window = lk->fixed_window ? lk->fixed_window : FIRST_WINDOW;
-	if (w->window < w->floor)
-		w->window = w->floor;
-}
-
-/* Starts the slot's worker, by the same vfork spawner as one process per
- * item: its own session, and the parent-death signal. */
+/* Starts the slot's worker and gives it items; one that cannot start
+ * now waits for the retry timer.  Other failures were reported, and have
+ * ended the run (lk->failed). */
 static void
 worker_start(struct lworker *w)
 {
-	struct loky *lk = w->lk;
-	struct scx__spawn_req req;
-	struct scx_command cmd;
-	int fds[3], err;
+	int err = scx__lworker_start(w);
 
-	err = scx_run_worker_command(lk->run, w->index, &cmd);
-	if (err != 0) {
-		fatal(lk, err, "building the worker command");
+	if (err == -EAGAIN && !w->lk->failed) {
+		spawn_later(w);
 		return;
 	}
-	w->wreq.data = w;
-	reset_worker(w);
-	err = open_pipes(w, fds);
-	if (err != 0) {
-		fatal(lk, err, "making a worker's pipes");
-		start_failed(w, fds);
+	if (err != 0)
 		return;
-	}
-	memset(&req, 0, sizeof(req));
-	req.argv = cmd.argv;
-	req.envp = cmd.envp;
-	req.stdin_fd = fds[0];
-	req.stdout_fd = fds[1];
-	req.stderr_fd = fds[2];
-	err = scx__spawn(&lk->spawner, &req, &w->pid);
-	if (err != 0) {
-		/* Not a respawn loop: a worker that cannot start at all ends
-		 * the run; one that cannot start now (the process limit,
-		 * memory) waits for the retry timer. */
-		if (err == -EAGAIN || err == -ENOMEM)
-			spawn_later(w);
-		else
-			fatal(lk, err, "cannot start worker '%s'", cmd.argv[0]);
-		start_failed(w, fds);
-		return;
-	}
-	close(fds[0]);
-	close(fds[1]);
-	close(fds[2]);
-	lk->spawn_wait_ms = 0;
-	w->running = true;
-	uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
-	uv_read_start((uv_stream_t *)&w->err, on_alloc, on_err);
+	w->lk->spawn_wait_ms = 0;
 	worker_fill(w);
 }
 
@@ -1228,224 +329,24 @@ static void
 on_sigchld(uv_signal_t *h, int signum)
 {
 	struct loky *lk = h->data;
-	struct lworker *w;
 	unsigned i;
-	int status;
 
 	(void)signum;
-	for (i = 0; i < lk->n; i++) {
-		w = &lk->w[i];
-		if (w->running && !w->exited && scx__reap(w->pid, &status))
-			worker_exited(w, status);
-	}
+	for (i = 0; i < lk->n; i++)
+		scx__lworker_reap(&lk->w[i]);
 }
 
-/* Whether the worker read everything written to it: FIONREAD on our
- * end of its stdin pipe counts what is still in the pipe (a Unix socket,
- * should the pipe be one, answers SIOCOUTQ). */
-static bool
-stdin_drained(struct lworker *w)
-{
-	struct stat st;
-	int fd, queued;
-
-	if (uv_fileno((uv_handle_t *)&w->in, &fd) != 0 || fstat(fd, &st) != 0)
-		return false;
-	if (ioctl(fd, S_ISSOCK(st.st_mode) ? SIOCOUTQ : FIONREAD, &queued) != 0)
-		return false;
-	return queued == 0;
-}
-
-/* Sets the window from the worker's pace: about TARGET_MS of its work. */
-static void
-pace(struct lworker *w, uint64_t answered)
-{
-	double now = (double)answered * (1000.0 / TICK_MS), want;
-
-	w->rate = w->rate > 0 ? (w->rate + now) / 2 : now;
-	if (w->lk->fixed_window)
-		return;
-	want = w->rate * (TARGET_MS / 1000.0);
-	w->window = want < 1		? 1
-		    : want > MAX_WINDOW ? MAX_WINDOW
-					: (size_t)want;
-	if (w->window < w->floor)
-		w->window = w->floor;
-}
-
-/* Reads what @pipe holds already, through the read callbacks (at most
- * SCX__DRAIN_READ_MAX). */
-static void
-read_pending(struct lworker *w, uv_pipe_t *pipe, bool open)
-{
-	uv_os_fd_t fd;
-	size_t total = 0;
-	uv_buf_t buf;
-	ssize_t n;
-
-	if (!open || uv_fileno((uv_handle_t *)pipe, &fd) != 0)
-		return;
-	while (total < SCX__DRAIN_READ_MAX && w->running && !w->lk->failed) {
-		on_alloc((uv_handle_t *)pipe, 0, &buf);
-		if (buf.len == 0)
-			return;
-		do
-			n = read(fd, buf.base, buf.len);
-		while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			return;
-		if (pipe == &w->out)
-			on_out((uv_stream_t *)pipe, n, &buf);
-		else
-			on_err((uv_stream_t *)pipe, n, &buf);
-		total += (size_t)n;
-	}
-}
-
-/* A worker whose stdin we closed and that answered every item has nothing
- * left to do: it should exit.  One that does not within LINGER_MS gets
- * SIGTERM, then SIGKILL, rather than hold the run open for ever. */
-/* --timeout: the oldest unanswered item has been the worker's since the
- * later of its writing and the previous answer. */
-static void
-check_timeout(struct lworker *w)
-{
-	uint64_t limit = w->lk->cfg->timeout_ms * 1000000u, now, since;
-	const struct flight *head;
-	uint64_t answered;
-
-	if (limit == 0 || !w->running)
-		return;
-	now = uv_hrtime();
-	/* The group gets SIGKILL after the grace even when the worker
-	 * itself died of the SIGTERM: a process it started that ignores
-	 * SIGTERM may still hold its stdout. */
-	if (w->timed_out) {
-		if (!w->timeout_killed &&
-		    now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull) {
-			w->timeout_killed = true;
-			kill(-w->pid, SIGKILL);
-		}
-		return;
-	}
-	if (w->exited || w->fl.n == 0)
-		return;
-	head = &w->fl.v[w->fl.head];
-	since = head->start_ns > w->last_answer_ns ? head->start_ns
-						   : w->last_answer_ns;
-	if (now - since < limit)
-		return;
-	/* The runner may have been stopped (SIGSTOP) while the answer came
-	 * in time: what the pipe holds is read first. */
-	answered = w->answers;
-	read_pending(w, &w->out, w->out_open);
-	if (w->answers != answered || !w->running || w->exited || w->fl.n == 0)
-		return;
-	w->timed_out = true;
-	w->timed_out_at = now;
-	kill(-w->pid, SIGTERM);
-}
-
-/* The worker exited SCX__DRAIN_MS ago and something it started still
- * holds its stdout or stderr: what came is taken, the rest is not waited
- * for (the run's end stops what holds them). */
-static void
-drain_over(struct lworker *w)
-{
-	if (!w->running || !w->exited || (!w->out_open && !w->err_open) ||
-	    uv_hrtime() - w->exited_ns < SCX__DRAIN_MS * 1000000ull)
-		return;
-	/* The loop may have been busy past the drain's end: what the pipes
-	 * hold already was written in time. */
-	read_pending(w, &w->out, w->out_open);
-	read_pending(w, &w->err, w->err_open);
-	if (!w->running || w->lk->failed)
-		return;
-	if (w->out_open) {
-		w->now_ns = uv_hrtime();
-		parse_answers(w, true);
-		w->out_open = false;
-		uv_close((uv_handle_t *)&w->out, on_handle_closed);
-	}
-	if (w->err_open) {
-		flush_stderr(w, w->ebuf.len);
-		w->err_open = false;
-		uv_close((uv_handle_t *)&w->err, on_handle_closed);
-	}
-	worker_check_finished(w);
-}
-
-static void
-linger(struct lworker *w)
-{
-	uint64_t now, idle;
-
-	/* A worker that closed its stdout while it has items to answer, or
-	 * while more may come, can never answer them: unless it is about to
-	 * exit anyway (dying processes close their stdout first), end it
-	 * rather than wait for an exit that may not come. */
-	if (w->running && !w->exited && !w->out_open &&
-	    (w->fl.n > 0 || w->in_open)) {
-		now = uv_hrtime();
-		if (w->idle_since == 0)
-			w->idle_since = now;
-		else if (now - w->idle_since >= CLOSED_STDOUT_MS * 1000000u &&
-			 !w->closed_stdout) {
-			w->closed_stdout = true;
-			kill(-w->pid, SIGKILL);
-		}
-		return;
-	}
-	if (!w->running || w->exited || w->in_open || w->fl.n > 0) {
-		w->idle_since = 0;
-		return;
-	}
-	now = uv_hrtime();
-	if (w->idle_since == 0) {
-		w->idle_since = now;
-		return;
-	}
-	idle = (now - w->idle_since) / 1000000u;
-	if (idle >= 2 * LINGER_MS)
-		kill(-w->pid, SIGKILL);
-	else if (idle >= LINGER_MS)
-		kill(-w->pid, SIGTERM);
-}
-
-/* Every tick: measure each busy worker's pace, and find workers that
- * wait for input while they hold answers in a buffer (a full window, no
- * answer since the last tick, an empty stdin pipe): a larger window lets
- * them fill their buffer and flush. */
+/* Every tick: each worker's pace, stalls and timers (loky_worker.c); a
+ * worker whose window grew gets more items. */
 static void
 on_tick(uv_timer_t *t)
 {
 	struct loky *lk = t->data;
-	struct lworker *w;
-	uint64_t answered;
-	size_t before;
 	unsigned i;
 
-	for (i = 0; i < lk->n; i++) {
-		w = &lk->w[i];
-		answered = w->answers - w->answers_seen;
-		w->answers_seen = w->answers;
-		flush_stderr(w, w->err_lines);
-		check_timeout(w);
-		drain_over(w);
-		linger(w);
-		if (!w->running || w->exited || !w->in_open || w->fl.n == 0)
-			continue;
-		before = w->window;
-		pace(w, answered);
-		if (answered == 0 && w->fl.n >= before && !w->writing &&
-		    stdin_drained(w) && w->floor < MAX_FLOOR) {
-			w->floor = before * 2;
-			if (w->window < w->floor)
-				w->window = w->floor;
-		}
-		if (w->window > before)
-			worker_fill(w);
-	}
+	for (i = 0; i < lk->n; i++)
+		if (scx__lworker_tick(&lk->w[i]))
+			worker_fill(&lk->w[i]);
 }
 
 static void
@@ -1484,6 +385,13 @@ maybe_close_tick(struct loky *lk)
 /* The backend                                                         */
 /* ------------------------------------------------------------------ */
 
+/* What the workers' changes call (loky_worker.c calls up only so). */
+static const struct lworker_events events = {
+	.room = worker_fill,
+	.finished = worker_finished,
+	.freed = slot_free,
+};
+
 static int
 loky_open(struct scx_backend *be, struct scx_run *run)
 {
@@ -1495,6 +403,7 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 	if (lk == NULL)
 		return -ENOMEM;
 	lk->run = run;
+	lk->ev = &events;
 	lk->cfg = scx_run_config(run);
 	lk->loop = scx_run_loop(run);
 	/* Three pipes per worker, three more while one starts. */
@@ -1578,29 +487,17 @@ loky_stop(struct scx_backend *be, enum scx_stop how)
 
 	if (how > lk->stop)
 		lk->stop = how;
-	abandon_all(lk, &lk->requeue);
+	scx__loky_abandon_all(lk, &lk->requeue);
 	maybe_close_tick(lk);
 	for (i = 0; i < lk->n; i++) {
 		w = &lk->w[i];
 		if (!w->running)
 			continue;
-		close_stdin(w);
+		scx__lworker_close_stdin(w);
 		if (how == SCX_STOP_DRAIN)
 			continue;
 		w->signalled = true;
 		kill(-w->pid, how == SCX_STOP_KILL ? SIGKILL : SIGTERM);
-	}
-}
-
-/* Frees what a failed run left in flight. */
-static void
-release_all(struct fifo *q)
-{
-	struct flight f;
-
-	while (q->n > 0) {
-		f = fifo_pop(q);
-		lchunk_release(f.lc);
 	}
 }
 
@@ -1619,9 +516,9 @@ loky_close(struct scx_backend *be)
 	scx__spawner_free(&lk->spawner);
 	if (lk->retry != NULL)
 		uv_close((uv_handle_t *)lk->retry, free_handle);
-	release_all(&lk->requeue);
+	scx__loky_release_all(&lk->requeue);
 	for (i = 0; i < lk->n; i++) {
-		release_all(&lk->w[i].fl);
+		scx__loky_release_all(&lk->w[i].fl);
 		scx_buf_free(&lk->w[i].wbuf);
 		scx_buf_free(&lk->w[i].rbuf);
 		scx_spool_free(&lk->w[i].ans);
