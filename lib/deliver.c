@@ -338,19 +338,12 @@ static void
 wait_for_stream(struct scx__deliver *d, const struct scx_result *res,
 		const char *cmd, size_t cmd_len)
 {
-	void **v, *handle;
-	size_t cap;
+	void *handle;
 	int err;
 
-	if (d->nwaiting == d->capwaiting) {
-		cap = d->capwaiting ? d->capwaiting * 2 : 64;
-		v = realloc(d->waiting, cap * sizeof(*v));
-		if (v == NULL) {
-			hold_failed(d, -ENOMEM);
-			return;
-		}
-		d->waiting = v;
-		d->capwaiting = cap;
+	if (SCX__GROW(d->waiting, d->capwaiting, d->nwaiting + 1, 64) != 0) {
+		hold_failed(d, -ENOMEM);
+		return;
 	}
 	err = scx__hold_put(&d->hold, res, cmd, cmd_len, &handle);
 	if (err != 0) {

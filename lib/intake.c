@@ -56,6 +56,14 @@ scx__intake_init(struct scx__intake *in, const struct scx_config *cfg,
 	in->ledger = ledger;
 	in->cmd = cmd;
 	in->count = -1;
+	scx__ring_init(&in->fed.chunks, sizeof(struct scx_chunk *));
+}
+
+/* The chunk at the front of the fed queue (which is not empty). */
+static struct scx_chunk *
+fed_front(const struct fedq *q)
+{
+	return *(struct scx_chunk **)scx__ring_at(&q->chunks, 0);
 }
 
 static void
@@ -76,12 +84,11 @@ scx__intake_free(struct scx__intake *in)
 	struct fedq *q = &in->fed;
 
 	scx__intake_close_inputs(in);
-	while (q->n > 0) {
-		scx_chunk_destroy(q->v[q->head]);
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
+	while (q->chunks.n > 0) {
+		scx_chunk_destroy(fed_front(q));
+		scx__ring_pop(&q->chunks, NULL);
 	}
-	free(q->v);
+	scx__ring_free(&q->chunks);
 	free_retries(in);
 	free(in->attempts);
 	free(in->skipped);
@@ -131,14 +138,13 @@ fed_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	struct scx_chunk *c, *part;
 	size_t k, i, from, to;
 
-	if (q->n == 0)
+	if (q->chunks.n == 0)
 		return q->ended ? SCX_EOF : SCX_EAGAIN;
-	c = q->v[q->head];
+	c = fed_front(q);
 	k = c->n - q->pos;
 	if (q->pos == 0 && k <= max) {
 		*out = c;
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
+		scx__ring_pop(&q->chunks, NULL);
 		return 0;
 	}
 	if (k > max)
@@ -159,8 +165,7 @@ fed_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	q->pos += k;
 	if (q->pos == c->n) {
 		scx_chunk_destroy(c);
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
+		scx__ring_pop(&q->chunks, NULL);
 		q->pos = 0;
 	}
 	*out = part;
@@ -171,26 +176,10 @@ int
 scx__intake_feed(struct scx__intake *in, struct scx_chunk *chunk)
 {
 	struct fedq *q = &in->fed;
-	struct scx_chunk **v;
-	size_t cap, i;
 
 	if (!in->cfg->fed || q->ended)
 		return -EINVAL;
-	if (q->n == q->cap) {
-		cap = q->cap ? q->cap * 2 : 8;
-		v = malloc(cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		for (i = 0; i < q->n; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
-		free(q->v);
-		q->v = v;
-		q->cap = cap;
-		q->head = 0;
-	}
-	q->v[(q->head + q->n) % q->cap] = chunk;
-	q->n++;
-	return 0;
+	return scx__ring_push(&q->chunks, &chunk);
 }
 
 void
@@ -208,8 +197,8 @@ scx__intake_give_back(struct scx__intake *in)
 	struct scx_chunk *c;
 	size_t i;
 
-	while (q->n > 0) {
-		c = q->v[q->head];
+	while (q->chunks.n > 0) {
+		c = fed_front(q);
 		for (i = q->pos; i < c->n; i++) {
 			memset(&res, 0, sizeof(res));
 			res.seq = c->items[i].seq;
@@ -218,8 +207,7 @@ scx__intake_give_back(struct scx__intake *in)
 				cfg->on_result(cfg->result_arg, &res);
 		}
 		scx_chunk_destroy(c);
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
+		scx__ring_pop(&q->chunks, NULL);
 		q->pos = 0;
 	}
 }
@@ -239,15 +227,8 @@ take_retries(struct scx__intake *in, size_t max, struct scx_chunk **out)
 
 	for (r = in->retry_head; r && n < max; r = r->next, n++)
 		len += r->len + 1;
-	if (in->nattempts + n > in->capattempts) {
-		size_t cap = (in->nattempts + n) * 2;
-		struct attempt *a = realloc(in->attempts, cap * sizeof(*a));
-
-		if (a == NULL)
-			return -ENOMEM;
-		in->attempts = a;
-		in->capattempts = cap;
-	}
+	if (SCX__GROW(in->attempts, in->capattempts, in->nattempts + n, 16))
+		return -ENOMEM;
 	c = scx_chunk_create(n, len);
 	if (c == NULL)
 		return -ENOMEM;
@@ -336,17 +317,8 @@ skip_failed(struct scx__intake *in, int err)
 static int
 note_skipped(struct scx__intake *in, uint64_t seq)
 {
-	uint64_t *v;
-	size_t cap;
-
-	if (in->nskipped == in->capskipped) {
-		cap = in->capskipped ? in->capskipped * 2 : 64;
-		v = realloc(in->skipped, cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		in->skipped = v;
-		in->capskipped = cap;
-	}
+	if (SCX__GROW(in->skipped, in->capskipped, in->nskipped + 1, 64) != 0)
+		return -ENOMEM;
 	in->skipped[in->nskipped++] = seq;
 	return 0;
 }
@@ -519,7 +491,7 @@ scx__intake_exhausted(const struct scx__intake *in)
 	if (in->retry_head != NULL)
 		return false;
 	if (in->cfg->fed)
-		return in->fed.ended && in->fed.n == 0;
+		return in->fed.ended && in->fed.chunks.n == 0;
 	return in->src == NULL || scx__source_exhausted(in->src);
 }
 

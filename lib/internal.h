@@ -30,6 +30,35 @@
 #define SCX__SPILL_AFTER (8u << 20)
 
 /* ------------------------------------------------------------------ */
+/* vec.c: one growable array, one ring                                 */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Makes room in the array *@v of *@cap elements of @size bytes for @need
+ * of them: doubled from @first as needed.  @return 0 or -ENOMEM (the
+ * array is then as it was).  SCX__GROW(arr, cap, need, first) for a typed
+ * array.
+ */
+int scx__grow(void **v, size_t *cap, size_t need, size_t size, size_t first);
+#define SCX__GROW(arr, cap, need, first) \
+	scx__grow((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first))
+
+/* A first-in first-out queue of elements of @size bytes. */
+struct scx__ring {
+	char *v;
+	size_t head, n, cap, size;
+};
+
+void scx__ring_init(struct scx__ring *r, size_t size);
+void scx__ring_free(struct scx__ring *r);
+/** Appends a copy of @elem.  @return 0 or -ENOMEM. */
+int scx__ring_push(struct scx__ring *r, const void *elem);
+/** The @i-th element from the front, or NULL past the end. */
+void *scx__ring_at(const struct scx__ring *r, size_t i);
+/** Takes the front element out (into @elem unless NULL). */
+void scx__ring_pop(struct scx__ring *r, void *elem);
+
+/* ------------------------------------------------------------------ */
 /* spool.c: an item's output stream, in memory or in a temporary file  */
 /* ------------------------------------------------------------------ */
 
@@ -362,14 +391,13 @@ struct attempt;
 
 struct scx__intake {
 	const struct scx_config *cfg;
-	struct scx__ledger *ledger; /* --resume asks it what was done */
-	struct scx__builder *cmd;   /* ... by the item's command text */
-	struct scx__source *src;    /* the inputs, or NULL (fed) */
-	int64_t count;		    /* items, when known before; else -1 */
-	struct fedq {		    /* cfg->fed: pushed chunks */
-		struct scx_chunk **v;
-		size_t head, n, cap;
-		size_t pos; /* items already taken from v[head] */
+	struct scx__ledger *ledger;	 /* --resume asks it what was done */
+	struct scx__builder *cmd;	 /* ... by the item's command text */
+	struct scx__source *src;	 /* the inputs, or NULL (fed) */
+	int64_t count;			 /* items, when known before; else -1 */
+	struct fedq {			 /* cfg->fed: pushed chunks */
+		struct scx__ring chunks; /* of struct scx_chunk * */
+		size_t pos; /* items already taken from the front one */
 		bool ended;
 	} fed;
 	struct retry *retry_head, *retry_tail; /* items to run again */

@@ -63,17 +63,8 @@ set_has(const struct pidset *s, pid_t pid)
 static int
 set_add(struct pidset *s, pid_t pid)
 {
-	pid_t *v;
-	size_t cap;
-
-	if (s->n == s->cap) {
-		cap = s->cap ? s->cap * 2 : 16;
-		v = realloc(s->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (SCX__GROW(s->v, s->cap, s->n + 1, 16) != 0)
+		return -ENOMEM;
 	s->v[s->n++] = pid;
 	return 0;
 }

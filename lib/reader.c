@@ -27,17 +27,8 @@ scx__reader_free(struct scx__reader *r)
 static int
 add_span(struct scx__reader *r, size_t off, size_t len)
 {
-	struct scx__span *p;
-	size_t cap;
-
-	if (r->n == r->spancap) {
-		cap = r->spancap ? r->spancap * 2 : 256;
-		p = realloc(r->spans, cap * sizeof(*p));
-		if (p == NULL)
-			return -ENOMEM;
-		r->spans = p;
-		r->spancap = cap;
-	}
+	if (SCX__GROW(r->spans, r->spancap, r->n + 1, 256) != 0)
+		return -ENOMEM;
 	r->spans[r->n].off = off;
 	r->spans[r->n].len = len;
 	r->n++;

@@ -61,15 +61,8 @@ static int
 add_segment(struct scx__template *t, size_t *cap, enum rs_kind kind,
 	    const char *text, size_t len)
 {
-	struct segment *p;
-
-	if (t->nsegs == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		p = realloc(t->segs, *cap * sizeof(*p));
-		if (p == NULL)
-			return -ENOMEM;
-		t->segs = p;
-	}
+	if (SCX__GROW(t->segs, *cap, t->nsegs + 1, 16) != 0)
+		return -ENOMEM;
 	t->segs[t->nsegs].kind = kind;
 	t->segs[t->nsegs].text = text;
 	t->segs[t->nsegs].len = len;
