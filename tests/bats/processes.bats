@@ -14,16 +14,7 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	new_marker
-	make_marked_sleep
-	export MARKER SLEEP
-}
-
-teardown() {
-	scx_teardown
-}
+SCX_MARK=sleep
 
 
 # --- an item whose child holds its output -----------------------------------
