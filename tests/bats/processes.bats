@@ -107,8 +107,8 @@ SCX_MARK=sleep
 # them run, SIGKILL the runner: within 3 s none is left.
 kill9_check() {
 	seq 10 >in
-	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	local pid=$! i=0
+	start_bg "$@"
+	local pid=$PID i=0
 	while [ "$(marked_pids | wc -l)" -lt 4 ]; do
 		[ "$i" -lt 400 ] || fail "the workers did not start"
 		sleep 0.05

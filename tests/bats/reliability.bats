@@ -637,8 +637,8 @@ joblog_lines() {
 # the timeout has passed.  The item did not time out.
 stop_cont_check() {
 	echo 1 >in
-	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	local pid=$!
+	start_bg "$@"
+	local pid=$PID
 	wait_for_file started
 	kill -STOP "$pid"
 	wait_for_file done

@@ -68,10 +68,7 @@ SLOW_WORKER='touch "started/$1"; "$0" 30; echo "late $1"'
 
 # start_bg_ignoring SIG ARGS...: start_bg with SIG ignored at start.
 start_bg_ignoring() {
-	local sig=$1
-	shift
-	env --ignore-signal="$sig" "$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	PID=$!
+	start_bg_command env --ignore-signal="$1" "$SCX_RUN" "${@:2}"
 }
 
 @test "SIGINT is handled even when ignored at start (a script's background job)" {
