@@ -3,10 +3,9 @@
 # items through the same core: ordering, formats, exit status.
 
 bats_require_minimum_version 1.5.0
+load helper
 
-setup() {
-	load /usr/lib/bats/bats-support/load.bash
-	load /usr/lib/bats/bats-assert/load.bash
+suite_setup() {
 	HELPER="${SCX_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/serial_backend"
 	[ -x "$HELPER" ] || fail "missing $HELPER (make builds it)"
 }

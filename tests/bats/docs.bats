@@ -2,13 +2,7 @@
 # The documentation lists every option the parser accepts.
 
 bats_require_minimum_version 1.5.0
-
-setup() {
-	load /usr/lib/bats/bats-support/load.bash
-	load /usr/lib/bats/bats-assert/load.bash
-	SCX_RUN="${SCX_RUN:-$BATS_TEST_DIRNAME/../../build/scx-run}"
-	ROOT="$BATS_TEST_DIRNAME/../.."
-}
+load helper
 
 # The long options in the option table of cmd/scx-run.c, from which the
 # parser makes getopt_long's table: one entry a line, its name first.

@@ -32,6 +32,21 @@ export SCX_RUN
 unset SCX_BACKEND
 export LC_ALL=C
 
+# The source tree, for the suites that read its files or build in it.
+ROOT=$BATS_TEST_DIRNAME/../..
+
+# --- every test's set-up and tear-down ------------------------------------
+#
+# Every suite uses the setup and teardown below; a suite adds to them by
+# defining suite_setup (run last in setup, in $T) or suite_teardown (run
+# first in teardown), and sets before its tests:
+#
+#   SCX_MARK=1      a $MARKER for each test's processes, exported;
+#   SCX_MARK=sleep  the same and a copy of sleep carrying it, $SLEEP.
+#
+# A suite's setup_file exports SCX_SUITE_SKIP, when set, as the reason
+# every test of the suite skips (a missing tool, a build without MPI).
+
 scx_setup() {
 	[ -x "$SCX_RUN" ] || fail "SCX_RUN='$SCX_RUN' is not an executable (run make)"
 	T=$BATS_TEST_TMPDIR
@@ -39,7 +54,39 @@ scx_setup() {
 }
 
 setup() {
+	[ -z "${SCX_SUITE_SKIP:-}" ] || skip "$SCX_SUITE_SKIP"
 	scx_setup
+	case ${SCX_MARK:-} in
+	'') ;;
+	sleep)
+		new_marker
+		make_marked_sleep
+		export MARKER SLEEP
+		;;
+	*)
+		new_marker
+		export MARKER
+		;;
+	esac
+	if declare -F suite_setup >/dev/null; then
+		suite_setup
+	fi
+}
+
+# teardown: a test that passed must leave no marked process (no_marked_left
+# fails it otherwise); then, passed or not, what is left of its processes
+# is killed (scx_teardown).
+teardown() {
+	local st=0
+	if declare -F suite_teardown >/dev/null; then
+		suite_teardown || st=$?
+	fi
+	if [ -n "${MARKER:-}" ] && [ -n "${BATS_TEST_COMPLETED:-}" ] &&
+		[ -z "${BATS_TEST_SKIPPED:-}" ]; then
+		no_marked_left || st=$?
+	fi
+	scx_teardown
+	return "$st"
 }
 
 # --- running the binary -------------------------------------------------
@@ -51,12 +98,18 @@ scx_in() {
 	"$SCX_RUN" "$@" <"$in"
 }
 
-# scx_to OUT ARGS...: run scx-run (stdin inherited) with stdout to the file
-# OUT, for outputs too big to hold in $output.
-scx_to() {
+# into OUT COMMAND...: run COMMAND with its stdout to the file OUT, for
+# outputs too big to hold in $output.
+into() {
 	local out=$1
 	shift
-	"$SCX_RUN" "$@" >"$out"
+	"$@" >"$out"
+}
+
+# scx_to OUT ARGS...: run scx-run (stdin inherited) with stdout to the file
+# OUT.
+scx_to() {
+	into "$1" "$SCX_RUN" "${@:2}"
 }
 
 # scx_to2 OUT ERR ARGS...: stdout to OUT and stderr to ERR.
@@ -64,6 +117,72 @@ scx_to2() {
 	local out=$1 err=$2
 	shift 2
 	"$SCX_RUN" "$@" >"$out" 2>"$err"
+}
+
+# The runs that could hang go through a hang guard, timeout 60: a hang
+# shows as status 124 (not a timing check).
+
+# scx IN ARGS...: scx-run ARGS with stdin from IN, under a hang guard.
+scx() {
+	local in=$1
+	shift
+	timeout 60 "$SCX_RUN" "$@" <"$in"
+}
+
+# sx ARGS...: scx-run ARGS with stdin from the file in, under a hang guard.
+sx() {
+	scx in "$@"
+}
+
+# lk IN ARGS...: scx-run --backend=loky ARGS with stdin from IN, under a
+# hang guard.
+lk() {
+	scx "$1" --backend=loky "${@:2}"
+}
+
+# lk_to IN OUT ARGS...: the same with stdout to the file OUT.
+lk_to() {
+	into "$2" lk "$1" "${@:3}"
+}
+
+# mpiexec with the options this machine needs: it has 2 cores (always
+# --oversubscribe), and tests may run as root.
+MPIEXEC=(mpiexec --oversubscribe)
+[ "$EUID" != 0 ] || MPIEXEC+=(--allow-run-as-root)
+
+# mpi ARGS...: mpiexec ARGS (with the options this machine needs).
+mpi() {
+	"${MPIEXEC[@]}" "$@"
+}
+
+# mpi_to OUT ARGS...: mpiexec ARGS with stdout to the file OUT.
+mpi_to() {
+	into "$1" mpi "${@:2}"
+}
+
+# start_bg_command COMMAND...: start COMMAND in the background (fd 3, which
+# bats waits on, closed), stdin from in, stdout to out, stderr to err; its
+# pid in PID.
+start_bg_command() {
+	"$@" <in >out 2>err 3>&- &
+	PID=$!
+}
+
+# start_bg ARGS...: start scx-run ARGS that way.
+start_bg() {
+	start_bg_command "$SCX_RUN" "$@"
+}
+
+# start_mpi_bg ARGS...: start mpiexec ARGS that way.
+start_mpi_bg() {
+	start_bg_command "${MPIEXEC[@]}" "$@"
+}
+
+# load_err: $stderr and $stderr_lines from the file err (for jobs started
+# in the background).
+load_err() {
+	stderr=$(cat err)
+	mapfile -t stderr_lines <err
 }
 
 # --- assertions on $stderr (bats-assert only looks at $output) ----------
@@ -102,9 +221,21 @@ assert_usage_error() {
 
 # --- bytes ----------------------------------------------------------------
 
+# hex [FILE]: the bytes of FILE (or stdin) as one line of hex pairs.
+hex() {
+	od -An -tx1 -v "$@" | tr -d ' \n'
+}
+
 # hexof STRING: the bytes of STRING as one line of hex pairs.
 hexof() {
-	printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'
+	printf '%s' "$1" | hex
+}
+
+# same_file EXPECTED ACTUAL: the two files have the same bytes.
+same_file() {
+	cmp -s "$1" "$2" && return 0
+	fail "$(printf '%s differs from %s (%s vs %s lines):\n%s' "$2" "$1" \
+		"$(wc -l <"$1")" "$(wc -l <"$2")" "$(diff "$1" "$2" | head -8)")"
 }
 
 # A worker that prints its argument count and its first argument in hex:
@@ -172,6 +303,19 @@ wait_for_file() {
 	local path=$1 limit=$(( ${2:-20} * 20 )) i=0
 	while [ ! -e "$path" ]; do
 		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# wait_started N [WHAT]: wait (at most 20 s) until started/ holds N files;
+# WHAT (default items) names them in the failure.
+wait_started() {
+	local n=$1 what=${2:-items} i=0 f
+	while :; do
+		f=(started/*)
+		[ -e "${f[0]}" ] && [ "${#f[@]}" -ge "$n" ] && return 0
+		[ "$i" -lt 400 ] || fail "fewer than $n $what started in 20 s"
 		sleep 0.05
 		i=$((i + 1))
 	done

@@ -5,9 +5,7 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+suite_setup() {
 	# The build the tests run (build/, or build-asan/ under check-asan).
 	BUILD_DIR=$(basename "$(dirname "$SCX_RUN")")
 }

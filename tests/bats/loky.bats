@@ -11,58 +11,12 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	new_marker
-	export MARKER
-}
-
-teardown() {
-	scx_teardown
-}
-
-# lk IN ARGS...: scx-run --backend=loky ARGS with stdin from IN.
-lk() {
-	local in=$1
-	shift
-	timeout 60 "$SCX_RUN" --backend=loky "$@" <"$in"
-}
-
-# lk_to IN OUT ARGS...: the same with stdout to the file OUT.
-lk_to() {
-	local in=$1 out=$2
-	shift 2
-	timeout 60 "$SCX_RUN" --backend=loky "$@" <"$in" >"$out"
-}
-
-# same_file EXPECTED ACTUAL: the two files have the same bytes.
-same_file() {
-	cmp -s "$1" "$2" && return 0
-	fail "$(printf '%s differs from %s (%s vs %s lines):\n%s' "$2" "$1" \
-		"$(wc -l <"$1")" "$(wc -l <"$2")" "$(diff "$1" "$2" | head -8)")"
-}
-
-# hex FILE: the bytes of FILE as one line of hex pairs.
-hex() {
-	od -An -tx1 -v "$1" | tr -d ' \n'
-}
+SCX_MARK=1
 
 # A block-buffered python: no -u, PYTHONUNBUFFERED unset, not the pyenv shim.
 PY=(env -u PYTHONUNBUFFERED /usr/bin/python3)
 need_python() {
 	[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is missing"
-}
-
-# wait_started N: wait (at most 20 s) until started/ holds N files.
-wait_started() {
-	local n=$1 i=0 f
-	while :; do
-		f=(started/*)
-		[ -e "${f[0]}" ] && [ "${#f[@]}" -ge "$n" ] && return 0
-		[ "$i" -lt 400 ] || fail "fewer than $n workers started in 20 s"
-		sleep 0.05
-		i=$((i + 1))
-	done
 }
 
 
@@ -503,7 +457,7 @@ for l in sys.stdin: print(int(l) * 3)'
 	"$SCX_RUN" --backend=loky -j2 sh -c 'while read -r l; do
 		touch "started/$l"; "$0" 30; echo "$l"; done' "$SLEEP" <in >out 2>err 3>&- &
 	PID=$!
-	wait_started 2
+	wait_started 2 workers
 	kill -INT "$PID"
 	wait_exit "$PID"
 	assert_equal "$status" 130
@@ -531,7 +485,7 @@ for l in sys.stdin: print(int(l) * 3)'
 		touch "started/$l"; while [ ! -e go ]; do "$0" 0.05; done; echo "done $l"; done' \
 		"$SLEEP" <in >out 2>err 3>&- &
 	PID=$!
-	wait_started 2
+	wait_started 2 workers
 	kill -HUP "$PID"
 	# the runner takes the signal before the workers answer (the
 	# assertions hold either way: answered items were sent before the
@@ -562,7 +516,7 @@ for l in sys.stdin: print(int(l) * 3)'
 		echo $$ >"started/$l"; while [ ! -e go ]; do "$0" 0.05; done; echo "done $l"; done' \
 		"$SLEEP" <in >out 2>err 3>&- &
 	PID=$!
-	wait_started 2
+	wait_started 2 workers
 	kill -HUP "$PID"
 	wait_signal_taken "$PID" HUP || fail "SIGHUP still pending after 20 s"
 	victim=$(cat started/1)

@@ -16,17 +16,11 @@ load helper
 # The acceptance limit for the peak RSS of scx-run.
 RSS_LIMIT_KIB=$((32 * 1024))
 
-setup() {
-	scx_setup
-	new_marker
-	make_marked_sleep
-	export MARKER SLEEP
+SCX_MARK=sleep
+
+suite_setup() {
 	mkdir tmp
 	export TMPDIR=$T/tmp
-}
-
-teardown() {
-	scx_teardown
 }
 
 need_gnu_time() {
@@ -45,20 +39,6 @@ check_rss() {
 	fi
 	[ "$kib" -lt "$RSS_LIMIT_KIB" ] ||
 		fail "peak RSS of scx-run $kib KiB, not under $RSS_LIMIT_KIB KiB"
-}
-
-# into OUT COMMAND...: run COMMAND with its stdout to the file OUT (for run).
-into() {
-	local out=$1
-	shift
-	"$@" >"$out"
-}
-
-# same_file EXPECTED ACTUAL: the two files have the same bytes.
-same_file() {
-	cmp -s "$1" "$2" && return 0
-	fail "$(printf '%s differs from %s (%s vs %s lines):\n%s' "$2" "$1" \
-		"$(wc -l <"$1")" "$(wc -l <"$2")" "$(diff "$1" "$2" | head -8)")"
 }
 
 # tmp_empty: nothing was left in $TMPDIR.

@@ -13,54 +13,22 @@ load helper
 # An MPI abort alone takes about 2 s: leftovers get longer to go.
 NO_MARKED_WAIT=10
 
-MPIEXEC=(mpiexec --oversubscribe)
-[ "$EUID" != 0 ] || MPIEXEC+=(--allow-run-as-root)
+SCX_MARK=sleep
 
 setup_file() {
 	local out
-	SCX_MPI_SKIP=
+	SCX_SUITE_SKIP=
 	if ! command -v mpiexec >/dev/null; then
-		SCX_MPI_SKIP="mpiexec is not installed (apt-get install openmpi-bin)"
+		SCX_SUITE_SKIP="mpiexec is not installed (apt-get install openmpi-bin)"
 	elif ! out=$("$SCX_RUN" --backend=mpi --info --if-serial=ignore 2>&1 </dev/null); then
 		case $out in
 		*"not available"*)
-			SCX_MPI_SKIP="scx-run was built without MPI: $out" ;;
+			SCX_SUITE_SKIP="scx-run was built without MPI: $out" ;;
 		*)
-			SCX_MPI_SKIP= ;; # a real failure: the tests show it
+			SCX_SUITE_SKIP= ;; # a real failure: the tests show it
 		esac
 	fi
-	export SCX_MPI_SKIP
-}
-
-setup() {
-	[ -z "$SCX_MPI_SKIP" ] || skip "$SCX_MPI_SKIP"
-	scx_setup
-	new_marker
-	make_marked_sleep
-	export MARKER SLEEP
-}
-
-teardown() {
-	scx_teardown
-}
-
-# mpi ARGS...: mpiexec ARGS (with the options this machine needs).
-mpi() {
-	"${MPIEXEC[@]}" "$@"
-}
-
-# mpi_to OUT ARGS...: mpiexec ARGS with stdout to the file OUT.
-mpi_to() {
-	local out=$1
-	shift
-	"${MPIEXEC[@]}" "$@" >"$out"
-}
-
-# start_mpi_bg ARGS...: mpiexec ARGS in the background, stdin from in,
-# stdout to out, stderr to err; its pid in PID.
-start_mpi_bg() {
-	"${MPIEXEC[@]}" "$@" <in >out 2>err 3>&- &
-	PID=$!
+	export SCX_SUITE_SKIP
 }
 
 # wait_count DIR N [SECONDS]: wait until DIR holds at least N entries.
@@ -92,14 +60,6 @@ rank_pid() {
 		fi
 	done
 	return 1
-}
-
-
-# load_err: $stderr and $stderr_lines from the file err (for jobs started
-# with start_mpi_bg).
-load_err() {
-	stderr=$(cat err)
-	mapfile -t stderr_lines <err
 }
 
 # A worker that says it started, then sleeps 30 s.

@@ -21,21 +21,21 @@ MPI_DIR=$BATS_TEST_DIRNAME/mpi
 
 setup_file() {
 	local out
-	SCX_HOSTS_SKIP=
+	SCX_SUITE_SKIP=
 	if [ "$EUID" != 0 ]; then
-		SCX_HOSTS_SKIP="needs root (network namespaces)"
+		SCX_SUITE_SKIP="needs root (network namespaces)"
 	elif ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-		SCX_HOSTS_SKIP="ip netns is not available (apt-get install iproute2)"
+		SCX_SUITE_SKIP="ip netns is not available (apt-get install iproute2)"
 	elif ! command -v unshare >/dev/null; then
-		SCX_HOSTS_SKIP="unshare is not installed (util-linux)"
+		SCX_SUITE_SKIP="unshare is not installed (util-linux)"
 	elif ! command -v mpiexec >/dev/null; then
-		SCX_HOSTS_SKIP="mpiexec is not installed (apt-get install openmpi-bin)"
+		SCX_SUITE_SKIP="mpiexec is not installed (apt-get install openmpi-bin)"
 	elif ! out=$("$SCX_RUN" --backend=mpi --info --if-serial=ignore 2>&1 </dev/null) &&
 		[[ $out == *"not available"* ]]; then
-		SCX_HOSTS_SKIP="scx-run was built without MPI: $out"
+		SCX_SUITE_SKIP="scx-run was built without MPI: $out"
 	fi
-	export SCX_HOSTS_SKIP
-	[ -z "$SCX_HOSTS_SKIP" ] || return 0
+	export SCX_SUITE_SKIP
+	[ -z "$SCX_SUITE_SKIP" ] || return 0
 
 	# removes what earlier runs that are gone left, then makes the hosts
 	# (SCX_NETNS_ID: which set; the rsh agent reads it too)
@@ -47,13 +47,11 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${SCX_HOSTS_SKIP:-}" ] || [ -z "${SCX_NETNS_ID:-}" ] ||
+	[ -n "${SCX_SUITE_SKIP:-}" ] || [ -z "${SCX_NETNS_ID:-}" ] ||
 		"$MPI_DIR/netns" down "$SCX_NETNS_ID"
 }
 
-setup() {
-	[ -z "$SCX_HOSTS_SKIP" ] || skip "$SCX_HOSTS_SKIP"
-	scx_setup
+suite_setup() {
 	NET=10.213.$SCX_NETNS_ID.0/24
 }
 
@@ -93,9 +91,7 @@ LAUNCH_RACE='\[[^]]*\] plm:rsh: Warning: setpgid\([0-9]+,[0-9]+\) failed in pare
 
 # mpi_hosts_to OUT ARGS...: mpi_hosts ARGS with stdout to the file OUT.
 mpi_hosts_to() {
-	local out=$1
-	shift
-	mpi_hosts "$@" >"$out"
+	into "$1" mpi_hosts "${@:2}"
 }
 
 @test "hosts: the three namespaces are up, each with its own address" {

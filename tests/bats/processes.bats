@@ -14,16 +14,7 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	new_marker
-	make_marked_sleep
-	export MARKER SLEEP
-}
-
-teardown() {
-	scx_teardown
-}
+SCX_MARK=sleep
 
 
 # --- an item whose child holds its output -----------------------------------
@@ -116,8 +107,8 @@ teardown() {
 # them run, SIGKILL the runner: within 3 s none is left.
 kill9_check() {
 	seq 10 >in
-	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	local pid=$! i=0
+	start_bg "$@"
+	local pid=$PID i=0
 	while [ "$(marked_pids | wc -l)" -lt 4 ]; do
 		[ "$i" -lt 400 ] || fail "the workers did not start"
 		sleep 0.05

@@ -12,15 +12,10 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	new_marker
-	export MARKER
-	mkdir started
-}
+SCX_MARK=1
 
-teardown() {
-	scx_teardown
+suite_setup() {
+	mkdir started
 }
 
 # --- helpers --------------------------------------------------------------

@@ -13,28 +13,7 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	new_marker
-	make_marked_sleep
-	export MARKER SLEEP
-}
-
-teardown() {
-	scx_teardown
-}
-
-# sx ARGS...: scx-run ARGS with stdin from the file in, under a hang guard.
-sx() {
-	timeout 60 "$SCX_RUN" "$@" <in
-}
-
-# start_bg ARGS...: start scx-run ARGS in the background, stdin from in,
-# stdout to out, stderr to err; its pid in PID.
-start_bg() {
-	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	PID=$!
-}
+SCX_MARK=sleep
 
 now() {
 	date +%s.%N
@@ -58,19 +37,6 @@ assert_not_below() {
 # figure TEXT: a measured figure, shown in the TAP output.
 figure() {
 	echo "# $BATS_TEST_DESCRIPTION: $*" >&3
-}
-
-
-# wait_started N: wait (at most 20 s) until started/ holds N files.
-wait_started() {
-	local n=$1 i=0 f
-	while :; do
-		f=(started/*)
-		[ -e "${f[0]}" ] && [ "${#f[@]}" -ge "$n" ] && return 0
-		[ "$i" -lt 400 ] || fail "fewer than $n items started in 20 s"
-		sleep 0.05
-		i=$((i + 1))
-	done
 }
 
 # make_flaky: ./flaky ITEM counts its runs of ITEM in count.ITEM, appends
@@ -671,8 +637,8 @@ joblog_lines() {
 # the timeout has passed.  The item did not time out.
 stop_cont_check() {
 	echo 1 >in
-	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	local pid=$!
+	start_bg "$@"
+	local pid=$PID
 	wait_for_file started
 	kill -STOP "$pid"
 	wait_for_file done

@@ -6,8 +6,7 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
+suite_setup() {
 	mkdir res victim
 	echo precious >victim/stdout
 	echo precious >victim/item

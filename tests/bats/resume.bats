@@ -16,22 +16,7 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	new_marker
-	export MARKER
-}
-
-teardown() {
-	scx_teardown
-}
-
-# scx IN ARGS...: scx-run ARGS with stdin from IN, under a hang guard.
-scx() {
-	local in=$1
-	shift
-	timeout 60 "$SCX_RUN" "$@" <"$in"
-}
+SCX_MARK=1
 
 HEADER=$'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand'
 

@@ -8,23 +8,10 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-setup() {
-	scx_setup
-	new_marker
-	make_marked_sleep
-	export MARKER SLEEP
+SCX_MARK=sleep
+
+suite_setup() {
 	mkdir started
-}
-
-teardown() {
-	scx_teardown
-}
-
-# start_bg ARGS...: start scx-run ARGS in the background, stdin from in,
-# stdout to out, stderr to err; its pid in PID.
-start_bg() {
-	"$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	PID=$!
 }
 
 # A worker that says it started, then sleeps 30 s, then prints "late $1".
@@ -81,10 +68,7 @@ SLOW_WORKER='touch "started/$1"; "$0" 30; echo "late $1"'
 
 # start_bg_ignoring SIG ARGS...: start_bg with SIG ignored at start.
 start_bg_ignoring() {
-	local sig=$1
-	shift
-	env --ignore-signal="$sig" "$SCX_RUN" "$@" <in >out 2>err 3>&- &
-	PID=$!
+	start_bg_command env --ignore-signal="$1" "$SCX_RUN" "${@:2}"
 }
 
 @test "SIGINT is handled even when ignored at start (a script's background job)" {

@@ -36,16 +36,48 @@ make_bytes(struct scx_buf *b, size_t len, unsigned seed, bool invalid)
 	}
 }
 
-/* Formats @res whose stdout is @bytes, once from memory, once from a
- * spool that spilled to a file; the two outputs must be the same. */
+/* Spools @bytes into @sp in two appends, past its memory limit, and checks
+ * that it spilled to a file and reads back whole; @b is its view.  The
+ * caller frees @sp. */
 static void
-check_same(const struct scx_buf *bytes, const char *name)
+check_spooled(struct scx_spool *sp, struct scx_bytes *b,
+	      const struct scx_buf *bytes, const char *name)
+{
+	struct scx_buf tmp = { 0 };
+	char label[160];
+	int err;
+
+	scx_spool_init(sp, 1024);
+	err = scx_spool_append(sp, bytes->data, bytes->len / 3);
+	if (err == 0)
+		err = scx_spool_append(sp, bytes->data + bytes->len / 3,
+				       bytes->len - bytes->len / 3);
+	snprintf(label, sizeof(label), "%s: spooled", name);
+	tap_ok(err == 0 && sp->in_file && scx_spool_len(sp) == bytes->len,
+	       label);
+
+	/* read back whole */
+	scx_spool_view(sp, b);
+	scx_buf_reserve(&tmp, bytes->len);
+	tmp.len = bytes->len;
+	err = scx_pread_all(b->fd, tmp.data, tmp.len, b->off);
+	snprintf(label, sizeof(label), "%s: reads back", name);
+	tap_ok(err == 0 && memcmp(tmp.data, bytes->data, bytes->len) == 0,
+	       label);
+
+	scx_buf_free(&tmp);
+}
+
+/* Formats a result whose stdout is @bytes as JSON, tagged and raw, once
+ * from memory, once from @b, the view of a spool that spilled to a file;
+ * each time the two outputs must be the same. */
+static void
+check_formats(const struct scx_buf *bytes, const struct scx_bytes *b,
+	      const char *name)
 {
 	struct scx_buf mem_out = { 0 }, mem_err = { 0 }, file_out = { 0 };
-	struct scx_buf fmt = { 0 }, io = { 0 }, tmp = { 0 };
+	struct scx_buf fmt = { 0 }, io = { 0 };
 	struct scx__sink sink = { put_buf, &file_out, &fmt, &io };
-	struct scx_spool sp;
-	struct scx_bytes b;
 	struct scx_result res;
 	char label[160];
 	int err;
@@ -57,28 +89,10 @@ check_same(const struct scx_buf *bytes, const char *name)
 	res.out = bytes->data;
 	res.out_len = bytes->len;
 
-	scx_spool_init(&sp, 1024);
-	err = scx_spool_append(&sp, bytes->data, bytes->len / 3);
-	if (err == 0)
-		err = scx_spool_append(&sp, bytes->data + bytes->len / 3,
-				       bytes->len - bytes->len / 3);
-	snprintf(label, sizeof(label), "%s: spooled", name);
-	tap_ok(err == 0 && sp.in_file && scx_spool_len(&sp) == bytes->len,
-	       label);
-
-	/* read back whole */
-	scx_spool_view(&sp, &b);
-	scx_buf_reserve(&tmp, bytes->len);
-	tmp.len = bytes->len;
-	err = scx_pread_all(b.fd, tmp.data, tmp.len, b.off);
-	snprintf(label, sizeof(label), "%s: reads back", name);
-	tap_ok(err == 0 && memcmp(tmp.data, bytes->data, bytes->len) == 0,
-	       label);
-
 	/* JSON */
 	cfg.format = SCX_FORMAT_JSONL;
 	scx__format_result(&cfg, &res, &mem_out, &mem_err);
-	scx_result_set_stdout(&res, &b);
+	scx_result_set_stdout(&res, b);
 	file_out.len = 0;
 	err = scx__put_json(&sink, &res);
 	snprintf(label, sizeof(label), "%s: JSON from the file is the same",
@@ -96,7 +110,7 @@ check_same(const struct scx_buf *bytes, const char *name)
 	mem_out.len = mem_err.len = 0;
 	scx__format_result(&cfg, &res, &mem_out, &mem_err);
 	file_out.len = 0;
-	err = scx__put_stream(&sink, &b, "item", 4);
+	err = scx__put_stream(&sink, b, "item", 4);
 	snprintf(label, sizeof(label), "%s: tagged from the file is the same",
 		 name);
 	tap_ok(err == 0 && file_out.len == mem_out.len &&
@@ -106,12 +120,33 @@ check_same(const struct scx_buf *bytes, const char *name)
 
 	/* raw */
 	file_out.len = 0;
-	err = scx__put_stream(&sink, &b, NULL, 0);
+	err = scx__put_stream(&sink, b, NULL, 0);
 	snprintf(label, sizeof(label), "%s: raw from the file is the same",
 		 name);
 	tap_ok(err == 0 && file_out.len == bytes->len &&
 		   memcmp(file_out.data, bytes->data, bytes->len) == 0,
 	       label);
+
+	scx_buf_free(&mem_out);
+	scx_buf_free(&mem_err);
+	scx_buf_free(&file_out);
+	scx_buf_free(&fmt);
+	scx_buf_free(&io);
+}
+
+/* Spools @bytes until they spill to a file, checks that every format of
+ * them from the file is the same as from memory, then that a reset spool
+ * starts again in memory. */
+static void
+check_same(const struct scx_buf *bytes, const char *name)
+{
+	struct scx_spool sp;
+	struct scx_bytes b;
+	char label[160];
+	int err;
+
+	check_spooled(&sp, &b, bytes, name);
+	check_formats(bytes, &b, name);
 
 	/* reset: the file is reused from empty */
 	scx_spool_reset(&sp);
@@ -122,12 +157,6 @@ check_same(const struct scx_buf *bytes, const char *name)
 	tap_ok(err == 0 && !sp.in_file && b.mem != NULL && b.len == 3, label);
 
 	scx_spool_free(&sp);
-	scx_buf_free(&mem_out);
-	scx_buf_free(&mem_err);
-	scx_buf_free(&file_out);
-	scx_buf_free(&fmt);
-	scx_buf_free(&io);
-	scx_buf_free(&tmp);
 }
 
 int
