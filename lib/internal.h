@@ -30,6 +30,17 @@
 #define SCX__SPILL_AFTER (8u << 20)
 
 /* ------------------------------------------------------------------ */
+/* fdio.c: whole reads and writes (and scx_pread_all, scx_pwrite_all,   */
+/* scx_tmpfile in scx_io.h)                                            */
+/* ------------------------------------------------------------------ */
+
+/** Writes all @len bytes at the descriptor's position, waiting out
+ * EINTR.  @return 0 or a negated errno. */
+int scx__write_full(int fd, const void *data, size_t len);
+/** One read(2) that waits out EINTR: its result (errno set below 0). */
+ssize_t scx__read_once(int fd, void *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
 /* vec.c: one growable array, one ring                                 */
 /* ------------------------------------------------------------------ */
 

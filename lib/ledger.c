@@ -39,24 +39,6 @@ fail(struct scx__ledger *l, int err, const char *fmt, ...)
 	return err;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The longest job log line read back: an item's command up to 64 MiB. */
 #define JOBLOG_LINE_MAX (64u << 20)
 
@@ -183,8 +165,8 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
 	if (st.st_size == 0) {
-		err = write_all(fd, scx__joblog_header,
-				strlen(scx__joblog_header));
+		err = scx__write_full(fd, scx__joblog_header,
+				      strlen(scx__joblog_header));
 		if (err != 0)
 			return fail(l, err, "cannot write --joblog '%s': %s",
 				    cfg->joblog, strerror(-err));
@@ -409,7 +391,7 @@ scx__ledger_flush(struct scx__ledger *l)
 
 	if (l->joblog_fd < 0 || l->pending.len == 0)
 		return 0;
-	err = write_all(l->joblog_fd, l->pending.data, l->pending.len);
+	err = scx__write_full(l->joblog_fd, l->pending.data, l->pending.len);
 	l->pending.len = 0;
 	if (err != 0)
 		return fail(l, err, "cannot write --joblog '%s': %s",
@@ -430,7 +412,7 @@ write_file(struct scx__ledger *l, int dirfd, const char *name,
 	if (fd < 0)
 		return -errno;
 	if (b->mem != NULL || b->fd < 0)
-		err = write_all(fd, b->mem, (size_t)b->len);
+		err = scx__write_full(fd, b->mem, (size_t)b->len);
 	else
 		err = scx_bytes_copy(b, fd, 0, &l->scratch);
 	if (err == 0 && fsync(fd) != 0)

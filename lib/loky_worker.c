@@ -453,9 +453,7 @@ read_pending(struct lworker *w, uv_pipe_t *pipe, bool open)
 		on_alloc((uv_handle_t *)pipe, 0, &buf);
 		if (buf.len == 0)
 			return;
-		do
-			n = read(fd, buf.base, buf.len);
-		while (n < 0 && errno == EINTR);
+		n = scx__read_once(fd, buf.base, buf.len);
 		if (n <= 0)
 			return;
 		if (pipe == &w->out)

@@ -117,9 +117,8 @@ each_child(void (*fn)(pid_t pid, void *arg), void *arg)
 		for (;;) {
 			if (scx_buf_reserve(&b, 4096) != 0)
 				break;
-			n = read(fd, b.data + b.len, b.cap - b.len - 1);
-			if (n < 0 && errno == EINTR)
-				continue;
+			n = scx__read_once(fd, b.data + b.len,
+					   b.cap - b.len - 1);
 			if (n <= 0)
 				break;
 			b.len += (size_t)n;

@@ -104,9 +104,7 @@ read_small(const char *path, char *buf, size_t size)
 
 	if (fd < 0)
 		return -errno;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
+	n = scx__read_once(fd, buf, size - 1);
 	err = errno;
 	close(fd);
 	if (n < 0)
