@@ -950,17 +950,7 @@ check_request(struct options *o, unsigned closed, bool *json_info)
 		      "FILE, or redirect it from /dev/null for none)");
 		return false;
 	}
-	if (!check_backend_options(o))
-		return false;
-	if (o->cfg.resume != SCX_RESUME_NONE && !o->cfg.joblog &&
-	    !o->cfg.results) {
-		error("%s needs --joblog FILE or --results DIR to know what "
-		      "was done",
-		      o->cfg.resume == SCX_RESUME ? "--resume"
-						  : "--resume-failed");
-		return false;
-	}
-	return true;
+	return check_backend_options(o);
 }
 
 /* Runs the items of @run; the exit status. */

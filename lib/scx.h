@@ -559,8 +559,11 @@ extern const struct scx_backend_ops scx_backend_dryrun;
  * Checks that @cfg's options apply to the backend @ops (NULL: the
  * default one): --reuse and --keep-affinity only with a backend that
  * takes MPI options, --protocol (@protocol_set: given) and --seq-prefix
- * only with reusable workers, --pipe-item and --dry-run not with them.
- * @return 0, or SCX_EOPTION with @detail saying which option and why.
+ * only with reusable workers, --pipe-item and --dry-run not with them,
+ * --resume and --resume-failed only with a job log or a results
+ * directory to read.  The one check of option conflicts, for the program
+ * and any caller.  @return 0, or SCX_EOPTION with @detail saying which
+ * option and why.
  */
 int scx_config_check(const struct scx_config *cfg,
 		     const struct scx_backend_ops *ops, bool protocol_set,

@@ -71,6 +71,13 @@ scx_config_check(const struct scx_config *cfg,
 			 "--dry-run prints one command per item; reusable "
 			 "workers (--backend=%s) have none",
 			 name);
+	else if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog &&
+		 !cfg->results)
+		snprintf(detail, size,
+			 "%s needs --joblog FILE or --results DIR to know what "
+			 "was done",
+			 cfg->resume == SCX_RESUME ? "--resume"
+						   : "--resume-failed");
 	else
 		return 0;
 	return SCX_EOPTION;

@@ -443,3 +443,12 @@ bad_option() {
 		assert_usage_error "--halt: '$v' is not"
 	done
 }
+
+@test "--resume, --resume-failed without --joblog or --results: one line saying what they need, nothing run" {
+	local opt
+	for opt in --resume --resume-failed; do
+		run --separate-stderr bash -c 'echo x | "$SCX_RUN" '"$opt"' touch "$1"' sh "$T/ran"
+		assert_usage_error "$opt needs --joblog FILE or --results DIR"
+		[ ! -e "$T/ran" ] || fail "$opt ran the item"
+	done
+}

@@ -9,9 +9,9 @@
  * N = 0 fails nothing.  Prints "allocations: K" (those made inside open),
  * then "open: ok" or "open: failed: MESSAGE", then "finalized: yes|no|
  * not initialized" after the run is gone.  Exit 0 when open worked, 1
- * when it failed (always 0 under mpiexec), 2 on a usage error.  Under the sanitizer build,
- * LeakSanitizer then checks that nothing is left.  Under mpiexec only
- * rank 0 fails; the other ranks serve an empty run.
+ * when it failed (always 0 under mpiexec), 2 on a usage error.  Under
+ * the sanitizer build, LeakSanitizer then checks that nothing is left.
+ * Under mpiexec only rank 0 fails; the other ranks serve an empty run.
  */
 #include "scx.h"
 
