@@ -70,6 +70,21 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' sh "$ROOT" "$@"
 }
 
+@test "docs: the README's Architecture names every file in lib/ and cmd/, and no file that is gone" {
+	local f missing=() gone=()
+	for f in "$ROOT"/lib/*.[ch] "$ROOT"/lib/*.map "$ROOT"/lib/*.list "$ROOT"/cmd/*.c; do
+		f=${f#"$ROOT"/}
+		sed -n '/^## Architecture/,/^## Install/p' "$ROOT/README.md" |
+			grep -qF "\`$f\`" || missing+=("$f")
+	done
+	for f in $(sed -n '/^## Architecture/,/^## Install/p' "$ROOT/README.md" |
+		grep -o '`\(lib\|cmd\)/[a-z_./-]*`' | tr -d '`' | sort -u); do
+		[ -e "$ROOT/$f" ] || gone+=("$f")
+	done
+	[ ${#missing[@]} = 0 ] || fail "not in the README's Architecture: ${missing[*]}"
+	[ ${#gone[@]} = 0 ] || fail "in the README's Architecture but gone: ${gone[*]}"
+}
+
 @test "completion: sourcing it registers a completion for scx-run" {
 	run bash -c 'source "$1/completions/scx-run.bash" && complete -p scx-run' sh "$ROOT"
 	assert_success
