@@ -151,8 +151,11 @@ check-bats: $(BIN) $(SHLIB) $(PLUGIN) $(HELPER_BIN)
 # clang-format 14).
 LINT_FILES := $(wildcard lib/*.c lib/*.h cmd/*.c tests/unit/*.c \
 	tests/unit/*.h tests/helpers/*.c tests/fuzz/*.c)
-lint:
+# And the layout's rules (tools/layout.py: file and function sizes, no
+# dependency cycle, the exports), measured on the build.
+lint: $(LIB_OBJ) $(MPI_OBJ) $(SHLIB)
 	clang-format --dry-run --Werror $(LINT_FILES)
+	python3 tools/layout.py $(BUILD)
 
 # The same suites on an AddressSanitizer + UndefinedBehaviorSanitizer build.
 # OpenMPI does not free everything at MPI_Finalize: stacks through its
