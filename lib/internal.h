@@ -772,6 +772,15 @@ int scx__run_create(struct scx_run **out, const struct scx_config *cfg,
 		    size_t detail_size);
 
 /* ------------------------------------------------------------------ */
+/* config.c: the --halt rule                                           */
+/* ------------------------------------------------------------------ */
+
+/** Whether --halt @h is met by the items of @sum, of @count in all (-1:
+ * not known, then of those done so far). */
+bool scx__halt_reached(const struct scx_halt *h, const struct scx_summary *sum,
+		       int64_t count);
+
+/* ------------------------------------------------------------------ */
 /* time                                                                */
 /* ------------------------------------------------------------------ */
 

@@ -873,24 +873,9 @@ static void
 check_halt(struct scx_run *run)
 {
 	const struct scx_halt *h = &run->cfg->halt;
-	uint64_t n, total;
 
-	if (h->when == SCX_HALT_NEVER || run->halted)
+	if (run->halted || !scx__halt_reached(h, &run->sum, run->intake.count))
 		return;
-	n = h->what == SCX_HALT_FAIL	  ? run->sum.failed
-	    : h->what == SCX_HALT_SUCCESS ? run->sum.items - run->sum.failed
-					  : run->sum.items;
-	if (h->count) {
-		if (n < h->count)
-			return;
-	} else {
-		/* Of all the items when their number is known, else of
-		 * those done so far. */
-		total = run->intake.count >= 0 ? (uint64_t)run->intake.count
-					       : run->sum.items;
-		if (n == 0 || n * 100 < (uint64_t)h->percent * total)
-			return;
-	}
 	run->halted = true;
 	request_stop(run, h->when == SCX_HALT_NOW ? SCX_STOP_TERMINATE
 						  : SCX_STOP_DRAIN);
