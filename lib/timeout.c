@@ -25,6 +25,7 @@ struct scx__timeouts {
 	uv_loop_t *loop;
 	uint64_t ms, grace_ms;
 	struct scx__ring term; /* running items, oldest clock first */
+	size_t running;	       /* of term's entries, those not ended */
 	struct scx__ring kill; /* items sent SIGTERM, oldest first */
 	uv_timer_t term_timer, kill_timer;
 	int closing; /* timers not yet closed, once closing */
@@ -99,6 +100,7 @@ on_term(uv_timer_t *timer)
 	struct deadline d;
 
 	while (take_due(&t->term, now, &d)) {
+		t->running--;
 		if (scx_backend_signal_item(t->be, d.seq, SIGTERM) != 0)
 			continue;
 		d.at = now + t->grace_ms;
@@ -141,10 +143,28 @@ scx__timeouts_start(struct scx__timeouts *t, uint64_t seq)
 	struct deadline d = { seq, now_ms() + t->ms };
 	int err = scx__ring_push(&t->term, &d);
 
+	if (err != 0)
+		return err;
+	t->running++;
 	/* An armed timer is due no later than this deadline. */
-	if (err == 0 && !uv_is_active((uv_handle_t *)&t->term_timer))
+	if (!uv_is_active((uv_handle_t *)&t->term_timer))
 		arm(t, &t->term_timer, &t->term, on_term);
-	return err;
+	return 0;
+}
+
+/* Keeps only the entries of items still running, in their order. */
+static void
+compact(struct scx__ring *q)
+{
+	struct deadline d;
+	size_t n = q->n;
+
+	/* Each push fills the room its pop has just made: none fails. */
+	while (n-- > 0) {
+		scx__ring_pop(q, &d);
+		if (d.seq != 0)
+			scx__ring_push(q, &d);
+	}
 }
 
 void
@@ -153,15 +173,23 @@ scx__timeouts_end(struct scx__timeouts *t, uint64_t seq)
 	struct deadline *d;
 	size_t i;
 
-	/* Items mostly end in the order they started: the search is short.
-	 * An item that runs again (--retries) starts a new clock. */
-	for (i = 0; (d = scx__ring_at(&t->term, i)) != NULL; i++) {
+	/* At most one entry per worker runs, and those are the latest ones
+	 * but for a long item near the front: the search starts at the
+	 * back.  An item that runs again (--retries) starts a new clock. */
+	for (i = t->term.n; i-- > 0;) {
+		d = scx__ring_at(&t->term, i);
 		if (d->seq == seq) {
 			d->seq = 0;
+			t->running--;
 			break;
 		}
 	}
 	drop_ended(&t->term);
+	/* A long item at the front holds the ended ones behind it: they are
+	 * dropped once they outnumber those running, so that the queue
+	 * stays about as long as the workers are many. */
+	if (t->term.n > 2 * t->running + 16)
+		compact(&t->term);
 }
 
 static void
