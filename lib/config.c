@@ -1,5 +1,5 @@
 /* config.c: defaults, the value parsers the command line uses, and the
- * worker-count and chunk-size rules of the API. */
+ * worker-count, chunk-size and --halt rules of the API. */
 #include "internal.h"
 
 #include <errno.h>
@@ -190,6 +190,25 @@ scx_parse_halt(const char *s, struct scx_halt *out)
 		return err == -ERANGE ? -ERANGE : SCX_EWORD;
 	*out = h;
 	return 0;
+}
+
+bool
+scx__halt_reached(const struct scx_halt *h, const struct scx_summary *sum,
+		  int64_t count)
+{
+	uint64_t n, total;
+
+	if (h->when == SCX_HALT_NEVER)
+		return false;
+	n = h->what == SCX_HALT_FAIL	  ? sum->failed
+	    : h->what == SCX_HALT_SUCCESS ? sum->items - sum->failed
+					  : sum->items;
+	if (h->count)
+		return n >= h->count;
+	/* Of all the items when their number is known, else of those done
+	 * so far. */
+	total = count >= 0 ? (uint64_t)count : sum->items;
+	return n > 0 && n * 100 >= (uint64_t)h->percent * total;
 }
 
 int

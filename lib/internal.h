@@ -762,6 +762,32 @@ int scx__ledger_flush(struct scx__ledger *l);
 int scx__ledger_result(struct scx__ledger *l, const struct scx_result *res);
 
 /* ------------------------------------------------------------------ */
+/* timeout.c: --timeout's clocks, SIGTERM and then SIGKILL             */
+/* ------------------------------------------------------------------ */
+
+struct scx__timeouts;
+
+/**
+ * Makes the clocks of a run whose items get @ms each: @be hears
+ * SIGTERM (scx_backend_signal_item()) when an item's time is up, then
+ * SIGKILL @grace_ms later.  Two timers on @loop, which do not keep it
+ * alive.  @return 0 and *@out (scx__timeouts_close() frees it), or
+ * -ENOMEM.
+ */
+int scx__timeouts_create(struct scx__timeouts **out, struct uv_loop_s *loop,
+			 struct scx_backend *be, uint64_t ms,
+			 uint64_t grace_ms);
+/** Starts the clock of item @seq.  @return 0 or -ENOMEM. */
+int scx__timeouts_start(struct scx__timeouts *t, uint64_t seq);
+/** Item @seq ended (a result, or given back): no SIGTERM for it.  A
+ * SIGKILL already due after its SIGTERM stays: the backend knows whether
+ * something of it still runs. */
+void scx__timeouts_end(struct scx__timeouts *t, uint64_t seq);
+/** Stops the clocks; the memory is freed once the loop has closed the
+ * timers.  NULL is allowed. */
+void scx__timeouts_close(struct scx__timeouts *t);
+
+/* ------------------------------------------------------------------ */
 /* run.c, for setup.c                                                  */
 /* ------------------------------------------------------------------ */
 
@@ -770,6 +796,15 @@ int scx__ledger_result(struct scx__ledger *l, const struct scx_result *res);
 int scx__run_create(struct scx_run **out, const struct scx_config *cfg,
 		    const struct scx_backend_ops *ops, char *detail,
 		    size_t detail_size);
+
+/* ------------------------------------------------------------------ */
+/* config.c: the --halt rule                                           */
+/* ------------------------------------------------------------------ */
+
+/** Whether --halt @h is met by the items of @sum, of @count in all (-1:
+ * not known, then of those done so far). */
+bool scx__halt_reached(const struct scx_halt *h, const struct scx_summary *sum,
+		       int64_t count);
 
 /* ------------------------------------------------------------------ */
 /* time                                                                */

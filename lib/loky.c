@@ -336,7 +336,7 @@ on_sigchld(uv_signal_t *h, int signum)
 		scx__lworker_reap(&lk->w[i]);
 }
 
-/* Every tick: each worker's pace, stalls and timers (loky_worker.c); a
+/* Every tick: each worker's pace, stalls and drains (loky_worker.c); a
  * worker whose window grew gets more items. */
 static void
 on_tick(uv_timer_t *t)
@@ -501,6 +501,20 @@ loky_stop(struct scx_backend *be, enum scx_stop how)
 	}
 }
 
+/* --timeout: the worker whose oldest unanswered item @seq is (or, for
+ * the SIGKILL, which timed out on it). */
+static int
+loky_signal_item(struct scx_backend *be, uint64_t seq, int sig)
+{
+	struct loky *lk = be->data;
+	unsigned i;
+
+	for (i = 0; i < lk->n; i++)
+		if (scx__lworker_signal(&lk->w[i], seq, sig) == 0)
+			return 0;
+	return -ESRCH;
+}
+
 static void
 loky_close(struct scx_backend *be)
 {
@@ -565,4 +579,5 @@ const struct scx_backend_ops scx_backend_loky = {
 	.rank = loky_rank,
 	.size = loky_size,
 	.is_master = loky_is_master,
+	.signal_item = loky_signal_item,
 };

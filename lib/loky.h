@@ -78,17 +78,16 @@ struct lworker {
 	uint64_t now_ns;       /* when the current read arrived */
 	int exit_status, term_signal;
 	bool signalled;
-	bool closed_stdout;  /* ended by us for closing its stdout early */
-	bool timed_out;	     /* ended by --timeout */
-	bool timeout_killed; /* and SIGKILLed after the grace */
-	uint64_t timed_out_at;
-	uint64_t last_answer_ns;
-	uint64_t idle_since; /* done with every item but not exiting */
-	uint64_t exited_ns;  /* when its process exited */
-	bool spawn_wait;     /* could not start: waits for the retry timer */
-	uint64_t sent;	     /* bytes that went into its stdin pipe */
-	size_t unsent;	     /* of the write under way, not yet in it */
-	bool read_any;	     /* at its exit, it had read some of them */
+	bool closed_stdout;   /* ended by us for closing its stdout early */
+	bool timed_out;	      /* ended by --timeout (the core's clock) */
+	bool timeout_killed;  /* and SIGKILLed after the grace */
+	uint64_t timeout_seq; /* the item it timed out on */
+	uint64_t idle_since;  /* done with every item but not exiting */
+	uint64_t exited_ns;   /* when its process exited */
+	bool spawn_wait;      /* could not start: waits for the retry timer */
+	uint64_t sent;	      /* bytes that went into its stdin pipe */
+	size_t unsent;	      /* of the write under way, not yet in it */
+	bool read_any;	      /* at its exit, it had read some of them */
 };
 
 /* What the backend (loky.c) does when one of its workers changes: the
@@ -182,9 +181,14 @@ void scx__lworker_close_stdin(struct lworker *w);
 void scx__lworker_shut_stdin(struct lworker *w);
 /** Reaps the worker's process if it exited (after SIGCHLD). */
 void scx__lworker_reap(struct lworker *w);
-/** The checks of one tick: pace, stalls, --timeout, a drain that is
- * over, a worker that lingers.  @return whether its window grew. */
+/** The checks of one tick: pace, stalls, a drain that is over, a worker
+ * that lingers.  @return whether its window grew. */
 bool scx__lworker_tick(struct lworker *w);
+/** --timeout, timed by the core: SIGTERM to the worker's group when @seq
+ * is its oldest unanswered item (after reading the answers its stdout
+ * holds already), SIGKILL after the grace when it timed out on @seq.
+ * @return 0, or -ESRCH when not signalled. */
+int scx__lworker_signal(struct lworker *w, uint64_t seq, int sig);
 
 #pragma GCC visibility pop
 

@@ -222,7 +222,11 @@ scx__loky_send_item(struct lworker *w, struct flight *f, uint64_t now,
 		return err;
 	f->start_ns = now;
 	f->start_us = wall;
-	return scx__loky_fifo_push(&w->fl, f);
+	err = scx__loky_fifo_push(&w->fl, f);
+	/* The worker's oldest unanswered item: its --timeout clock starts. */
+	if (err == 0 && w->fl.n == 1)
+		scx_run_item_started(w->lk->run, f->item->seq);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -256,7 +260,9 @@ answer(struct lworker *w, const char *rec, size_t len)
 	}
 	f = scx__loky_fifo_pop(&w->fl);
 	w->answers++;
-	w->last_answer_ns = w->now_ns;
+	/* The next item's --timeout clock starts at this answer. */
+	if (w->fl.n > 0)
+		scx_run_item_started(w->lk->run, w->fl.v[w->fl.head].item->seq);
 	resolve_bytes(w, &f, &b, 0, 0, NULL,
 		      w->streaming ? SCX_RESULT_STREAMED : 0);
 	w->streaming = false;

@@ -1,9 +1,9 @@
 /* loky_worker.c: one reusable worker's process: its start (three pipes
  * and the vfork spawner), the items written to its stdin, its stdout read
  * into loky_answers.c and its stderr passed on in whole lines, its exit,
- * and what each tick checks on it (its pace, a stall on a buffer,
- * --timeout, a drain that is over, a worker that does not exit).  It
- * tells loky.c of changes through lk->ev only. */
+ * what each tick checks on it (its pace, a stall on a buffer, a drain
+ * that is over, a worker that does not exit), and the signals of the
+ * core's --timeout.  It tells loky.c of changes through lk->ev only. */
 #include "loky.h"
 
 #include <errno.h>
@@ -316,7 +316,7 @@ reset_worker(struct lworker *w)
 	w->closed_stdout = false;
 	w->timed_out = false;
 	w->timeout_killed = false;
-	w->last_answer_ns = 0;
+	w->timeout_seq = 0;
 	w->idle_since = 0;
 	w->answers = w->answers_seen = 0;
 	w->exit_status = w->term_signal = 0;
@@ -464,45 +464,38 @@ read_pending(struct lworker *w, uv_pipe_t *pipe, bool open)
 	}
 }
 
-/* --timeout: the oldest unanswered item has been the worker's since the
- * later of its writing and the previous answer. */
-static void
-check_timeout(struct lworker *w)
+/* --timeout: the core's clock of the worker's oldest unanswered item
+ * started at the later of its writing and the previous answer. */
+int
+scx__lworker_signal(struct lworker *w, uint64_t seq, int sig)
 {
-	uint64_t limit = w->lk->cfg->timeout_ms * 1000000u, now, since;
-	const struct flight *head;
 	uint64_t answered;
 
-	if (limit == 0 || !w->running)
-		return;
-	now = uv_hrtime();
+	if (!w->running)
+		return -ESRCH;
 	/* The group gets SIGKILL after the grace even when the worker
 	 * itself died of the SIGTERM: a process it started that ignores
 	 * SIGTERM may still hold its stdout. */
-	if (w->timed_out) {
-		if (!w->timeout_killed &&
-		    now - w->timed_out_at >= SCX__GRACE_MS * 1000000ull) {
-			w->timeout_killed = true;
-			kill(-w->pid, SIGKILL);
-		}
-		return;
+	if (sig == SIGKILL) {
+		if (!w->timed_out || w->timeout_killed || w->timeout_seq != seq)
+			return -ESRCH;
+		w->timeout_killed = true;
+		kill(-w->pid, SIGKILL);
+		return 0;
 	}
-	if (w->exited || w->fl.n == 0)
-		return;
-	head = &w->fl.v[w->fl.head];
-	since = head->start_ns > w->last_answer_ns ? head->start_ns
-						   : w->last_answer_ns;
-	if (now - since < limit)
-		return;
+	if (w->timed_out || w->exited || w->fl.n == 0 ||
+	    w->fl.v[w->fl.head].item->seq != seq)
+		return -ESRCH;
 	/* The runner may have been stopped (SIGSTOP) while the answer came
 	 * in time: what the pipe holds is read first. */
 	answered = w->answers;
 	read_pending(w, &w->out, w->out_open);
 	if (w->answers != answered || !w->running || w->exited || w->fl.n == 0)
-		return;
+		return -ESRCH;
 	w->timed_out = true;
-	w->timed_out_at = now;
-	kill(-w->pid, SIGTERM);
+	w->timeout_seq = seq;
+	kill(-w->pid, sig);
+	return 0;
 }
 
 /* The worker exited SCX__DRAIN_MS ago and something it started still
@@ -587,7 +580,6 @@ scx__lworker_tick(struct lworker *w)
 	answered = w->answers - w->answers_seen;
 	w->answers_seen = w->answers;
 	flush_stderr(w, w->err_lines);
-	check_timeout(w);
 	drain_over(w);
 	linger(w);
 	if (!w->running || w->exited || !w->in_open || w->fl.n == 0)

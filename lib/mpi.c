@@ -109,6 +109,19 @@ mpi_stop(struct scx_backend *be, enum scx_stop how)
 	mpib_poll_again(m, true);
 }
 
+/* --timeout: a singleton's items run in its nested backend; on the
+ * master of worker ranks none runs here (each worker rank's fed run
+ * times its own). */
+static int
+mpi_signal_item(struct scx_backend *be, uint64_t seq, int sig)
+{
+	struct mpib *m = be->data;
+
+	if (!m->local_mode)
+		return -ESRCH;
+	return scx_backend_signal_item(&m->local, seq, sig);
+}
+
 static void
 mpi_close(struct scx_backend *be)
 {
@@ -194,4 +207,5 @@ const struct scx_backend_ops scx_backend_mpi = {
 	.is_master = mpi_is_master,
 	.serve = mpib_serve,
 	.explain_size = mpi_explain_size,
+	.signal_item = mpi_signal_item,
 };

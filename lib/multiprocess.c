@@ -41,10 +41,10 @@ struct proc {
 	bool signalled; /* the run's stop sent it a signal */
 	int handles;	/* open handles; freed when none is left */
 	bool reported;
-	uv_timer_t timer; /* --timeout, then the drain after its exit */
+	uv_timer_t timer; /* the drain after its exit */
 	bool timer_open;
-	bool timed_out;
-	bool timeout_killed; /* SIGKILLed after the grace */
+	bool timed_out;	     /* the core's --timeout sent it SIGTERM */
+	bool timeout_killed; /* and SIGKILL after the grace */
 	bool streaming;	     /* its stdout goes out as it comes */
 	bool lost;	     /* part of its output could not be kept */
 };
@@ -325,9 +325,10 @@ proc_exited(struct proc *p, int status)
 	scx__procs_reaped(p->pid);
 	scx__wait_status(status, &p->exit_status, &p->term_signal);
 	/* Killed: do not wait for pipes a stray grandchild may hold.  Timing
-	 * out, the grace timer goes on: a process the item started that
-	 * ignores SIGTERM may still hold its pipes.  Otherwise the item's
-	 * --timeout is over, and its pipes get a short drain. */
+	 * out, the core's grace goes on (its SIGKILL comes through
+	 * mp_signal_item()): a process the item started that ignores
+	 * SIGTERM may still hold its pipes.  Otherwise the item did not time
+	 * out, and its pipes get a short drain. */
 	if (mp->stop == SCX_STOP_KILL || p->timeout_killed)
 		close_pipes(p);
 	else if (!p->timed_out)
@@ -364,40 +365,6 @@ maybe_close_sigchld(struct mp *mp)
 	if (mp->retry_open && mp->stop) {
 		mp->retry_open = false;
 		uv_close((uv_handle_t *)&mp->retry, NULL);
-	}
-}
-
-/* --timeout: SIGTERM to the item's process group, then SIGKILL after the
- * same grace a stopped run gives. */
-static void
-on_timeout(uv_timer_t *t)
-{
-	struct proc *p = t->data;
-	int status;
-
-	if (!p->timed_out) {
-		if (p->exited)
-			return;
-		/* The runner may have been stopped (SIGSTOP) while the item
-		 * ended in time: timers run before SIGCHLD is seen.  An item
-		 * that has exited did not time out. */
-		if (scx__reap(p->pid, &status)) {
-			proc_exited(p, status);
-			return;
-		}
-		p->timed_out = true;
-		kill(-p->pid, SIGTERM);
-		uv_timer_start(&p->timer, on_timeout, SCX__GRACE_MS, 0);
-		return;
-	}
-	/* The grace is over: the whole group, even when the item's own
-	 * process already died of the SIGTERM; then its pipes are not
-	 * waited for (a process outside the group may hold them). */
-	p->timeout_killed = true;
-	kill(-p->pid, SIGKILL);
-	if (p->exited) {
-		close_pipes(p);
-		check_finished(p);
 	}
 }
 
@@ -514,27 +481,20 @@ new_proc(struct slot *s, const struct scx_item *item, bool with_stdin,
 	return NULL;
 }
 
-/* The process of @p runs: its timeout, its output read, its item
- * written to its stdin when it takes it there. */
+/* The process of @p runs: its --timeout clock, its output read, its
+ * item written to its stdin when it takes it there. */
 static void
 proc_running(struct proc *p, const struct scx_command *cmd)
 {
 	struct slot *s = p->slot;
 	struct mp *mp = s->mp;
-	uint64_t timeout = scx_run_config(mp->run)->timeout_ms;
 	uv_buf_t wbuf;
 
 	mp->spawn_wait_ms = 0;
 	p->reported = false;
 	s->proc = p;
 	mp->running++;
-	if (timeout) {
-		uv_timer_init(mp->loop, &p->timer);
-		p->timer.data = p;
-		p->timer_open = true;
-		p->handles++;
-		uv_timer_start(&p->timer, on_timeout, timeout, 0);
-	}
+	scx_run_item_started(mp->run, p->item->seq);
 	uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
 	uv_read_start((uv_stream_t *)&p->err, on_alloc, on_read);
 	if (cmd->stdin_data) {
@@ -838,6 +798,48 @@ mp_stop(struct scx_backend *be, enum scx_stop how)
 	maybe_close_sigchld(mp);
 }
 
+/* --timeout, timed by the core: SIGTERM to the item's process group when
+ * its time is up; SIGKILL to the group after the grace, to one that timed
+ * out. */
+static int
+mp_signal_item(struct scx_backend *be, uint64_t seq, int sig)
+{
+	struct mp *mp = be->data;
+	struct proc *p = NULL;
+	unsigned i;
+	int status;
+
+	for (i = 0; i < mp->nslots && p == NULL; i++)
+		if (mp->slots[i].proc && mp->slots[i].proc->item->seq == seq)
+			p = mp->slots[i].proc;
+	if (p == NULL || p->timeout_killed || p->timed_out != (sig == SIGKILL))
+		return -ESRCH;
+	if (sig == SIGKILL) {
+		/* Even when the item's own process already died of the
+		 * SIGTERM; then its pipes are not waited for (a process
+		 * outside the group may hold them). */
+		p->timeout_killed = true;
+		kill(-p->pid, SIGKILL);
+		if (p->exited) {
+			close_pipes(p);
+			check_finished(p);
+		}
+		return 0;
+	}
+	/* The runner may have been stopped (SIGSTOP) while the item ended
+	 * in time: timers run before SIGCHLD is seen.  An item that has
+	 * exited did not time out. */
+	if (p->exited)
+		return -ESRCH;
+	if (scx__reap(p->pid, &status)) {
+		proc_exited(p, status);
+		return -ESRCH;
+	}
+	p->timed_out = true;
+	kill(-p->pid, sig);
+	return 0;
+}
+
 static void
 mp_close(struct scx_backend *be)
 {
@@ -890,4 +892,5 @@ const struct scx_backend_ops scx_backend_multiprocess = {
 	.rank = mp_rank,
 	.size = mp_size,
 	.is_master = mp_is_master,
+	.signal_item = mp_signal_item,
 };

@@ -56,6 +56,7 @@ struct scx_run {
 	 * --halt. */
 	struct scx__ledger ledger;
 	bool halted;
+	struct scx__timeouts *timeouts; /* --timeout's clocks, or NULL */
 
 	bool executed;
 	uint64_t outstanding;
@@ -153,6 +154,7 @@ scx_run_destroy(struct scx_run *run)
 	if (run == NULL)
 		return;
 	scx__intake_close_inputs(&run->intake);
+	scx__timeouts_close(run->timeouts);
 	if (run->be_open)
 		scx_backend_close(&run->be);
 	if (run->loop_ready) {
@@ -459,6 +461,8 @@ finish(struct scx_run *run)
 	close_handle((uv_handle_t *)&run->throttle);
 	close_handle((uv_handle_t *)&run->progress_timer);
 	close_handle((uv_handle_t *)&run->sweep);
+	scx__timeouts_close(run->timeouts);
+	run->timeouts = NULL;
 	/* Let the backend retire its executors. */
 	if (run->stop_done == 0) {
 		run->stop_done = SCX_STOP_DRAIN;
@@ -605,6 +609,10 @@ prepare_run(struct scx_run *run)
 		return err;
 	}
 	warn_quoted(run);
+	if (cfg->timeout_ms &&
+	    (err = scx__timeouts_create(&run->timeouts, &run->loop, &run->be,
+					cfg->timeout_ms, SCX__GRACE_MS)) != 0)
+		return err;
 	if (cfg->fed) {
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
 		return env_ready(run);
@@ -873,24 +881,9 @@ static void
 check_halt(struct scx_run *run)
 {
 	const struct scx_halt *h = &run->cfg->halt;
-	uint64_t n, total;
 
-	if (h->when == SCX_HALT_NEVER || run->halted)
+	if (run->halted || !scx__halt_reached(h, &run->sum, run->intake.count))
 		return;
-	n = h->what == SCX_HALT_FAIL	  ? run->sum.failed
-	    : h->what == SCX_HALT_SUCCESS ? run->sum.items - run->sum.failed
-					  : run->sum.items;
-	if (h->count) {
-		if (n < h->count)
-			return;
-	} else {
-		/* Of all the items when their number is known, else of
-		 * those done so far. */
-		total = run->intake.count >= 0 ? (uint64_t)run->intake.count
-					       : run->sum.items;
-		if (n == 0 || n * 100 < (uint64_t)h->percent * total)
-			return;
-	}
 	run->halted = true;
 	request_stop(run, h->when == SCX_HALT_NOW ? SCX_STOP_TERMINATE
 						  : SCX_STOP_DRAIN);
@@ -903,6 +896,8 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 	int err;
 
 	run->outstanding--;
+	if (run->timeouts)
+		scx__timeouts_end(run->timeouts, res->seq);
 	if (run->cfg->on_result) {
 		run->cfg->on_result(run->cfg->result_arg, res);
 		maybe_finish(run);
@@ -938,11 +933,25 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 }
 
 void
+scx_run_item_started(struct scx_run *run, uint64_t seq)
+{
+	int err;
+
+	if (run->timeouts == NULL)
+		return;
+	err = scx__timeouts_start(run->timeouts, seq);
+	if (err != 0)
+		scx_run_fail(run, err, "timing an item (--timeout)");
+}
+
+void
 scx_run_abandon(struct scx_run *run, const struct scx_item *item)
 {
 	struct scx_result res;
 
 	run->outstanding--;
+	if (run->timeouts)
+		scx__timeouts_end(run->timeouts, item->seq);
 	scx__intake_attempt_of(&run->intake, item->seq);
 	if (run->cfg->on_result) {
 		memset(&res, 0, sizeof(res));

@@ -16,6 +16,7 @@
 #ifndef SCX_H
 #define SCX_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -447,6 +448,20 @@ enum scx_stop {
  *   serve    for backends whose non-master processes do not read input
  *            (MPI worker ranks): run the non-master side to completion;
  *            NULL otherwise.
+ *   signal_item   for --timeout, whose clock and escalation are the
+ *            core's: send @sig to what runs item @seq (its process group;
+ *            for reusable workers the worker whose oldest unanswered item
+ *            it is).  The core sends SIGTERM when the item's time is up
+ *            (counted from the backend's scx_run_item_started()): the
+ *            backend marks the item so that its result carries
+ *            SCX_RESULT_TIMEOUT.  When that returned 0, SIGKILL follows
+ *            after the grace a stopped run gets, to what still runs of
+ *            the item that timed out (its group, even when the item's own
+ *            process died of the SIGTERM).  Return 0 when signalled, or
+ *            -ESRCH when not: the item no longer runs, or ended in time.
+ *            The runner may have been stopped (SIGSTOP) while it ended:
+ *            the backend first reaps or reads what already ended.
+ *            Optional: without it, scx_config_check() refuses --timeout.
  *
  * Running items in input order or in completion order is the core's
  * switch (scx_imap(), scx_as_completed()): a backend returns results in
@@ -483,6 +498,7 @@ struct scx_backend_ops {
 	/* The flags a run of @cfg has beside ops->flags (mpi with --reuse:
 	 * SCX_BACKEND_ITEMS_ON_STDIN); optional. */
 	unsigned (*run_flags)(const struct scx_config *cfg);
+	int (*signal_item)(struct scx_backend *be, uint64_t seq, int sig);
 };
 
 struct scx_backend {
@@ -540,6 +556,16 @@ scx_backend_is_master(const struct scx_backend *be)
 	return be->ops->is_master ? be->ops->is_master(be) : true;
 }
 
+/** Sends @sig to what runs item @seq (--timeout).  @return 0, -ESRCH
+ * (not signalled), or -ENOSYS when the backend cannot. */
+static inline int
+scx_backend_signal_item(struct scx_backend *be, uint64_t seq, int sig)
+{
+	if (be->ops->signal_item == NULL)
+		return -ENOSYS;
+	return be->ops->signal_item(be, seq, sig);
+}
+
 /** The flags of a run of @ops with @cfg. */
 static inline unsigned
 scx_backend_flags(const struct scx_backend_ops *ops,
@@ -560,10 +586,10 @@ extern const struct scx_backend_ops scx_backend_dryrun;
  * default one): --reuse and --keep-affinity only with a backend that
  * takes MPI options, --protocol (@protocol_set: given) and --seq-prefix
  * only with reusable workers, --pipe-item and --dry-run not with them,
- * --resume and --resume-failed only with a job log or a results
- * directory to read.  The one check of option conflicts, for the program
- * and any caller.  @return 0, or SCX_EOPTION with @detail saying which
- * option and why.
+ * --timeout only with a backend that can signal an item, --resume and
+ * --resume-failed only with a job log or a results directory to read.
+ * The one check of option conflicts, for the program and any caller.
+ * @return 0, or SCX_EOPTION with @detail saying which option and why.
  */
 int scx_config_check(const struct scx_config *cfg,
 		     const struct scx_backend_ops *ops, bool protocol_set,
@@ -732,6 +758,16 @@ int scx_run_take(struct scx_run *run, size_t max, struct scx_chunk **out);
  * end in exactly one scx_run_done() or scx_run_abandon().
  */
 void scx_run_done(struct scx_run *run, const struct scx_result *res);
+
+/**
+ * Starts the --timeout clock of the running item @seq, for a backend
+ * with ops->signal_item: when its process starts, or for a reusable
+ * worker when the item becomes the oldest unanswered one (at its writing
+ * if the worker had none, else at the answer before it).  The item's
+ * scx_run_done() or scx_run_abandon() stops the clock.  Nothing happens
+ * without --timeout.
+ */
+void scx_run_item_started(struct scx_run *run, uint64_t seq);
 
 /**
  * Pushes a chunk into a fed run (cfg->fed); the run owns it afterwards.
