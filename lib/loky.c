@@ -426,7 +426,9 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 		lk->w[i].lk = lk;
 		lk->w[i].index = i + 1;
 		scx_spool_init(&lk->w[i].ans, limit);
+		scx__ring_init(&lk->w[i].fl, sizeof(struct flight));
 	}
+	scx__ring_init(&lk->requeue, sizeof(struct flight));
 	be->data = lk;
 	return 0;
 }
@@ -537,9 +539,9 @@ loky_close(struct scx_backend *be)
 		scx_buf_free(&lk->w[i].rbuf);
 		scx_spool_free(&lk->w[i].ans);
 		scx_buf_free(&lk->w[i].ebuf);
-		free(lk->w[i].fl.v);
+		scx__ring_free(&lk->w[i].fl);
 	}
-	free(lk->requeue.v);
+	scx__ring_free(&lk->requeue);
 	free(lk->w);
 	free(lk);
 	be->data = NULL;

@@ -43,11 +43,6 @@ struct flight {
 };
 
 /* A ring of flights, oldest first. */
-struct fifo {
-	struct flight *v;
-	size_t head, n, cap;
-};
-
 struct loky;
 
 struct lworker {
@@ -69,7 +64,7 @@ struct lworker {
 	bool streaming;	      /* the head item's answer goes out as it comes */
 	struct scx_buf ebuf;  /* stderr not yet passed on */
 	size_t err_lines;     /* its first bytes that are whole lines */
-	struct fifo fl;
+	struct scx__ring fl;
 	size_t window;
 	size_t floor;	       /* raised by stalls, never lowered */
 	double rate;	       /* answers per second, smoothed; 0: unknown */
@@ -108,7 +103,7 @@ struct loky {
 	const struct lworker_events *ev;
 	unsigned n;
 	struct lworker *w;
-	struct fifo requeue; /* items to run again before new ones */
+	struct scx__ring requeue; /* items to run again before new ones */
 	uv_timer_t *tick; /* its own allocation: freed by its close callback */
 	uv_signal_t *sigchld; /* reaps the workers; the same */
 	struct scx__spawner spawner;
@@ -132,17 +127,19 @@ struct loky {
 /* ------------------------------------------------------------------ */
 
 /** Appends a copy of @f to @q.  @return 0 or -ENOMEM. */
-int scx__loky_fifo_push(struct fifo *q, const struct flight *f);
+int scx__loky_fifo_push(struct scx__ring *q, const struct flight *f);
 /** Takes the oldest flight off @q, which is not empty. */
-struct flight scx__loky_fifo_pop(struct fifo *q);
+struct flight scx__loky_fifo_pop(struct scx__ring *q);
+/** The oldest item in flight on @w, which has one. */
+struct flight *scx__loky_oldest(const struct lworker *w);
 /** One item of @lc is resolved: the chunk is freed with its last one. */
 void scx__loky_chunk_release(struct lchunk *lc);
 /** Gives @f's item back to the core, without a result (it will not run). */
 void scx__loky_abandon(struct loky *lk, struct flight *f);
 /** Abandons every item on @q, which ends empty. */
-void scx__loky_abandon_all(struct loky *lk, struct fifo *q);
+void scx__loky_abandon_all(struct loky *lk, struct scx__ring *q);
 /** Frees what a failed run left on @q, with no word to the core. */
-void scx__loky_release_all(struct fifo *q);
+void scx__loky_release_all(struct scx__ring *q);
 /** Ends the run with @err and a message made from @fmt; only the first
  * call counts (lk->failed). */
 void scx__loky_fatal(struct loky *lk, int err, const char *fmt, ...)

@@ -18,36 +18,24 @@
 /* ------------------------------------------------------------------ */
 
 int
-scx__loky_fifo_push(struct fifo *q, const struct flight *f)
+scx__loky_fifo_push(struct scx__ring *q, const struct flight *f)
 {
-	struct flight *v;
-	size_t cap, i;
-
-	if (q->n == q->cap) {
-		cap = q->cap ? q->cap * 2 : 64;
-		v = malloc(cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		for (i = 0; i < q->n; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
-		free(q->v);
-		q->v = v;
-		q->cap = cap;
-		q->head = 0;
-	}
-	q->v[(q->head + q->n) % q->cap] = *f;
-	q->n++;
-	return 0;
+	return scx__ring_push(q, f);
 }
 
 struct flight
-scx__loky_fifo_pop(struct fifo *q)
+scx__loky_fifo_pop(struct scx__ring *q)
 {
-	struct flight f = q->v[q->head];
+	struct flight f;
 
-	q->head = (q->head + 1) % q->cap;
-	q->n--;
+	scx__ring_pop(q, &f);
 	return f;
+}
+
+struct flight *
+scx__loky_oldest(const struct lworker *w)
+{
+	return scx__ring_at(&w->fl, 0);
 }
 
 void
@@ -68,7 +56,7 @@ scx__loky_abandon(struct loky *lk, struct flight *f)
 }
 
 void
-scx__loky_abandon_all(struct loky *lk, struct fifo *q)
+scx__loky_abandon_all(struct loky *lk, struct scx__ring *q)
 {
 	struct flight f;
 
@@ -134,7 +122,7 @@ scx__loky_fatal(struct loky *lk, int err, const char *fmt, ...)
 
 /* Frees what a failed run left in flight. */
 void
-scx__loky_release_all(struct fifo *q)
+scx__loky_release_all(struct scx__ring *q)
 {
 	struct flight f;
 
@@ -262,7 +250,8 @@ answer(struct lworker *w, const char *rec, size_t len)
 	w->answers++;
 	/* The next item's --timeout clock starts at this answer. */
 	if (w->fl.n > 0)
-		scx_run_item_started(w->lk->run, w->fl.v[w->fl.head].item->seq);
+		scx_run_item_started(w->lk->run,
+				     scx__loky_oldest(w)->item->seq);
 	resolve_bytes(w, &f, &b, 0, 0, NULL,
 		      w->streaming ? SCX_RESULT_STREAMED : 0);
 	w->streaming = false;
@@ -283,7 +272,7 @@ spool_answer(struct lworker *w, const char *p, size_t len)
 
 	if (w->fl.n == 0)
 		return answer(w, p, len); /* reports the extra answer */
-	seq = w->fl.v[w->fl.head].item->seq;
+	seq = scx__loky_oldest(w)->item->seq;
 	if (w->streaming ||
 	    (scx_spool_len(&w->ans) == 0 && scx_run_stream_begin(run, seq))) {
 		w->streaming = true;

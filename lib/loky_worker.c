@@ -484,7 +484,7 @@ scx__lworker_signal(struct lworker *w, uint64_t seq, int sig)
 		return 0;
 	}
 	if (w->timed_out || w->exited || w->fl.n == 0 ||
-	    w->fl.v[w->fl.head].item->seq != seq)
+	    scx__loky_oldest(w)->item->seq != seq)
 		return -ESRCH;
 	/* The runner may have been stopped (SIGSTOP) while the answer came
 	 * in time: what the pipe holds is read first. */
