@@ -136,3 +136,26 @@ scx__read_space(struct scx_buf *b, uv_buf_t *buf)
 	buf->len = b->cap - b->len;
 	return 0;
 }
+
+void
+scx__read_pending(uv_pipe_t *pipe, uv_alloc_cb alloc, uv_read_cb read,
+		  bool (*more)(void *arg), void *arg)
+{
+	uv_os_fd_t fd;
+	size_t total = 0;
+	uv_buf_t buf;
+	ssize_t n;
+
+	if (uv_fileno((uv_handle_t *)pipe, &fd) != 0)
+		return;
+	while (total < SCX__DRAIN_READ_MAX && (more == NULL || more(arg))) {
+		alloc((uv_handle_t *)pipe, 0, &buf);
+		if (buf.len == 0)
+			return;
+		n = scx__read_once(fd, buf.base, buf.len);
+		if (n <= 0)
+			return;
+		read((uv_stream_t *)pipe, n, &buf);
+		total += (size_t)n;
+	}
+}

@@ -598,6 +598,21 @@ int scx__pipe_open(struct uv_loop_s *loop, struct uv_pipe_s *handle, void *data,
 /** Room in @b for a read, as libuv's alloc callback gives it.
  * @return 0, or -ENOMEM (then @buf is empty: libuv says ENOBUFS). */
 int scx__read_space(struct scx_buf *b, struct uv_buf_t *buf);
+struct uv_handle_s;
+struct uv_stream_s;
+/**
+ * Reads what @pipe (open) holds already, through @alloc and @read as
+ * libuv would call them: the loop may have been busy past an item's end,
+ * and bytes written before it are the item's.  A writer that keeps
+ * writing is not followed past SCX__DRAIN_READ_MAX; @more (NULL: always)
+ * says whether to go on after each read.
+ */
+void scx__read_pending(struct uv_pipe_s *pipe,
+		       void (*alloc)(struct uv_handle_s *, size_t,
+				     struct uv_buf_t *),
+		       void (*read)(struct uv_stream_s *, ssize_t,
+				    const struct uv_buf_t *),
+		       bool (*more)(void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* spawn.c: one process per item, by vfork                             */

@@ -555,21 +555,6 @@ loky_size(const struct scx_backend *be)
 	return lk->n;
 }
 
-static int
-loky_rank(const struct scx_backend *be)
-{
-	const struct loky *lk = be->data;
-
-	return lk->cfg->rank;
-}
-
-static bool
-loky_is_master(const struct scx_backend *be)
-{
-	(void)be;
-	return true;
-}
-
 const struct scx_backend_ops scx_backend_loky = {
 	.name = "loky",
 	.flags = SCX_BACKEND_ITEMS_ON_STDIN,
@@ -578,8 +563,6 @@ const struct scx_backend_ops scx_backend_loky = {
 	.ready = loky_ready,
 	.stop = loky_stop,
 	.close = loky_close,
-	.rank = loky_rank,
 	.size = loky_size,
-	.is_master = loky_is_master,
 	.signal_item = loky_signal_item,
 };

@@ -437,31 +437,24 @@ pace(struct lworker *w, uint64_t answered)
 		w->window = w->floor;
 }
 
-/* Reads what @pipe holds already, through the read callbacks (at most
- * SCX__DRAIN_READ_MAX). */
+/* Whether reading what a worker's pipes hold goes on. */
+static bool
+still_reading(void *arg)
+{
+	const struct lworker *w = arg;
+
+	return w->running && !w->lk->failed;
+}
+
+/* Reads what @pipe holds already, through the read callbacks (see
+ * scx__read_pending()). */
 static void
 read_pending(struct lworker *w, uv_pipe_t *pipe, bool open)
 {
-	uv_os_fd_t fd;
-	size_t total = 0;
-	uv_buf_t buf;
-	ssize_t n;
-
-	if (!open || uv_fileno((uv_handle_t *)pipe, &fd) != 0)
-		return;
-	while (total < SCX__DRAIN_READ_MAX && w->running && !w->lk->failed) {
-		on_alloc((uv_handle_t *)pipe, 0, &buf);
-		if (buf.len == 0)
-			return;
-		n = scx__read_once(fd, buf.base, buf.len);
-		if (n <= 0)
-			return;
-		if (pipe == &w->out)
-			on_out((uv_stream_t *)pipe, n, &buf);
-		else
-			on_err((uv_stream_t *)pipe, n, &buf);
-		total += (size_t)n;
-	}
+	if (open)
+		scx__read_pending(pipe, on_alloc,
+				  pipe == &w->out ? on_out : on_err,
+				  still_reading, w);
 }
 
 /* --timeout: the core's clock of the worker's oldest unanswered item

@@ -259,35 +259,18 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 
 static void maybe_close_sigchld(struct mp *mp);
 
-/* The item's process ended SCX__DRAIN_MS ago: what still holds its pipes
- * (a background child, a daemon) is not waited for; its output so far
- * is the item's, and the run's end stops it. */
-/* Reads what @pipe holds already, through on_read(): the loop may have
- * been busy past the drain's end (a slow fsync), and bytes written before
- * it are the item's.  A writer that keeps writing is not followed past
- * SCX__DRAIN_READ_MAX. */
+/* Reads what @pipe holds already, through on_read() (see
+ * scx__read_pending()). */
 static void
 read_pending(uv_pipe_t *pipe, bool open)
 {
-	uv_os_fd_t fd;
-	size_t total = 0;
-	uv_buf_t buf;
-	ssize_t n;
-
-	if (!open || uv_fileno((uv_handle_t *)pipe, &fd) != 0)
-		return;
-	while (total < SCX__DRAIN_READ_MAX) {
-		on_alloc((uv_handle_t *)pipe, 0, &buf);
-		if (buf.len == 0)
-			return;
-		n = scx__read_once(fd, buf.base, buf.len);
-		if (n <= 0)
-			return;
-		on_read((uv_stream_t *)pipe, n, &buf);
-		total += (size_t)n;
-	}
+	if (open)
+		scx__read_pending(pipe, on_alloc, on_read, NULL, NULL);
 }
 
+/* The item's process ended SCX__DRAIN_MS ago: what still holds its pipes
+ * (a background child, a daemon) is not waited for; its output so far
+ * is the item's, and the run's end stops it. */
 static void
 on_drain(uv_timer_t *t)
 {
@@ -867,21 +850,6 @@ mp_size(const struct scx_backend *be)
 	return mp->nslots;
 }
 
-static int
-mp_rank(const struct scx_backend *be)
-{
-	const struct mp *mp = be->data;
-
-	return scx_run_config(mp->run)->rank;
-}
-
-static bool
-mp_is_master(const struct scx_backend *be)
-{
-	(void)be;
-	return true;
-}
-
 const struct scx_backend_ops scx_backend_multiprocess = {
 	.name = "multiprocess",
 	.open = mp_open,
@@ -889,8 +857,6 @@ const struct scx_backend_ops scx_backend_multiprocess = {
 	.ready = mp_ready,
 	.stop = mp_stop,
 	.close = mp_close,
-	.rank = mp_rank,
 	.size = mp_size,
-	.is_master = mp_is_master,
 	.signal_item = mp_signal_item,
 };

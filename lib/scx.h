@@ -444,7 +444,9 @@ enum scx_stop {
  *   close    free be->data; called once, after the loop ended (or
  *            after a failed open, as above).
  *   rank, size, is_master   the get_rank/get_size/is_master_process of
- *            the API; valid after open.
+ *            the API; valid after open.  rank and is_master are optional:
+ *            without them, the rank is the config's (cfg->rank: a fed
+ *            run's) and the process is the master.
  *   serve    for backends whose non-master processes do not read input
  *            (MPI worker ranks): run the non-master side to completion;
  *            NULL otherwise.
@@ -510,6 +512,10 @@ struct scx_backend {
 /* The calls through a backend's table, with the defaults of its optional
  * ops: the only way the core and nesting backends call one. */
 
+/* (Below, with the rest of the run's API: the config a run was made
+ * from.) */
+const struct scx_config *scx_run_config(const struct scx_run *run);
+
 static inline int
 scx_backend_start(struct scx_backend *be)
 {
@@ -541,7 +547,8 @@ scx_backend_close(struct scx_backend *be)
 static inline int
 scx_backend_rank(const struct scx_backend *be)
 {
-	return be->ops->rank ? be->ops->rank(be) : 0;
+	return be->ops->rank ? be->ops->rank(be)
+			     : (be->run ? scx_run_config(be->run)->rank : 0);
 }
 
 static inline unsigned
