@@ -1,5 +1,7 @@
-/* chunk.c: a chunk of items: made, freed, and carried as a message to
- * an MPI worker rank and back into a chunk there. */
+/* chunk.c: a chunk of items: made, filled item by item or by runs of
+ * another chunk's items, freed, and carried as a message to an MPI worker
+ * rank and back into a chunk there.  (The input's reader fills its
+ * chunks from its blocks a run of items at a time, in source.c.) */
 #include "internal.h"
 
 #include <errno.h>
@@ -31,6 +33,52 @@ void
 scx_chunk_destroy(struct scx_chunk *chunk)
 {
 	free(chunk);
+}
+
+void
+scx__chunk_fill_init(struct scx__chunk_fill *f, struct scx_chunk *c)
+{
+	f->c = c;
+	f->k = 0;
+	f->off = 0;
+}
+
+void
+scx__chunk_fill(struct scx__chunk_fill *f, uint64_t seq, const char *data,
+		size_t len, char delim)
+{
+	char *dst = (char *)f->c->bytes + f->off;
+
+	memcpy(dst, data, len);
+	dst[len] = delim;
+	f->c->items[f->k].seq = seq;
+	f->c->items[f->k].data = dst;
+	f->c->items[f->k].len = len;
+	f->k++;
+	f->off += len + 1;
+}
+
+void
+scx__chunk_fill_from(struct scx__chunk_fill *f, const struct scx_chunk *from,
+		     size_t i, size_t n)
+{
+	const struct scx_item *first = &from->items[i], *last;
+	char *dst = (char *)f->c->bytes + f->off;
+	size_t start, end, j;
+
+	if (n == 0)
+		return;
+	last = &from->items[i + n - 1];
+	start = (size_t)(first->data - from->bytes);
+	end = (size_t)(last->data - from->bytes) + last->len + 1;
+	memcpy(dst, from->bytes + start, end - start);
+	for (j = 0; j < n; j++) {
+		f->c->items[f->k + j] = from->items[i + j];
+		f->c->items[f->k + j].data =
+		    dst + (from->items[i + j].data - from->bytes) - start;
+	}
+	f->k += n;
+	f->off += end - start;
 }
 
 int
@@ -81,6 +129,7 @@ struct scx_chunk *
 scx_chunk_decode(const void *buf, size_t len)
 {
 	struct scx_wire r;
+	struct scx__chunk_fill fill;
 	struct scx_chunk *c = NULL;
 	uint64_t first, n, *lens, total = 0;
 	const char *bytes;
@@ -96,11 +145,10 @@ scx_chunk_decode(const void *buf, size_t len)
 	if (bytes != NULL && r.pos == r.len)
 		c = scx_chunk_create((size_t)n, (size_t)total);
 	if (c != NULL) {
-		memcpy((char *)c->bytes, bytes, total);
+		scx__chunk_fill_init(&fill, c);
 		for (i = 0; i < n; i++) {
-			c->items[i].seq = first + i;
-			c->items[i].data = c->bytes + off;
-			c->items[i].len = lens[i];
+			scx__chunk_fill(&fill, first + i, bytes + off,
+					(size_t)lens[i], bytes[off + lens[i]]);
 			off += lens[i] + 1;
 		}
 	}

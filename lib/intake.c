@@ -136,7 +136,8 @@ fed_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 {
 	struct fedq *q = &in->fed;
 	struct scx_chunk *c, *part;
-	size_t k, i, from, to;
+	struct scx__chunk_fill fill;
+	size_t k, from, to;
 
 	if (q->chunks.n == 0)
 		return q->ended ? SCX_EOF : SCX_EAGAIN;
@@ -155,13 +156,8 @@ fed_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	part = scx_chunk_create(k, to - from);
 	if (part == NULL)
 		return -ENOMEM;
-	memcpy((char *)part->bytes, c->bytes + from, to - from);
-	for (i = 0; i < k; i++) {
-		part->items[i].seq = c->items[q->pos + i].seq;
-		part->items[i].len = c->items[q->pos + i].len;
-		part->items[i].data =
-		    part->bytes + (c->items[q->pos + i].data - c->bytes) - from;
-	}
+	scx__chunk_fill_init(&fill, part);
+	scx__chunk_fill_from(&fill, c, q->pos, k);
 	q->pos += k;
 	if (q->pos == c->n) {
 		scx_chunk_destroy(c);
@@ -222,8 +218,8 @@ take_retries(struct scx__intake *in, size_t max, struct scx_chunk **out)
 {
 	struct retry *r;
 	struct scx_chunk *c;
+	struct scx__chunk_fill fill;
 	size_t n = 0, len = 0, i;
-	char *dst;
 
 	for (r = in->retry_head; r && n < max; r = r->next, n++)
 		len += r->len + 1;
@@ -232,16 +228,12 @@ take_retries(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	c = scx_chunk_create(n, len);
 	if (c == NULL)
 		return -ENOMEM;
-	dst = (char *)c->bytes;
+	scx__chunk_fill_init(&fill, c);
 	for (i = 0; i < n; i++) {
 		r = in->retry_head;
 		in->retry_head = r->next;
-		memcpy(dst, r->data, r->len);
-		dst[r->len] = (char)in->cfg->delimiter;
-		c->items[i].seq = r->seq;
-		c->items[i].data = dst;
-		c->items[i].len = r->len;
-		dst += r->len + 1;
+		scx__chunk_fill(&fill, r->seq, r->data, r->len,
+				(char)in->cfg->delimiter);
 		in->attempts[in->nattempts].seq = r->seq;
 		in->attempts[in->nattempts].n = r->attempt;
 		in->nattempts++;
@@ -329,9 +321,9 @@ static int
 skip_done(struct scx__intake *in, struct scx_chunk **c)
 {
 	struct scx_chunk *in_c = *c, *kept;
-	size_t i, n = 0, len = 0, k = 0;
+	struct scx__chunk_fill fill;
+	size_t i, n = 0, len = 0;
 	bool *skip;
-	char *dst;
 	int err = 0;
 
 	skip = calloc(in_c->n, sizeof(*skip));
@@ -362,18 +354,13 @@ skip_done(struct scx__intake *in, struct scx_chunk **c)
 		free(skip);
 		return -ENOMEM;
 	}
-	dst = kept ? (char *)kept->bytes : NULL;
+	if (kept)
+		scx__chunk_fill_init(&fill, kept);
 	for (i = 0; i < in_c->n && err == 0; i++) {
-		if (skip[i]) {
+		if (skip[i])
 			err = note_skipped(in, in_c->items[i].seq);
-			continue;
-		}
-		memcpy(dst, in_c->items[i].data, in_c->items[i].len + 1);
-		kept->items[k].seq = in_c->items[i].seq;
-		kept->items[k].data = dst;
-		kept->items[k].len = in_c->items[i].len;
-		dst += in_c->items[i].len + 1;
-		k++;
+		else
+			scx__chunk_fill_from(&fill, in_c, i, 1);
 	}
 	free(skip);
 	if (err != 0) {

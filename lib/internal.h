@@ -30,6 +30,26 @@
 #define SCX__SPILL_AFTER (8u << 20)
 
 /* ------------------------------------------------------------------ */
+/* chunk.c: filling a chunk                                            */
+/* ------------------------------------------------------------------ */
+
+/* Fills a chunk made by scx_chunk_create() for exactly the items and
+ * bytes put in it. */
+struct scx__chunk_fill {
+	struct scx_chunk *c;
+	size_t k, off; /* items and bytes filled */
+};
+
+void scx__chunk_fill_init(struct scx__chunk_fill *f, struct scx_chunk *c);
+/** Appends item @seq: its @len bytes, then @delim. */
+void scx__chunk_fill(struct scx__chunk_fill *f, uint64_t seq, const char *data,
+		     size_t len, char delim);
+/** Appends @n items of @from from its item @i, with their delimiters, in
+ * one copy. */
+void scx__chunk_fill_from(struct scx__chunk_fill *f,
+			  const struct scx_chunk *from, size_t i, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* fdio.c: whole reads and writes (and scx_pread_all, scx_pwrite_all,   */
 /* scx_tmpfile in scx_io.h)                                            */
 /* ------------------------------------------------------------------ */
