@@ -1,7 +1,9 @@
 /* mpi.c: the MPI backend's operations (mpib.h says how it works): MPI
  * initialised and finalised, the worker ranks counted, and the master's
  * or a worker rank's part started; a singleton runs the items itself
- * with a nested local backend. */
+ * with a nested local backend.  Like every file of the plugin it sees
+ * libscx through scx.h alone. */
+#include "scx.h"
 #include "mpib.h"
 
 #include <errno.h>

@@ -119,8 +119,9 @@ def main():
         text = open(f).read()
         if '#include "internal.h"' in text:
             bad.append(f"{f}: the MPI plugin must not include internal.h")
-    if '#include "scx.h"' not in open("lib/mpib.h").read():
-        bad.append("lib/mpib.h: must include scx.h")
+    for f in ("lib/mpib.h", "lib/mpi.c"):
+        if '#include "scx.h"' not in open(f).read():
+            bad.append(f + ": must include scx.h")
     found, nobj = cycles(build)
     for scc in found:
         bad.append("dependency cycle: " + " <-> ".join(scc))
