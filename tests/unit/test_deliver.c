@@ -58,6 +58,76 @@ result_of(struct scx_result *res, uint64_t seq, const struct scx_buf *out,
 	res->out_len = out->len;
 }
 
+/* A sink writing to a scratch file, and the buffers a check uses. */
+struct fixture {
+	struct scx_buf out, want, got;
+	struct scx__ledger ledger;
+	struct scx__deliver d;
+	struct scx_config cfg;
+	struct scx_result res;
+	char item[32];
+	int fd;
+};
+
+/* Sets @f's config up (scratch output, @order); the sink starts with
+ * fixture_start() once the test changed the config. */
+static void
+fixture_init(struct fixture *f, enum scx_order order)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = scratch_fd();
+	scx_config_init(&f->cfg);
+	f->cfg.out_fd = f->fd;
+	f->cfg.order = order;
+	scx__ledger_init(&f->ledger);
+}
+
+static void
+fixture_start(struct fixture *f)
+{
+	scx__deliver_init(&f->d, &f->cfg, &f->ledger);
+}
+
+static void
+fixture_free(struct fixture *f)
+{
+	scx__deliver_free(&f->d);
+	scx__ledger_close(&f->ledger);
+	close(f->fd);
+	scx_buf_free(&f->out);
+	scx_buf_free(&f->want);
+	scx_buf_free(&f->got);
+}
+
+/* Item @seq's result, @size bytes of its output and @flags, to the sink. */
+static void
+deliver(struct fixture *f, uint64_t seq, size_t size, unsigned flags)
+{
+	output_of(seq, size, &f->out);
+	result_of(&f->res, seq, &f->out, f->item);
+	f->res.flags = flags;
+	scx__deliver_result(&f->d, seq, &f->res, NULL, 0);
+}
+
+/* Item @seq's last @text after it streamed, to the sink. */
+static void
+deliver_rest(struct fixture *f, uint64_t seq, const char *text)
+{
+	f->out.len = 0;
+	scx_buf_append(&f->out, text, strlen(text));
+	result_of(&f->res, seq, &f->out, f->item);
+	f->res.flags = SCX_RESULT_STREAMED;
+	scx__deliver_result(&f->d, seq, &f->res, NULL, 0);
+}
+
+/* Appends item @seq's output of @size bytes to what is wanted. */
+static void
+want_item(struct fixture *f, uint64_t seq, size_t size)
+{
+	output_of(seq, size, &f->out);
+	scx_buf_append(&f->want, f->out.data, f->out.len);
+}
+
 /* Delivers @n results in the order @order (1-based seqs; 0 marks a gap
  * for the next seq in @gaps), with a spill limit of @spill bytes, and
  * checks the output against input order. */
@@ -65,48 +135,31 @@ static void
 check_order(const uint64_t *order, size_t n, size_t size, size_t spill,
 	    const char *name)
 {
-	struct scx_buf out = { 0 }, want = { 0 }, got = { 0 };
-	struct scx__ledger ledger;
-	struct scx__deliver d;
-	struct scx_config cfg;
-	struct scx_result res;
-	char item[32], label[160];
+	struct fixture f;
+	char label[160];
 	size_t i;
-	int fd = scratch_fd();
 
-	scx_config_init(&cfg);
-	cfg.out_fd = fd;
-	cfg.spill_after = spill;
-	scx__ledger_init(&ledger);
-	scx__deliver_init(&d, &cfg, &ledger);
-	for (i = 0; i < n; i++) {
-		output_of(order[i], size, &out);
-		result_of(&res, order[i], &out, item);
-		scx__deliver_result(&d, order[i], &res, NULL, 0);
-	}
-	for (i = 1; i <= n; i++) {
-		output_of(i, size, &out);
-		scx_buf_append(&want, out.data, out.len);
-	}
+	fixture_init(&f, SCX_ORDER_INPUT);
+	f.cfg.spill_after = spill;
+	fixture_start(&f);
+	for (i = 0; i < n; i++)
+		deliver(&f, order[i], size, 0);
+	for (i = 1; i <= n; i++)
+		want_item(&f, i, size);
 	/* Every result is due once the last arrived: all are out before the
 	 * end of the run (which flushes what a stopped run left). */
-	scx__deliver_flush(&d);
-	read_back(fd, &got);
+	scx__deliver_flush(&f.d);
+	read_back(f.fd, &f.got);
 	snprintf(label, sizeof(label), "%s: all written as they fell due",
 		 name);
-	tap_ok(got.len == want.len, label);
-	scx__deliver_finish(&d);
-	read_back(fd, &got);
+	tap_ok(f.got.len == f.want.len, label);
+	scx__deliver_finish(&f.d);
+	read_back(f.fd, &f.got);
 	snprintf(label, sizeof(label), "%s: input order, byte for byte", name);
-	tap_ok(d.error == 0 && got.len == want.len &&
-		   memcmp(got.data, want.data, want.len) == 0,
+	tap_ok(f.d.error == 0 && f.got.len == f.want.len &&
+		   memcmp(f.got.data, f.want.data, f.want.len) == 0,
 	       label);
-	scx__deliver_free(&d);
-	scx__ledger_close(&ledger);
-	close(fd);
-	scx_buf_free(&out);
-	scx_buf_free(&want);
-	scx_buf_free(&got);
+	fixture_free(&f);
 }
 
 /* Items 1..5 where 3 is a gap (no result, e.g. --resume skipped it) and
@@ -115,63 +168,34 @@ check_order(const uint64_t *order, size_t n, size_t size, size_t spill,
 static void
 check_stream_and_gap(void)
 {
-	struct scx_buf out = { 0 }, want = { 0 }, got = { 0 };
-	struct scx__ledger ledger;
-	struct scx__deliver d;
-	struct scx_config cfg;
-	struct scx_result res;
-	char item[32];
-	int fd = scratch_fd();
-	bool may;
+	struct fixture f;
 
-	scx_config_init(&cfg);
-	cfg.out_fd = fd;
-	scx__ledger_init(&ledger);
-	scx__deliver_init(&d, &cfg, &ledger);
-
+	fixture_init(&f, SCX_ORDER_INPUT);
+	fixture_start(&f);
 	/* 2 asks to stream while 1 is due: refused */
-	may = scx__deliver_stream_begin(&d, 2);
-	tap_ok(!may, "an item that is not next may not stream");
-	output_of(4, 100, &out);
-	result_of(&res, 4, &out, item);
-	scx__deliver_result(&d, 4, &res, NULL, 0);
-	scx__deliver_result(&d, 3, NULL, NULL, 0); /* the gap */
-	output_of(1, 10, &out);
-	result_of(&res, 1, &out, item);
-	scx__deliver_result(&d, 1, &res, NULL, 0);
+	tap_ok(!scx__deliver_stream_begin(&f.d, 2),
+	       "an item that is not next may not stream");
+	deliver(&f, 4, 100, 0);
+	scx__deliver_result(&f.d, 3, NULL, NULL, 0); /* the gap */
+	deliver(&f, 1, 10, 0);
 	/* now 2 is next: it streams, in two pieces, then ends with a rest */
-	may = scx__deliver_stream_begin(&d, 2);
-	tap_ok(may, "the next item may stream");
-	tap_ok(!scx__deliver_stream_begin(&d, 5),
+	tap_ok(scx__deliver_stream_begin(&f.d, 2), "the next item may stream");
+	tap_ok(!scx__deliver_stream_begin(&f.d, 5),
 	       "no other item streams meanwhile");
-	scx__deliver_stream(&d, 2, "stream-1 ", 9);
-	scx__deliver_stream(&d, 2, "stream-2 ", 9);
-	output_of(5, 20, &out);
-	result_of(&res, 5, &out, item);
-	scx__deliver_result(&d, 5, &res, NULL, 0); /* waits behind 2 */
-	out.len = 0;
-	scx_buf_append(&out, "rest\n", 5);
-	result_of(&res, 2, &out, item);
-	res.flags = SCX_RESULT_STREAMED;
-	scx__deliver_result(&d, 2, &res, NULL, 0);
-	scx__deliver_finish(&d);
+	scx__deliver_stream(&f.d, 2, "stream-1 ", 9);
+	scx__deliver_stream(&f.d, 2, "stream-2 ", 9);
+	deliver(&f, 5, 20, 0); /* waits behind 2 */
+	deliver_rest(&f, 2, "rest\n");
+	scx__deliver_finish(&f.d);
 
-	output_of(1, 10, &out);
-	scx_buf_append(&want, out.data, out.len);
-	scx_buf_append(&want, "stream-1 stream-2 rest\n", 23);
-	output_of(4, 100, &out);
-	scx_buf_append(&want, out.data, out.len);
-	output_of(5, 20, &out);
-	scx_buf_append(&want, out.data, out.len);
-	read_back(fd, &got);
-	tap_is_bytes(got.data ? got.data : "", got.len, want.data, want.len,
-		     "stream and gap: 1, 2 whole, then 4 and 5");
-	scx__deliver_free(&d);
-	scx__ledger_close(&ledger);
-	close(fd);
-	scx_buf_free(&out);
-	scx_buf_free(&want);
-	scx_buf_free(&got);
+	want_item(&f, 1, 10);
+	scx_buf_append(&f.want, "stream-1 stream-2 rest\n", 23);
+	want_item(&f, 4, 100);
+	want_item(&f, 5, 20);
+	read_back(f.fd, &f.got);
+	tap_is_bytes(f.got.data ? f.got.data : "", f.got.len, f.want.data,
+		     f.want.len, "stream and gap: 1, 2 whole, then 4 and 5");
+	fixture_free(&f);
 }
 
 /* Completion order: results come out as they arrive, but not inside a
@@ -179,48 +203,26 @@ check_stream_and_gap(void)
 static void
 check_completion(void)
 {
-	struct scx_buf out = { 0 }, want = { 0 }, got = { 0 };
-	struct scx__ledger ledger;
-	struct scx__deliver d;
-	struct scx_config cfg;
-	struct scx_result res;
-	char item[32];
-	int fd = scratch_fd();
+	struct fixture f;
 
-	scx_config_init(&cfg);
-	cfg.out_fd = fd;
-	cfg.order = SCX_ORDER_COMPLETION;
-	scx__ledger_init(&ledger);
-	scx__deliver_init(&d, &cfg, &ledger);
-	output_of(3, 5, &out);
-	result_of(&res, 3, &out, item);
-	scx__deliver_result(&d, 3, &res, NULL, 0);
-	tap_ok(scx__deliver_stream_begin(&d, 1), "completion order: 1 streams");
-	scx__deliver_stream(&d, 1, "one ", 4);
-	output_of(2, 5, &out);
-	result_of(&res, 2, &out, item);
-	scx__deliver_result(&d, 2, &res, NULL, 0); /* waits for 1 */
-	scx__deliver_stream(&d, 1, "more ", 5);
-	out.len = 0;
-	scx_buf_append(&out, "end\n", 4);
-	result_of(&res, 1, &out, item);
-	res.flags = SCX_RESULT_STREAMED;
-	scx__deliver_result(&d, 1, &res, NULL, 0);
-	scx__deliver_finish(&d);
-	output_of(3, 5, &out);
-	scx_buf_append(&want, out.data, out.len);
-	scx_buf_append(&want, "one more end\n", 13);
-	output_of(2, 5, &out);
-	scx_buf_append(&want, out.data, out.len);
-	read_back(fd, &got);
-	tap_is_bytes(got.data ? got.data : "", got.len, want.data, want.len,
+	fixture_init(&f, SCX_ORDER_COMPLETION);
+	fixture_start(&f);
+	deliver(&f, 3, 5, 0);
+	tap_ok(scx__deliver_stream_begin(&f.d, 1),
+	       "completion order: 1 streams");
+	scx__deliver_stream(&f.d, 1, "one ", 4);
+	deliver(&f, 2, 5, 0); /* waits for 1 */
+	scx__deliver_stream(&f.d, 1, "more ", 5);
+	deliver_rest(&f, 1, "end\n");
+	scx__deliver_finish(&f.d);
+	want_item(&f, 3, 5);
+	scx_buf_append(&f.want, "one more end\n", 13);
+	want_item(&f, 2, 5);
+	read_back(f.fd, &f.got);
+	tap_is_bytes(f.got.data ? f.got.data : "", f.got.len, f.want.data,
+		     f.want.len,
 		     "completion order: 3, then 1's block whole, then 2");
-	scx__deliver_free(&d);
-	scx__ledger_close(&ledger);
-	close(fd);
-	scx_buf_free(&out);
-	scx_buf_free(&want);
-	scx_buf_free(&got);
+	fixture_free(&f);
 }
 
 /* The job log: each result's line once, in output order, with the
