@@ -38,9 +38,9 @@ ALL_CFLAGS = $(SCX_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 # carry this checksum of scx.h and scx_io.h (all a plugin sees), and a
 # plugin that differs is refused.
 ABI_ID := $(shell cat lib/scx.h lib/scx_io.h | cksum | cut -d' ' -f1)
-# Rewritten when the checksum changes, so that what carries it is rebuilt.
+# Rewritten when the checksum changes (its rule runs every time, but
+# touches the file only then), so that what carries it is rebuilt.
 ABI_STAMP := $(BUILD)/abi-id
-$(shell mkdir -p $(BUILD); [ "$$(cat $(ABI_STAMP) 2>/dev/null)" = "$(ABI_ID)" ] || echo $(ABI_ID) > $(ABI_STAMP))
 # Only the MPI backend includes <mpi.h>; -DSCX_HAVE_MPI tells the rest.
 MPI_DEFINE := $(if $(filter yes,$(MPI)),-DSCX_HAVE_MPI)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
@@ -76,9 +76,13 @@ SHLIB := $(BUILD)/libscx.so.$(VERSION)
 .SECONDARY:
 
 .PHONY: all check check-unit check-bats check-man check-asan install \
-	uninstall clean bench fuzz lint
+	uninstall clean bench fuzz lint FORCE
 
 all: $(BIN) $(LIB) $(SHLIB) $(PLUGIN)
+
+$(ABI_STAMP): FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(ABI_ID)" ] || echo $(ABI_ID) > $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -153,7 +157,7 @@ LINT_FILES := $(wildcard lib/*.c lib/*.h cmd/*.c tests/unit/*.c \
 	tests/unit/*.h tests/helpers/*.c tests/fuzz/*.c)
 # And the layout's rules (tools/layout.py: file and function sizes, no
 # dependency cycle, the exports), measured on the build.
-lint: $(LIB_OBJ) $(MPI_OBJ) $(SHLIB)
+lint: $(LIB_OBJ) $(if $(filter yes,$(MPI)),$(MPI_OBJ)) $(SHLIB)
 	clang-format --dry-run --Werror $(LINT_FILES)
 	python3 tools/layout.py $(BUILD)
 
