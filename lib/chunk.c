@@ -89,40 +89,46 @@ scx_chunk_encode(struct scx_buf *b, const struct scx_chunk *c)
 
 	if (c->n == 0)
 		return -EINVAL;
-	err |= scx_wire_put_u64(b, c->items[0].seq);
 	err |= scx_wire_put_u64(b, c->n);
-	for (i = 0; i < c->n; i++)
+	/* Each item's own seq: a chunk of retries or of what --resume
+	 * kept has gaps. */
+	for (i = 0; i < c->n; i++) {
+		err |= scx_wire_put_u64(b, c->items[i].seq);
 		err |= scx_wire_put_u64(b, c->items[i].len);
+	}
 	err |= scx_buf_append(b, c->bytes, c->len);
 	return err ? -ENOMEM : 0;
 }
 
-/* The item lengths of a chunk message, and the bytes they add up to
- * (each item and its delimiter).  @return them (free) or NULL. */
-static uint64_t *
-chunk_lengths(struct scx_wire *r, uint64_t n, uint64_t *total)
+/* The seq and length of each item of a chunk message (@n of them), and
+ * the bytes they add up to (each item and its delimiter).  @return them
+ * (free) or NULL. */
+static struct scx_item *
+chunk_heads(struct scx_wire *r, uint64_t n, uint64_t *total)
 {
-	uint64_t *lens, i;
+	struct scx_item *v;
+	uint64_t i, len;
 
-	if (r->bad || n == 0 || n > r->len / 8)
+	if (r->bad || n == 0 || n > r->len / 16)
 		return NULL;
-	lens = malloc(n * sizeof(*lens));
-	if (lens == NULL)
+	v = malloc(n * sizeof(*v));
+	if (v == NULL)
 		return NULL;
 	*total = 0;
-	for (i = 0; i < n; i++) {
-		lens[i] = scx_wire_u64(r);
-		if (lens[i] > r->len) {
+	for (i = 0; i < n && !r->bad; i++) {
+		v[i].seq = scx_wire_u64(r);
+		len = scx_wire_u64(r);
+		/* Within the message, so that the total cannot wrap. */
+		if (len >= r->len || *total + len + 1 > r->len)
 			r->bad = true;
-			break;
-		}
-		*total += lens[i] + 1;
+		v[i].len = (size_t)len;
+		*total += len + 1;
 	}
 	if (r->bad) {
-		free(lens);
+		free(v);
 		return NULL;
 	}
-	return lens;
+	return v;
 }
 
 struct scx_chunk *
@@ -131,15 +137,15 @@ scx_chunk_decode(const void *buf, size_t len)
 	struct scx_wire r;
 	struct scx__chunk_fill fill;
 	struct scx_chunk *c = NULL;
-	uint64_t first, n, *lens, total = 0;
+	struct scx_item *heads;
+	uint64_t n, total = 0;
 	const char *bytes;
 	size_t i, off = 0;
 
 	scx_wire_init(&r, buf, len);
-	first = scx_wire_u64(&r);
 	n = scx_wire_u64(&r);
-	lens = chunk_lengths(&r, n, &total);
-	if (lens == NULL)
+	heads = chunk_heads(&r, n, &total);
+	if (heads == NULL)
 		return NULL;
 	bytes = scx_wire_bytes(&r, (size_t)total);
 	if (bytes != NULL && r.pos == r.len)
@@ -147,11 +153,12 @@ scx_chunk_decode(const void *buf, size_t len)
 	if (c != NULL) {
 		scx__chunk_fill_init(&fill, c);
 		for (i = 0; i < n; i++) {
-			scx__chunk_fill(&fill, first + i, bytes + off,
-					(size_t)lens[i], bytes[off + lens[i]]);
-			off += lens[i] + 1;
+			scx__chunk_fill(&fill, heads[i].seq, bytes + off,
+					heads[i].len,
+					bytes[off + heads[i].len]);
+			off += heads[i].len + 1;
 		}
 	}
-	free(lens);
+	free(heads);
 	return c;
 }

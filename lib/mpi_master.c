@@ -97,27 +97,43 @@ mpib_dispatch(struct mpib *m)
 	}
 }
 
+/* Item @seq of @c, or NULL.  A chunk's seqs are consecutive unless it
+ * holds retries or what --resume kept: then it is searched. */
+static const struct scx_item *
+chunk_item(const struct scx_chunk *c, uint64_t seq)
+{
+	uint64_t first = c->items[0].seq;
+	size_t k;
+
+	if (c->items[c->n - 1].seq == first + c->n - 1)
+		return seq >= first && seq - first < c->n
+			   ? &c->items[seq - first]
+			   : NULL;
+	for (k = 0; k < c->n; k++)
+		if (c->items[k].seq == seq)
+			return &c->items[k];
+	return NULL;
+}
+
 /* One result record from worker @w, complete in its stream. */
 static void
 master_result(struct mpib *m, struct wrank *w, struct scx_result *res)
 {
-	struct scx_chunk *c;
+	const struct scx_item *item = NULL;
+	struct scx_chunk *c = NULL;
 	unsigned i, j;
 
-	for (i = 0; i < w->nchunks; i++) {
-		c = w->chunks[i];
-		if (res->seq >= c->items[0].seq &&
-		    res->seq < c->items[0].seq + c->n)
-			break;
-	}
-	if (i == w->nchunks) {
+	for (i = 0; i < w->nchunks && item == NULL; i++)
+		item = chunk_item(c = w->chunks[i], res->seq);
+	if (item == NULL) {
 		scx_run_fail(m->run, SCX_EWORKER,
 			     "a worker rank answered an item it was not given");
 		return;
 	}
+	i--;
 	res->host = w->host;
-	res->item = c->items[res->seq - c->items[0].seq].data;
-	res->item_len = c->items[res->seq - c->items[0].seq].len;
+	res->item = item->data;
+	res->item_len = item->len;
 	scx_run_done(m->run, res);
 	if (--w->left[i] > 0)
 		return;
@@ -130,19 +146,22 @@ master_result(struct mpib *m, struct wrank *w, struct scx_result *res)
 }
 
 /* Reads a record's fixed part from @r into @res and the stream lengths
- * into *@outlen, *@errlen.  @return false when it is not all there (or
- * not a record from a worker rank: it sends no command text, no item). */
-static bool
+ * into *@outlen, *@errlen.  @return 1, 0 when it is not all there yet,
+ * or -1 when it is not a record a worker rank sends (it sends no command
+ * text and no item; its streams fit in 64 bits). */
+static int
 parse_header(struct scx_wire *r, struct scx_result *res, uint64_t *outlen,
 	     uint64_t *errlen)
 {
 	struct scx_record_lens lens;
 
 	if (!scx_record_get(r, res, &lens))
-		return false;
+		return 0;
 	*outlen = lens.out;
 	*errlen = lens.err;
-	return lens.cmd == 0 && lens.item == 0;
+	if (lens.cmd != 0 || lens.item != 0 || lens.out > UINT64_MAX - lens.err)
+		return -1;
+	return 1;
 }
 
 /* A record whose streams are this large arrives through spools (memory,
@@ -211,6 +230,7 @@ master_parse(struct mpib *m, struct wrank *w)
 	struct scx_wire r;
 	uint64_t outlen, errlen;
 	size_t rest;
+	int got;
 
 	for (;;) {
 		if (w->large) {
@@ -219,7 +239,17 @@ master_parse(struct mpib *m, struct wrank *w)
 				break;
 		}
 		scx_wire_init(&r, w->in.data + w->inpos, w->in.len - w->inpos);
-		if (!parse_header(&r, &res, &outlen, &errlen))
+		got = parse_header(&r, &res, &outlen, &errlen);
+		if (got < 0) {
+			/* The stream cannot be followed past it: what this
+			 * rank still had is not answered, and the run ends. */
+			scx_run_fail(m->run, SCX_EWORKER,
+				     "a worker rank sent a malformed result");
+			w->broken = true;
+			w->inpos = w->in.len;
+			break;
+		}
+		if (got == 0)
 			break;
 		if (outlen + errlen >= RECORD_SPOOL_AT) {
 			w->inpos += r.pos;
@@ -274,6 +304,8 @@ master_message(struct mpib *m, int from, int tag, char *buf, int len)
 
 	switch (tag) {
 	case TAG_RESULTS:
+		if (w->broken) /* its stream cannot be followed any more */
+			break;
 		if (scx_buf_append(&w->in, buf, (size_t)len) != 0) {
 			scx_run_fail(m->run, -ENOMEM, "receiving results");
 			break;

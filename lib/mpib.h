@@ -70,7 +70,8 @@ struct wrank {
 	/* A large record on its way: its fixed part, and what its streams
 	 * still want. */
 	bool large;
-	bool lost; /* its streams could not be kept */
+	bool lost;   /* its streams could not be kept */
+	bool broken; /* it sent a malformed record: its stream is ignored */
 	struct scx_result pending;
 	uint64_t out_left, err_left;
 	struct scx_spool out_spool, err_spool;

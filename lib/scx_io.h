@@ -132,8 +132,9 @@ int scx_record_put(struct scx_buf *b, const struct scx_result *res,
 bool scx_record_get(struct scx_wire *w, struct scx_result *res,
 		    struct scx_record_lens *lens);
 
-/** Appends a chunk message: the first seq, the count, each item's length
- * and the chunk's bytes.  @return 0, -EINVAL (no item) or -ENOMEM. */
+/** Appends a chunk message: the count, each item's seq and length (a
+ * chunk's seqs may have gaps), and the chunk's bytes.  @return 0,
+ * -EINVAL (no item) or -ENOMEM. */
 int scx_chunk_encode(struct scx_buf *b, const struct scx_chunk *c);
 /** A chunk message back into a chunk (each item followed by one
  * delimiter byte).  @return it, or NULL when the message is malformed or

@@ -525,3 +525,22 @@ open_fails() {
 	[ "$(grep -c '^finalized: yes$' <<<"$output")" = 3 ] || fail "$output"
 	[[ $stderr != *LeakSanitizer* && $stderr != *"ERROR: "* ]] || fail "$stderr"
 }
+
+# retry_gaps ARGS...: 20 items in chunks of 4 where every third item
+# fails its first run: the chunks of retries have gaps in their seqs.
+retry_gaps() {
+	seq 20 >in
+	run --separate-stderr mpi -n 3 "$SCX_RUN" --backend=mpi -a in --retries 2 "$@" \
+		sh -c 'f=$0/m$1; if [ $(($1 % 3)) = 1 ] && [ ! -e "$f" ]; then : >"$f"; exit 1; fi; echo "$1"' "$T"
+	assert_success
+	assert_output "$(seq 20)"
+	[ "$(ls "$T" | grep -c '^m')" = 7 ] || fail "not every third item failed once: $(ls "$T")"
+}
+
+@test "mpi --retries: items that fail once run again on a worker rank, a chunk of retries with gaps in its seqs comes back right" {
+	retry_gaps --chunksize 4
+}
+
+@test "mpi --retries with the default chunk size: every item once, in order" {
+	retry_gaps
+}
