@@ -56,6 +56,8 @@ fill_once(struct lworker *w)
 	while (room > 0 && lk->requeue.n > 0 && err == 0) {
 		f = scx__loky_fifo_pop(&lk->requeue);
 		err = scx__loky_send_item(w, &f, now, wall);
+		if (err != 0) /* not in flight: given back, not lost */
+			scx__loky_abandon(lk, &f);
 		room--;
 	}
 	if (room > 0 && !lk->eof && err == 0) {
@@ -70,12 +72,15 @@ fill_once(struct lworker *w)
 			} else {
 				lc->c = c;
 				lc->pending = c->n + 1;
-				for (i = 0; i < c->n && err == 0; i++) {
+				for (i = 0; i < c->n; i++) {
 					f.item = &c->items[i];
 					f.lc = lc;
 					err = scx__loky_send_item(w, &f, now,
 								  wall);
+					if (err != 0)
+						break;
 				}
+				/* From the one that could not be sent. */
 				for (; i < c->n; i++) {
 					scx_run_abandon(lk->run, &c->items[i]);
 					scx__loky_chunk_release(lc);

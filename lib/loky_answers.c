@@ -186,6 +186,7 @@ scx__loky_send_item(struct lworker *w, struct flight *f, uint64_t now,
 		    int64_t wall)
 {
 	char msg[200];
+	size_t framed;
 	int err;
 
 	if (!frameable(w->lk, f->item)) {
@@ -205,12 +206,17 @@ scx__loky_send_item(struct lworker *w, struct flight *f, uint64_t now,
 		resolve(w, f, NULL, 0, 126, 0, msg);
 		return 0;
 	}
+	framed = w->wbuf.len;
 	err = frame(w, f->item);
-	if (err != 0)
+	if (err != 0) {
+		w->wbuf.len = framed;
 		return err;
+	}
 	f->start_ns = now;
 	f->start_us = wall;
 	err = scx__loky_fifo_push(&w->fl, f);
+	if (err != 0) /* not in flight: the worker must not get it */
+		w->wbuf.len = framed;
 	/* The worker's oldest unanswered item: its --timeout clock starts. */
 	if (err == 0 && w->fl.n == 1)
 		scx_run_item_started(w->lk->run, f->item->seq);
