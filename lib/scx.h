@@ -596,7 +596,9 @@ extern const struct scx_backend_ops scx_backend_dryrun;
  * --timeout only with a backend that can signal an item, --resume and
  * --resume-failed only with a job log or a results directory to read.
  * The one check of option conflicts, for the program and any caller.
- * @return 0, or SCX_EOPTION with @detail saying which option and why.
+ * @return 0, or SCX_EOPTION with @detail saying which option and why
+ * (or, with @ops NULL, scx_backend_default()'s error with @detail naming
+ * the backend that is missing).
  */
 int scx_config_check(const struct scx_config *cfg,
 		     const struct scx_backend_ops *ops, bool protocol_set,

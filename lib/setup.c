@@ -46,8 +46,11 @@ scx_config_check(const struct scx_config *cfg,
 	bool mpi, on_stdin;
 	int err;
 
-	if (ops == NULL && (err = scx_backend_default(&ops, &bad)) != 0)
+	if (ops == NULL && (err = scx_backend_default(&ops, &bad)) != 0) {
+		/* As scx_run_create() says it: the backend that is missing. */
+		snprintf(detail, size, "%s", bad ? bad : "");
 		return err;
+	}
 	name = ops->name;
 	mpi = ops->flags & SCX_BACKEND_MPI_OPTIONS;
 	on_stdin = scx_backend_flags(ops, cfg) & SCX_BACKEND_ITEMS_ON_STDIN;
