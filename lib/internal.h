@@ -157,10 +157,6 @@ int scx__reader_feed(struct scx__reader *r, const void *data, size_t len);
 /** Marks the end of input: unfinished bytes become the last item.
  * @return 0 or -ENOMEM. */
 int scx__reader_end(struct scx__reader *r);
-/** Whether complete items wait to be cut. */
-bool scx__reader_has_items(const struct scx__reader *r);
-/** Bytes held that are not yet a complete item. */
-size_t scx__reader_pending(const struct scx__reader *r);
 /**
  * Cuts the complete items into a block the caller owns.
  * @return 0 and *@out, SCX_EAGAIN when there is none, or -ENOMEM.

@@ -115,18 +115,6 @@ scx__reader_end(struct scx__reader *r)
 	return 0;
 }
 
-bool
-scx__reader_has_items(const struct scx__reader *r)
-{
-	return r->n > 0;
-}
-
-size_t
-scx__reader_pending(const struct scx__reader *r)
-{
-	return r->len - r->cut;
-}
-
 int
 scx__reader_cut(struct scx__reader *r, struct scx__block **out)
 {
