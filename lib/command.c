@@ -7,8 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 extern char **environ;
+
+/* The per-job variables: SCX_SEQ, SCX_SLOT, PARALLEL_SEQ,
+ * PARALLEL_JOBSLOT, then the run's: SCX_RANK, SCX_SIZE, PARALLEL_PID. */
+enum { ENV_SEQ, ENV_SLOT, ENV_PSEQ, ENV_PSLOT, ENV_RANK, ENV_SIZE, ENV_PPID };
 
 int
 scx__format_argv(struct scx_buf *b, char *const *argv)
@@ -35,8 +41,10 @@ static bool
 is_runner_variable(const char *e)
 {
 	static const char *const names[] = {
-		"SCX_SEQ=", "SCX_SLOT=", "SCX_RANK=", "SCX_SIZE=", "OMPI_",
-		"PMIX_",    "OPAL_",	 "PRTE_",     "ORTE_",
+		"SCX_SEQ=",	      "SCX_SLOT=",    "SCX_RANK=",
+		"SCX_SIZE=",	      "PARALLEL_SEQ=", "PARALLEL_JOBSLOT=",
+		"PARALLEL_PID=",      "OMPI_",	       "PMIX_",
+		"OPAL_",	      "PRTE_",	       "ORTE_",
 	};
 	size_t i;
 
@@ -46,8 +54,8 @@ is_runner_variable(const char *e)
 	return false;
 }
 
-/* The workers' environment: ours without SCX_* item variables, then four
- * slots that scx__builder_command() fills for each item. */
+/* The workers' environment: ours without the per-job variables, then
+ * ours, which scx__builder_command() fills for each job. */
 static int
 build_env(struct scx__builder *b, int rank, unsigned size)
 {
@@ -55,18 +63,148 @@ build_env(struct scx__builder *b, int rank, unsigned size)
 
 	while (environ && environ[n])
 		n++;
-	b->envp = calloc(n + 5, sizeof(char *));
+	b->envp = calloc(n + SCX__ENVVARS + 1, sizeof(char *));
 	if (b->envp == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		if (!is_runner_variable(environ[i]))
 			b->envp[k++] = environ[i];
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < SCX__ENVVARS; i++)
 		b->envp[k + i] = b->envvars[i];
-	b->envp[k + 4] = NULL;
-	snprintf(b->envvars[2], sizeof(b->envvars[2]), "SCX_RANK=%d", rank);
-	snprintf(b->envvars[3], sizeof(b->envvars[3]), "SCX_SIZE=%u", size);
+	b->envp[k + SCX__ENVVARS] = NULL;
+	snprintf(b->envvars[ENV_RANK], sizeof(b->envvars[0]), "SCX_RANK=%d",
+		 rank);
+	snprintf(b->envvars[ENV_SIZE], sizeof(b->envvars[0]), "SCX_SIZE=%u",
+		 size);
+	snprintf(b->envvars[ENV_PPID], sizeof(b->envvars[0]),
+		 "PARALLEL_PID=%ld", (long)getpid());
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The shell rule: argv words, or one shell line as GNU parallel       */
+/* ------------------------------------------------------------------ */
+
+/* A word that is a shell operator by itself: GNU parallel's way of
+ * writing a pipeline as words (echo {} '|' tr a-z A-Z). */
+static bool
+is_operator(const char *w)
+{
+	static const char *const ops[] = {
+		"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>>",
+		"2>&1", "|&", "&>", "<<", "<<<", ">&2", "1>&2",
+	};
+	size_t i;
+
+	for (i = 0; i < SCX__ARRAY_SIZE(ops); i++)
+		if (strcmp(w, ops[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+has_shell_syntax(const char *w)
+{
+	return strpbrk(w, " \t\n|&;<>()$`\\\"'*?[~") != NULL;
+}
+
+static bool
+executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
+}
+
+/* Finds @name in $PATH into @out (@size bytes). */
+static bool
+in_path(const char *name, char *out, size_t size)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	int n;
+
+	if (strchr(name, '/') != NULL)
+		return executable(name);
+	for (p = path ? path : "/usr/bin:/bin"; *p != '\0'; p = colon + 1) {
+		colon = strchrnul(p, ':');
+		n = snprintf(out, size, "%.*s/%s",
+			     colon > p ? (int)(colon - p) : 1,
+			     colon > p ? p : ".", name);
+		if (n > 0 && (size_t)n < size && executable(out))
+			return true;
+		if (*colon == '\0')
+			break;
+	}
+	return false;
+}
+
+/* Whether @name is a function exported from bash (export -f). */
+static bool
+bash_function(const char *name)
+{
+	char var[256];
+
+	if (snprintf(var, sizeof(var), "BASH_FUNC_%s%%%%", name) >=
+	    (int)sizeof(var))
+		return false;
+	return getenv(var) != NULL;
+}
+
+static bool
+bourne_shell(const char *path)
+{
+	static const char *const names[] = {
+		"sh", "bash", "dash", "ksh", "ksh93", "mksh", "pdksh",
+		"zsh", "ash", "posh", "yash", "busybox",
+	};
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i < SCX__ARRAY_SIZE(names); i++)
+		if (strcmp(base, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The shell of shell lines: $PARALLEL_SHELL, else $SHELL when it is a
+ * Bourne-type shell, else /bin/sh; bash for an exported function. */
+static const char *
+pick_shell(struct scx__builder *b, bool function)
+{
+	const char *ps = getenv("PARALLEL_SHELL"), *sh = getenv("SHELL");
+
+	if (ps != NULL && *ps != '\0')
+		return ps;
+	if (function) {
+		if (sh != NULL && strstr(sh, "bash") != NULL)
+			return sh;
+		if (in_path("bash", b->shell_path, sizeof(b->shell_path)))
+			return b->shell_path;
+	}
+	if (sh != NULL && *sh == '/' && bourne_shell(sh) && executable(sh))
+		return sh;
+	return "/bin/sh";
+}
+
+/* Whether @cfg's template runs as one shell line. */
+static bool
+wants_shell(const struct scx_config *cfg, bool *function)
+{
+	char path[4096];
+	size_t i;
+
+	*function = cfg->argc > 0 && bash_function(cfg->argv[0]);
+	if (cfg->quote)
+		return false;
+	if (cfg->shell || cfg->argc == 0 || *function)
+		return true;
+	for (i = 0; i < cfg->argc; i++)
+		if (is_operator(cfg->argv[i]))
+			return true;
+	return cfg->argc == 1 && has_shell_syntax(cfg->argv[0]) &&
+	       !in_path(cfg->argv[0], path, sizeof(path));
 }
 
 int
@@ -75,11 +213,24 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 {
 	int err;
 
+	struct scx__template_opts o = { 0 };
+	bool function;
+
 	memset(b, 0, sizeof(*b));
 	b->cfg = cfg;
 	b->on_stdin = on_stdin;
-	err = scx__template_parse(&b->tmpl, cfg->argv, cfg->argc, cfg->shell,
-				  cfg->pipe_item || on_stdin);
+	o.argv = cfg->argv;
+	o.argc = cfg->argc;
+	o.shell = wants_shell(cfg, &function);
+	o.shell_path = o.shell ? pick_shell(b, function) : NULL;
+	o.no_command = cfg->argc == 0 && !on_stdin;
+	o.pipe_item = cfg->pipe_item || on_stdin;
+	o.fields = scx__combine_needed(cfg) && !on_stdin;
+	o.multi = cfg->multi;
+	o.plus = cfg->plus;
+	o.rs_text = cfg->rs_text;
+	o.perl = &b->perl;
+	err = scx__template_parse_opts(&b->tmpl, &o);
 	if (err != 0)
 		return err;
 	if (on_stdin && scx__template_uses_item(b->tmpl))
@@ -114,9 +265,14 @@ scx__builder_command(struct scx__builder *b, const struct scx_item *item,
 				   slot, &b->space, &b->vec, &cmd->argv);
 	if (err != 0)
 		return err;
-	snprintf(b->envvars[0], sizeof(b->envvars[0]), "SCX_SEQ=%llu",
+	snprintf(b->envvars[ENV_SEQ], sizeof(b->envvars[0]), "SCX_SEQ=%llu",
 		 (unsigned long long)item->seq);
-	snprintf(b->envvars[1], sizeof(b->envvars[1]), "SCX_SLOT=%u", slot);
+	snprintf(b->envvars[ENV_SLOT], sizeof(b->envvars[0]), "SCX_SLOT=%u",
+		 slot);
+	snprintf(b->envvars[ENV_PSEQ], sizeof(b->envvars[0]),
+		 "PARALLEL_SEQ=%llu", (unsigned long long)item->seq);
+	snprintf(b->envvars[ENV_PSLOT], sizeof(b->envvars[0]),
+		 "PARALLEL_JOBSLOT=%u", slot);
 	cmd->envp = b->envp;
 	if (b->cfg->pipe_item) {
 		/* The delimiter follows every item in a chunk. */
@@ -166,7 +322,7 @@ scx__builder_text(struct scx__builder *b, const struct scx_item *item,
 	if (err != 0)
 		return err;
 	/* A shell command is shown as the shell string itself. */
-	if (b->cfg->shell)
+	if (scx__template_is_shell(b->tmpl))
 		return scx_buf_append(out, argv[2], strlen(argv[2]));
 	return scx__format_argv(out, argv);
 }

@@ -95,18 +95,23 @@ scx__intake_free(struct scx__intake *in)
 }
 
 int
-scx__intake_open_inputs(struct scx__intake *in, const char **bad)
+scx__intake_open_inputs(struct scx__intake *in, unsigned slots,
+			const char **bad)
 {
-	const struct scx_config *cfg = in->cfg;
+	const struct scx__name *names;
 	uint64_t n = 0;
+	size_t nnames;
 	int err;
 
-	err = scx__source_open(&in->src, cfg->inputs, cfg->ninputs,
-			       cfg->delimiter, bad);
+	err = scx__source_open(&in->src, in->cfg, in->cmd->on_stdin, slots,
+			       bad);
 	if (err != 0)
 		return err;
 	if (scx__source_count(in->src, &n))
 		in->count = (int64_t)n;
+	names = scx__source_names(in->src, &nnames);
+	scx__template_names(in->cmd->tmpl, names, nnames);
+	scx__template_counts(in->cmd->tmpl, in->count >= 0 ? n : 0, slots);
 	return 0;
 }
 

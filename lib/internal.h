@@ -162,6 +162,11 @@ int scx__reader_end(struct scx__reader *r);
  * @return 0 and *@out, SCX_EAGAIN when there is none, or -ENOMEM.
  */
 int scx__reader_cut(struct scx__reader *r, struct scx__block **out);
+/** Appends one whole item, whatever bytes it holds (nothing unfinished
+ * may be in the reader).  @return 0 or -ENOMEM. */
+int scx__reader_item(struct scx__reader *r, const void *data, size_t len);
+/** Forgets the complete items, keeping what follows them. */
+void scx__reader_drop(struct scx__reader *r);
 /** Frees a block; NULL is allowed. */
 void scx__block_free(struct scx__block *b);
 
@@ -173,18 +178,60 @@ void scx__block_free(struct scx__block *b);
 int scx__count_items(int fd, int delim, uint64_t *count);
 
 /* ------------------------------------------------------------------ */
+/* combine.c: GNU parallel's input sources made into jobs              */
+/* ------------------------------------------------------------------ */
+
+struct scx__combine;
+
+/* A column name from --header, and the field (from 1) it names. */
+struct scx__name {
+	char *name;
+	size_t field;
+};
+
+/** Whether @cfg's items are made by combine.c (several sources, columns,
+ * names or several arguments per job) rather than read as they are. */
+bool scx__combine_needed(const struct scx_config *cfg);
+/**
+ * Opens @cfg's sources, reads all but a streaming first one, and their
+ * headers.  Fields are separated by @sep; -m and -X spread arguments over
+ * @slots jobs.  @return 0 and *@out, or an error (*@bad names the source).
+ */
+int scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
+		      int sep, unsigned slots, const char **bad);
+/** Whether the job count is known, and what it is. */
+bool scx__combine_count(const struct scx__combine *cb, uint64_t *n);
+/** The --header names. */
+const struct scx__name *scx__combine_names(const struct scx__combine *cb,
+					   size_t *n);
+/**
+ * Makes every job, calling @emit(@arg, bytes, len) for each (it returns 0,
+ * 1 to stop, or an error); @wait(@arg, fd) waits for input on a pipe and
+ * returns false to stop.  @return 0, 1 when stopped, or an error (*@bad
+ * names the source).
+ */
+int scx__combine_run(struct scx__combine *cb,
+		     int (*emit)(void *, const char *, size_t),
+		     bool (*wait)(void *, int), void *arg, const char **bad);
+void scx__combine_free(struct scx__combine *cb);
+
+/* ------------------------------------------------------------------ */
 /* source.c: the input, read by a thread into a bounded queue          */
 /* ------------------------------------------------------------------ */
 
 struct scx__source;
 
 /**
- * Opens every input (NULL list: stdin) and counts the items when every
- * input is a regular file.  On error *@bad names the input.
- * @return 0 and *@out, or a negated errno.
+ * Opens @cfg's inputs or sources (none: stdin) and counts the items when
+ * it can.  @on_stdin: items go to reusable workers as text (fields joined
+ * by tabs); @slots: the run's workers.  On error *@bad names the input.
+ * @return 0 and *@out, or an error.
  */
-int scx__source_open(struct scx__source **out, const char *const *inputs,
-		     size_t ninputs, int delim, const char **bad);
+int scx__source_open(struct scx__source **out, const struct scx_config *cfg,
+		     bool on_stdin, unsigned slots, const char **bad);
+/** The --header names (none without --header). */
+const struct scx__name *scx__source_names(const struct scx__source *s,
+					  size_t *n);
 /** Whether the item count is known, and what it is. */
 bool scx__source_count(const struct scx__source *s, uint64_t *n);
 /**
@@ -211,14 +258,41 @@ void scx__source_destroy(struct scx__source *s);
 
 struct scx__template;
 
+/* How to read the command words. */
+struct scx__template_opts {
+	char *const *argv;
+	size_t argc;
+	bool shell;	 /* one shell line, substitutions quoted */
+	const char *shell_path; /* NULL: /bin/sh */
+	bool no_command; /* no words: each job's arguments are its command */
+	bool pipe_item;	 /* nothing is appended */
+	bool fields;	 /* a job's arguments are NUL-separated fields */
+	enum scx_multi multi;
+	bool plus;
+	const char *const *rs_text; /* -I and its kin, or NULL */
+	const char **perl;	    /* where a {= =} string is named */
+};
+
 /**
- * Parses the command words.  Replacement strings: {} {.} {/} {//} {/.}
- * {#} {%}.  Without any, the item is appended as a last word (unless
- * @pipe_item).
- * @return 0 and *@out, SCX_ENOCMD, or -ENOMEM.
+ * Parses the command words.  Replacement strings: GNU parallel's {} {.}
+ * {/} {//} {/.} {#} {%}, their positional forms {n} {n.} ... {-n}, --plus'
+ * {..} {...} {/..} {/...} {+/} {+.} {+..} {+...} {##} {0#} {0%}, and
+ * --header's {name}.  Without any, the arguments are appended as last
+ * words (unless pipe_item).
+ * @return 0 and *@out, SCX_ENOCMD, SCX_EPERL (*o->perl names it), or
+ * -ENOMEM.
  */
+int scx__template_parse_opts(struct scx__template **out,
+			     const struct scx__template_opts *o);
+/** scx__template_parse_opts() with only these. */
 int scx__template_parse(struct scx__template **out, char *const *argv,
 			size_t argc, bool shell, bool pipe_item);
+/** Gives the --header names: {name} then stands for that field. */
+void scx__template_names(struct scx__template *t,
+			 const struct scx__name *names, size_t n);
+/** The job count ({##}, {0#}; 0: unknown) and the slots ({0%}). */
+void scx__template_counts(struct scx__template *t, uint64_t total,
+			  unsigned slots);
 /** Frees a template; NULL is allowed. */
 void scx__template_free(struct scx__template *t);
 /**
@@ -227,7 +301,7 @@ void scx__template_free(struct scx__template *t);
  * strings live in @space and @vec (reused between calls).
  * @return 0, SCX_ENUL, or -ENOMEM.
  */
-int scx__template_expand(const struct scx__template *t, const char *item,
+int scx__template_expand(struct scx__template *t, const char *item,
 			 size_t len, uint64_t seq, unsigned slot,
 			 struct scx_buf *space, struct scx_buf *vec,
 			 char ***argv);
@@ -245,6 +319,8 @@ int scx__template_quoted(const struct scx__template *t, const char **rs,
 bool scx__template_uses_item(const struct scx__template *t);
 /** Whether the template uses the slot ({%}). */
 bool scx__template_uses_slot(const struct scx__template *t);
+/** Whether the template runs as one shell line. */
+bool scx__template_is_shell(const struct scx__template *t);
 /** Expands a single replacement kind, for tests: "{.}" etc. */
 int scx__template_one(const char *rs, const char *item, size_t len,
 		      struct scx_buf *out);
@@ -445,7 +521,8 @@ void scx__intake_init(struct scx__intake *in, const struct scx_config *cfg,
 void scx__intake_free(struct scx__intake *in);
 /** Opens the inputs (counting their items when all are regular files).
  * @return 0 or an error (*@bad names the input). */
-int scx__intake_open_inputs(struct scx__intake *in, const char **bad);
+int scx__intake_open_inputs(struct scx__intake *in, unsigned slots,
+			    const char **bad);
 /** Starts reading the inputs; @notify(@arg) when items come. */
 int scx__intake_start(struct scx__intake *in, void (*notify)(void *),
 		      void *arg);
@@ -542,14 +619,18 @@ void scx__deliver_progress(struct scx__deliver *d,
 /* command.c: each item's command, its environment, and as text        */
 /* ------------------------------------------------------------------ */
 
+#define SCX__ENVVARS 7
+
 struct scx__builder {
 	const struct scx_config *cfg;
 	struct scx__template *tmpl;
 	struct scx_buf space, vec; /* argv and its strings */
 	struct scx_buf text;	   /* the command as text */
 	char **envp;
-	char envvars[4][48]; /* SCX_SEQ, SCX_SLOT, SCX_RANK, SCX_SIZE */
-	bool on_stdin;	     /* items go to reusable workers' stdin */
+	char envvars[SCX__ENVVARS][48]; /* SCX_SEQ ... PARALLEL_PID */
+	bool on_stdin; /* items go to reusable workers' stdin */
+	char shell_path[4096];
+	const char *perl; /* a {= perl =} string that was refused */
 };
 
 /** Appends @argv as one shell-quoted line (no newline). */

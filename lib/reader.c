@@ -116,6 +116,39 @@ scx__reader_end(struct scx__reader *r)
 }
 
 int
+scx__reader_item(struct scx__reader *r, const void *data, size_t len)
+{
+	size_t avail;
+	char *ptr;
+	int err;
+
+	err = scx__reader_space(r, len + 1, &ptr, &avail);
+	if (err != 0)
+		return err;
+	memcpy(ptr, data, len);
+	ptr[len] = (char)r->delim;
+	err = add_span(r, r->len, len);
+	if (err != 0)
+		return err;
+	r->len += len + 1;
+	r->cut = r->scan = r->len;
+	return 0;
+}
+
+void
+scx__reader_drop(struct scx__reader *r)
+{
+	size_t rest = r->len - r->cut;
+
+	memmove(r->buf, r->buf + r->cut, rest);
+	r->next_seq += r->n;
+	r->len = rest;
+	r->scan -= r->cut;
+	r->cut = 0;
+	r->n = 0;
+}
+
+int
 scx__reader_cut(struct scx__reader *r, struct scx__block **out)
 {
 	struct scx__block *b;

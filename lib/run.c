@@ -617,7 +617,7 @@ prepare_run(struct scx_run *run)
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
 		return env_ready(run);
 	}
-	err = scx__intake_open_inputs(&run->intake, &bad);
+	err = scx__intake_open_inputs(&run->intake, scx_run_size(run), &bad);
 	if (err != 0) {
 		set_detail(run->detail, sizeof(run->detail),
 			   "cannot read input '%s': %s", bad ? bad : "-",

@@ -55,7 +55,9 @@ extern "C" {
 		    "not use {} {.} {/} {//} {/.} {#}")                     \
 	XX(ETOOSMALL, "below the smallest accepted value")                  \
 	XX(ETHROTTLE, "a throttle that can never clear")                    \
-	XX(EOPTION, "an option that does not apply")
+	XX(EOPTION, "an option that does not apply")                        \
+	XX(ECOLSEP, "not a regular expression")                             \
+	XX(EPERL, "{= perl expression =}: scx-run runs no Perl")
 
 enum {
 	SCX__EBASE = -30000,

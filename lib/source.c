@@ -49,7 +49,11 @@ struct scx__source {
 	void (*notify)(void *);
 	void *notify_arg;
 	struct scx__reader reader; /* the thread's own */
+	struct scx__combine *comb; /* GNU's sources, or NULL: inputs as is */
 };
+
+/* combine.c's items are pushed in blocks of about this many. */
+#define EMIT_BATCH 1024
 
 static void
 close_inputs(struct scx__source *s)
@@ -109,15 +113,43 @@ count_inputs(struct scx__source *s)
 }
 
 int
-scx__source_open(struct scx__source **out, const char *const *inputs,
-		 size_t ninputs, int delim, const char **bad)
+scx__source_open(struct scx__source **out, const struct scx_config *cfg,
+		 bool on_stdin, unsigned slots, const char **bad)
 {
 	static const char *const stdin_only[] = { "-" };
+	const char *const *inputs = cfg->inputs;
+	size_t ninputs = cfg->ninputs, i;
+	int delim = cfg->delimiter;
 	struct scx__source *s;
-	size_t i;
 	int err;
 
 	*bad = NULL;
+	if (cfg->nsources == 1 && cfg->sources[0].args == NULL &&
+	    !scx__combine_needed(cfg)) {
+		/* One file as it is: read as the inputs are. */
+		inputs = &cfg->sources[0].path;
+		ninputs = 1;
+	} else if (cfg->nsources > 0 || scx__combine_needed(cfg)) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL)
+			return -ENOMEM;
+		s->quit[0] = s->quit[1] = -1;
+		s->delim = delim;
+		pthread_mutex_init(&s->mu, NULL);
+		pthread_cond_init(&s->cv, NULL);
+		scx__reader_init(&s->reader, delim);
+		err = scx__combine_open(&s->comb, cfg, on_stdin ? '\t' : '\0',
+					slots, bad);
+		if (err == 0 && pipe2(s->quit, O_CLOEXEC) != 0)
+			err = -errno;
+		if (err != 0) {
+			scx__source_destroy(s);
+			return err;
+		}
+		s->counted = scx__combine_count(s->comb, &s->count);
+		*out = s;
+		return 0;
+	}
 	if (ninputs == 0) {
 		inputs = stdin_only;
 		ninputs = 1;
@@ -156,6 +188,13 @@ scx__source_open(struct scx__source **out, const char *const *inputs,
 error:
 	scx__source_destroy(s);
 	return err;
+}
+
+const struct scx__name *
+scx__source_names(const struct scx__source *s, size_t *n)
+{
+	*n = 0;
+	return s->comb != NULL ? scx__combine_names(s->comb, n) : NULL;
 }
 
 bool
@@ -277,6 +316,39 @@ read_input(struct scx__source *s, const struct input *in)
 	return 0;
 }
 
+static bool
+combine_wait(void *arg, int fd)
+{
+	return wait_readable(arg, fd);
+}
+
+static int
+combine_emit(void *arg, const char *data, size_t len)
+{
+	struct scx__source *s = arg;
+	int err;
+
+	err = scx__reader_item(&s->reader, data, len);
+	if (err != 0)
+		return err;
+	if (s->reader.n >= EMIT_BATCH && !push_items(s, &err))
+		return err ? err : 1;
+	return 0;
+}
+
+/* Makes GNU parallel's jobs of the sources.  Returns 0, 1 on quit, or an
+ * error (*@bad names the source). */
+static int
+combine_all(struct scx__source *s, const char **bad)
+{
+	int err;
+
+	err = scx__combine_run(s->comb, combine_emit, combine_wait, s, bad);
+	if (err == 0 && !push_items(s, &err))
+		return err ? err : 1;
+	return err;
+}
+
 static void *
 source_thread(void *arg)
 {
@@ -285,6 +357,8 @@ source_thread(void *arg)
 	size_t i;
 	int err = 0;
 
+	if (s->comb != NULL)
+		err = combine_all(s, &bad);
 	for (i = 0; i < s->ninputs; i++) {
 		err = read_input(s, &s->inputs[i]);
 		if (err != 0) {
@@ -447,6 +521,7 @@ scx__source_destroy(struct scx__source *s)
 		scx__block_free(b);
 	}
 	close_inputs(s);
+	scx__combine_free(s->comb);
 	if (s->quit[0] >= 0)
 		close(s->quit[0]);
 	if (s->quit[1] >= 0)

@@ -1,5 +1,6 @@
-/* template.c: the command template, its replacement strings and their
- * expansion for one item, as argv words or as one quoted shell string. */
+/* template.c: the command template, its replacement strings (GNU
+ * parallel's, positional forms and --plus included) and their expansion
+ * for one job, as argv words or as one quoted shell string. */
 #include "internal.h"
 
 #include <errno.h>
@@ -9,136 +10,309 @@
 
 enum rs_kind {
 	RS_LITERAL,
-	RS_ITEM,      /* {} */
-	RS_NOEXT,     /* {.} */
-	RS_BASE,      /* {/} */
-	RS_DIR,	      /* {//} */
-	RS_BASENOEXT, /* {/.} */
-	RS_SEQ,	      /* {#} */
-	RS_SLOT	      /* {%} */
+	/* Values of an argument (path kinds). */
+	RS_ITEM,	  /* {} */
+	RS_NOEXT,	  /* {.} */
+	RS_BASE,	  /* {/} */
+	RS_DIR,		  /* {//} */
+	RS_BASENOEXT,	  /* {/.} */
+	RS_NOEXT2,	  /* {..} */
+	RS_NOEXT3,	  /* {...} */
+	RS_BASENOEXT2,	  /* {/..} */
+	RS_BASENOEXT3,	  /* {/...} */
+	RS_PDIR,	  /* {+/} */
+	RS_EXT,		  /* {+.} */
+	RS_EXT2,	  /* {+..} */
+	RS_EXT3,	  /* {+...} */
+	RS_RAW,		  /* no command: the item is the command, as is */
+	RS_LAST_PATH = RS_RAW,
+	/* Numbers. */
+	RS_SEQ,	  /* {#} */
+	RS_SLOT,  /* {%} */
+	RS_TOTAL, /* {##} */
+	RS_SEQ0,  /* {0#} */
+	RS_SLOT0, /* {0%} */
+	RS_NAME	  /* {name}: a --header name, literal until it names one */
 };
 
+/* The forms after the braces' optional position, and what they mean. */
 static const struct {
 	const char *text;
 	enum rs_kind kind;
+	bool plus; /* only with --plus */
 } rs_table[] = {
-	{ "{}", RS_ITEM },  { "{.}", RS_NOEXT },      { "{/}", RS_BASE },
-	{ "{//}", RS_DIR }, { "{/.}", RS_BASENOEXT }, { "{#}", RS_SEQ },
-	{ "{%}", RS_SLOT },
+	{ "", RS_ITEM, false },	       { ".", RS_NOEXT, false },
+	{ "/", RS_BASE, false },       { "//", RS_DIR, false },
+	{ "/.", RS_BASENOEXT, false }, { "..", RS_NOEXT2, true },
+	{ "...", RS_NOEXT3, true },    { "/..", RS_BASENOEXT2, true },
+	{ "/...", RS_BASENOEXT3, true }, { "+/", RS_PDIR, true },
+	{ "+.", RS_EXT, true },	       { "+..", RS_EXT2, true },
+	{ "+...", RS_EXT3, true },
+};
+
+/* The kinds -I and its kin rename, in enum scx_rs_name's order. */
+static const enum rs_kind renamed_kind[SCX_RS_NNAMES] = {
+	RS_ITEM, RS_NOEXT, RS_BASE, RS_DIR, RS_BASENOEXT, RS_SEQ, RS_SLOT,
+};
+static const char *const default_text[SCX_RS_NNAMES] = {
+	"{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}",
+};
+
+struct field {
+	const char *data;
+	size_t len;
 };
 
 struct segment {
 	enum rs_kind kind;
-	const char *text; /* RS_LITERAL: borrowed from the config */
+	long pos;	  /* 0: all the job's arguments; n: the nth; -n */
+	const char *text; /* RS_LITERAL, RS_NAME: borrowed from the config */
 	size_t len;
 };
 
 struct scx__template {
 	bool shell;
+	const char *shell_path;
+	bool fields;   /* items are fields separated by NUL bytes */
+	bool repeat;   /* -X: a word with {} is repeated per argument */
+	bool appended; /* the last word was added: {} (unless a name is) */
+	bool any_rs;   /* a replacement string other than a name */
 	struct segment *segs;
 	size_t nsegs;
 	size_t *word_end; /* segs of word i end before word_end[i] */
 	size_t nwords;
+	uint64_t total;
+	unsigned slots;
+	const char *perl; /* the first {= ... =}, for the message */
+	/* Scratch: the current job's fields. */
+	struct field *f;
+	size_t nf, capf;
 };
 
-/* Which replacement string starts at @s, if any; its length in *@len. */
-static int
-match_rs(const char *s, size_t *len)
+static bool
+is_digit(char c)
 {
-	size_t i, n;
+	return c >= '0' && c <= '9';
+}
 
-	for (i = 0; i < SCX__ARRAY_SIZE(rs_table); i++) {
-		n = strlen(rs_table[i].text);
-		if (strncmp(s, rs_table[i].text, n) == 0) {
+/* Which replacement string starts at @s (a '{'), if any: its kind,
+ * position and length.  @plus: --plus; @rs_text: renamed basics. */
+static int
+match_rs(const char *s, bool plus, const char *const *rs_text, long *pos,
+	 size_t *len)
+{
+	const char *close, *p;
+	size_t i, n;
+	bool renamed;
+
+	for (i = 0; i < SCX_RS_NNAMES; i++) {
+		if (rs_text == NULL || rs_text[i] == NULL)
+			continue;
+		n = strlen(rs_text[i]);
+		if (n > 0 && strncmp(s, rs_text[i], n) == 0) {
+			*pos = 0;
 			*len = n;
-			return (int)rs_table[i].kind;
+			return (int)renamed_kind[i];
 		}
 	}
+	if (*s != '{')
+		return -1;
+	close = strchr(s + 1, '}');
+	if (close == NULL || memchr(s + 1, '{', (size_t)(close - s - 1)))
+		return -1;
+	*len = (size_t)(close - s) + 1;
+	p = s + 1;
+	*pos = 0;
+	if (is_digit(*p) || (*p == '-' && is_digit(p[1]))) {
+		bool neg = *p == '-';
+
+		if (neg)
+			p++;
+		while (is_digit(*p) && *pos < 1000000)
+			*pos = *pos * 10 + (*p++ - '0');
+		if (neg)
+			*pos = -*pos;
+		if (*pos == 0 && p == s + 2 && s[1] == '0') {
+			/* {0#}, {0%}: with --plus; {0} is {} */
+			if (plus && p[0] == '#' && p[1] == '}')
+				return (*len = 4), RS_SEQ0;
+			if (plus && p[0] == '%' && p[1] == '}')
+				return (*len = 4), RS_SLOT0;
+		}
+	} else {
+		/* A basic form that was renamed is no longer itself. */
+		for (i = 0; i < SCX_RS_NNAMES; i++) {
+			renamed = rs_text != NULL && rs_text[i] != NULL;
+			if (renamed && strncmp(s, default_text[i], *len) == 0 &&
+			    strlen(default_text[i]) == *len)
+				return -1;
+		}
+		n = (size_t)(close - p);
+		if (n == 1 && *p == '#')
+			return RS_SEQ;
+		if (n == 1 && *p == '%')
+			return RS_SLOT;
+		if (plus && n == 2 && p[0] == '#' && p[1] == '#')
+			return RS_TOTAL;
+	}
+	n = (size_t)(close - p);
+	for (i = 0; i < SCX__ARRAY_SIZE(rs_table); i++)
+		if ((plus || !rs_table[i].plus) &&
+		    strlen(rs_table[i].text) == n &&
+		    strncmp(p, rs_table[i].text, n) == 0)
+			return (int)rs_table[i].kind;
+	if (p == s + 1 && n > 0)
+		return RS_NAME;
 	return -1;
 }
 
 static int
 add_segment(struct scx__template *t, size_t *cap, enum rs_kind kind,
-	    const char *text, size_t len)
+	    long pos, const char *text, size_t len)
 {
 	if (SCX__GROW(t->segs, *cap, t->nsegs + 1, 16) != 0)
 		return -ENOMEM;
 	t->segs[t->nsegs].kind = kind;
+	t->segs[t->nsegs].pos = pos;
 	t->segs[t->nsegs].text = text;
 	t->segs[t->nsegs].len = len;
 	t->nsegs++;
 	return 0;
 }
 
+/* Whether a {= perl =} string spans words ("{=", "s/a/b/", "=}"), as
+ * GNU parallel reads the words joined. */
+static const char *
+perl_words(const struct scx__template_opts *o)
+{
+	const char *w, *q;
+	size_t i, k;
+
+	for (i = 0; i < o->argc; i++) {
+		w = o->argv[i];
+		while ((w = strchr(w, '{')) != NULL) {
+			for (q = w + 1; is_digit(*q) || *q == '-'; q++)
+				;
+			if (*q == '=') {
+				if (strstr(q + 1, "=}") != NULL)
+					return o->argv[i];
+				for (k = i + 1; k < o->argc; k++)
+					if (strstr(o->argv[k], "=}") != NULL)
+						return o->argv[i];
+			}
+			w++;
+		}
+	}
+	return NULL;
+}
+
 /* Cuts one word into literal and replacement segments. */
 static int
-parse_word(struct scx__template *t, size_t *cap, const char *w, bool *any)
+parse_word(struct scx__template *t, size_t *cap, const char *w,
+	   const struct scx__template_opts *o)
 {
 	const char *lit = w, *p = w;
 	size_t len;
+	long pos;
 	int kind, err;
 
 	while (*p != '\0') {
-		if (*p == '{' && (kind = match_rs(p, &len)) >= 0) {
-			if (p > lit) {
-				err = add_segment(t, cap, RS_LITERAL, lit,
-						  (size_t)(p - lit));
-				if (err != 0)
-					return err;
-			}
-			err = add_segment(t, cap, (enum rs_kind)kind, NULL, 0);
+		kind = match_rs(p, o->plus, o->rs_text, &pos, &len);
+		if (kind < 0) {
+			p++;
+			continue;
+		}
+		if (p > lit) {
+			err = add_segment(t, cap, RS_LITERAL, 0, lit,
+					  (size_t)(p - lit));
 			if (err != 0)
 				return err;
-			*any = true;
-			p += len;
-			lit = p;
-		} else {
-			p++;
 		}
+		if (kind == RS_NAME)
+			err = add_segment(t, cap, RS_NAME, 0, p, len);
+		else
+			err = add_segment(t, cap, (enum rs_kind)kind, pos, NULL,
+					  0);
+		if (err != 0)
+			return err;
+		if (kind != RS_NAME)
+			t->any_rs = true;
+		p += len;
+		lit = p;
 	}
 	if (p > lit)
-		return add_segment(t, cap, RS_LITERAL, lit, (size_t)(p - lit));
+		return add_segment(t, cap, RS_LITERAL, 0, lit,
+				   (size_t)(p - lit));
 	return 0;
+}
+
+int
+scx__template_parse_opts(struct scx__template **out,
+			 const struct scx__template_opts *o)
+{
+	struct scx__template *t;
+	size_t cap = 0, i;
+	int err;
+
+	*out = NULL;
+	if (o->argc == 0 && !o->no_command)
+		return SCX_ENOCMD;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	t->shell = o->shell || o->no_command;
+	t->shell_path = o->shell_path ? o->shell_path : "/bin/sh";
+	t->fields = o->fields;
+	t->repeat = o->multi == SCX_MULTI_X;
+	t->word_end = calloc(o->argc + 2, sizeof(*t->word_end));
+	if (t->word_end == NULL) {
+		err = -ENOMEM;
+		goto error;
+	}
+	if ((t->perl = perl_words(o)) != NULL) {
+		err = SCX_EPERL;
+		goto error;
+	}
+	for (i = 0; i < o->argc; i++) {
+		err = parse_word(t, &cap, o->argv[i], o);
+		if (err != 0)
+			goto error;
+		t->word_end[t->nwords++] = t->nsegs;
+	}
+	if (o->no_command) {
+		err = add_segment(t, &cap, RS_RAW, 0, NULL, 0);
+		if (err != 0)
+			goto error;
+		t->word_end[t->nwords++] = t->nsegs;
+		t->any_rs = true;
+	} else if (!t->any_rs && !o->pipe_item) {
+		err = add_segment(t, &cap, RS_ITEM, 0, NULL, 0);
+		if (err != 0)
+			goto error;
+		t->word_end[t->nwords++] = t->nsegs;
+		t->appended = true;
+	}
+	*out = t;
+	return 0;
+
+error:
+	if (err == SCX_EPERL && o->perl != NULL)
+		*o->perl = t->perl;
+	scx__template_free(t);
+	return err;
 }
 
 int
 scx__template_parse(struct scx__template **out, char *const *argv, size_t argc,
 		    bool shell, bool pipe_item)
 {
-	struct scx__template *t;
-	size_t cap = 0, i;
-	bool any = false;
-	int err;
+	struct scx__template_opts o = { 0 };
 
-	if (argc == 0)
-		return SCX_ENOCMD;
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return -ENOMEM;
-	t->shell = shell;
-	t->word_end = calloc(argc + 1, sizeof(*t->word_end));
-	if (t->word_end == NULL) {
-		err = -ENOMEM;
-		goto error;
-	}
-	for (i = 0; i < argc; i++) {
-		err = parse_word(t, &cap, argv[i], &any);
-		if (err != 0)
-			goto error;
-		t->word_end[t->nwords++] = t->nsegs;
-	}
-	if (!any && !pipe_item) {
-		err = add_segment(t, &cap, RS_ITEM, NULL, 0);
-		if (err != 0)
-			goto error;
-		t->word_end[t->nwords++] = t->nsegs;
-	}
-	*out = t;
-	return 0;
-
-error:
-	scx__template_free(t);
-	return err;
+	o.argv = argv;
+	o.argc = argc;
+	o.shell = shell;
+	o.pipe_item = pipe_item;
+	return scx__template_parse_opts(out, &o);
 }
 
 void
@@ -148,7 +322,44 @@ scx__template_free(struct scx__template *t)
 		return;
 	free(t->segs);
 	free(t->word_end);
+	free(t->f);
 	free(t);
+}
+
+void
+scx__template_names(struct scx__template *t, const struct scx__name *names,
+		    size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->nsegs; i++) {
+		struct segment *sg = &t->segs[i];
+
+		if (sg->kind != RS_NAME)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strlen(names[k].name) == sg->len - 2 &&
+			    memcmp(names[k].name, sg->text + 1, sg->len - 2) ==
+				0) {
+				sg->kind = RS_ITEM;
+				sg->pos = (long)names[k].field;
+				t->any_rs = true;
+				break;
+			}
+	}
+	if (t->appended && t->any_rs && t->nwords > 0) {
+		/* A name stands for the item: nothing is appended. */
+		t->nwords--;
+		t->nsegs = t->nwords > 0 ? t->word_end[t->nwords - 1] : 0;
+		t->appended = false;
+	}
+}
+
+void
+scx__template_counts(struct scx__template *t, uint64_t total, unsigned slots)
+{
+	t->total = total;
+	t->slots = slots;
 }
 
 /* Perl's File::Basename::fileparse split: the directory part keeps its
@@ -226,20 +437,41 @@ path_noext(const char *s, size_t len)
 	return len;
 }
 
-/* The text a replacement string stands for; numbers go into @num. */
-static void
-rs_value(enum rs_kind kind, const char *item, size_t len, uint64_t seq,
-	 unsigned slot, char *num, size_t numsize, const char **out,
-	 size_t *outlen)
+/* The end of @s less @k extensions ("\.[^/.]*" each), or @len when it
+ * has fewer. */
+static size_t
+strip_exts(const char *s, size_t len, int k)
 {
+	size_t end = len, p;
+
+	while (k-- > 0) {
+		p = end;
+		while (p > 0 && s[p - 1] != '/' && s[p - 1] != '.')
+			p--;
+		if (p == 0 || s[p - 1] != '.')
+			return len;
+		end = p - 1;
+	}
+	return end;
+}
+
+/* The value of a path kind for one argument. */
+static void
+path_value(enum rs_kind kind, const char *item, size_t len, const char **out,
+	   size_t *outlen)
+{
+	const char *p;
+	size_t n;
+
+	*out = item;
+	*outlen = len;
 	switch (kind) {
-	case RS_ITEM:
-		*out = item;
-		*outlen = len;
-		break;
 	case RS_NOEXT:
-		*out = item;
 		*outlen = path_noext(item, len);
+		break;
+	case RS_NOEXT2:
+	case RS_NOEXT3:
+		*outlen = strip_exts(item, len, kind == RS_NOEXT2 ? 2 : 3);
 		break;
 	case RS_BASE:
 		path_basename(item, len, out, outlen);
@@ -251,20 +483,65 @@ rs_value(enum rs_kind kind, const char *item, size_t len, uint64_t seq,
 		path_basename(item, len, out, outlen);
 		*outlen = path_noext(*out, *outlen);
 		break;
-	case RS_SEQ:
-		*outlen = (size_t)snprintf(num, numsize, "%llu",
-					   (unsigned long long)seq);
-		*out = num;
+	case RS_BASENOEXT2:
+	case RS_BASENOEXT3:
+		path_basename(item, len, out, outlen);
+		*outlen =
+		    strip_exts(*out, *outlen, kind == RS_BASENOEXT2 ? 2 : 3);
 		break;
-	case RS_SLOT:
-		*outlen = (size_t)snprintf(num, numsize, "%u", slot);
-		*out = num;
+	case RS_PDIR: /* s:/[^/]*$:: || s:.*$:: */
+		for (p = item + len; p > item && p[-1] != '/'; p--)
+			;
+		*outlen = p > item ? (size_t)(p - 1 - item) : 0;
 		break;
-	case RS_LITERAL:
+	case RS_EXT: /* s:.*\.:: || s:.*$:: */
+		for (p = item + len; p > item && p[-1] != '.'; p--)
+			;
+		*out = p;
+		*outlen = p > item ? len - (size_t)(p - item) : 0;
+		break;
+	case RS_EXT2:
+	case RS_EXT3:
+		n = strip_exts(item, len, kind == RS_EXT2 ? 2 : 3);
+		if (n == len) {
+			*outlen = 0;
+		} else {
+			*out = item + n + 1;
+			*outlen = len - n - 1;
+		}
+		break;
 	default:
-		*out = "";
-		*outlen = 0;
 		break;
+	}
+}
+
+/* The text of a number kind, in @num. */
+static size_t
+number_value(const struct scx__template *t, enum rs_kind kind, uint64_t seq,
+	     unsigned slot, char *num, size_t size)
+{
+	int width = 1;
+	uint64_t v;
+
+	switch (kind) {
+	case RS_SEQ:
+		return (size_t)snprintf(num, size, "%llu",
+					(unsigned long long)seq);
+	case RS_SLOT:
+		return (size_t)snprintf(num, size, "%u", slot);
+	case RS_TOTAL:
+		return (size_t)snprintf(num, size, "%llu",
+					(unsigned long long)t->total);
+	case RS_SEQ0:
+	case RS_SLOT0:
+		for (v = kind == RS_SEQ0 ? t->total : t->slots; v >= 10;
+		     v /= 10)
+			width++;
+		return (size_t)snprintf(
+		    num, size, "%0*llu", width,
+		    (unsigned long long)(kind == RS_SEQ0 ? seq : slot));
+	default:
+		return 0;
 	}
 }
 
@@ -326,6 +603,18 @@ append_quoted(struct scx_buf *b, const char *s, size_t len)
 	return 0;
 }
 
+static bool
+is_path(enum rs_kind kind)
+{
+	return kind >= RS_ITEM && kind <= RS_LAST_PATH;
+}
+
+static const char *const kind_name[] = {
+	"",	 "{}",	   "{.}",   "{/}",   "{//}",  "{/.}", "{..}",
+	"{...}", "{/..}", "{/...}", "{+/}", "{+.}", "{+..}", "{+...}",
+	"",	 "{#}",	   "{%}",   "{##}",  "{0#}",  "{0%}", "{name}",
+};
+
 /* Whether a segment of a kind in [@from, @to] is used. */
 static bool
 uses_kinds(const struct scx__template *t, enum rs_kind from, enum rs_kind to)
@@ -338,12 +627,6 @@ uses_kinds(const struct scx__template *t, enum rs_kind from, enum rs_kind to)
 	return false;
 }
 
-static bool
-uses_item(const struct scx__template *t)
-{
-	return uses_kinds(t, RS_ITEM, RS_BASENOEXT);
-}
-
 bool
 scx__template_uses_item(const struct scx__template *t)
 {
@@ -351,9 +634,16 @@ scx__template_uses_item(const struct scx__template *t)
 }
 
 bool
+scx__template_is_shell(const struct scx__template *t)
+{
+	return t->shell;
+}
+
+bool
 scx__template_uses_slot(const struct scx__template *t)
 {
-	return uses_kinds(t, RS_SLOT, RS_SLOT);
+	return uses_kinds(t, RS_SLOT, RS_SLOT) ||
+	       uses_kinds(t, RS_SLOT0, RS_SLOT0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -425,13 +715,14 @@ scx__template_quoted(const struct scx__template *t, const char **rs,
 			/* The next replacement string, in segment order. */
 			while (t->segs[seg].kind == RS_LITERAL)
 				seg++;
-			if (t->segs[seg].kind <= RS_BASENOEXT &&
+			if (is_path(t->segs[seg].kind) &&
+			    t->segs[seg].kind != RS_RAW &&
 			    (escaped || top->quoted)) {
 				found = 1;
 				*quote = !top->quoted	     ? '\\'
 					 : top->open == '\'' ? '\''
 							     : '"';
-				*rs = rs_table[t->segs[seg].kind - 1].text;
+				*rs = kind_name[t->segs[seg].kind];
 			}
 			seg++;
 			escaped = false;
@@ -480,71 +771,170 @@ scx__template_quoted(const struct scx__template *t, const char **rs,
 	return found;
 }
 
-/* Appends the expansion of segments [from, to). */
+/* The job's fields: NUL-separated with fields, else the item itself. */
 static int
-expand_segments(const struct scx__template *t, size_t from, size_t to,
-		const char *item, size_t len, uint64_t seq, unsigned slot,
-		struct scx_buf *b)
+split_fields(struct scx__template *t, const char *item, size_t len)
 {
-	char num[32];
-	const char *v;
-	size_t vlen, i;
-	int err;
+	const char *p = item, *end = item + len, *q;
 
-	for (i = from; i < to; i++) {
+	t->nf = 0;
+	for (;;) {
+		if (SCX__GROW(t->f, t->capf, t->nf + 1, 8) != 0)
+			return -ENOMEM;
+		q = t->fields ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+		t->f[t->nf].data = p;
+		t->f[t->nf].len = q ? (size_t)(q - p) : (size_t)(end - p);
+		t->nf++;
+		if (q == NULL)
+			return 0;
+		p = q + 1;
+	}
+}
+
+static const struct field no_field = { "", 0 };
+
+static const struct field *
+field_at(const struct scx__template *t, long pos)
+{
+	if (pos > 0 && (size_t)pos <= t->nf)
+		return &t->f[pos - 1];
+	if (pos < 0 && (size_t)-pos <= t->nf)
+		return &t->f[t->nf - (size_t)-pos];
+	return &no_field;
+}
+
+static int
+put_value(const struct scx__template *t, enum rs_kind kind,
+	  const struct field *f, struct scx_buf *b)
+{
+	const char *v;
+	size_t vlen;
+
+	if (kind == RS_RAW)
+		return scx_buf_append(b, f->data, f->len);
+	path_value(kind, f->data, f->len, &v, &vlen);
+	if (t->shell)
+		return append_quoted(b, v, vlen);
+	return scx_buf_append(b, v, vlen);
+}
+
+/* Ends a word of argv (a NUL after it) or puts the blank between words
+ * of a shell line. */
+static int
+word_break(const struct scx__template *t, struct scx_buf *b, size_t *nwords)
+{
+	if (t->shell)
+		return scx_buf_putc(b, ' ');
+	(*nwords)++;
+	return scx_buf_putc(b, '\0');
+}
+
+/* Appends the expansion of the word of segments [from, to); @only >= 0:
+ * {} stands for that argument alone (-X), else for all of them, each one
+ * word. */
+static int
+expand_word(const struct scx__template *t, size_t from, size_t to,
+	    uint64_t seq, unsigned slot, long only, struct scx_buf *b,
+	    size_t *nwords)
+{
+	char num[48];
+	size_t i, k, n;
+	int err = 0;
+
+	for (i = from; i < to && err == 0; i++) {
 		const struct segment *sg = &t->segs[i];
 
-		if (sg->kind == RS_LITERAL) {
+		if (sg->kind == RS_LITERAL || sg->kind == RS_NAME) {
 			err = scx_buf_append(b, sg->text, sg->len);
+		} else if (!is_path(sg->kind)) {
+			n = number_value(t, sg->kind, seq, slot, num,
+					 sizeof(num));
+			err = scx_buf_append(b, num, n);
+		} else if (sg->pos != 0) {
+			err = put_value(t, sg->kind, field_at(t, sg->pos), b);
+		} else if (only >= 0) {
+			err = put_value(t, sg->kind, &t->f[only], b);
 		} else {
-			rs_value(sg->kind, item, len, seq, slot, num,
-				 sizeof(num), &v, &vlen);
-			if (t->shell)
-				err = append_quoted(b, v, vlen);
-			else
-				err = scx_buf_append(b, v, vlen);
+			for (k = 0; k < t->nf && err == 0; k++) {
+				if (k > 0)
+					err = sg->kind == RS_RAW
+						  ? scx_buf_putc(b, ' ')
+						  : word_break(t, b, nwords);
+				if (err == 0)
+					err = put_value(t, sg->kind, &t->f[k],
+							b);
+			}
 		}
-		if (err != 0)
-			return err;
 	}
-	return 0;
+	if (err == 0 && !t->shell)
+		err = word_break(t, b, nwords);
+	return err;
+}
+
+/* Whether a word holds a {} form for all the arguments. */
+static bool
+word_takes_all(const struct scx__template *t, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (is_path(t->segs[i].kind) && t->segs[i].pos == 0)
+			return true;
+	return false;
 }
 
 int
-scx__template_expand(const struct scx__template *t, const char *item,
-		     size_t len, uint64_t seq, unsigned slot,
-		     struct scx_buf *space, struct scx_buf *vec, char ***argv)
+scx__template_expand(struct scx__template *t, const char *item, size_t len,
+		     uint64_t seq, unsigned slot, struct scx_buf *space,
+		     struct scx_buf *vec, char ***argv)
 {
-	size_t i, from = 0, nargs;
+	size_t i, k, from = 0, nargs = 0;
 	char **av, *p;
 	int err;
 
-	if (uses_item(t) && memchr(item, '\0', len) != NULL)
+	if (!t->fields && uses_kinds(t, RS_ITEM, RS_LAST_PATH) &&
+	    memchr(item, '\0', len) != NULL)
 		return SCX_ENUL;
+	err = split_fields(t, item, len);
+	if (err != 0)
+		return err;
 	space->len = 0;
 	for (i = 0; i < t->nwords; i++) {
+		size_t to = t->word_end[i];
+
 		if (t->shell && i > 0 && (err = scx_buf_putc(space, ' ')) != 0)
 			return err;
-		err = expand_segments(t, from, t->word_end[i], item, len, seq,
-				      slot, space);
+		if (t->repeat && word_takes_all(t, from, to)) {
+			for (k = 0; k < t->nf && err == 0; k++) {
+				if (k > 0 && t->shell)
+					err = scx_buf_putc(space, ' ');
+				if (err == 0)
+					err = expand_word(t, from, to, seq,
+							  slot, (long)k, space,
+							  &nargs);
+			}
+		} else {
+			err = expand_word(t, from, to, seq, slot, -1, space,
+					  &nargs);
+		}
 		if (err != 0)
 			return err;
-		if (!t->shell && (err = scx_buf_putc(space, '\0')) != 0)
-			return err;
-		from = t->word_end[i];
+		from = to;
 	}
-	if (t->shell && (err = scx_buf_putc(space, '\0')) != 0)
-		return err;
+	if (t->shell) {
+		if ((err = scx_buf_putc(space, '\0')) != 0)
+			return err;
+		nargs = 3;
+	}
 
 	/* Every word is NUL-terminated in space, one after another (no
 	 * word holds a NUL: items with one were refused above). */
-	nargs = t->shell ? 3 : t->nwords;
 	vec->len = 0;
 	if (scx_buf_reserve(vec, (nargs + 1) * sizeof(char *)) != 0)
 		return -ENOMEM;
 	av = (char **)(void *)vec->data;
 	if (t->shell) {
-		av[0] = (char *)"/bin/sh";
+		av[0] = (char *)t->shell_path;
 		av[1] = (char *)"-c";
 		av[2] = space->data;
 	} else {
@@ -562,15 +952,22 @@ int
 scx__template_one(const char *rs, const char *item, size_t len,
 		  struct scx_buf *out)
 {
-	const char *v;
-	char num[32];
-	size_t vlen, n;
+	struct scx__template t = { 0 };
+	struct field f = { item, len };
+	char num[48];
+	size_t n;
+	long pos;
 	int kind;
 
-	kind = match_rs(rs, &n);
-	if (kind < 0 || rs[n] != '\0')
+	kind = match_rs(rs, true, NULL, &pos, &n);
+	if (kind < 0 || kind == RS_NAME || rs[n] != '\0')
 		return SCX_ETEMPLATE;
-	rs_value((enum rs_kind)kind, item, len, 7, 3, num, sizeof(num), &v,
-		 &vlen);
-	return scx_buf_append(out, v, vlen);
+	t.total = 9;
+	t.slots = 2;
+	if (!is_path((enum rs_kind)kind)) {
+		n = number_value(&t, (enum rs_kind)kind, 7, 3, num,
+				 sizeof(num));
+		return scx_buf_append(out, num, n);
+	}
+	return put_value(&t, (enum rs_kind)kind, &f, out);
 }
