@@ -17,8 +17,8 @@
 
 #define READ_SIZE (64u << 10)
 /* -m, -X, --xargs: a job's command line at most this long, as GNU
- * parallel measures it (what it gives `echo` here: about 64 KiB). */
-#define DEFAULT_MAX_CHARS (63 * 1024)
+ * parallel measures it: (its line limit, 130329 here, - 3000) / 2. */
+#define DEFAULT_MAX_CHARS 63664
 
 struct value {
 	const char *p;
@@ -51,7 +51,7 @@ struct scx__combine {
 	bool streamed; /* column 0 is read as the run goes */
 	bool skip_first;
 	size_t per_job; /* rows; 0: fill to max_chars */
-	size_t max_chars, xword;
+	size_t max_chars, xword, job_base;
 	bool have_re, one_char;
 	char sepchar;
 	regex_t re;
@@ -361,6 +361,35 @@ group_lens(struct scx__combine *cb, size_t from)
 	}
 }
 
+/* The values of ::: words: as GNU parallel, a word that holds the
+ * delimiter is several items. */
+static int
+args_column(struct column *c, const struct scx_input_source *src, int delim)
+{
+	const char *p, *q;
+	size_t k, n = 0;
+
+	for (k = 0; k < src->nargs; k++)
+		for (p = src->args[k]; (p = strchr(p, delim)) != NULL &&
+				       delim != '\0';
+		     p++)
+			n++;
+	c->v = calloc(src->nargs + n + 1, sizeof(*c->v));
+	if (c->v == NULL)
+		return -ENOMEM;
+	for (k = 0; k < src->nargs; k++) {
+		p = src->args[k];
+		while (delim != '\0' && (q = strchr(p, delim)) != NULL) {
+			c->v[c->n].p = p;
+			c->v[c->n++].len = (size_t)(q - p);
+			p = q + 1;
+		}
+		c->v[c->n].p = p; /* "d\n" is "d" and "", as in GNU's */
+		c->v[c->n++].len = strlen(p);
+	}
+	return 0;
+}
+
 static int
 open_columns(struct scx__combine *cb, const char **bad)
 {
@@ -376,15 +405,9 @@ open_columns(struct scx__combine *cb, const char **bad)
 		scx__reader_init(&c->rd, cfg->delimiter);
 		if (src->args != NULL) {
 			c->name = ":::";
-			c->v = calloc(src->nargs ? src->nargs : 1,
-				      sizeof(*c->v));
-			if (c->v == NULL)
-				return -ENOMEM;
-			for (k = 0; k < src->nargs; k++) {
-				c->v[k].p = src->args[k];
-				c->v[k].len = strlen(src->args[k]);
-			}
-			c->n = src->nargs;
+			err = args_column(c, src, cfg->delimiter);
+			if (err != 0)
+				return err;
 			continue;
 		}
 		err = open_file(c, src->path);
@@ -484,6 +507,17 @@ count_jobs(struct scx__combine *cb, unsigned slots)
 	cb->count = (rows + cb->per_job - 1) / cb->per_job;
 }
 
+/* The template's own length on a command line. */
+static size_t
+template_chars(const struct scx_config *cfg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->argc; i++)
+		n += strlen(cfg->argv[i]) + 1;
+	return n;
+}
+
 /* The length of the template's words that -X repeats per argument. */
 static size_t
 x_words(const struct scx_config *cfg)
@@ -562,7 +596,11 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 	if (cfg->trim != NULL) {
 		cb->trim_l = strchr(cfg->trim, 'l') != NULL;
 		cb->trim_r = strchr(cfg->trim, 'r') != NULL;
+	} else if (cfg->colsep != NULL) {
+		/* GNU parallel trims columns on both sides by default. */
+		cb->trim_l = cb->trim_r = true;
 	}
+	cb->job_base = template_chars(cfg);
 	if (cfg->colsep != NULL || cfg->header != NULL) {
 		err = set_colsep(cb, cfg->colsep ? cfg->colsep : "\t");
 		if (err != 0)
@@ -662,7 +700,7 @@ add_field(struct scx__combine *cb, const char *p, size_t len, void *arg)
 		if (scx_buf_putc(&cb->job, (char)cb->sep) != 0)
 			return -ENOMEM;
 	}
-	cb->job_chars += len + 3 + cb->xword;
+	cb->job_chars += scx_shell_quote(NULL, 0, p, len) + 1 + cb->xword;
 	return scx_buf_append(&cb->job, p, len);
 }
 
@@ -679,10 +717,11 @@ add_row(struct scx__combine *cb, const struct value *const *row,
 		if (err != 0)
 			return err;
 	}
-	if (cb->per_job == 0 && cb->job_rows > 0 &&
-	    cb->job_chars > cb->max_chars) {
+	if (cb->cfg->multi != SCX_MULTI_NONE && cb->job_rows > 0 &&
+	    cb->job_base + cb->job_chars > cb->max_chars) {
 		/* Too long with this row: the job goes without it. */
 		size_t rowlen = cb->job.len - mark - 1;
+		size_t rowchars = cb->job_chars - chars;
 
 		cb->job.len = mark;
 		err = flush_job(cb, e);
@@ -690,7 +729,7 @@ add_row(struct scx__combine *cb, const struct value *const *row,
 			return err;
 		memmove(cb->job.data, cb->job.data + mark + 1, rowlen);
 		cb->job.len = rowlen;
-		cb->job_chars -= chars;
+		cb->job_chars = rowchars;
 	}
 	cb->job_rows++;
 	if (cb->per_job > 0 && cb->job_rows >= cb->per_job)

@@ -9,6 +9,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the worker ranks' templates need of GNU parallel's language: the
+ * sources only as a count (rank 0 reads them), how jobs are made. */
+static int
+put_language(struct scx_buf *b, const struct scx_config *c)
+{
+	const char *strs[SPEC_STRINGS] = { c->colsep, c->header, c->trim };
+	int err = 0;
+	size_t k;
+
+	for (k = 0; k < SCX_RS_NNAMES; k++)
+		strs[3 + k] = c->rs_text[k];
+	err |= scx_wire_put_u32(b, (uint32_t)c->quote |
+					   (uint32_t)c->plus << 1 |
+					   (uint32_t)c->link << 2);
+	err |= scx_wire_put_u64(b, c->nsources);
+	err |= scx_wire_put_u64(b, c->max_args);
+	err |= scx_wire_put_u32(b, (uint32_t)c->multi);
+	err |= scx_wire_put_u64(b, c->max_chars);
+	for (k = 0; k < SPEC_STRINGS; k++) {
+		err |= scx_wire_put_u32(b, strs[k] != NULL);
+		err |= scx_wire_put_str(b, strs[k] ? strs[k] : "",
+					strs[k] ? strlen(strs[k]) : 0);
+	}
+	return err;
+}
+
 static int
 send_spec(struct mpib *m)
 {
@@ -29,6 +55,7 @@ send_spec(struct mpib *m)
 	err |= scx_wire_put_u64(&b, c->argc);
 	for (k = 0; k < c->argc; k++)
 		err |= scx_wire_put_str(&b, c->argv[k], strlen(c->argv[k]));
+	err |= put_language(&b, c);
 	if (err != 0) {
 		scx_buf_free(&b);
 		return -ENOMEM;

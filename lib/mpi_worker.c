@@ -241,6 +241,46 @@ worker_poll(struct mpib *m)
 	mpib_poll_again(m, progress);
 }
 
+/* GNU parallel's language as the master sent it (put_language()); the
+ * sources only as a count: a fed run reads none. */
+static int
+parse_language(struct mpib *m, struct scx_wire *r)
+{
+	struct scx_config *c = &m->subcfg;
+	uint32_t flags = scx_wire_u32(r);
+	uint64_t n;
+	const char *s;
+	size_t k;
+
+	c->quote = flags & 1;
+	c->plus = flags & 2;
+	c->link = flags & 4;
+	c->nsources = (size_t)scx_wire_u64(r);
+	c->sources = NULL;
+	c->max_args = (size_t)scx_wire_u64(r);
+	c->multi = (enum scx_multi)scx_wire_u32(r);
+	c->max_chars = (size_t)scx_wire_u64(r);
+	for (k = 0; k < SPEC_STRINGS; k++) {
+		bool present = scx_wire_u32(r) != 0;
+
+		n = scx_wire_u64(r);
+		s = scx_wire_bytes(r, r->bad ? 0 : (size_t)n);
+		if (r->bad || s == NULL)
+			return SCX_EWORKER;
+		if (!present)
+			continue;
+		m->strs[k] = strndup(s, (size_t)n);
+		if (m->strs[k] == NULL)
+			return -ENOMEM;
+	}
+	c->colsep = m->strs[0];
+	c->header = m->strs[1];
+	c->trim = m->strs[2];
+	for (k = 0; k < SCX_RS_NNAMES; k++)
+		c->rs_text[k] = m->strs[3 + k];
+	return r->bad ? SCX_EWORKER : 0;
+}
+
 /* The job as the master parsed it: every rank runs exactly that. */
 static int
 parse_spec(struct mpib *m, const char *buf, size_t len)
@@ -265,7 +305,7 @@ parse_spec(struct mpib *m, const char *buf, size_t len)
 	c->chunksize = (size_t)scx_wire_u64(&r);
 	c->timeout_ms = scx_wire_u64(&r);
 	argc = scx_wire_u64(&r);
-	if (r.bad || argc == 0 || argc > len)
+	if (r.bad || argc > len)
 		return SCX_EWORKER;
 	m->argv = calloc((size_t)argc + 1, sizeof(char *));
 	if (m->argv == NULL)
@@ -282,7 +322,7 @@ parse_spec(struct mpib *m, const char *buf, size_t len)
 	}
 	c->argv = m->argv;
 	c->argc = m->argc;
-	return 0;
+	return parse_language(m, &r);
 }
 
 /* mpiexec binds a rank to a core when there are few ranks; the items a
@@ -475,6 +515,10 @@ mpib_worker_free(struct mpib *m)
 	free(m->argv);
 	m->argv = NULL;
 	m->argc = 0;
+	for (k = 0; k < SPEC_STRINGS; k++) {
+		free(m->strs[k]);
+		m->strs[k] = NULL;
+	}
 	while (m->outq != NULL)
 		outq_pop(m);
 	scx_buf_free(&m->head);

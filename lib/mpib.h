@@ -31,7 +31,10 @@ enum {
 	TAG_HELLO     /* worker -> master: its host name */
 };
 
-#define SPEC_VERSION 2u
+#define SPEC_VERSION 3u
+/* The spec's strings after the words: --colsep, --header, --trim, then
+ * -I and its kin. */
+#define SPEC_STRINGS (3 + SCX_RS_NNAMES)
 /* Chunks sent ahead to each worker rank, so none idles while its next
  * chunk travels. */
 #define PREFETCH 3
@@ -109,6 +112,7 @@ struct mpib {
 	struct scx_config subcfg;
 	char **argv; /* the spec's words */
 	size_t argc;
+	char *strs[SPEC_STRINGS]; /* its other strings (NULL: none) */
 	struct outseg *outq, *outq_tail; /* results not yet sent */
 	uint64_t outq_bytes;
 	struct scx_buf head; /* a record's header */

@@ -213,6 +213,21 @@ scx__writer_flush(struct scx__writer *w)
 	return err;
 }
 
+/* Appends a tag: a job's arguments (NUL-separated fields) joined by
+ * blanks, as GNU parallel's --tag shows them, then a tab. */
+static int
+put_tag(struct scx_buf *b, const char *tag, size_t taglen)
+{
+	size_t i, from = b->len;
+
+	if (scx_buf_append(b, tag, taglen) != 0 || scx_buf_putc(b, '\t') != 0)
+		return -ENOMEM;
+	for (i = from; i < from + taglen; i++)
+		if (b->data[i] == '\0')
+			b->data[i] = ' ';
+	return 0;
+}
+
 /* Appends @data with every line prefixed by @tag and a tab; *@at_start
  * says whether @data begins a line (pieces of one stream follow each
  * other). */
@@ -226,8 +241,7 @@ format_tagged(struct scx_buf *b, const char *tag, size_t taglen,
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		if (*at_start && (scx_buf_append(b, tag, taglen) != 0 ||
-				  scx_buf_putc(b, '\t') != 0))
+		if (*at_start && put_tag(b, tag, taglen) != 0)
 			return -ENOMEM;
 		if (scx_buf_append(b, p, n) != 0)
 			return -ENOMEM;
