@@ -492,6 +492,8 @@ count_jobs(struct scx__combine *cb, unsigned slots)
 	}
 	for (; g < cb->ngroups; g++)
 		rows *= cb->groups[g].len;
+	if (cb->cfg->multi != SCX_MULTI_NONE && cb->per_job > 0)
+		return; /* -n: the line's length may still cut jobs */
 	if (cb->cfg->multi == SCX_MULTI_M || cb->cfg->multi == SCX_MULTI_X) {
 		/* GNU parallel spreads the arguments evenly over the jobs. */
 		if (slots == 0)
@@ -589,7 +591,7 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 	    cfg->sources[0].args == NULL && cb->groups[0].count == 1;
 	cb->per_job = cfg->max_args > 1 ? cfg->max_args : 1;
 	if (cfg->multi != SCX_MULTI_NONE)
-		cb->per_job = 0;
+		cb->per_job = cfg->max_args; /* -n bounds -m and -X */
 	cb->max_chars = cfg->max_chars ? cfg->max_chars : DEFAULT_MAX_CHARS;
 	if (cfg->multi == SCX_MULTI_X)
 		cb->xword = x_words(cfg);

@@ -84,6 +84,8 @@ struct scx__template {
 	uint64_t total;
 	unsigned slots;
 	const char *perl; /* the first {= ... =}, for the message */
+	char **words;	  /* -X in a shell line: the words cut at blanks */
+	size_t nown;
 	/* Scratch: the current job's fields. */
 	struct field *f;
 	size_t nf, capf;
@@ -105,15 +107,23 @@ match_rs(const char *s, bool plus, const char *const *rs_text, long *pos,
 	size_t i, n;
 	bool renamed;
 
+	size_t best = 0;
+	int kind = -1;
+
+	/* The longest of the renamed strings that starts here. */
 	for (i = 0; i < SCX_RS_NNAMES; i++) {
 		if (rs_text == NULL || rs_text[i] == NULL)
 			continue;
 		n = strlen(rs_text[i]);
-		if (n > 0 && strncmp(s, rs_text[i], n) == 0) {
-			*pos = 0;
-			*len = n;
-			return (int)renamed_kind[i];
+		if (n > best && strncmp(s, rs_text[i], n) == 0) {
+			best = n;
+			kind = (int)renamed_kind[i];
 		}
+	}
+	if (kind >= 0) {
+		*pos = 0;
+		*len = best;
+		return kind;
 	}
 	if (*s != '{')
 		return -1;
@@ -154,6 +164,8 @@ match_rs(const char *s, bool plus, const char *const *rs_text, long *pos,
 			return RS_SLOT;
 		if (plus && n == 2 && p[0] == '#' && p[1] == '#')
 			return RS_TOTAL;
+		if (plus && n == 4 && strncmp(p, "slot", 4) == 0)
+			return RS_SLOT;
 	}
 	n = (size_t)(close - p);
 	for (i = 0; i < SCX__ARRAY_SIZE(rs_table); i++)
@@ -246,6 +258,34 @@ parse_word(struct scx__template *t, size_t *cap, const char *w,
 	return 0;
 }
 
+/* The template's words cut at every blank into t->words (joined again
+ * by blanks, the shell line is the same). */
+static int
+split_blanks(struct scx__template *t, const struct scx__template_opts *o)
+{
+	const char *p, *q;
+	size_t i, n = 0;
+
+	for (i = 0; i < o->argc; i++)
+		for (n++, p = o->argv[i]; (p = strchr(p, ' ')) != NULL; p++)
+			n++;
+	t->words = calloc(n, sizeof(*t->words));
+	if (t->words == NULL)
+		return -ENOMEM;
+	for (i = 0; i < o->argc; i++) {
+		for (p = o->argv[i];; p = q + 1) {
+			q = strchrnul(p, ' ');
+			t->words[t->nown] = strndup(p, (size_t)(q - p));
+			if (t->words[t->nown] == NULL)
+				return -ENOMEM;
+			t->nown++;
+			if (*q == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
 int
 scx__template_parse_opts(struct scx__template **out,
 			 const struct scx__template_opts *o)
@@ -264,17 +304,26 @@ scx__template_parse_opts(struct scx__template **out,
 	t->shell_path = o->shell_path ? o->shell_path : "/bin/sh";
 	t->fields = o->fields;
 	t->repeat = o->multi == SCX_MULTI_X;
-	t->word_end = calloc(o->argc + 2, sizeof(*t->word_end));
-	if (t->word_end == NULL) {
-		err = -ENOMEM;
-		goto error;
-	}
 	if ((t->perl = perl_words(o)) != NULL) {
 		err = SCX_EPERL;
 		goto error;
 	}
-	for (i = 0; i < o->argc; i++) {
-		err = parse_word(t, &cap, o->argv[i], o);
+	if (t->shell && t->repeat) {
+		/* -X repeats a word of the shell line, which may be part of
+		 * a template word ('echo x {} | cat'). */
+		err = split_blanks(t, o);
+		if (err != 0)
+			goto error;
+	}
+	t->word_end = calloc((t->words ? t->nown : o->argc) + 2,
+			     sizeof(*t->word_end));
+	if (t->word_end == NULL) {
+		err = -ENOMEM;
+		goto error;
+	}
+	for (i = 0; i < (t->words ? t->nown : o->argc); i++) {
+		err = parse_word(t, &cap, t->words ? t->words[i] : o->argv[i],
+				 o);
 		if (err != 0)
 			goto error;
 		t->word_end[t->nwords++] = t->nsegs;
@@ -320,6 +369,11 @@ scx__template_free(struct scx__template *t)
 {
 	if (t == NULL)
 		return;
+	size_t i;
+
+	for (i = 0; i < t->nown; i++)
+		free(t->words[i]);
+	free(t->words);
 	free(t->segs);
 	free(t->word_end);
 	free(t->f);
