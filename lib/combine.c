@@ -56,7 +56,7 @@ struct scx__combine {
 	char sepchar;
 	regex_t re;
 	bool trim_l, trim_r;
-	struct scx__name *names;
+	struct scx_column_name *names;
 	size_t nnames;
 	/* The job being built. */
 	struct scx_buf job, scratch;
@@ -286,7 +286,7 @@ add_name(struct scx__combine *cb, const char *p, size_t len, void *arg)
 {
 	struct column *c = arg;
 	size_t cap = cb->nnames, field = 1, i;
-	struct scx__name *nn;
+	struct scx_column_name *nn;
 
 	for (i = 0; c != &cb->cols[i]; i++)
 		field += cb->cols[i].width;
@@ -634,7 +634,7 @@ scx__combine_count(const struct scx__combine *cb, uint64_t *n)
 	return cb->counted;
 }
 
-const struct scx__name *
+const struct scx_column_name *
 scx__combine_names(const struct scx__combine *cb, size_t *n)
 {
 	*n = cb->nnames;
@@ -657,7 +657,7 @@ scx__combine_free(struct scx__combine *cb)
 		scx__reader_free(&c->rd);
 	}
 	for (i = 0; i < cb->nnames; i++)
-		free(cb->names[i].name);
+		free((char *)cb->names[i].name);
 	free(cb->names);
 	if (cb->have_re)
 		regfree(&cb->re);

@@ -233,6 +233,7 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	err = scx__template_parse_opts(&b->tmpl, &o);
 	if (err != 0)
 		return err;
+	scx__template_names(b->tmpl, cfg->names, cfg->nnames);
 	if (on_stdin && scx__template_uses_item(b->tmpl))
 		return SCX_EITEMRS;
 	return 0;

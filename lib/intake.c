@@ -98,7 +98,7 @@ int
 scx__intake_open_inputs(struct scx__intake *in, unsigned slots,
 			const char **bad)
 {
-	const struct scx__name *names;
+	const struct scx_column_name *names;
 	uint64_t n = 0;
 	size_t nnames;
 	int err;
@@ -627,4 +627,11 @@ scx__intake_take(struct scx__intake *in, size_t max, uint64_t outstanding,
 			in->last_start_ms = now_ms;
 		return 0;
 	}
+}
+
+const struct scx_column_name *
+scx__intake_names(const struct scx__intake *in, size_t *n)
+{
+	*n = 0;
+	return in->src ? scx__source_names(in->src, n) : NULL;
 }

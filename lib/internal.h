@@ -183,12 +183,6 @@ int scx__count_items(int fd, int delim, uint64_t *count);
 
 struct scx__combine;
 
-/* A column name from --header, and the field (from 1) it names. */
-struct scx__name {
-	char *name;
-	size_t field;
-};
-
 /** Whether @cfg's items are made by combine.c (several sources, columns,
  * names or several arguments per job) rather than read as they are. */
 bool scx__combine_needed(const struct scx_config *cfg);
@@ -202,7 +196,7 @@ int scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 /** Whether the job count is known, and what it is. */
 bool scx__combine_count(const struct scx__combine *cb, uint64_t *n);
 /** The --header names. */
-const struct scx__name *scx__combine_names(const struct scx__combine *cb,
+const struct scx_column_name *scx__combine_names(const struct scx__combine *cb,
 					   size_t *n);
 /**
  * Makes every job, calling @emit(@arg, bytes, len) for each (it returns 0,
@@ -230,7 +224,7 @@ struct scx__source;
 int scx__source_open(struct scx__source **out, const struct scx_config *cfg,
 		     bool on_stdin, unsigned slots, const char **bad);
 /** The --header names (none without --header). */
-const struct scx__name *scx__source_names(const struct scx__source *s,
+const struct scx_column_name *scx__source_names(const struct scx__source *s,
 					  size_t *n);
 /** Whether the item count is known, and what it is. */
 bool scx__source_count(const struct scx__source *s, uint64_t *n);
@@ -289,7 +283,7 @@ int scx__template_parse(struct scx__template **out, char *const *argv,
 			size_t argc, bool shell, bool pipe_item);
 /** Gives the --header names: {name} then stands for that field. */
 void scx__template_names(struct scx__template *t,
-			 const struct scx__name *names, size_t n);
+			 const struct scx_column_name *names, size_t n);
 /** The job count ({##}, {0#}; 0: unknown) and the slots ({0%}). */
 void scx__template_counts(struct scx__template *t, uint64_t total,
 			  unsigned slots);
@@ -523,6 +517,9 @@ void scx__intake_free(struct scx__intake *in);
  * @return 0 or an error (*@bad names the input). */
 int scx__intake_open_inputs(struct scx__intake *in, unsigned slots,
 			    const char **bad);
+/** The --header names of the open inputs. */
+const struct scx_column_name *scx__intake_names(const struct scx__intake *in,
+						size_t *n);
 /** Starts reading the inputs; @notify(@arg) when items come. */
 int scx__intake_start(struct scx__intake *in, void (*notify)(void *),
 		      void *arg);

@@ -35,6 +35,24 @@ put_language(struct scx_buf *b, const struct scx_config *c)
 	return err;
 }
 
+/* The --header names rank 0 read, for {name} on every rank. */
+static int
+put_names(struct scx_buf *b, struct scx_run *run)
+{
+	const struct scx_column_name *names;
+	size_t n, k;
+	int err;
+
+	names = scx_run_column_names(run, &n);
+	err = scx_wire_put_u64(b, n);
+	for (k = 0; k < n; k++) {
+		err |= scx_wire_put_str(b, names[k].name,
+					strlen(names[k].name));
+		err |= scx_wire_put_u64(b, names[k].field);
+	}
+	return err;
+}
+
 static int
 send_spec(struct mpib *m)
 {
@@ -56,6 +74,7 @@ send_spec(struct mpib *m)
 	for (k = 0; k < c->argc; k++)
 		err |= scx_wire_put_str(&b, c->argv[k], strlen(c->argv[k]));
 	err |= put_language(&b, c);
+	err |= put_names(&b, m->run);
 	if (err != 0) {
 		scx_buf_free(&b);
 		return -ENOMEM;

@@ -241,6 +241,34 @@ worker_poll(struct mpib *m)
 	mpib_poll_again(m, progress);
 }
 
+/* The --header names (put_names()). */
+static int
+parse_names(struct mpib *m, struct scx_wire *r)
+{
+	uint64_t n = scx_wire_u64(r), k, len;
+	const char *s;
+
+	if (r->bad || n > r->len)
+		return SCX_EWORKER;
+	m->names = calloc((size_t)n + 1, sizeof(*m->names));
+	if (m->names == NULL)
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		len = scx_wire_u64(r);
+		s = scx_wire_bytes(r, r->bad ? 0 : (size_t)len);
+		if (r->bad || s == NULL)
+			return SCX_EWORKER;
+		m->names[k].name = strndup(s, (size_t)len);
+		if (m->names[k].name == NULL)
+			return -ENOMEM;
+		m->names[k].field = (size_t)scx_wire_u64(r);
+		m->nnames++;
+	}
+	m->subcfg.names = m->names;
+	m->subcfg.nnames = m->nnames;
+	return r->bad ? SCX_EWORKER : 0;
+}
+
 /* GNU parallel's language as the master sent it (put_language()); the
  * sources only as a count: a fed run reads none. */
 static int
@@ -278,7 +306,7 @@ parse_language(struct mpib *m, struct scx_wire *r)
 	c->trim = m->strs[2];
 	for (k = 0; k < SCX_RS_NNAMES; k++)
 		c->rs_text[k] = m->strs[3 + k];
-	return r->bad ? SCX_EWORKER : 0;
+	return parse_names(m, r);
 }
 
 /* The job as the master parsed it: every rank runs exactly that. */
@@ -519,6 +547,11 @@ mpib_worker_free(struct mpib *m)
 		free(m->strs[k]);
 		m->strs[k] = NULL;
 	}
+	for (k = 0; k < m->nnames; k++)
+		free((char *)m->names[k].name);
+	free(m->names);
+	m->names = NULL;
+	m->nnames = 0;
 	while (m->outq != NULL)
 		outq_pop(m);
 	scx_buf_free(&m->head);

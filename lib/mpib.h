@@ -113,6 +113,8 @@ struct mpib {
 	char **argv; /* the spec's words */
 	size_t argc;
 	char *strs[SPEC_STRINGS]; /* its other strings (NULL: none) */
+	struct scx_column_name *names; /* the --header names */
+	size_t nnames;
 	struct outseg *outq, *outq_tail; /* results not yet sent */
 	uint64_t outq_bytes;
 	struct scx_buf head; /* a record's header */

@@ -9,11 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
-
-extern char **environ;
 
 enum { SIG_INT, SIG_TERM, SIG_HUP, NSIGNALS };
 static const int handled_signals[NSIGNALS] = { SIGINT, SIGTERM, SIGHUP };
@@ -209,6 +206,12 @@ scx_run_item_count(const struct scx_run *run)
 	return run->intake.count;
 }
 
+const struct scx_column_name *
+scx_run_column_names(const struct scx_run *run, size_t *n)
+{
+	return scx__intake_names(&run->intake, n);
+}
+
 const struct scx_config *
 scx_run_config(const struct scx_run *run)
 {
@@ -249,13 +252,6 @@ unsigned
 scx_run_fit_workers(struct scx_run *run, unsigned n, unsigned fds_each)
 {
 	return scx__sizing_fit(&run->sizing, run->cfg, n, fds_each);
-}
-
-void
-scx_run_notice(struct scx_run *run, enum scx_notice what, const char *detail)
-{
-	if (run->cfg->notice)
-		run->cfg->notice(run->cfg->notice_arg, what, detail);
 }
 
 const char *

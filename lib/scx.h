@@ -168,6 +168,12 @@ struct scx_input_source {
 	bool linked;	  /* :::+ / ::::+: side by side with the one before */
 };
 
+/* A column name from --header, and the field (from 1) it names. */
+struct scx_column_name {
+	const char *name;
+	size_t field;
+};
+
 /* -m, -X, --xargs: as many arguments per job as the command line takes. */
 enum scx_multi {
 	SCX_MULTI_NONE = 0,
@@ -245,6 +251,10 @@ struct scx_config {
 	size_t max_args;
 	enum scx_multi multi;
 	size_t max_chars; /* -s: a job's command line; 0: the system's */
+	/* {name} in a fed run (an MPI worker rank): the names rank 0 read
+	 * from the --header (scx_run_column_names()). */
+	const struct scx_column_name *names;
+	size_t nnames;
 
 	/* Scheduling. */
 	struct scx_workers workers;
@@ -780,6 +790,9 @@ const char *scx_run_backend_name(const struct scx_run *run);
 size_t scx_run_chunksize(const struct scx_run *run);
 /** The number of items if known before reading, else -1. */
 int64_t scx_run_item_count(const struct scx_run *run);
+/** The --header column names, once the inputs are open (*@n of them). */
+const struct scx_column_name *scx_run_column_names(const struct scx_run *run,
+						   size_t *n);
 
 /* Functions for backends. */
 

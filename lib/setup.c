@@ -64,11 +64,6 @@ scx_config_check(const struct scx_config *cfg,
 			 "mpi with --reuse), not to the %s backend%s",
 			 protocol_set ? "--protocol" : "--seq-prefix", name,
 			 mpi ? " without --reuse" : "");
-	else if (mpi && cfg->header != NULL)
-		snprintf(detail, size,
-			 "--header: the column names are read on rank 0 only; "
-			 "not available with --backend=%s (use {1} {2} ...)",
-			 name);
 	else if (on_stdin && cfg->pipe_item)
 		snprintf(detail, size,
 			 "--pipe-item: reusable workers (--backend=%s) always "
@@ -94,4 +89,13 @@ scx_config_check(const struct scx_config *cfg,
 	else
 		return 0;
 	return SCX_EOPTION;
+}
+
+void
+scx_run_notice(struct scx_run *run, enum scx_notice what, const char *detail)
+{
+	const struct scx_config *cfg = scx_run_config(run);
+
+	if (cfg->notice)
+		cfg->notice(cfg->notice_arg, what, detail);
 }

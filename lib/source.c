@@ -190,7 +190,7 @@ error:
 	return err;
 }
 
-const struct scx__name *
+const struct scx_column_name *
 scx__source_names(const struct scx__source *s, size_t *n)
 {
 	*n = 0;

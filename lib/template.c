@@ -381,7 +381,7 @@ scx__template_free(struct scx__template *t)
 }
 
 void
-scx__template_names(struct scx__template *t, const struct scx__name *names,
+scx__template_names(struct scx__template *t, const struct scx_column_name *names,
 		    size_t n)
 {
 	size_t i, k;
