@@ -96,8 +96,8 @@ open_file(struct column *c, const char *path)
 /* Reads more of @c's file into its reader.  @return 1 at its end, 0
  * after some bytes, 2 when told to quit, or a negated errno. */
 static int
-read_more(struct scx__combine *cb, struct column *c,
-	  bool (*wait)(void *, int), void *arg)
+read_more(struct scx__combine *cb, struct column *c, bool (*wait)(void *, int),
+	  void *arg)
 {
 	size_t avail;
 	ssize_t got;
@@ -174,15 +174,32 @@ posix_regex(const char *perl)
 
 		if (*p == '\\' && p[1] != '\0') {
 			switch (p[1]) {
-			case 't': rep = "\t"; break;
-			case 'n': rep = "\n"; break;
-			case 's': rep = "[[:space:]]"; break;
-			case 'S': rep = "[^[:space:]]"; break;
-			case 'd': rep = "[0-9]"; break;
-			case 'D': rep = "[^0-9]"; break;
-			case 'w': rep = "[[:alnum:]_]"; break;
-			case 'W': rep = "[^[:alnum:]_]"; break;
-			default: break;
+			case 't':
+				rep = "\t";
+				break;
+			case 'n':
+				rep = "\n";
+				break;
+			case 's':
+				rep = "[[:space:]]";
+				break;
+			case 'S':
+				rep = "[^[:space:]]";
+				break;
+			case 'd':
+				rep = "[0-9]";
+				break;
+			case 'D':
+				rep = "[^0-9]";
+				break;
+			case 'w':
+				rep = "[[:alnum:]_]";
+				break;
+			case 'W':
+				rep = "[^[:alnum:]_]";
+				break;
+			default:
+				break;
 			}
 		}
 		if (rep != NULL) {
@@ -263,8 +280,8 @@ each_column(struct scx__combine *cb, const char *p, size_t len,
 		return -ENOMEM;
 	s = cb->scratch.data;
 	off = 0;
-	while (off <= len &&
-	       regexec(&cb->re, s + off, 1, &m, flags) == 0 && m.rm_eo > 0) {
+	while (off <= len && regexec(&cb->re, s + off, 1, &m, flags) == 0 &&
+	       m.rm_eo > 0) {
 		if (m.rm_eo == m.rm_so) { /* an empty match: no cut */
 			break;
 		}
@@ -370,9 +387,8 @@ args_column(struct column *c, const struct scx_input_source *src, int delim)
 	size_t k, n = 0;
 
 	for (k = 0; k < src->nargs; k++)
-		for (p = src->args[k]; (p = strchr(p, delim)) != NULL &&
-				       delim != '\0';
-		     p++)
+		for (p = src->args[k];
+		     (p = strchr(p, delim)) != NULL && delim != '\0'; p++)
 			n++;
 	c->v = calloc(src->nargs + n + 1, sizeof(*c->v));
 	if (c->v == NULL)
@@ -524,8 +540,8 @@ template_chars(const struct scx_config *cfg)
 static size_t
 x_words(const struct scx_config *cfg)
 {
-	const char *rs = cfg->rs_text[SCX_RS_ITEM] ? cfg->rs_text[SCX_RS_ITEM]
-						   : "{}";
+	const char *rs =
+	    cfg->rs_text[SCX_RS_ITEM] ? cfg->rs_text[SCX_RS_ITEM] : "{}";
 	size_t i, n = 0;
 
 	for (i = 0; i < cfg->argc; i++)
@@ -587,8 +603,7 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 		goto error;
 	}
 	make_groups(cb);
-	cb->streamed =
-	    cfg->sources[0].args == NULL && cb->groups[0].count == 1;
+	cb->streamed = cfg->sources[0].args == NULL && cb->groups[0].count == 1;
 	cb->per_job = cfg->max_args > 1 ? cfg->max_args : 1;
 	if (cfg->multi != SCX_MULTI_NONE)
 		cb->per_job = cfg->max_args; /* -n bounds -m and -X */

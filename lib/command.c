@@ -41,10 +41,10 @@ static bool
 is_runner_variable(const char *e)
 {
 	static const char *const names[] = {
-		"SCX_SEQ=",	      "SCX_SLOT=",    "SCX_RANK=",
-		"SCX_SIZE=",	      "PARALLEL_SEQ=", "PARALLEL_JOBSLOT=",
-		"PARALLEL_PID=",      "OMPI_",	       "PMIX_",
-		"OPAL_",	      "PRTE_",	       "ORTE_",
+		"SCX_SEQ=",	 "SCX_SLOT=",	  "SCX_RANK=",
+		"SCX_SIZE=",	 "PARALLEL_SEQ=", "PARALLEL_JOBSLOT=",
+		"PARALLEL_PID=", "OMPI_",	  "PMIX_",
+		"OPAL_",	 "PRTE_",	  "ORTE_",
 	};
 	size_t i;
 
@@ -91,8 +91,8 @@ static bool
 is_operator(const char *w)
 {
 	static const char *const ops[] = {
-		"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>>",
-		"2>&1", "|&", "&>", "<<", "<<<", ">&2", "1>&2",
+		"|",   "||",   "&&", ";",  "&",	 ">",	">>",  "<",    "2>",
+		"2>>", "2>&1", "|&", "&>", "<<", "<<<", ">&2", "1>&2",
 	};
 	size_t i;
 
@@ -155,8 +155,8 @@ static bool
 bourne_shell(const char *path)
 {
 	static const char *const names[] = {
-		"sh", "bash", "dash", "ksh", "ksh93", "mksh", "pdksh",
-		"zsh", "ash", "posh", "yash", "busybox",
+		"sh",	 "bash", "dash", "ksh",	 "ksh93", "mksh",
+		"pdksh", "zsh",	 "ash",	 "posh", "yash",  "busybox",
 	};
 	const char *base = strrchr(path, '/');
 	size_t i;

@@ -103,8 +103,8 @@ scx__intake_open_inputs(struct scx__intake *in, unsigned slots,
 	size_t nnames;
 	int err;
 
-	err = scx__source_open(&in->src, in->cfg, in->cmd->on_stdin, slots,
-			       bad);
+	err =
+	    scx__source_open(&in->src, in->cfg, in->cmd->on_stdin, slots, bad);
 	if (err != 0)
 		return err;
 	if (scx__source_count(in->src, &n))

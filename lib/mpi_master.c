@@ -20,9 +20,8 @@ put_language(struct scx_buf *b, const struct scx_config *c)
 
 	for (k = 0; k < SCX_RS_NNAMES; k++)
 		strs[3 + k] = c->rs_text[k];
-	err |= scx_wire_put_u32(b, (uint32_t)c->quote |
-					   (uint32_t)c->plus << 1 |
-					   (uint32_t)c->link << 2);
+	err |= scx_wire_put_u32(b, (uint32_t)c->quote | (uint32_t)c->plus << 1 |
+				       (uint32_t)c->link << 2);
 	err |= scx_wire_put_u64(b, c->nsources);
 	err |= scx_wire_put_u64(b, c->max_args);
 	err |= scx_wire_put_u32(b, (uint32_t)c->multi);
@@ -46,8 +45,8 @@ put_names(struct scx_buf *b, struct scx_run *run)
 	names = scx_run_column_names(run, &n);
 	err = scx_wire_put_u64(b, n);
 	for (k = 0; k < n; k++) {
-		err |= scx_wire_put_str(b, names[k].name,
-					strlen(names[k].name));
+		err |=
+		    scx_wire_put_str(b, names[k].name, strlen(names[k].name));
 		err |= scx_wire_put_u64(b, names[k].field);
 	}
 	return err;

@@ -112,7 +112,7 @@ struct mpib {
 	struct scx_config subcfg;
 	char **argv; /* the spec's words */
 	size_t argc;
-	char *strs[SPEC_STRINGS]; /* its other strings (NULL: none) */
+	char *strs[SPEC_STRINGS];      /* its other strings (NULL: none) */
 	struct scx_column_name *names; /* the --header names */
 	size_t nnames;
 	struct outseg *outq, *outq_tail; /* results not yet sent */

@@ -159,40 +159,8 @@ enum scx_notice {
 				       while none of the run's items runs */
 };
 
-/* One of GNU parallel's input sources: the words after ::: , or a file
- * of items (:::: FILE, -a FILE; "-" is standard input). */
-struct scx_input_source {
-	const char *const *args; /* ::: words; NULL for a file */
-	size_t nargs;
-	const char *path; /* the file, when args is NULL */
-	bool linked;	  /* :::+ / ::::+: side by side with the one before */
-};
-
-/* A column name from --header, and the field (from 1) it names. */
-struct scx_column_name {
-	const char *name;
-	size_t field;
-};
-
-/* -m, -X, --xargs: as many arguments per job as the command line takes. */
-enum scx_multi {
-	SCX_MULTI_NONE = 0,
-	SCX_MULTI_M,	 /* -m: {} takes all the job's arguments */
-	SCX_MULTI_X,	 /* -X: a word with {} is repeated per argument */
-	SCX_MULTI_XARGS, /* --xargs: -m, filling each job to the limit */
-};
-
-/* The replacement strings that -I and its kin rename. */
-enum scx_rs_name {
-	SCX_RS_ITEM = 0, /* {}: -I */
-	SCX_RS_NOEXT,	 /* {.}: --extensionreplace */
-	SCX_RS_BASE,	 /* {/}: --basenamereplace */
-	SCX_RS_DIR,	 /* {//}: --dirnamereplace */
-	SCX_RS_BASENOEXT, /* {/.}: --basenameextensionreplace */
-	SCX_RS_SEQ,	 /* {#}: --seqreplace */
-	SCX_RS_SLOT,	 /* {%}: --slotreplace */
-	SCX_RS_NNAMES
-};
+/* GNU parallel's sources, -m/-X, -I and --header: scx_lang.h. */
+#include "scx_lang.h"
 
 /*
  * Everything a run needs.  Fill it with scx_config_init() and then set
@@ -205,13 +173,9 @@ struct scx_config {
 	size_t argc;
 	bool shell;	/* run one /bin/sh string, substitutions quoted */
 	bool pipe_item; /* the item goes to the worker's stdin */
-	/* -q: every word is one argument, never a shell line (by default a
-	 * template that holds shell syntax runs as one, GNU parallel's way). */
-	bool quote;
-	/* Replacement strings: GNU parallel's --plus set, and the names
-	 * -I and its kin give the basic ones (NULL: the usual). */
-	bool plus;
-	const char *rs_text[SCX_RS_NNAMES];
+	bool quote;	/* -q: never a shell line (see scx_lang.h) */
+	bool plus;	/* --plus */
+	const char *rs_text[SCX_RS_NNAMES]; /* -I and kin; NULL: the usual */
 
 	/* Reusable workers. */
 	enum scx_protocol protocol;
@@ -234,26 +198,16 @@ struct scx_config {
 	const char *const *inputs;
 	size_t ninputs;
 	int delimiter; /* the byte that ends an item; '\n' by default */
-	/* GNU parallel's input sources; when there are any, inputs is not
-	 * read.  Several give every combination of their items, the last
-	 * varying fastest; linked ones (all of them with link) go side by
-	 * side, the shorter wrapping round.  A job's arguments are one
-	 * item whose fields (one per source, column and argument) are
-	 * separated by NUL bytes. */
+	/* GNU parallel's sources, columns and arguments per job: the
+	 * fields' meanings are in scx_lang.h. */
 	const struct scx_input_source *sources;
 	size_t nsources;
 	bool link;
-	const char *colsep; /* a regex cutting each item into columns */
-	const char *header; /* ":" or a regex: the first item names the
-			       columns ({name}); NULL: none */
-	const char *trim;   /* --trim n, l, r, lr or rl; NULL: n */
-	/* Arguments per job (-n, -N, -L): at most this many; 0: one. */
-	size_t max_args;
+	const char *colsep, *header, *trim;
+	size_t max_args; /* -n, -N, -L; 0: one */
 	enum scx_multi multi;
-	size_t max_chars; /* -s: a job's command line; 0: the system's */
-	/* {name} in a fed run (an MPI worker rank): the names rank 0 read
-	 * from the --header (scx_run_column_names()). */
-	const struct scx_column_name *names;
+	size_t max_chars;		     /* -s; 0: the system's */
+	const struct scx_column_name *names; /* a fed run's {name}s */
 	size_t nnames;
 
 	/* Scheduling. */

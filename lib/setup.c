@@ -90,12 +90,3 @@ scx_config_check(const struct scx_config *cfg,
 		return 0;
 	return SCX_EOPTION;
 }
-
-void
-scx_run_notice(struct scx_run *run, enum scx_notice what, const char *detail)
-{
-	const struct scx_config *cfg = scx_run_config(run);
-
-	if (cfg->notice)
-		cfg->notice(cfg->notice_arg, what, detail);
-}

@@ -8,50 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum rs_kind {
-	RS_LITERAL,
-	/* Values of an argument (path kinds). */
-	RS_ITEM,	  /* {} */
-	RS_NOEXT,	  /* {.} */
-	RS_BASE,	  /* {/} */
-	RS_DIR,		  /* {//} */
-	RS_BASENOEXT,	  /* {/.} */
-	RS_NOEXT2,	  /* {..} */
-	RS_NOEXT3,	  /* {...} */
-	RS_BASENOEXT2,	  /* {/..} */
-	RS_BASENOEXT3,	  /* {/...} */
-	RS_PDIR,	  /* {+/} */
-	RS_EXT,		  /* {+.} */
-	RS_EXT2,	  /* {+..} */
-	RS_EXT3,	  /* {+...} */
-	RS_RAW,		  /* no command: the item is the command, as is */
-	RS_LAST_PATH = RS_RAW,
-	/* Numbers. */
-	RS_SEQ,	  /* {#} */
-	RS_SLOT,  /* {%} */
-	RS_TOTAL, /* {##} */
-	RS_SEQ0,  /* {0#} */
-	RS_SLOT0, /* {0%} */
-	RS_NAME	  /* {name}: a --header name, literal until it names one */
-};
-
 /* The forms after the braces' optional position, and what they mean. */
 static const struct {
 	const char *text;
-	enum rs_kind kind;
+	enum scx__rs_kind kind;
 	bool plus; /* only with --plus */
 } rs_table[] = {
-	{ "", RS_ITEM, false },	       { ".", RS_NOEXT, false },
-	{ "/", RS_BASE, false },       { "//", RS_DIR, false },
-	{ "/.", RS_BASENOEXT, false }, { "..", RS_NOEXT2, true },
-	{ "...", RS_NOEXT3, true },    { "/..", RS_BASENOEXT2, true },
+	{ "", RS_ITEM, false },		 { ".", RS_NOEXT, false },
+	{ "/", RS_BASE, false },	 { "//", RS_DIR, false },
+	{ "/.", RS_BASENOEXT, false },	 { "..", RS_NOEXT2, true },
+	{ "...", RS_NOEXT3, true },	 { "/..", RS_BASENOEXT2, true },
 	{ "/...", RS_BASENOEXT3, true }, { "+/", RS_PDIR, true },
-	{ "+.", RS_EXT, true },	       { "+..", RS_EXT2, true },
+	{ "+.", RS_EXT, true },		 { "+..", RS_EXT2, true },
 	{ "+...", RS_EXT3, true },
 };
 
 /* The kinds -I and its kin rename, in enum scx_rs_name's order. */
-static const enum rs_kind renamed_kind[SCX_RS_NNAMES] = {
+static const enum scx__rs_kind renamed_kind[SCX_RS_NNAMES] = {
 	RS_ITEM, RS_NOEXT, RS_BASE, RS_DIR, RS_BASENOEXT, RS_SEQ, RS_SLOT,
 };
 static const char *const default_text[SCX_RS_NNAMES] = {
@@ -64,7 +37,7 @@ struct field {
 };
 
 struct segment {
-	enum rs_kind kind;
+	enum scx__rs_kind kind;
 	long pos;	  /* 0: all the job's arguments; n: the nth; -n */
 	const char *text; /* RS_LITERAL, RS_NAME: borrowed from the config */
 	size_t len;
@@ -179,7 +152,7 @@ match_rs(const char *s, bool plus, const char *const *rs_text, long *pos,
 }
 
 static int
-add_segment(struct scx__template *t, size_t *cap, enum rs_kind kind,
+add_segment(struct scx__template *t, size_t *cap, enum scx__rs_kind kind,
 	    long pos, const char *text, size_t len)
 {
 	if (SCX__GROW(t->segs, *cap, t->nsegs + 1, 16) != 0)
@@ -243,8 +216,8 @@ parse_word(struct scx__template *t, size_t *cap, const char *w,
 		if (kind == RS_NAME)
 			err = add_segment(t, cap, RS_NAME, 0, p, len);
 		else
-			err = add_segment(t, cap, (enum rs_kind)kind, pos, NULL,
-					  0);
+			err = add_segment(t, cap, (enum scx__rs_kind)kind, pos,
+					  NULL, 0);
 		if (err != 0)
 			return err;
 		if (kind != RS_NAME)
@@ -315,15 +288,15 @@ scx__template_parse_opts(struct scx__template **out,
 		if (err != 0)
 			goto error;
 	}
-	t->word_end = calloc((t->words ? t->nown : o->argc) + 2,
-			     sizeof(*t->word_end));
+	t->word_end =
+	    calloc((t->words ? t->nown : o->argc) + 2, sizeof(*t->word_end));
 	if (t->word_end == NULL) {
 		err = -ENOMEM;
 		goto error;
 	}
 	for (i = 0; i < (t->words ? t->nown : o->argc); i++) {
-		err = parse_word(t, &cap, t->words ? t->words[i] : o->argv[i],
-				 o);
+		err =
+		    parse_word(t, &cap, t->words ? t->words[i] : o->argv[i], o);
 		if (err != 0)
 			goto error;
 		t->word_end[t->nwords++] = t->nsegs;
@@ -381,8 +354,8 @@ scx__template_free(struct scx__template *t)
 }
 
 void
-scx__template_names(struct scx__template *t, const struct scx_column_name *names,
-		    size_t n)
+scx__template_names(struct scx__template *t,
+		    const struct scx_column_name *names, size_t n)
 {
 	size_t i, k;
 
@@ -416,262 +389,22 @@ scx__template_counts(struct scx__template *t, uint64_t total, unsigned slots)
 	t->slots = slots;
 }
 
-/* Perl's File::Basename::fileparse split: the directory part keeps its
- * slash, or is "./" when there is none. */
-static void
-split_path(const char *s, size_t len, const char **dir, size_t *dirlen,
-	   size_t *baselen)
-{
-	const char *slash = NULL, *p;
-
-	for (p = s; p < s + len; p++)
-		if (*p == '/')
-			slash = p;
-	if (slash == NULL) {
-		*dir = "./";
-		*dirlen = 2;
-		*baselen = len;
-	} else {
-		*dir = s;
-		*dirlen = (size_t)(slash - s) + 1;
-		*baselen = len - *dirlen;
-	}
-}
-
-/* Drops trailing slashes, keeping the first character. */
-static size_t
-strip_slashes(const char *s, size_t len)
-{
-	while (len > 1 && s[len - 1] == '/')
-		len--;
-	return len;
-}
-
-/* {//}: the dirname of GNU parallel (Perl's dirname). */
-static void
-path_dirname(const char *s, size_t len, const char **out, size_t *outlen)
-{
-	const char *dir;
-	size_t dirlen, baselen;
-
-	split_path(s, len, &dir, &dirlen, &baselen);
-	dirlen = strip_slashes(dir, dirlen);
-	if (baselen == 0) {
-		split_path(dir, dirlen, &dir, &dirlen, &baselen);
-		dirlen = strip_slashes(dir, dirlen);
-	}
-	*out = dir;
-	*outlen = dirlen;
-}
-
-/* {/}: everything after the last slash. */
-static void
-path_basename(const char *s, size_t len, const char **out, size_t *outlen)
-{
-	const char *p;
-
-	for (p = s + len; p > s && p[-1] != '/'; p--)
-		;
-	*out = p;
-	*outlen = len - (size_t)(p - s);
-}
-
-/* {.}: without the last ".ext" of the last path component. */
-static size_t
-path_noext(const char *s, size_t len)
-{
-	const char *p;
-
-	for (p = s + len; p > s; p--) {
-		if (p[-1] == '/')
-			return len;
-		if (p[-1] == '.')
-			return (size_t)(p - 1 - s);
-	}
-	return len;
-}
-
-/* The end of @s less @k extensions ("\.[^/.]*" each), or @len when it
- * has fewer. */
-static size_t
-strip_exts(const char *s, size_t len, int k)
-{
-	size_t end = len, p;
-
-	while (k-- > 0) {
-		p = end;
-		while (p > 0 && s[p - 1] != '/' && s[p - 1] != '.')
-			p--;
-		if (p == 0 || s[p - 1] != '.')
-			return len;
-		end = p - 1;
-	}
-	return end;
-}
-
-/* The value of a path kind for one argument. */
-static void
-path_value(enum rs_kind kind, const char *item, size_t len, const char **out,
-	   size_t *outlen)
-{
-	const char *p;
-	size_t n;
-
-	*out = item;
-	*outlen = len;
-	switch (kind) {
-	case RS_NOEXT:
-		*outlen = path_noext(item, len);
-		break;
-	case RS_NOEXT2:
-	case RS_NOEXT3:
-		*outlen = strip_exts(item, len, kind == RS_NOEXT2 ? 2 : 3);
-		break;
-	case RS_BASE:
-		path_basename(item, len, out, outlen);
-		break;
-	case RS_DIR:
-		path_dirname(item, len, out, outlen);
-		break;
-	case RS_BASENOEXT:
-		path_basename(item, len, out, outlen);
-		*outlen = path_noext(*out, *outlen);
-		break;
-	case RS_BASENOEXT2:
-	case RS_BASENOEXT3:
-		path_basename(item, len, out, outlen);
-		*outlen =
-		    strip_exts(*out, *outlen, kind == RS_BASENOEXT2 ? 2 : 3);
-		break;
-	case RS_PDIR: /* s:/[^/]*$:: || s:.*$:: */
-		for (p = item + len; p > item && p[-1] != '/'; p--)
-			;
-		*outlen = p > item ? (size_t)(p - 1 - item) : 0;
-		break;
-	case RS_EXT: /* s:.*\.:: || s:.*$:: */
-		for (p = item + len; p > item && p[-1] != '.'; p--)
-			;
-		*out = p;
-		*outlen = p > item ? len - (size_t)(p - item) : 0;
-		break;
-	case RS_EXT2:
-	case RS_EXT3:
-		n = strip_exts(item, len, kind == RS_EXT2 ? 2 : 3);
-		if (n == len) {
-			*outlen = 0;
-		} else {
-			*out = item + n + 1;
-			*outlen = len - n - 1;
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-/* The text of a number kind, in @num. */
-static size_t
-number_value(const struct scx__template *t, enum rs_kind kind, uint64_t seq,
-	     unsigned slot, char *num, size_t size)
-{
-	int width = 1;
-	uint64_t v;
-
-	switch (kind) {
-	case RS_SEQ:
-		return (size_t)snprintf(num, size, "%llu",
-					(unsigned long long)seq);
-	case RS_SLOT:
-		return (size_t)snprintf(num, size, "%u", slot);
-	case RS_TOTAL:
-		return (size_t)snprintf(num, size, "%llu",
-					(unsigned long long)t->total);
-	case RS_SEQ0:
-	case RS_SLOT0:
-		for (v = kind == RS_SEQ0 ? t->total : t->slots; v >= 10;
-		     v /= 10)
-			width++;
-		return (size_t)snprintf(
-		    num, size, "%0*llu", width,
-		    (unsigned long long)(kind == RS_SEQ0 ? seq : slot));
-	default:
-		return 0;
-	}
-}
-
 static bool
-shell_safe(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("_-./,:@%+", c) != NULL;
-}
-
-size_t
-scx_shell_quote(char *buf, size_t size, const char *s, size_t len)
-{
-	size_t i, n = 0;
-	bool safe = len > 0;
-
-#define PUT(c)                        \
-	do {                          \
-		if (n + 1 < size)     \
-			buf[n] = (c); \
-		n++;                  \
-	} while (0)
-
-	for (i = 0; i < len && safe; i++)
-		safe = s[i] != '\0' && shell_safe((unsigned char)s[i]);
-	if (safe) {
-		for (i = 0; i < len; i++)
-			PUT(s[i]);
-	} else {
-		PUT('\'');
-		for (i = 0; i < len; i++) {
-			if (s[i] == '\'') {
-				PUT('\'');
-				PUT('\\');
-				PUT('\'');
-				PUT('\'');
-			} else {
-				PUT(s[i]);
-			}
-		}
-		PUT('\'');
-	}
-	if (size > 0)
-		buf[n < size ? n : size - 1] = '\0';
-	return n;
-#undef PUT
-}
-
-static int
-append_quoted(struct scx_buf *b, const char *s, size_t len)
-{
-	size_t need;
-
-	need = scx_shell_quote(NULL, 0, s, len);
-	if (scx_buf_reserve(b, need + 1) != 0)
-		return -ENOMEM;
-	scx_shell_quote(b->data + b->len, need + 1, s, len);
-	b->len += need;
-	return 0;
-}
-
-static bool
-is_path(enum rs_kind kind)
+is_path(enum scx__rs_kind kind)
 {
 	return kind >= RS_ITEM && kind <= RS_LAST_PATH;
 }
 
 static const char *const kind_name[] = {
-	"",	 "{}",	   "{.}",   "{/}",   "{//}",  "{/.}", "{..}",
+	"",	 "{}",	  "{.}",    "{/}",  "{//}", "{/.}",  "{..}",
 	"{...}", "{/..}", "{/...}", "{+/}", "{+.}", "{+..}", "{+...}",
-	"",	 "{#}",	   "{%}",   "{##}",  "{0#}",  "{0%}", "{name}",
+	"",	 "{#}",	  "{%}",    "{##}", "{0#}", "{0%}",  "{name}",
 };
 
 /* Whether a segment of a kind in [@from, @to] is used. */
 static bool
-uses_kinds(const struct scx__template *t, enum rs_kind from, enum rs_kind to)
+uses_kinds(const struct scx__template *t, enum scx__rs_kind from,
+	   enum scx__rs_kind to)
 {
 	size_t i;
 
@@ -858,7 +591,7 @@ field_at(const struct scx__template *t, long pos)
 }
 
 static int
-put_value(const struct scx__template *t, enum rs_kind kind,
+put_value(const struct scx__template *t, enum scx__rs_kind kind,
 	  const struct field *f, struct scx_buf *b)
 {
 	const char *v;
@@ -866,9 +599,9 @@ put_value(const struct scx__template *t, enum rs_kind kind,
 
 	if (kind == RS_RAW)
 		return scx_buf_append(b, f->data, f->len);
-	path_value(kind, f->data, f->len, &v, &vlen);
+	scx__rs_path(kind, f->data, f->len, &v, &vlen);
 	if (t->shell)
-		return append_quoted(b, v, vlen);
+		return scx__append_quoted(b, v, vlen);
 	return scx_buf_append(b, v, vlen);
 }
 
@@ -887,9 +620,8 @@ word_break(const struct scx__template *t, struct scx_buf *b, size_t *nwords)
  * {} stands for that argument alone (-X), else for all of them, each one
  * word. */
 static int
-expand_word(const struct scx__template *t, size_t from, size_t to,
-	    uint64_t seq, unsigned slot, long only, struct scx_buf *b,
-	    size_t *nwords)
+expand_word(const struct scx__template *t, size_t from, size_t to, uint64_t seq,
+	    unsigned slot, long only, struct scx_buf *b, size_t *nwords)
 {
 	char num[48];
 	size_t i, k, n;
@@ -901,8 +633,8 @@ expand_word(const struct scx__template *t, size_t from, size_t to,
 		if (sg->kind == RS_LITERAL || sg->kind == RS_NAME) {
 			err = scx_buf_append(b, sg->text, sg->len);
 		} else if (!is_path(sg->kind)) {
-			n = number_value(t, sg->kind, seq, slot, num,
-					 sizeof(num));
+			n = scx__rs_number(sg->kind, seq, slot, t->total,
+					   t->slots, num, sizeof(num));
 			err = scx_buf_append(b, num, n);
 		} else if (sg->pos != 0) {
 			err = put_value(t, sg->kind, field_at(t, sg->pos), b);
@@ -915,8 +647,8 @@ expand_word(const struct scx__template *t, size_t from, size_t to,
 						  ? scx_buf_putc(b, ' ')
 						  : word_break(t, b, nwords);
 				if (err == 0)
-					err = put_value(t, sg->kind, &t->f[k],
-							b);
+					err =
+					    put_value(t, sg->kind, &t->f[k], b);
 			}
 		}
 	}
@@ -963,9 +695,9 @@ scx__template_expand(struct scx__template *t, const char *item, size_t len,
 				if (k > 0 && t->shell)
 					err = scx_buf_putc(space, ' ');
 				if (err == 0)
-					err = expand_word(t, from, to, seq,
-							  slot, (long)k, space,
-							  &nargs);
+					err =
+					    expand_word(t, from, to, seq, slot,
+							(long)k, space, &nargs);
 			}
 		} else {
 			err = expand_word(t, from, to, seq, slot, -1, space,
@@ -1018,10 +750,10 @@ scx__template_one(const char *rs, const char *item, size_t len,
 		return SCX_ETEMPLATE;
 	t.total = 9;
 	t.slots = 2;
-	if (!is_path((enum rs_kind)kind)) {
-		n = number_value(&t, (enum rs_kind)kind, 7, 3, num,
-				 sizeof(num));
+	if (!is_path((enum scx__rs_kind)kind)) {
+		n = scx__rs_number((enum scx__rs_kind)kind, 7, 3, 9, 2, num,
+				   sizeof(num));
 		return scx_buf_append(out, num, n);
 	}
-	return put_value(&t, (enum rs_kind)kind, &f, out);
+	return put_value(&t, (enum scx__rs_kind)kind, &f, out);
 }

@@ -1403,7 +1403,9 @@ nul_items() {
 	run --separate-stderr gm -I ,, echo ,,-x ::: a
 	assert_success
 	assert_output "a-x"
-	run --separate-stderr gm --header : echo '{name}' ::: name a b
+	# mpiexec takes a lone ':' on its command line as the separator of
+	# two programs (MPMD), so under mpiexec it is written --header=:
+	run --separate-stderr gm --header=: echo '{name}' ::: name a b
 	assert_success
 	assert_output "$(lines a b)"
 	run --separate-stderr gm --plus echo '{..}' ::: a.tar.gz
