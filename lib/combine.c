@@ -159,65 +159,10 @@ holds_sep(const struct scx__combine *cb, const char *p, size_t len)
 /* Columns                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Perl's escapes that POSIX regular expressions lack. */
-static char *
-posix_regex(const char *perl)
-{
-	size_t n = strlen(perl), k = 0;
-	char *out = malloc(n * 12 + 1);
-	const char *p;
-
-	if (out == NULL)
-		return NULL;
-	for (p = perl; *p != '\0'; p++) {
-		const char *rep = NULL;
-
-		if (*p == '\\' && p[1] != '\0') {
-			switch (p[1]) {
-			case 't':
-				rep = "\t";
-				break;
-			case 'n':
-				rep = "\n";
-				break;
-			case 's':
-				rep = "[[:space:]]";
-				break;
-			case 'S':
-				rep = "[^[:space:]]";
-				break;
-			case 'd':
-				rep = "[0-9]";
-				break;
-			case 'D':
-				rep = "[^0-9]";
-				break;
-			case 'w':
-				rep = "[[:alnum:]_]";
-				break;
-			case 'W':
-				rep = "[^[:alnum:]_]";
-				break;
-			default:
-				break;
-			}
-		}
-		if (rep != NULL) {
-			memcpy(out + k, rep, strlen(rep));
-			k += strlen(rep);
-			p++;
-		} else {
-			out[k++] = *p;
-		}
-	}
-	out[k] = '\0';
-	return out;
-}
-
 static int
 set_colsep(struct scx__combine *cb, const char *colsep)
 {
-	char *rx = posix_regex(colsep);
+	char *rx = scx__perl_regex(colsep, strlen(colsep));
 	int rc;
 
 	if (rx == NULL)

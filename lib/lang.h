@@ -168,6 +168,7 @@ enum scx__rs_kind {
 	RS_EXT,	       /* {+.} */
 	RS_EXT2,       /* {+..} */
 	RS_EXT3,       /* {+...} */
+	RS_BASH,       /* --plus' bash-like {:-x} {#pat} {/a/b} {^a} ... */
 	RS_RAW,	       /* no command: the item is the command, as is */
 	RS_LAST_PATH = RS_RAW,
 	/* Numbers. */
@@ -188,6 +189,18 @@ void scx__rs_path(enum scx__rs_kind kind, const char *item, size_t len,
 /** The text of a number kind into @num (@size bytes); its length. */
 size_t scx__rs_number(enum scx__rs_kind kind, uint64_t seq, unsigned slot,
 		      uint64_t total, unsigned slots, char *num, size_t size);
+struct scx__rs_op;
+/** Whether @p (@n bytes, between the braces) is one of --plus' bash-like
+ * strings; then *@out is its compiled form.  @return 1, 0, or -ENOMEM. */
+int scx__rs_bash_parse(const char *p, size_t n, struct scx__rs_op **out);
+void scx__rs_bash_free(struct scx__rs_op *op);
+/** Appends what @op makes of @v.  @return 0 or -ENOMEM. */
+int scx__rs_bash_apply(const struct scx__rs_op *op, const char *v, size_t len,
+		       struct scx_buf *out);
+/** A POSIX extended regex for a Perl one (\t \n \s \d \w ...), to
+ * free().  NULL: no memory. */
+char *scx__perl_regex(const char *perl, size_t len);
+
 /** Appends @s shell-quoted.  @return 0 or -ENOMEM. */
 int scx__append_quoted(struct scx_buf *b, const char *s, size_t len);
 

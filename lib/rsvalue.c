@@ -4,8 +4,11 @@
  * substitution (pure). */
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Perl's File::Basename::fileparse split: the directory part keeps its
@@ -246,4 +249,369 @@ scx__append_quoted(struct scx_buf *b, const char *s, size_t len)
 	scx_shell_quote(b->data + b->len, need + 1, s, len);
 	b->len += need;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* --plus' bash-like strings                                           */
+/* ------------------------------------------------------------------ */
+
+/* Perl's escapes that POSIX regular expressions lack. */
+char *
+scx__perl_regex(const char *perl, size_t n)
+{
+	char *out = malloc(n * 12 + 1);
+	const char *p;
+	size_t k = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (p = perl; p < perl + n; p++) {
+		const char *rep = NULL;
+
+		if (*p == '\\' && p + 1 < perl + n) {
+			switch (p[1]) {
+			case 't':
+				rep = "\t";
+				break;
+			case 'n':
+				rep = "\n";
+				break;
+			case 's':
+				rep = "[[:space:]]";
+				break;
+			case 'S':
+				rep = "[^[:space:]]";
+				break;
+			case 'd':
+				rep = "[0-9]";
+				break;
+			case 'D':
+				rep = "[^0-9]";
+				break;
+			case 'w':
+				rep = "[[:alnum:]_]";
+				break;
+			case 'W':
+				rep = "[^[:alnum:]_]";
+				break;
+			default:
+				break;
+			}
+		}
+		if (rep != NULL) {
+			memcpy(out + k, rep, strlen(rep));
+			k += strlen(rep);
+			p++;
+		} else {
+			out[k++] = *p;
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
+enum bash_op {
+	OP_DEFAULT,	/* {:-x}: x when the value is empty (or "0": Perl) */
+	OP_SUBSTR,	/* {:N} {:N:M} */
+	OP_DEL_PRE,	/* {#pat}: the shortest prefix */
+	OP_DEL_PRE_MAX, /* {##pat}: the longest */
+	OP_DEL_SUF,	/* {%pat} */
+	OP_DEL_SUF_MAX, /* {%%pat} */
+	OP_SUB,		/* {/pat/repl}: the first match */
+	OP_SUB_ALL,	/* {//pat/repl} */
+	OP_SUB_PRE,	/* {/#pat/repl} */
+	OP_SUB_SUF,	/* {/%pat/repl} */
+	OP_UPPER,	/* {^pat}: a match at the start, upper-cased */
+	OP_UPPER_ALL,	/* {^^pat} */
+	OP_LOWER,	/* {,pat} */
+	OP_LOWER_ALL,	/* {,,pat} */
+};
+
+struct scx__rs_op {
+	enum bash_op op;
+	regex_t re, full; /* pat, and ^(pat)$ */
+	bool compiled;
+	char *text; /* the default, or the replacement */
+	size_t from, count;
+	bool has_count;
+};
+
+static bool
+digits(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return n > 0;
+}
+
+static int
+compile(struct scx__rs_op *op, const char *pat, size_t n)
+{
+	char *rx = scx__perl_regex(pat, n), *full;
+	int rc;
+
+	if (rx == NULL)
+		return -ENOMEM;
+	full = malloc(strlen(rx) + 5);
+	if (full == NULL) {
+		free(rx);
+		return -ENOMEM;
+	}
+	sprintf(full, "^(%s)$", rx);
+	rc = regcomp(&op->re, rx, REG_EXTENDED);
+	if (rc == 0 &&
+	    regcomp(&op->full, full, REG_EXTENDED | REG_NOSUB) != 0) {
+		regfree(&op->re);
+		rc = 1;
+	}
+	free(rx);
+	free(full);
+	if (rc != 0)
+		return 0; /* not a regex: not this string */
+	op->compiled = true;
+	return 1;
+}
+
+/* Which operation @p (@n bytes) names, and where its pattern and text
+ * are. */
+static bool
+classify(const char *p, size_t n, enum bash_op *op, size_t *skip,
+	 const char **slash)
+{
+	static const struct {
+		const char *lead;
+		enum bash_op op;
+		bool repl;
+	} forms[] = {
+		{ "//", OP_SUB_ALL, true },  { "/#", OP_SUB_PRE, true },
+		{ "/%", OP_SUB_SUF, true },  { "/", OP_SUB, true },
+		{ "##", OP_DEL_PRE_MAX, 0 }, { "#", OP_DEL_PRE, 0 },
+		{ "%%", OP_DEL_SUF_MAX, 0 }, { "%", OP_DEL_SUF, 0 },
+		{ "^^", OP_UPPER_ALL, 0 },   { "^", OP_UPPER, 0 },
+		{ ",,", OP_LOWER_ALL, 0 },   { ",", OP_LOWER, 0 },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		k = strlen(forms[i].lead);
+		if (n <= k || strncmp(p, forms[i].lead, k) != 0)
+			continue;
+		*slash = NULL;
+		if (forms[i].repl) {
+			*slash = memchr(p + k, '/', n - k);
+			if (*slash == NULL || *slash == p + k)
+				continue;
+		}
+		*op = forms[i].op;
+		*skip = k;
+		return true;
+	}
+	return false;
+}
+
+int
+scx__rs_bash_parse(const char *p, size_t n, struct scx__rs_op **out)
+{
+	struct scx__rs_op *op;
+	const char *slash = NULL, *colon;
+	enum bash_op kind;
+	size_t skip = 0;
+	int rc;
+
+	*out = NULL;
+	op = calloc(1, sizeof(*op));
+	if (op == NULL)
+		return -ENOMEM;
+	if (n > 2 && p[0] == ':' && p[1] == '-') {
+		op->op = OP_DEFAULT;
+		op->text = strndup(p + 2, n - 2);
+		rc = op->text ? 1 : -ENOMEM;
+	} else if (n > 1 && p[0] == ':') {
+		colon = memchr(p + 1, ':', n - 1);
+		op->op = OP_SUBSTR;
+		if (colon == NULL && digits(p + 1, n - 1)) {
+			op->from = strtoul(p + 1, NULL, 10);
+			rc = 1;
+		} else if (colon != NULL &&
+			   digits(p + 1, (size_t)(colon - p - 1)) &&
+			   digits(colon + 1, (size_t)(p + n - colon - 1))) {
+			op->from = strtoul(p + 1, NULL, 10);
+			op->count = strtoul(colon + 1, NULL, 10);
+			op->has_count = true;
+			rc = 1;
+		} else {
+			rc = 0;
+		}
+	} else if (classify(p, n, &kind, &skip, &slash)) {
+		op->op = kind;
+		rc = compile(op, p + skip,
+			     slash ? (size_t)(slash - p - skip) : n - skip);
+		if (rc == 1 && slash != NULL) {
+			op->text =
+			    strndup(slash + 1, (size_t)(p + n - slash - 1));
+			if (op->text == NULL)
+				rc = -ENOMEM;
+		}
+	} else {
+		rc = 0;
+	}
+	if (rc == 1)
+		*out = op;
+	else
+		scx__rs_bash_free(op);
+	return rc;
+}
+
+void
+scx__rs_bash_free(struct scx__rs_op *op)
+{
+	if (op == NULL)
+		return;
+	if (op->compiled) {
+		regfree(&op->re);
+		regfree(&op->full);
+	}
+	free(op->text);
+	free(op);
+}
+
+/* Whether s[from, to) matches the whole pattern (s is writable and
+ * NUL-terminated at its end). */
+static bool
+whole(const struct scx__rs_op *op, char *s, size_t from, size_t to)
+{
+	char keep = s[to];
+	bool yes;
+
+	s[to] = '\0';
+	yes = regexec(&op->full, s + from, 0, NULL, 0) == 0;
+	s[to] = keep;
+	return yes;
+}
+
+static int
+apply_case(const struct scx__rs_op *op, char *s, size_t len,
+	   struct scx_buf *out)
+{
+	bool all = op->op == OP_UPPER_ALL || op->op == OP_LOWER_ALL;
+	bool up = op->op == OP_UPPER || op->op == OP_UPPER_ALL;
+	size_t off = 0, i;
+	regmatch_t m;
+
+	while (off <= len &&
+	       regexec(&op->re, s + off, 1, &m, off ? REG_NOTBOL : 0) == 0) {
+		if (!all && m.rm_so != 0)
+			break;
+		for (i = off + (size_t)m.rm_so; i < off + (size_t)m.rm_eo; i++)
+			s[i] = (char)(up ? toupper((unsigned char)s[i])
+					 : tolower((unsigned char)s[i]));
+		off +=
+		    m.rm_eo > m.rm_so ? (size_t)m.rm_eo : (size_t)m.rm_so + 1;
+		if (!all)
+			break;
+	}
+	return scx_buf_append(out, s, len);
+}
+
+static int
+apply_sub(const struct scx__rs_op *op, char *s, size_t len, struct scx_buf *out)
+{
+	size_t off = 0, i;
+	regmatch_t m;
+	int err = 0;
+
+	if (op->op == OP_SUB_SUF) {
+		for (i = 0; i <= len; i++)
+			if (whole(op, s, i, len))
+				break;
+		if (i > len)
+			return scx_buf_append(out, s, len);
+		if (scx_buf_append(out, s, i) != 0)
+			return -ENOMEM;
+		return scx_buf_append(out, op->text, strlen(op->text));
+	}
+	while (off <= len && err == 0 &&
+	       regexec(&op->re, s + off, 1, &m, off ? REG_NOTBOL : 0) == 0) {
+		if (op->op == OP_SUB_PRE && (off > 0 || m.rm_so != 0))
+			break;
+		err = scx_buf_append(out, s + off, (size_t)m.rm_so);
+		if (err == 0)
+			err = scx_buf_append(out, op->text, strlen(op->text));
+		if (m.rm_eo == m.rm_so) { /* an empty match: keep a byte */
+			if (off + (size_t)m.rm_eo < len && err == 0)
+				err =
+				    scx_buf_putc(out, s[off + (size_t)m.rm_eo]);
+			off += (size_t)m.rm_eo + 1;
+		} else {
+			off += (size_t)m.rm_eo;
+		}
+		if (op->op != OP_SUB_ALL)
+			break;
+	}
+	if (err == 0 && off < len)
+		err = scx_buf_append(out, s + off, len - off);
+	return err;
+}
+
+static int
+apply_cut(const struct scx__rs_op *op, char *s, size_t len, struct scx_buf *out)
+{
+	size_t i;
+
+	switch (op->op) {
+	case OP_DEL_PRE:
+		for (i = 0; i <= len && !whole(op, s, 0, i); i++)
+			;
+		return scx_buf_append(out, s + (i <= len ? i : 0),
+				      i <= len ? len - i : len);
+	case OP_DEL_PRE_MAX:
+		for (i = len + 1; i-- > 0 && !whole(op, s, 0, i);)
+			;
+		return scx_buf_append(out, s + (i <= len ? i : 0),
+				      i <= len ? len - i : len);
+	case OP_DEL_SUF:
+		for (i = len + 1; i-- > 0 && !whole(op, s, i, len);)
+			;
+		return scx_buf_append(out, s, i <= len ? i : len);
+	default: /* OP_DEL_SUF_MAX */
+		for (i = 0; i <= len && !whole(op, s, i, len); i++)
+			;
+		return scx_buf_append(out, s, i <= len ? i : len);
+	}
+}
+
+int
+scx__rs_bash_apply(const struct scx__rs_op *op, const char *v, size_t len,
+		   struct scx_buf *out)
+{
+	char *s;
+	int err;
+
+	if (op->op == OP_DEFAULT) {
+		if (len == 0 || (len == 1 && v[0] == '0'))
+			return scx_buf_append(out, op->text, strlen(op->text));
+		return scx_buf_append(out, v, len);
+	}
+	if (op->op == OP_SUBSTR) {
+		size_t from = op->from < len ? op->from : len;
+		size_t n = len - from;
+
+		if (op->has_count && op->count < n)
+			n = op->count;
+		return scx_buf_append(out, v + from, n);
+	}
+	s = strndup(v, len); /* regexec wants a string; no NUL in v */
+	if (s == NULL)
+		return -ENOMEM;
+	if (op->op >= OP_UPPER)
+		err = apply_case(op, s, len, out);
+	else if (op->op >= OP_SUB)
+		err = apply_sub(op, s, len, out);
+	else
+		err = apply_cut(op, s, len, out);
+	free(s);
+	return err;
 }

@@ -41,6 +41,7 @@ struct segment {
 	long pos;	  /* 0: all the job's arguments; n: the nth; -n */
 	const char *text; /* RS_LITERAL, RS_NAME: borrowed from the config */
 	size_t len;
+	struct scx__rs_op *op; /* RS_BASH */
 };
 
 struct scx__template {
@@ -62,12 +63,24 @@ struct scx__template {
 	/* Scratch: the current job's fields. */
 	struct field *f;
 	size_t nf, capf;
+	struct scx_buf tmp; /* a --plus bash-like value */
 };
 
 static bool
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* Whether --plus reads @p (@n bytes) as a bash-like string. */
+static bool
+bash_rs(const char *p, size_t n)
+{
+	struct scx__rs_op *op;
+	bool yes = scx__rs_bash_parse(p, n, &op) == 1;
+
+	scx__rs_bash_free(op);
+	return yes;
 }
 
 /* Which replacement string starts at @s (a '{'), if any: its kind,
@@ -146,6 +159,8 @@ match_rs(const char *s, bool plus, const char *const *rs_text, long *pos,
 		    strlen(rs_table[i].text) == n &&
 		    strncmp(p, rs_table[i].text, n) == 0)
 			return (int)rs_table[i].kind;
+	if (p == s + 1 && n > 0 && plus && bash_rs(p, n))
+		return RS_BASH;
 	if (p == s + 1 && n > 0)
 		return RS_NAME;
 	return -1;
@@ -161,6 +176,7 @@ add_segment(struct scx__template *t, size_t *cap, enum scx__rs_kind kind,
 	t->segs[t->nsegs].pos = pos;
 	t->segs[t->nsegs].text = text;
 	t->segs[t->nsegs].len = len;
+	t->segs[t->nsegs].op = NULL;
 	t->nsegs++;
 	return 0;
 }
@@ -213,7 +229,13 @@ parse_word(struct scx__template *t, size_t *cap, const char *w,
 			if (err != 0)
 				return err;
 		}
-		if (kind == RS_NAME)
+		if (kind == RS_BASH) {
+			err = add_segment(t, cap, RS_BASH, 0, NULL, 0);
+			if (err == 0 &&
+			    scx__rs_bash_parse(p + 1, len - 2,
+					       &t->segs[t->nsegs - 1].op) < 0)
+				err = -ENOMEM;
+		} else if (kind == RS_NAME)
 			err = add_segment(t, cap, RS_NAME, 0, p, len);
 		else
 			err = add_segment(t, cap, (enum scx__rs_kind)kind, pos,
@@ -346,10 +368,13 @@ scx__template_free(struct scx__template *t)
 
 	for (i = 0; i < t->nown; i++)
 		free(t->words[i]);
+	for (i = 0; i < t->nsegs; i++)
+		scx__rs_bash_free(t->segs[i].op);
 	free(t->words);
 	free(t->segs);
 	free(t->word_end);
 	free(t->f);
+	scx_buf_free(&t->tmp);
 	free(t);
 }
 
@@ -396,9 +421,9 @@ is_path(enum scx__rs_kind kind)
 }
 
 static const char *const kind_name[] = {
-	"",	 "{}",	  "{.}",    "{/}",  "{//}", "{/.}",  "{..}",
-	"{...}", "{/..}", "{/...}", "{+/}", "{+.}", "{+..}", "{+...}",
-	"",	 "{#}",	  "{%}",    "{##}", "{0#}", "{0%}",  "{name}",
+	"",	 "{}",	   "{.}",  "{/}",  "{//}",  "{/.}",   "{..}",  "{...}",
+	"{/..}", "{/...}", "{+/}", "{+.}", "{+..}", "{+...}", "{:-x}", "",
+	"{#}",	 "{%}",	   "{##}", "{0#}", "{0%}",  "{name}",
 };
 
 /* Whether a segment of a kind in [@from, @to] is used. */
@@ -591,15 +616,24 @@ field_at(const struct scx__template *t, long pos)
 }
 
 static int
-put_value(const struct scx__template *t, enum scx__rs_kind kind,
+put_value(struct scx__template *t, const struct segment *sg,
 	  const struct field *f, struct scx_buf *b)
 {
 	const char *v;
 	size_t vlen;
 
-	if (kind == RS_RAW)
+	if (sg->kind == RS_RAW)
 		return scx_buf_append(b, f->data, f->len);
-	scx__rs_path(kind, f->data, f->len, &v, &vlen);
+	if (sg->kind == RS_BASH && !t->shell)
+		return scx__rs_bash_apply(sg->op, f->data, f->len, b);
+	if (sg->kind == RS_BASH) {
+		t->tmp.len = 0;
+		if (scx__rs_bash_apply(sg->op, f->data, f->len, &t->tmp) != 0)
+			return -ENOMEM;
+		return scx__append_quoted(b, t->tmp.data ? t->tmp.data : "",
+					  t->tmp.len);
+	}
+	scx__rs_path(sg->kind, f->data, f->len, &v, &vlen);
 	if (t->shell)
 		return scx__append_quoted(b, v, vlen);
 	return scx_buf_append(b, v, vlen);
@@ -620,7 +654,7 @@ word_break(const struct scx__template *t, struct scx_buf *b, size_t *nwords)
  * {} stands for that argument alone (-X), else for all of them, each one
  * word. */
 static int
-expand_word(const struct scx__template *t, size_t from, size_t to, uint64_t seq,
+expand_word(struct scx__template *t, size_t from, size_t to, uint64_t seq,
 	    unsigned slot, long only, struct scx_buf *b, size_t *nwords)
 {
 	char num[48];
@@ -637,9 +671,9 @@ expand_word(const struct scx__template *t, size_t from, size_t to, uint64_t seq,
 					   t->slots, num, sizeof(num));
 			err = scx_buf_append(b, num, n);
 		} else if (sg->pos != 0) {
-			err = put_value(t, sg->kind, field_at(t, sg->pos), b);
+			err = put_value(t, sg, field_at(t, sg->pos), b);
 		} else if (only >= 0) {
-			err = put_value(t, sg->kind, &t->f[only], b);
+			err = put_value(t, sg, &t->f[only], b);
 		} else {
 			for (k = 0; k < t->nf && err == 0; k++) {
 				if (k > 0)
@@ -647,8 +681,7 @@ expand_word(const struct scx__template *t, size_t from, size_t to, uint64_t seq,
 						  ? scx_buf_putc(b, ' ')
 						  : word_break(t, b, nwords);
 				if (err == 0)
-					err =
-					    put_value(t, sg->kind, &t->f[k], b);
+					err = put_value(t, sg, &t->f[k], b);
 			}
 		}
 	}
@@ -755,5 +788,13 @@ scx__template_one(const char *rs, const char *item, size_t len,
 				   sizeof(num));
 		return scx_buf_append(out, num, n);
 	}
-	return put_value(&t, (enum scx__rs_kind)kind, &f, out);
+	struct segment sg = { (enum scx__rs_kind)kind, 0, NULL, 0, NULL };
+	int err;
+
+	if (kind == RS_BASH && scx__rs_bash_parse(rs + 1, n - 2, &sg.op) != 1)
+		return SCX_ETEMPLATE;
+	err = put_value(&t, &sg, &f, out);
+	scx__rs_bash_free(sg.op);
+	scx_buf_free(&t.tmp);
+	return err;
 }
