@@ -266,6 +266,8 @@ scx__builder_command(struct scx__builder *b, const struct scx_item *item,
 				   slot, &b->space, &b->vec, &cmd->argv);
 	if (err != 0)
 		return err;
+	if (scx__template_skipped(b->tmpl))
+		return SCX_ESKIP;
 	snprintf(b->envvars[ENV_SEQ], sizeof(b->envvars[0]), "SCX_SEQ=%llu",
 		 (unsigned long long)item->seq);
 	snprintf(b->envvars[ENV_SLOT], sizeof(b->envvars[0]), "SCX_SLOT=%u",

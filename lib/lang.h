@@ -169,6 +169,8 @@ enum scx__rs_kind {
 	RS_EXT2,       /* {+..} */
 	RS_EXT3,       /* {+...} */
 	RS_BASH,       /* --plus' bash-like {:-x} {#pat} {/a/b} {^a} ... */
+	RS_CHOOSE_K,   /* {choose_k}: {}, the job skipped unless rising */
+	RS_UNIQ,       /* {uniq}: {}, the job skipped if two are equal */
 	RS_RAW,	       /* no command: the item is the command, as is */
 	RS_LAST_PATH = RS_RAW,
 	/* Numbers. */
@@ -264,6 +266,8 @@ int scx__template_quoted(const struct scx__template *t, const char **rs,
 bool scx__template_uses_item(const struct scx__template *t);
 /** Whether the template uses the slot ({%}). */
 bool scx__template_uses_slot(const struct scx__template *t);
+/** Whether the last job expanded is one {choose_k} or {uniq} skips. */
+bool scx__template_skipped(const struct scx__template *t);
 /** Whether the template runs as one shell line. */
 bool scx__template_is_shell(const struct scx__template *t);
 /** Expands a single replacement kind, for tests: "{.}" etc. */

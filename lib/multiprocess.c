@@ -508,6 +508,11 @@ spawn(struct slot *s, const struct scx_item *item)
 		fail_item(s, item, 126, msg);
 		return;
 	}
+	if (err == SCX_ESKIP) {
+		/* Not run, and counted as failed, as in GNU parallel. */
+		fail_item(s, item, 1, "");
+		return;
+	}
 	p = err == 0 ? new_proc(s, item, cmd.stdin_data != NULL, fds, &err)
 		     : NULL;
 	if (p == NULL) {

@@ -57,7 +57,8 @@ extern "C" {
 	XX(ETHROTTLE, "a throttle that can never clear")                    \
 	XX(EOPTION, "an option that does not apply")                        \
 	XX(ECOLSEP, "not a regular expression")                             \
-	XX(EPERL, "{= perl expression =}: scx-run runs no Perl")
+	XX(EPERL, "{= perl expression =}: scx-run runs no Perl")            \
+	XX(ESKIP, "the job is skipped ({choose_k}, {uniq})")
 
 enum {
 	SCX__EBASE = -30000,
@@ -854,7 +855,8 @@ const char *scx_run_error_detail(const struct scx_run *run);
 /**
  * Builds the command for @item on worker @slot: argv from the template,
  * the environment with SCX_SEQ, SCX_SLOT, SCX_RANK and SCX_SIZE.
- * @return 0, SCX_ENUL (the item cannot be an argument), or -ENOMEM.
+ * @return 0, SCX_ENUL (the item cannot be an argument), SCX_ESKIP (the
+ * job is not run and counts as failed), or -ENOMEM.
  */
 int scx_run_command(struct scx_run *run, const struct scx_item *item,
 		    unsigned slot, struct scx_command *cmd);

@@ -64,6 +64,7 @@ struct scx__template {
 	struct field *f;
 	size_t nf, capf;
 	struct scx_buf tmp; /* a --plus bash-like value */
+	bool skip;	    /* {choose_k}, {uniq}: the last job is skipped */
 };
 
 static bool
@@ -83,6 +84,27 @@ bash_rs(const char *p, size_t n)
 	return yes;
 }
 
+/* The longest of the renamed strings (-I and its kin) that starts at
+ * @s: its kind, or -1. */
+static int
+match_renamed(const char *s, const char *const *rs_text, size_t *len)
+{
+	size_t i, n, best = 0;
+	int kind = -1;
+
+	for (i = 0; rs_text != NULL && i < SCX_RS_NNAMES; i++) {
+		if (rs_text[i] == NULL)
+			continue;
+		n = strlen(rs_text[i]);
+		if (n > best && strncmp(s, rs_text[i], n) == 0) {
+			best = n;
+			kind = (int)renamed_kind[i];
+		}
+	}
+	*len = best;
+	return kind;
+}
+
 /* Which replacement string starts at @s (a '{'), if any: its kind,
  * position and length.  @plus: --plus; @rs_text: renamed basics. */
 static int
@@ -92,23 +114,10 @@ match_rs(const char *s, bool plus, const char *const *rs_text, long *pos,
 	const char *close, *p;
 	size_t i, n;
 	bool renamed;
+	int kind;
 
-	size_t best = 0;
-	int kind = -1;
-
-	/* The longest of the renamed strings that starts here. */
-	for (i = 0; i < SCX_RS_NNAMES; i++) {
-		if (rs_text == NULL || rs_text[i] == NULL)
-			continue;
-		n = strlen(rs_text[i]);
-		if (n > best && strncmp(s, rs_text[i], n) == 0) {
-			best = n;
-			kind = (int)renamed_kind[i];
-		}
-	}
-	if (kind >= 0) {
+	if ((kind = match_renamed(s, rs_text, len)) >= 0) {
 		*pos = 0;
-		*len = best;
 		return kind;
 	}
 	if (*s != '{')
@@ -152,6 +161,10 @@ match_rs(const char *s, bool plus, const char *const *rs_text, long *pos,
 			return RS_TOTAL;
 		if (plus && n == 4 && strncmp(p, "slot", 4) == 0)
 			return RS_SLOT;
+		if (plus && n == 8 && strncmp(p, "choose_k", 8) == 0)
+			return RS_CHOOSE_K;
+		if (plus && n == 4 && strncmp(p, "uniq", 4) == 0)
+			return RS_UNIQ;
 	}
 	n = (size_t)(close - p);
 	for (i = 0; i < SCX__ARRAY_SIZE(rs_table); i++)
@@ -421,9 +434,10 @@ is_path(enum scx__rs_kind kind)
 }
 
 static const char *const kind_name[] = {
-	"",	 "{}",	   "{.}",  "{/}",  "{//}",  "{/.}",   "{..}",  "{...}",
-	"{/..}", "{/...}", "{+/}", "{+.}", "{+..}", "{+...}", "{:-x}", "",
-	"{#}",	 "{%}",	   "{##}", "{0#}", "{0%}",  "{name}",
+	"",	 "{}",	   "{.}",   "{/}",	  "{//}",   "{/.}",
+	"{..}",	 "{...}",  "{/..}", "{/...}",	  "{+/}",   "{+.}",
+	"{+..}", "{+...}", "{:-x}", "{choose_k}", "{uniq}", "",
+	"{#}",	 "{%}",	   "{##}",  "{0#}",	  "{0%}",   "{name}",
 };
 
 /* Whether a segment of a kind in [@from, @to] is used. */
@@ -690,6 +704,37 @@ expand_word(struct scx__template *t, size_t from, size_t to, uint64_t seq,
 	return err;
 }
 
+/* Whether {choose_k} or {uniq} skip the job of the fields split. */
+static bool
+skipped(const struct scx__template *t)
+{
+	bool rising = uses_kinds(t, RS_CHOOSE_K, RS_CHOOSE_K);
+	bool uniq = uses_kinds(t, RS_UNIQ, RS_UNIQ);
+	size_t i, k, n;
+	int c;
+
+	for (i = 1; (rising || uniq) && i < t->nf; i++) {
+		for (k = rising ? i - 1 : 0; k < i; k++) {
+			n = t->f[k].len < t->f[i].len ? t->f[k].len
+						      : t->f[i].len;
+			c = memcmp(t->f[k].data, t->f[i].data, n);
+			if (c == 0)
+				c = t->f[k].len < t->f[i].len	? -1
+				    : t->f[k].len > t->f[i].len ? 1
+								: 0;
+			if ((rising && c >= 0) || (uniq && c == 0))
+				return true;
+		}
+	}
+	return false;
+}
+
+bool
+scx__template_skipped(const struct scx__template *t)
+{
+	return t->skip;
+}
+
 /* Whether a word holds a {} form for all the arguments. */
 static bool
 word_takes_all(const struct scx__template *t, size_t from, size_t to)
@@ -717,6 +762,7 @@ scx__template_expand(struct scx__template *t, const char *item, size_t len,
 	err = split_fields(t, item, len);
 	if (err != 0)
 		return err;
+	t->skip = skipped(t);
 	space->len = 0;
 	for (i = 0; i < t->nwords; i++) {
 		size_t to = t->word_end[i];
