@@ -549,7 +549,9 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 	}
 	make_groups(cb);
 	cb->streamed = cfg->sources[0].args == NULL && cb->groups[0].count == 1;
-	cb->per_job = cfg->max_args > 1 ? cfg->max_args : 1;
+	cb->per_job = cfg->max_args > 1 && cfg->max_args != SCX_ARGS_NONE
+			  ? cfg->max_args
+			  : 1;
 	if (cfg->multi != SCX_MULTI_NONE)
 		cb->per_job = cfg->max_args; /* -n bounds -m and -X */
 	cb->max_chars = cfg->max_chars ? cfg->max_chars : DEFAULT_MAX_CHARS;

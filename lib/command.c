@@ -226,6 +226,7 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	o.no_command = cfg->argc == 0 && !on_stdin;
 	o.pipe_item = cfg->pipe_item || on_stdin;
 	o.fields = scx__combine_needed(cfg) && !on_stdin;
+	o.no_args = cfg->max_args == SCX_ARGS_NONE;
 	o.multi = cfg->multi;
 	o.plus = cfg->plus;
 	o.rs_text = cfg->rs_text;

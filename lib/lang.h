@@ -215,6 +215,7 @@ struct scx__template_opts {
 	bool no_command; /* no words: each job's arguments are its command */
 	bool pipe_item;	 /* nothing is appended */
 	bool fields;	 /* a job's arguments are NUL-separated fields */
+	bool no_args;	 /* -N0: the command gets none of them */
 	enum scx_multi multi;
 	bool plus;
 	const char *const *rs_text; /* -I and its kin, or NULL */

@@ -18,7 +18,9 @@
  *   header             ":" or a regex: the first item names the columns
  *                      ({name}); NULL: none.
  *   trim               --trim n, l, r, lr or rl; NULL: n (lr with colsep).
- *   max_args           -n, -N, -L: at most this many per job; 0: one.
+ *   max_args           -n, -N, -L: at most this many per job; 0: one;
+ *                      SCX_ARGS_NONE (-N0): one per job, given to none
+ *                      of the command's replacement strings.
  *   multi, max_chars   -m, -X, --xargs, and -s (0: GNU parallel's limit).
  *   quote              -q: every word is one argument, never a shell line
  *                      (by default a template that holds shell syntax
@@ -53,6 +55,10 @@ struct scx_column_name {
 	const char *name;
 	size_t field;
 };
+
+/* max_args of -N0 and -n0: a job per argument, which the command does not
+ * get. */
+#define SCX_ARGS_NONE ((size_t)-1)
 
 /* -m, -X, --xargs: as many arguments per job as the command line takes. */
 enum scx_multi {

@@ -65,6 +65,7 @@ struct scx__template {
 	size_t nf, capf;
 	struct scx_buf tmp; /* a --plus bash-like value */
 	bool skip;	    /* {choose_k}, {uniq}: the last job is skipped */
+	bool no_args;	    /* -N0 */
 };
 
 static bool
@@ -311,6 +312,7 @@ scx__template_parse_opts(struct scx__template **out,
 	t->shell = o->shell || o->no_command;
 	t->shell_path = o->shell_path ? o->shell_path : "/bin/sh";
 	t->fields = o->fields;
+	t->no_args = o->no_args;
 	t->repeat = o->multi == SCX_MULTI_X;
 	if ((t->perl = perl_words(o)) != NULL) {
 		err = SCX_EPERL;
@@ -342,7 +344,7 @@ scx__template_parse_opts(struct scx__template **out,
 			goto error;
 		t->word_end[t->nwords++] = t->nsegs;
 		t->any_rs = true;
-	} else if (!t->any_rs && !o->pipe_item) {
+	} else if (!t->any_rs && !o->pipe_item && !o->no_args) {
 		err = add_segment(t, &cap, RS_ITEM, 0, NULL, 0);
 		if (err != 0)
 			goto error;
@@ -675,6 +677,11 @@ expand_word(struct scx__template *t, size_t from, size_t to, uint64_t seq,
 	size_t i, k, n;
 	int err = 0;
 
+	for (i = from; t->nf == 0 && i < to; i++)
+		if (!is_path(t->segs[i].kind) || t->segs[i].pos != 0)
+			break;
+	if (t->nf == 0 && i == to && to > from)
+		return 0; /* -N0: {} alone is no word at all */
 	for (i = from; i < to && err == 0; i++) {
 		const struct segment *sg = &t->segs[i];
 
@@ -762,6 +769,8 @@ scx__template_expand(struct scx__template *t, const char *item, size_t len,
 	err = split_fields(t, item, len);
 	if (err != 0)
 		return err;
+	if (t->no_args)
+		t->nf = 0;
 	t->skip = skipped(t);
 	space->len = 0;
 	for (i = 0; i < t->nwords; i++) {
