@@ -91,6 +91,96 @@ test_gnu_parallel_paths(void)
 }
 
 static void
+test_gnu_parallel_plus(void)
+{
+	/* What GNU parallel 20221122 prints for --plus's path strings:
+	 * item, {..}, {...}, {/..}, {/...}, {+/}, {+.}, {+..}, {+...} */
+	static const char *const t[][9] = {
+		{ "a/b.c/d.e.f", "a/b.c/d", "a/b.c/d.e.f", "d", "d.e.f",
+		  "a/b.c", "f", "e.f", "" },
+		{ "x.tar.gz", "x", "x.tar.gz", "x", "x.tar.gz", "", "gz",
+		  "tar.gz", "" },
+		{ "/abs", "/abs", "/abs", "abs", "abs", "", "", "", "" },
+		{ ".bashrc", ".bashrc", ".bashrc", ".bashrc", ".bashrc", "",
+		  "bashrc", "", "" },
+		{ "a b.c.d", "a b", "a b.c.d", "a b", "a b.c.d", "", "d", "c.d",
+		  "" },
+	};
+	static const char *const rs_names[] = { "{..}",	  "{...}", "{/..}",
+						"{/...}", "{+/}",  "{+.}",
+						"{+..}",  "{+...}" };
+	size_t i, k;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (k = 0; k < 8; k++)
+			rs(rs_names[k], t[i][0], t[i][k + 1]);
+	/* The bash-like ones, as GNU parallel prints them. */
+	rs("{:-def}", "", "def");
+	rs("{:-def}", "0", "def");
+	rs("{:-def}", "a", "a");
+	rs("{:2}", "abcdef", "cdef");
+	rs("{:1:3}", "abcdef", "bcd");
+	rs("{#z.*z.}", "z.z.z.foo", "z.foo");
+	rs("{##z.*z.}", "z.z.z.foo", "foo");
+	rs("{%.z.*z}", "foo.z.z.z", "foo.z");
+	rs("{%%.z.*z}", "foo.z.z.z", "foo");
+	rs("{/a/X}", "abca", "Xbca");
+	rs("{//a/X}", "abca", "XbcX");
+	rs("{/#a/X}", "abca", "Xbca");
+	rs("{/%a/X}", "abca", "abcX");
+	rs("{^a}", "aAbaA", "AAbaA");
+	rs("{^^a}", "aAbaA", "AAbAA");
+	rs("{,,A}", "aAbaA", "aabaa");
+	rs("{,A}", "aAbaA", "aAbaA");
+	rs("{##}", "x", "9");
+	rs("{0#}", "x", "7");
+}
+
+/* A job of several arguments (NUL-separated fields): {} is each of them
+ * one word, {n} one of them; -X repeats the word. */
+static void
+test_fields(void)
+{
+	char *words[] = { "echo", "x{}y", "{2}", "{-1}", "{3}" };
+	struct scx__template_opts o = { 0 };
+	struct scx_buf space = { 0 }, vec = { 0 }, j = { 0 };
+	struct scx__template *t;
+	char **argv;
+	size_t i;
+	int pass;
+
+	o.argv = words;
+	o.argc = 5;
+	o.fields = true;
+	for (pass = 0; pass < 2; pass++) {
+		o.multi = pass ? SCX_MULTI_X : SCX_MULTI_NONE;
+		j.len = 0;
+		tap_is_int(scx__template_parse_opts(&t, &o), 0,
+			   "fields: parses");
+		tap_is_int(scx__template_expand(t, "a\0b c", 5, 1, 1, &space,
+						&vec, &argv),
+			   0, "fields: expands");
+		for (i = 0; argv[i] != NULL; i++) {
+			scx_buf_putc(&j, '<');
+			scx_buf_append(&j, argv[i], strlen(argv[i]));
+			scx_buf_putc(&j, '>');
+		}
+		if (pass == 0)
+			tap_is_mem(j.data, j.len,
+				   "<echo><xa><b cy><b c><b c><>",
+				   "fields: {} is each argument, GNU's way");
+		else
+			tap_is_mem(j.data, j.len,
+				   "<echo><xay><xb cy><b c><b c><>",
+				   "fields: -X repeats the word of {}");
+		scx__template_free(t);
+	}
+	scx_buf_free(&space);
+	scx_buf_free(&vec);
+	scx_buf_free(&j);
+}
+
+static void
 test_argv(void)
 {
 	char *echo[] = { "echo" };
@@ -247,6 +337,8 @@ int
 main(void)
 {
 	test_gnu_parallel_paths();
+	test_gnu_parallel_plus();
+	test_fields();
 	test_argv();
 	test_pipe_item();
 	test_errors();
