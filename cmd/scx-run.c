@@ -39,8 +39,12 @@ static const char *progname = "scx-run";
 /* Everything the command line said. */
 struct options {
 	struct scx_config cfg;
-	const char **inputs;
+	const char **inputs; /* -a FILE, in order */
 	size_t ninputs;
+	struct scx_input_source *sources; /* cfg.sources' storage */
+	size_t nsources;
+	const char *arg_sep, *arg_file_sep; /* NULL: ::: and :::: */
+	bool ignored; /* set by the options that change nothing */
 	const char *format;
 	const char *backend;
 	bool protocol_set;
@@ -52,11 +56,13 @@ struct options {
 /* Why parsing stopped: the parser never prints, main() does. */
 enum parse_status {
 	PARSE_OK,
-	PARSE_BAD_VALUE,   /* option, value, expected */
-	PARSE_TOO_LARGE,   /* option, value, expected (the range), part */
-	PARSE_TOO_SMALL,   /* the same */
-	PARSE_UNKNOWN,	   /* value: the unknown option */
-	PARSE_MISSING_ARG, /* option */
+	PARSE_BAD_VALUE,    /* option, value, expected */
+	PARSE_TOO_LARGE,    /* option, value, expected (the range), part */
+	PARSE_TOO_SMALL,    /* the same */
+	PARSE_UNKNOWN,	    /* value: the unknown option */
+	PARSE_REFUSED,	    /* value: GNU parallel's option; refused */
+	PARSE_MISSING_ARG,  /* option */
+	PARSE_UNWANTED_ARG, /* option: it takes no value, and got one */
 	PARSE_NO_MEMORY,
 };
 
@@ -66,31 +72,37 @@ struct parse_failure {
 	const char *expected;
 	const char *part; /* the number out of range in value, or NULL */
 	char limit[96];	  /* room for an expected text made up */
+	char name[48];	  /* room for an option's name as typed */
+	const struct refused_spec *refused; /* with PARSE_REFUSED */
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: scx-run [-0] [-a file] [-d delim] [-j workers] "
-		"[-N chunksize]\n"
-		"               [--as-completed] [--backend name] [--dry-run] "
-		"[--format fmt]\n"
-		"               [--if-serial word] [--pipe-item] [--protocol "
-		"name]\n"
-		"               [--halt when,what=N] [--joblog file] "
-		"[--keep-affinity]\n"
-		"               [--resume | --resume-failed] [--results dir] "
-		"[--retries N]\n"
-		"               [--reuse] [--seq-prefix] [--shell] "
-		"[--spill-after size]\n"
-		"               [--tag] [--timeout secs] [--delay secs] "
-		"[--memfree size]\n"
-		"               [--load N] [--progress[=when]] [--verbose]\n"
-		"               command [argument ...]\n"
-		"       scx-run --info [--backend name] [--format text|json] "
-		"[-j workers]\n"
-		"       scx-run --help | --version\n");
+	fprintf(f, "usage: scx-run [-0] [-m] [-q] [-X] [-a file] [-C regex] "
+		   "[-d delim] [-I str]\n"
+		   "               [-j workers] [-L N] [-l[N]] [-N N] [-n N] "
+		   "[-s N] [--as-completed]\n"
+		   "               [--backend name] [--chunksize N] [--delay "
+		   "secs] [--dry-run]\n"
+		   "               [--format fmt] [--halt when,what=N] "
+		   "[--header str]\n"
+		   "               [--if-serial word] [--joblog file] "
+		   "[--keep-affinity] [--link]\n"
+		   "               [--load N] [--memfree size] [--pipe-item] "
+		   "[--plus]\n"
+		   "               [--progress[=when]] [--protocol name]\n"
+		   "               [--resume | --resume-failed] [--results "
+		   "dir] [--retries N]\n"
+		   "               [--reuse] [--seq-prefix] [--shell] "
+		   "[--spill-after size] [--tag]\n"
+		   "               [--timeout secs] [--trim how] [--verbose] "
+		   "[--xargs]\n"
+		   "               [command [argument ...]] [::: arg ... | "
+		   ":::: file ...] ...\n"
+		   "       scx-run --info [--backend name] [--format "
+		   "text|json] [-j workers]\n"
+		   "       scx-run --help | --version\n");
 }
 
 /* The help text is laid out as it prints. */
@@ -101,30 +113,64 @@ help(void)
 {
 	usage(stdout);
 	printf("\n"
-"Runs command once for each item read from stdin (or -a files), in\n"
-"parallel, and writes each item's output as one block, in input order.\n"
+"Runs command once for each item read from stdin (or from the input\n"
+"sources), in parallel, and writes each item's output as one block, in\n"
+"input order.\n"
 "\n"
 "Items:\n"
-"  -a, --input FILE        read items from FILE ('-' is stdin); repeatable,\n"
-"                          files are read one after another\n"
+"  ::: ARG ...             after the command: a source of arguments\n"
+"  :::: FILE ...           after the command: each FILE a source\n"
+"  :::+, ::::+             the same, linked to the source before\n"
+"                          several sources: every combination of their\n"
+"                          items, the last one varying fastest\n"
+"  -a, --input FILE        read items from FILE ('-' is stdin); given\n"
+"                          more than once, each is a source (before those\n"
+"                          of :::); also --arg-file, --argfile\n"
+"      --arg-sep SEP       SEP instead of ::: (also --argsep)\n"
+"      --arg-file-sep SEP  SEP instead of :::: (also --argfilesep)\n"
+"      --link              link every source (also --xapply)\n"
 "  -0, --null              items end with a NUL byte\n"
 "  -d, --delimiter C       items end with C: one byte, or one of\n"
 "                          \\n \\t \\r \\0 \\\\ \\xHH\n"
+"  -C, --colsep REGEX      cut items into columns {1} {2}...\n"
+"                          (also --col-sep)\n"
+"      --header STR        ':' or a regex: the first item names the\n"
+"                          columns, {name}\n"
+"      --trim HOW          trim blanks: n (none), l, r, lr or rl\n"
+"\n"
+"Arguments per job:\n"
+"  -n, --max-args N        up to N arguments per job (also --maxargs)\n"
+"  -N N                    N arguments per job, {1}..{N}\n"
+"                          (also --max-replace-args, --maxreplaceargs)\n"
+"  -L N, -l[N]             N items per job (-l: 1); also --max-lines[=N],\n"
+"                          --maxlines[=N]\n"
+"  -m                      {} takes all of a job's arguments\n"
+"  -X                      a word with {} is repeated per argument\n"
+"      --xargs             as many arguments as the command line takes\n"
+"  -s, --max-chars N       a job's command line at most N bytes\n"
+"                          (also --maxchars)\n"
 "\n"
 "Command:\n"
 "  {} {.} {/} {//} {/.}    the item; without extension; basename;\n"
 "                          dirname; basename without extension\n"
 "  {#} {%%}                 the item's number; the worker slot\n"
 "                          without any, the item is the last argument\n"
+"  -I STR                  STR instead of {}; also --extensionreplace\n"
+"                          (--er) for {.}, --basenamereplace (--bnr) for\n"
+"                          {/}, --dirnamereplace (--dnr) for {//},\n"
+"                          --basenameextensionreplace (--bner) for {/.},\n"
+"                          --seqreplace for {#}, --slotreplace for {%%}\n"
+"      --plus              GNU parallel's further replacement strings\n"
 "      --shell             run the command as one /bin/sh string; every\n"
 "                          substitution is quoted, so items stay data\n"
+"  -q, --quote             every word is one argument, never a shell line\n"
 "      --pipe-item         give the item (and its delimiter) on the\n"
 "                          worker's stdin instead of as an argument\n"
 "\n"
 "Scheduling:\n"
 "  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs\n"
 "      --jobs N            the same as --max-workers\n"
-"  -N, --chunksize N       items handed to a worker slot at a time (loky:\n"
+"      --chunksize N       items handed to a worker slot at a time (loky:\n"
 "                          items in flight per worker, fixed)\n"
 "      --if-serial WORD    raise, warn or ignore when only one worker is\n"
 "                          available without an explicit -j 1\n"
@@ -139,15 +185,18 @@ help(void)
 "\n"
 "Failures and resuming:\n"
 "      --joblog FILE       log each finished item, as GNU parallel does\n"
+"                          (also --jl)\n"
 "      --results DIR       store each item's stdout, stderr and status in\n"
-"                          DIR/SEQ/, atomically\n"
+"                          DIR/SEQ/, atomically (also --result, --res)\n"
 "      --resume            skip items the job log (or --results) has\n"
 "      --resume-failed     skip only the items that succeeded there\n"
+"                          (also --resumefailed)\n"
 "      --retries N         run a failing item up to N times in all\n"
 "      --timeout SECS      SIGTERM an item's processes after SECS, SIGKILL\n"
 "                          2 s later; it fails as timed out\n"
 "      --halt WHEN,WHAT=N  now|soon,fail|success|done=N or N%%: stop\n"
-"                          (killing running items, or letting them end)\n"
+"                          (killing running items, or letting them end);\n"
+"                          also --halt-on-error, --haltonerror\n"
 "\n"
 "Throttles (no new item starts while they hold):\n"
 "      --delay SECS        at least SECS between two item starts\n"
@@ -165,6 +214,7 @@ help(void)
 "      --tag               prefix each output line with the item and a tab\n"
 "      --format FMT        raw (default) or jsonl; with --info, text or json\n"
 "      --dry-run           print each command instead of running it\n"
+"                          (also --dryrun, --dr)\n"
 "      --spill-after SIZE  keep up to SIZE (default 8M) of results that\n"
 "                          wait for an earlier item in memory, then use a\n"
 "                          temporary file\n"
@@ -173,12 +223,14 @@ help(void)
 "      --verbose           a summary line on stderr at the end\n"
 "\n"
 "      --info              print the backend, rank, size and master flag\n"
+"      --will-cite, --willcite, --nn, --nonotice, --no-notice, --gnu,\n"
+"      --plain             GNU parallel's; accepted, change nothing\n"
 "  -h, --help              print this help\n"
 "  -V, --version           print the version\n"
 "\n"
 "Exit status: 0 all items succeeded; 1-100 that many failed; 101 more\n"
-"than 100 failed; 128+n stopped by signal n; 255 usage or runtime error.\n"
-"See scx-run(1).\n");
+"than 100 failed; 128+n stopped by signal n; 255 usage or runtime error\n"
+"(also GNU parallel's options that scx-run refuses).  See scx-run(1).\n");
 }
 /* clang-format on */
 
@@ -511,13 +563,107 @@ opt_progress(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* A count of arguments or characters: a positive integer. */
+static enum parse_status
+opt_count(const char *option, const char *arg, size_t *out,
+	  struct parse_failure *f)
+{
+	uint64_t v;
+	int err = scx_parse_positive(arg, SIZE_MAX / 2, &v);
+
+	if (err != 0) {
+		snprintf(f->limit, sizeof(f->limit), "at most %zu",
+			 SIZE_MAX / 2);
+		return bad_number(f, option, arg, err, "a positive integer",
+				  f->limit);
+	}
+	*out = (size_t)v;
+	return PARSE_OK;
+}
+
+/* -n, -N and -L (GNU parallel's three ways of saying how many arguments
+ * a job takes) all give the same limit here. */
+static enum parse_status
+opt_max_args(struct options *o, const char *arg, struct parse_failure *f)
+{
+	return opt_count("--max-args", arg, &o->cfg.max_args, f);
+}
+
+static enum parse_status
+opt_max_replace_args(struct options *o, const char *arg,
+		     struct parse_failure *f)
+{
+	return opt_count("--max-replace-args", arg, &o->cfg.max_args, f);
+}
+
+/* -L N, and -l or --max-lines with N optional (1 without it). */
+static enum parse_status
+opt_max_lines(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (arg == NULL) {
+		o->cfg.max_args = 1;
+		return PARSE_OK;
+	}
+	return opt_count("--max-lines", arg, &o->cfg.max_args, f);
+}
+
+static enum parse_status
+opt_max_chars(struct options *o, const char *arg, struct parse_failure *f)
+{
+	return opt_count("--max-chars", arg, &o->cfg.max_chars, f);
+}
+
+static enum parse_status
+opt_multi_m(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.multi = SCX_MULTI_M;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_multi_x(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.multi = SCX_MULTI_X;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_xargs(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.multi = SCX_MULTI_XARGS;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_trim(struct options *o, const char *arg, struct parse_failure *f)
+{
+	static const char *const ways[] = { "n", "l", "r", "lr", "rl" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+		if (strcmp(arg, ways[i]) == 0) {
+			o->cfg.trim = ways[i];
+			return PARSE_OK;
+		}
+	return bad_value(f, "--trim", arg, "one of n, l, r, lr, rl");
+}
+
 /*
- * The options: each one's long name, what getopt_long knows of its value,
- * its short letter (or 0), and either its parser or, for a flag (parse
- * NULL), the bool in struct options it sets.  getopt_long's table and
- * short-option string are made from it, so an option is added here and
- * nowhere else in the parser.  tests/bats/docs.bats reads the long names
- * from this table: keep one entry a line, its name first.
+ * The options: each one's long name (NULL for a letter only), what
+ * getopt_long knows of its value, its short letter (or 0), and either its
+ * parser or, with parse NULL, the field of struct options it sets: a bool
+ * for an option without a value, a string (never empty) for one with.
+ * getopt_long's table and short-option string are made from it, so an
+ * option is added here and nowhere else in the parser.  GNU parallel's
+ * other names for an option are entries of their own, each accepted by
+ * its whole name only.  tests/bats/docs.bats reads the long names from
+ * this table: keep one entry a line, its name first.
  */
 struct option_spec {
 	const char *name;
@@ -525,21 +671,61 @@ struct option_spec {
 	int letter;
 	enum parse_status (*parse)(struct options *o, const char *arg,
 				   struct parse_failure *f);
-	size_t flag;
+	size_t field;
 };
 
-/* Where a flag's bool is in struct options. */
+/* Where a flag's bool, or an option's string, is in struct options. */
 #define FLAG(field) offsetof(struct options, field)
+#define TEXT(field) offsetof(struct options, field)
+#define RS(name)    TEXT(cfg.rs_text[SCX_RS_##name])
 
 static const struct option_spec option_table[] = {
 	{ "max-workers", required_argument, 'j', opt_workers, 0 },
 	{ "jobs", required_argument, 0, opt_workers, 0 },
-	{ "chunksize", required_argument, 'N', opt_chunksize, 0 },
+	{ "chunksize", required_argument, 0, opt_chunksize, 0 },
 	{ "if-serial", required_argument, 0, opt_if_serial, 0 },
 	{ "backend", required_argument, 0, opt_backend, 0 },
 	{ "input", required_argument, 'a', opt_input, 0 },
+	{ "arg-file", required_argument, 0, opt_input, 0 },
+	{ "argfile", required_argument, 0, opt_input, 0 },
+	{ "arg-sep", required_argument, 0, NULL, TEXT(arg_sep) },
+	{ "argsep", required_argument, 0, NULL, TEXT(arg_sep) },
+	{ "arg-file-sep", required_argument, 0, NULL, TEXT(arg_file_sep) },
+	{ "argfilesep", required_argument, 0, NULL, TEXT(arg_file_sep) },
+	{ "link", no_argument, 0, NULL, FLAG(cfg.link) },
+	{ "xapply", no_argument, 0, NULL, FLAG(cfg.link) },
 	{ "null", no_argument, '0', opt_null, 0 },
 	{ "delimiter", required_argument, 'd', opt_delimiter, 0 },
+	{ "colsep", required_argument, 'C', NULL, TEXT(cfg.colsep) },
+	{ "col-sep", required_argument, 0, NULL, TEXT(cfg.colsep) },
+	{ "header", required_argument, 0, NULL, TEXT(cfg.header) },
+	{ "trim", required_argument, 0, opt_trim, 0 },
+	{ "max-args", required_argument, 'n', opt_max_args, 0 },
+	{ "maxargs", required_argument, 0, opt_max_args, 0 },
+	{ "max-replace-args", required_argument, 'N', opt_max_replace_args, 0 },
+	{ "maxreplaceargs", required_argument, 0, opt_max_replace_args, 0 },
+	{ NULL, required_argument, 'L', opt_max_lines, 0 },
+	{ "max-lines", optional_argument, 'l', opt_max_lines, 0 },
+	{ "maxlines", optional_argument, 0, opt_max_lines, 0 },
+	{ NULL, no_argument, 'm', opt_multi_m, 0 },
+	{ NULL, no_argument, 'X', opt_multi_x, 0 },
+	{ "xargs", no_argument, 0, opt_xargs, 0 },
+	{ "max-chars", required_argument, 's', opt_max_chars, 0 },
+	{ "maxchars", required_argument, 0, opt_max_chars, 0 },
+	{ "plus", no_argument, 0, NULL, FLAG(cfg.plus) },
+	{ NULL, required_argument, 'I', NULL, RS(ITEM) },
+	{ "extensionreplace", required_argument, 0, NULL, RS(NOEXT) },
+	{ "er", required_argument, 0, NULL, RS(NOEXT) },
+	{ "basenamereplace", required_argument, 0, NULL, RS(BASE) },
+	{ "bnr", required_argument, 0, NULL, RS(BASE) },
+	{ "dirnamereplace", required_argument, 0, NULL, RS(DIR) },
+	{ "dnr", required_argument, 0, NULL, RS(DIR) },
+	{ "basenameextensionreplace", required_argument, 0, NULL,
+	  RS(BASENOEXT) },
+	{ "bner", required_argument, 0, NULL, RS(BASENOEXT) },
+	{ "seqreplace", required_argument, 0, NULL, RS(SEQ) },
+	{ "slotreplace", required_argument, 0, NULL, RS(SLOT) },
+	{ "quote", no_argument, 'q', NULL, FLAG(cfg.quote) },
 	{ "as-completed", no_argument, 0, opt_as_completed, 0 },
 	{ "tag", no_argument, 0, NULL, FLAG(cfg.tag) },
 	{ "format", required_argument, 0, opt_format, 0 },
@@ -547,61 +733,366 @@ static const struct option_spec option_table[] = {
 	{ "pipe-item", no_argument, 0, NULL, FLAG(cfg.pipe_item) },
 	{ "info", no_argument, 0, NULL, FLAG(info) },
 	{ "dry-run", no_argument, 0, NULL, FLAG(cfg.dry_run) },
+	{ "dryrun", no_argument, 0, NULL, FLAG(cfg.dry_run) },
+	{ "dr", no_argument, 0, NULL, FLAG(cfg.dry_run) },
 	{ "protocol", required_argument, 0, opt_protocol, 0 },
 	{ "seq-prefix", no_argument, 0, NULL, FLAG(cfg.seq_prefix) },
 	{ "reuse", no_argument, 0, NULL, FLAG(cfg.reuse) },
 	{ "keep-affinity", no_argument, 0, NULL, FLAG(cfg.keep_affinity) },
 	{ "joblog", required_argument, 0, opt_joblog, 0 },
+	{ "jl", required_argument, 0, opt_joblog, 0 },
 	{ "resume", no_argument, 0, opt_resume, 0 },
 	{ "resume-failed", no_argument, 0, opt_resume_failed, 0 },
+	{ "resumefailed", no_argument, 0, opt_resume_failed, 0 },
 	{ "results", required_argument, 0, opt_results, 0 },
+	{ "result", required_argument, 0, opt_results, 0 },
+	{ "res", required_argument, 0, opt_results, 0 },
 	{ "retries", required_argument, 0, opt_retries, 0 },
 	{ "timeout", required_argument, 0, opt_timeout, 0 },
 	{ "halt", required_argument, 0, opt_halt, 0 },
+	{ "halt-on-error", required_argument, 0, opt_halt, 0 },
+	{ "haltonerror", required_argument, 0, opt_halt, 0 },
 	{ "spill-after", required_argument, 0, opt_spill_after, 0 },
 	{ "delay", required_argument, 0, opt_delay, 0 },
 	{ "memfree", required_argument, 0, opt_memfree, 0 },
 	{ "load", required_argument, 0, opt_load, 0 },
 	{ "progress", optional_argument, 0, opt_progress, 0 },
 	{ "verbose", no_argument, 0, NULL, FLAG(verbose) },
+	/* GNU parallel's options that change nothing here: scx-run prints
+	 * no citation notice and reads no profile. */
+	{ "will-cite", no_argument, 0, NULL, FLAG(ignored) },
+	{ "willcite", no_argument, 0, NULL, FLAG(ignored) },
+	{ "nn", no_argument, 0, NULL, FLAG(ignored) },
+	{ "nonotice", no_argument, 0, NULL, FLAG(ignored) },
+	{ "no-notice", no_argument, 0, NULL, FLAG(ignored) },
+	{ "gnu", no_argument, 0, NULL, FLAG(ignored) },
+	{ "plain", no_argument, 0, NULL, FLAG(ignored) },
 	{ "help", no_argument, 'h', NULL, FLAG(help) },
 	{ "version", no_argument, 'V', NULL, FLAG(version) },
 };
 
 #undef FLAG
+#undef TEXT
+#undef RS
 
 #define NOPTIONS (sizeof(option_table) / sizeof(option_table[0]))
 
-/* What getopt_long returns for the long form of option_table[i]; the
- * short form returns its letter. */
-#define OPTION_VAL(i) (256 + (int)(i))
+/* Why scx-run refuses one of GNU parallel's options. */
+enum refusal {
+	NOT_YET, /* it may come: not supported yet */
+	REMOTE,	 /* ssh and remote hosts: scx-run has MPI instead */
+	RETIRED, /* GNU parallel itself has retired it */
+	PERL,	 /* it takes Perl code: scx-run runs no Perl */
+};
 
-/* getopt_long's table and short-option string, from option_table:
- * @longs has NOPTIONS + 1 entries, @shorts 3 * NOPTIONS + 3 bytes.  The
- * string begins "+:": stop at the command word, and say ':' for a value
- * missing. */
+/*
+ * GNU parallel's options that scx-run does not have (all of the names
+ * in the GetOptions table of parallel 20221122 that are not above), so
+ * that each is refused by its name, with what scx-run offers instead
+ * where it has something.  The README's "Options scx-run refuses" and
+ * the man page list them.
+ */
+struct refused_spec {
+	const char *name; /* NULL: a letter only */
+	int letter;
+	enum refusal why;
+	const char *hint; /* NULL, or what to use instead */
+};
+
+static const char hint_order[] = "output is in input order by default";
+static const char hint_completed[] =
+    "--as-completed writes each result as it finishes";
+static const char hint_progress[] = "--progress shows done/total and an ETA";
+static const char hint_info[] = "scx-run --info prints the workers";
+static const char hint_j[] = "use -j";
+
+static const struct refused_spec refused_table[] = {
+	/* Remote hosts. */
+	{ "sshlogin", 'S', REMOTE, NULL },
+	{ "sshloginfile", 0, REMOTE, NULL },
+	{ "slf", 0, REMOTE, NULL },
+	{ "onall", 0, REMOTE, NULL },
+	{ "nonall", 0, REMOTE, NULL },
+	{ "filter-hosts", 0, REMOTE, NULL },
+	{ "filterhosts", 0, REMOTE, NULL },
+	{ "filter-host", 0, REMOTE, NULL },
+	{ "controlmaster", 'M', REMOTE, NULL },
+	{ "ssh", 0, REMOTE, NULL },
+	{ "ssh-delay", 0, REMOTE, NULL },
+	{ "sshdelay", 0, REMOTE, NULL },
+	{ "transfer-file", 0, REMOTE, NULL },
+	{ "transferfile", 0, REMOTE, NULL },
+	{ "transfer-files", 0, REMOTE, NULL },
+	{ "transferfiles", 0, REMOTE, NULL },
+	{ "tf", 0, REMOTE, NULL },
+	{ "return", 0, REMOTE, NULL },
+	{ "trc", 0, REMOTE, NULL },
+	{ "transfer", 0, REMOTE, NULL },
+	{ "cleanup", 0, REMOTE, NULL },
+	{ "basefile", 0, REMOTE, NULL },
+	{ "bf", 0, REMOTE, NULL },
+	{ "rsync-opts", 0, REMOTE, NULL },
+	{ "rsyncopts", 0, REMOTE, NULL },
+	{ "hgrp", 0, REMOTE, NULL },
+	{ "hostgrp", 0, REMOTE, NULL },
+	{ "hostgroup", 0, REMOTE, NULL },
+	{ "hostgroups", 0, REMOTE, NULL },
+	/* Perl code. */
+	{ "rpl", 0, PERL, NULL },
+	{ "parens", 0, PERL, NULL },
+	{ "filter", 0, PERL, NULL },
+	/* Retired by GNU parallel. */
+	{ NULL, 'g', RETIRED, NULL },
+	{ NULL, 'U', RETIRED, "use --er" },
+	{ NULL, 'B', RETIRED, NULL },
+	{ NULL, 'W', RETIRED, NULL },
+	{ NULL, 'T', RETIRED, NULL },
+	{ NULL, 'H', RETIRED, NULL },
+	{ NULL, 'Y', RETIRED, NULL },
+	{ "sql", 0, RETIRED, NULL },
+	{ "ctrl-c", 0, RETIRED, NULL },
+	{ "ctrlc", 0, RETIRED, NULL },
+	{ "no-ctrl-c", 0, RETIRED, NULL },
+	{ "no-ctrlc", 0, RETIRED, NULL },
+	{ "noctrlc", 0, RETIRED, NULL },
+	{ "tollef", 0, RETIRED, NULL },
+	/* Output. */
+	{ "keep-order", 'k', NOT_YET, hint_order },
+	{ "keeporder", 0, NOT_YET, hint_order },
+	{ "no-keep-order", 0, NOT_YET, hint_completed },
+	{ "nokeeporder", 0, NOT_YET, hint_completed },
+	{ "nok", 0, NOT_YET, hint_completed },
+	{ "no-k", 0, NOT_YET, hint_completed },
+	{ "group", 0, NOT_YET, "output is grouped by item by default" },
+	{ "ungroup", 'u', NOT_YET, hint_completed },
+	{ "line-buffer", 0, NOT_YET, hint_completed },
+	{ "line-buffered", 0, NOT_YET, hint_completed },
+	{ "linebuffer", 0, NOT_YET, hint_completed },
+	{ "linebuffered", 0, NOT_YET, hint_completed },
+	{ "lb", 0, NOT_YET, hint_completed },
+	{ "latest-line", 0, NOT_YET, NULL },
+	{ "latestline", 0, NOT_YET, NULL },
+	{ "ll", 0, NOT_YET, NULL },
+	{ "tag-string", 0, NOT_YET, "--tag prefixes the item" },
+	{ "tagstring", 0, NOT_YET, "--tag prefixes the item" },
+	{ "ctag", 0, NOT_YET, NULL },
+	{ "ctag-string", 0, NOT_YET, NULL },
+	{ "ctagstring", 0, NOT_YET, NULL },
+	{ "color", 0, NOT_YET, NULL },
+	{ "colour", 0, NOT_YET, NULL },
+	{ "color-failed", 0, NOT_YET, NULL },
+	{ "colour-failed", 0, NOT_YET, NULL },
+	{ "colorfailed", 0, NOT_YET, NULL },
+	{ "colourfailed", 0, NOT_YET, NULL },
+	{ "color-fail", 0, NOT_YET, NULL },
+	{ "colour-fail", 0, NOT_YET, NULL },
+	{ "colorfail", 0, NOT_YET, NULL },
+	{ "colourfail", 0, NOT_YET, NULL },
+	{ "cf", 0, NOT_YET, NULL },
+	{ "tmux", 0, NOT_YET, NULL },
+	{ "tmux-pane", 0, NOT_YET, NULL },
+	{ "tmuxpane", 0, NOT_YET, NULL },
+	{ "output-as-files", 0, NOT_YET, "--results DIR stores each result" },
+	{ "outputasfiles", 0, NOT_YET, "--results DIR stores each result" },
+	{ "files", 0, NOT_YET, "--results DIR stores each result" },
+	{ "verbose", 't', NOT_YET, "--dry-run prints the commands instead" },
+	{ NULL, 'v', NOT_YET, NULL },
+	{ "eta", 0, NOT_YET, hint_progress },
+	{ "bar", 0, NOT_YET, hint_progress },
+	{ "total-jobs", 0, NOT_YET, NULL },
+	{ "totaljobs", 0, NOT_YET, NULL },
+	{ "total", 0, NOT_YET, NULL },
+	{ "silent", 0, NOT_YET, NULL },
+	{ "debug", 'D', NOT_YET, NULL },
+	/* Block mode (--pipe). */
+	{ "pipe", 0, NOT_YET,
+	  "--pipe-item gives each item on a worker's stdin" },
+	{ "spreadstdin", 0, NOT_YET, NULL },
+	{ "pipe-part", 0, NOT_YET, NULL },
+	{ "pipepart", 0, NOT_YET, NULL },
+	{ "block-size", 0, NOT_YET, NULL },
+	{ "blocksize", 0, NOT_YET, NULL },
+	{ "block", 0, NOT_YET, NULL },
+	{ "block-timeout", 0, NOT_YET, NULL },
+	{ "blocktimeout", 0, NOT_YET, NULL },
+	{ "bt", 0, NOT_YET, NULL },
+	{ "recstart", 0, NOT_YET, NULL },
+	{ "recend", 0, NOT_YET, NULL },
+	{ "regexp", 0, NOT_YET, NULL },
+	{ "regex", 0, NOT_YET, NULL },
+	{ "remove-rec-sep", 0, NOT_YET, NULL },
+	{ "removerecsep", 0, NOT_YET, NULL },
+	{ "rrs", 0, NOT_YET, NULL },
+	{ "round-robin", 0, NOT_YET, NULL },
+	{ "roundrobin", 0, NOT_YET, NULL },
+	{ "round", 0, NOT_YET, NULL },
+	{ "cat", 0, NOT_YET, NULL },
+	{ "fifo", 0, NOT_YET, NULL },
+	{ "tee", 0, NOT_YET, NULL },
+	{ "shard", 0, NOT_YET, NULL },
+	{ "bin", 0, NOT_YET, NULL },
+	{ "group-by", 0, NOT_YET, NULL },
+	{ "groupby", 0, NOT_YET, NULL },
+	/* Input. */
+	{ "csv", 0, NOT_YET, "--colsep splits columns" },
+	{ "skip-first-line", 0, NOT_YET, NULL },
+	{ "skipfirstline", 0, NOT_YET, NULL },
+	{ "linkinputsource", 0, NOT_YET, "use :::+ or --link" },
+	{ "xapplyinputsource", 0, NOT_YET, "use :::+ or --link" },
+	{ "no-run-if-empty", 'r', NOT_YET, NULL },
+	{ "norunifempty", 0, NOT_YET, NULL },
+	{ "replace", 'i', NOT_YET, "use -I" },
+	{ NULL, 'E', NOT_YET, NULL },
+	{ "eof", 'e', NOT_YET, NULL },
+	{ "shebang", 0, NOT_YET, NULL },
+	{ "hashbang", 0, NOT_YET, NULL },
+	{ "_pipe-means-argfiles", 0, NOT_YET, NULL },
+	/* Scheduling and failures. */
+	{ "max-procs", 'P', NOT_YET, hint_j },
+	{ "maxprocs", 0, NOT_YET, hint_j },
+	{ "retry-failed", 0, NOT_YET,
+	  "--resume-failed runs failed items again" },
+	{ "retryfailed", 0, NOT_YET,
+	  "--resume-failed runs failed items again" },
+	{ "term-seq", 0, NOT_YET, "--timeout sends SIGTERM, then SIGKILL" },
+	{ "termseq", 0, NOT_YET, "--timeout sends SIGTERM, then SIGKILL" },
+	{ "memsuspend", 0, NOT_YET, "--memfree holds back new items" },
+	{ "noswap", 0, NOT_YET, "--memfree holds back new items" },
+	{ "limit", 0, NOT_YET, NULL },
+	{ "shuf", 0, NOT_YET, NULL },
+	{ "nice", 0, NOT_YET, NULL },
+	{ "interactive", 'p', NOT_YET, NULL },
+	{ "exit", 'x', NOT_YET, NULL },
+	{ "process-slot-var", 0, NOT_YET, "workers see SCX_SLOT" },
+	{ "processslotvar", 0, NOT_YET, "workers see SCX_SLOT" },
+	{ "use-sockets-instead-of-threads", 0, NOT_YET, NULL },
+	{ "usesocketsinsteadofthreads", 0, NOT_YET, NULL },
+	{ "use-cores-instead-of-threads", 0, NOT_YET, NULL },
+	{ "usecoresinsteadofthreads", 0, NOT_YET, NULL },
+	{ "use-cpus-instead-of-cores", 0, NOT_YET, NULL },
+	{ "usecpusinsteadofcores", 0, NOT_YET, NULL },
+	/* The environment of jobs. */
+	{ "work-dir", 0, NOT_YET, NULL },
+	{ "workdir", 0, NOT_YET, NULL },
+	{ "wd", 0, NOT_YET, NULL },
+	{ "env", 0, NOT_YET, NULL },
+	{ "recordenv", 0, NOT_YET, NULL },
+	{ "record-env", 0, NOT_YET, NULL },
+	{ "session", 0, NOT_YET, NULL },
+	{ "open-tty", 'o', NOT_YET, NULL },
+	{ "tty", 0, NOT_YET, NULL },
+	{ "template", 0, NOT_YET, NULL },
+	{ "tmpl", 0, NOT_YET, NULL },
+	{ "tmpdir", 0, NOT_YET, "scx-run uses $TMPDIR" },
+	{ "tempdir", 0, NOT_YET, "scx-run uses $TMPDIR" },
+	{ "compress", 0, NOT_YET, NULL },
+	{ "use-compress-program", 0, NOT_YET, NULL },
+	{ "compress-program", 0, NOT_YET, NULL },
+	{ "usecompressprogram", 0, NOT_YET, NULL },
+	{ "compressprogram", 0, NOT_YET, NULL },
+	{ "use-decompress-program", 0, NOT_YET, NULL },
+	{ "decompress-program", 0, NOT_YET, NULL },
+	{ "usedecompressprogram", 0, NOT_YET, NULL },
+	{ "decompressprogram", 0, NOT_YET, NULL },
+	/* Semaphores and other modes. */
+	{ "semaphore", 0, NOT_YET, NULL },
+	{ "semaphore-timeout", 0, NOT_YET, NULL },
+	{ "semaphoretimeout", 0, NOT_YET, NULL },
+	{ "st", 0, NOT_YET, NULL },
+	{ "semaphore-name", 0, NOT_YET, NULL },
+	{ "semaphorename", 0, NOT_YET, NULL },
+	{ "id", 0, NOT_YET, NULL },
+	{ "fg", 0, NOT_YET, NULL },
+	{ "bg", 0, NOT_YET, NULL },
+	{ "wait", 0, NOT_YET, NULL },
+	{ "sql-master", 0, NOT_YET, NULL },
+	{ "sqlmaster", 0, NOT_YET, NULL },
+	{ "sql-worker", 0, NOT_YET, NULL },
+	{ "sqlworker", 0, NOT_YET, NULL },
+	{ "sql-and-worker", 0, NOT_YET, NULL },
+	{ "sqlandworker", 0, NOT_YET, NULL },
+	{ "profile", 'J', NOT_YET, NULL },
+	{ "embed", 0, NOT_YET, NULL },
+	{ "_parset", 0, NOT_YET, NULL },
+	{ "_test", 0, NOT_YET, NULL },
+	/* What GNU parallel prints about itself and the system. */
+	{ "shell-quote", 0, NOT_YET, NULL },
+	{ "shellquote", 0, NOT_YET, NULL },
+	{ "shell_quote", 0, NOT_YET, NULL },
+	{ "shell-completion", 0, NOT_YET, "see completions/scx-run.bash" },
+	{ "shellcompletion", 0, NOT_YET, "see completions/scx-run.bash" },
+	{ "number-of-cpus", 0, NOT_YET, hint_info },
+	{ "numberofcpus", 0, NOT_YET, hint_info },
+	{ "number-of-sockets", 0, NOT_YET, hint_info },
+	{ "numberofsockets", 0, NOT_YET, hint_info },
+	{ "number-of-cores", 0, NOT_YET, hint_info },
+	{ "numberofcores", 0, NOT_YET, hint_info },
+	{ "number-of-threads", 0, NOT_YET, hint_info },
+	{ "numberofthreads", 0, NOT_YET, hint_info },
+	{ "max-line-length-allowed", 0, NOT_YET, NULL },
+	{ "maxlinelengthallowed", 0, NOT_YET, NULL },
+	{ "show-limits", 0, NOT_YET, NULL },
+	{ "showlimits", 0, NOT_YET, NULL },
+	{ "min-version", 0, NOT_YET, NULL },
+	{ "minversion", 0, NOT_YET, NULL },
+	{ "bug", 0, NOT_YET, NULL },
+};
+
+#define NREFUSED (sizeof(refused_table) / sizeof(refused_table[0]))
+
+/* What getopt_long returns for the long form of option_table[i] and of
+ * refused_table[i]; a short form returns its letter. */
+#define OPTION_VAL(i)  (256 + (int)(i))
+#define REFUSED_VAL(i) (256 + (int)NOPTIONS + (int)(i))
+
+/* Room for getopt_long's tables. */
+#define NLONGS	(NOPTIONS + NREFUSED)
+#define NSHORTS (3 * NLONGS + 3)
+
+/* Adds @letter (unless 0) to the short-option string @shorts at *@n. */
+static void
+add_short(char *shorts, size_t *n, int letter, int has_arg)
+{
+	if (letter == 0)
+		return;
+	shorts[(*n)++] = (char)letter;
+	if (has_arg != no_argument)
+		shorts[(*n)++] = ':';
+	if (has_arg == optional_argument)
+		shorts[(*n)++] = ':';
+}
+
+/* getopt_long's table and short-option string, from option_table and
+ * refused_table: @longs has NLONGS + 1 entries, @shorts NSHORTS bytes.
+ * The string begins "+:": stop at the command word, and say ':' for a
+ * value missing.  A refused option takes an optional value, so that it is
+ * refused by its name however it is written. */
 static void
 getopt_tables(struct option *longs, char *shorts)
 {
-	const struct option_spec *s;
-	size_t i, n = 0;
+	size_t i, k = 0, n = 0;
 
 	shorts[n++] = '+';
 	shorts[n++] = ':';
 	for (i = 0; i < NOPTIONS; i++) {
-		s = &option_table[i];
-		longs[i] =
-		    (struct option){ s->name, s->has_arg, NULL, OPTION_VAL(i) };
-		if (s->letter == 0)
-			continue;
-		shorts[n++] = (char)s->letter;
-		if (s->has_arg != no_argument)
-			shorts[n++] = ':';
-		if (s->has_arg == optional_argument)
-			shorts[n++] = ':';
+		const struct option_spec *s = &option_table[i];
+
+		if (s->name)
+			longs[k++] = (struct option){ s->name, s->has_arg, NULL,
+						      OPTION_VAL(i) };
+		add_short(shorts, &n, s->letter, s->has_arg);
+	}
+	for (i = 0; i < NREFUSED; i++) {
+		const struct refused_spec *r = &refused_table[i];
+
+		if (r->name)
+			longs[k++] =
+			    (struct option){ r->name, optional_argument, NULL,
+					     REFUSED_VAL(i) };
+		add_short(shorts, &n, r->letter, optional_argument);
 	}
 	shorts[n] = '\0';
-	longs[NOPTIONS] = (struct option){ NULL, 0, NULL, 0 };
+	longs[k] = (struct option){ NULL, 0, NULL, 0 };
 }
 
 /* The entry getopt_long's answer @c stands for, or NULL. */
@@ -618,63 +1109,243 @@ option_of(int c)
 	return NULL;
 }
 
-static enum parse_status
-parse_option(struct options *o, int c, const char *arg, struct parse_failure *f)
+/* The refused option getopt_long's answer @c stands for, or NULL. */
+static const struct refused_spec *
+refused_of(int c)
 {
-	const struct option_spec *s = option_of(c);
+	size_t i;
 
-	if (s == NULL)
-		return PARSE_UNKNOWN;
+	if (c >= REFUSED_VAL(0) && c < REFUSED_VAL(NREFUSED))
+		return &refused_table[c - REFUSED_VAL(0)];
+	for (i = 0; i < NREFUSED; i++)
+		if (c != 0 && refused_table[i].letter == c)
+			return &refused_table[i];
+	return NULL;
+}
+
+/* The option as the user wrote it, for messages: the long word @word up
+ * to its '=', or the letter @letter as "-X". */
+static const char *
+typed_option(const char *word, int letter, char *buf, size_t size)
+{
+	if (strncmp(word, "--", 2) == 0)
+		snprintf(buf, size, "%.*s", (int)strcspn(word, "="), word);
+	else
+		snprintf(buf, size, "-%c", letter);
+	return buf;
+}
+
+/* Whether @s is decimal digits. */
+static bool
+all_digits(const char *s)
+{
+	return s[0] != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+/* Applies option @s with value @arg (NULL: none) to @o. */
+static enum parse_status
+apply_option(struct options *o, const struct option_spec *s, const char *arg,
+	     const char *typed, struct parse_failure *f)
+{
 	if (s->parse)
 		return s->parse(o, arg, f);
-	*(bool *)((char *)o + s->flag) = true;
+	if (s->has_arg == no_argument) {
+		*(bool *)((char *)o + s->field) = true;
+		return PARSE_OK;
+	}
+	if (arg[0] == '\0') {
+		snprintf(f->name, sizeof(f->name), "%s", typed);
+		return bad_value(f, f->name, arg, "a non-empty string");
+	}
+	*(const char **)((char *)o + s->field) = arg;
 	return PARSE_OK;
 }
 
-/* The option name getopt stopped at, for messages. */
-static const char *
-failed_option(char **argv, int optopt_char, char *buf, size_t size)
+/* Handles getopt_long's answer @c for the word @word, whose long option
+ * (if it is one) is @lopt.  @optbuf receives the option's name for the
+ * messages of refusals. */
+static enum parse_status
+parse_option(struct options *o, int c, int argc, char **argv, const char *word,
+	     const struct option *lopt, struct parse_failure *f, char *optbuf,
+	     size_t optsize)
 {
-	const char *arg = argv[optind - 1];
+	const struct option_spec *s = option_of(c);
+	const char *typed, *arg = optarg;
+	size_t len = strcspn(word, "=");
 
-	if (optopt_char != 0 && strncmp(arg, "--", 2) != 0) {
-		snprintf(buf, size, "-%c", optopt_char);
-		return buf;
+	typed = typed_option(word, c < 256 ? c : 0, optbuf, optsize);
+	/* getopt_long takes an unambiguous prefix of a name: refuse it. */
+	if (lopt && strncmp(word, "--", 2) == 0 &&
+	    (strlen(lopt->name) != len - 2 ||
+	     strncmp(lopt->name, word + 2, len - 2) != 0)) {
+		f->value = typed;
+		return PARSE_UNKNOWN;
 	}
-	snprintf(buf, size, "%.*s", (int)strcspn(arg, "="), arg);
-	return buf;
+	if (s == NULL) {
+		f->value = typed;
+		f->refused = refused_of(c);
+		return f->refused ? PARSE_REFUSED : PARSE_UNKNOWN;
+	}
+	/* -l and --max-lines take an optional number, also as the next
+	 * word, as GNU parallel's do. */
+	if (s->parse == opt_max_lines && s->has_arg == optional_argument &&
+	    arg == NULL && optind < argc && all_digits(argv[optind]))
+		arg = argv[optind++];
+	return apply_option(o, s, arg, typed, f);
+}
+
+/* Says why getopt_long refused the word @word (@c: '?' or ':'). */
+static enum parse_status
+getopt_failure(int c, const char *word, struct parse_failure *f, char *optbuf,
+	       size_t optsize)
+{
+	const char *typed = typed_option(word, optopt, optbuf, optsize);
+	size_t i;
+
+	if (c == ':') {
+		f->option = typed;
+		return PARSE_MISSING_ARG;
+	}
+	f->value = typed;
+	if (strncmp(word, "--", 2) == 0 && strchr(word, '='))
+		for (i = 0; i < NOPTIONS; i++)
+			if (option_table[i].name &&
+			    strcmp(option_table[i].name, typed + 2) == 0) {
+				f->option = typed;
+				return PARSE_UNWANTED_ARG;
+			}
+	return PARSE_UNKNOWN;
+}
+
+/* The options, up to the command word. */
+static enum parse_status
+parse_options(struct options *o, int argc, char **argv, struct parse_failure *f,
+	      char *optbuf, size_t optsize)
+{
+	struct option longs[NLONGS + 1];
+	char shorts[NSHORTS];
+	enum parse_status st;
+	const char *word;
+	int c, at, li;
+
+	getopt_tables(longs, shorts);
+	opterr = 0;
+	for (;;) {
+		/* The word getopt_long is about to read (optind 0 restarts
+		 * it at argv[1]). */
+		at = optind == 0 ? 1 : optind;
+		word = at < argc ? argv[at] : "";
+		li = -1;
+		c = getopt_long(argc, argv, shorts, longs, &li);
+		if (c == -1)
+			return PARSE_OK;
+		if (c == '?' || c == ':')
+			return getopt_failure(c, word, f, optbuf, optsize);
+		st = parse_option(o, c, argc, argv, word,
+				  li >= 0 ? &longs[li] : NULL, f, optbuf,
+				  optsize);
+		if (st != PARSE_OK)
+			return st;
+	}
+}
+
+/* The kind of source the word @w begins: 0 none, 1 arguments (:::), 2
+ * files (::::); *@linked says it had a '+'. */
+static int
+separator_kind(const struct options *o, const char *w, bool *linked)
+{
+	const char *seps[2] = { o->arg_sep ? o->arg_sep : ":::",
+				o->arg_file_sep ? o->arg_file_sep : "::::" };
+	size_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		n = strlen(seps[i]);
+		if (strncmp(w, seps[i], n) == 0 &&
+		    (w[n] == '\0' || (w[n] == '+' && w[n + 1] == '\0'))) {
+			*linked = w[n] == '+';
+			return (int)i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Adds one source to o->sources, which has room for it. */
+static void
+add_source(struct options *o, const char *const *args, size_t nargs,
+	   const char *path, bool linked)
+{
+	o->sources[o->nsources++] =
+	    (struct scx_input_source){ args, nargs, path, linked };
+}
+
+/*
+ * GNU parallel's input sources: the -a files first (as GNU parallel
+ * orders them), then those after the command: "::: w1 w2" is one source
+ * of arguments, ":::: f1 f2" one source per file, and their "+" forms mark
+ * the sources they give as linked to the one before.  One -a and no
+ * other source stays cfg.inputs, read as before.
+ */
+static enum parse_status
+collect_sources(struct options *o, char **argv, int from, int argc)
+{
+	int i = from, end, kind;
+	bool linked = false, next_linked;
+	size_t k;
+
+	while (i < argc && separator_kind(o, argv[i], &linked) == 0)
+		i++;
+	o->cfg.argv = argv + from;
+	o->cfg.argc = (size_t)(i - from);
+	if (i == argc && o->ninputs <= 1) {
+		o->cfg.inputs = o->inputs;
+		o->cfg.ninputs = o->ninputs;
+		return PARSE_OK;
+	}
+	o->sources =
+	    calloc(o->ninputs + (size_t)(argc - i) + 1, sizeof(*o->sources));
+	if (o->sources == NULL)
+		return PARSE_NO_MEMORY;
+	for (k = 0; k < o->ninputs; k++)
+		add_source(o, NULL, 0, o->inputs[k], false);
+	for (; i < argc; i = end) {
+		kind = separator_kind(o, argv[i], &linked);
+		for (end = i + 1; end < argc; end++)
+			if (separator_kind(o, argv[end], &next_linked) != 0)
+				break;
+		if (kind == 1)
+			add_source(o, (const char *const *)argv + i + 1,
+				   (size_t)(end - i - 1), NULL, linked);
+		for (k = (size_t)i + 1; kind == 2 && k < (size_t)end; k++)
+			add_source(o, NULL, 0, argv[k], linked);
+		/* ":::: " with no file is a source with no arguments. */
+		if (kind == 2 && end == i + 1)
+			add_source(o, (const char *const *)argv + end, 0, NULL,
+				   linked);
+	}
+	/* The first source has none before it to be linked to. */
+	o->sources[0].linked = false;
+	o->cfg.sources = o->sources;
+	o->cfg.nsources = o->nsources;
+	return PARSE_OK;
 }
 
 static enum parse_status
 parse_args(struct options *o, int argc, char **argv, struct parse_failure *f,
 	   char *optbuf, size_t optsize)
 {
-	struct option longs[NOPTIONS + 1];
-	char shorts[3 * NOPTIONS + 3];
-	enum parse_status st;
-	int c;
+	enum parse_status st = parse_options(o, argc, argv, f, optbuf, optsize);
 
-	getopt_tables(longs, shorts);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		if (c == '?') {
-			f->value = failed_option(argv, optopt, optbuf, optsize);
-			return PARSE_UNKNOWN;
-		}
-		if (c == ':') {
-			f->option =
-			    failed_option(argv, optopt, optbuf, optsize);
-			return PARSE_MISSING_ARG;
-		}
-		st = parse_option(o, c, optarg, f);
-		if (st != PARSE_OK)
-			return st;
-	}
-	o->cfg.argv = argv + optind;
-	o->cfg.argc = (size_t)(argc - optind);
-	o->cfg.inputs = o->inputs;
-	o->cfg.ninputs = o->ninputs;
-	return PARSE_OK;
+	if (st != PARSE_OK)
+		return st;
+	return collect_sources(o, argv, optind, argc);
+}
+
+/* What parse_args() allocated. */
+static void
+options_free(struct options *o)
+{
+	free(o->inputs);
+	free(o->sources);
 }
 
 /* Resolves --backend (or $SCX_BACKEND, or the default); prints why not
@@ -864,16 +1535,49 @@ raise_open_file_limit(void)
 	}
 }
 
-/* Whether the run reads standard input. */
+/* Whether the run reads standard input: no source at all, or "-" as a
+ * file of one. */
 static bool
 reads_stdin(const struct options *o)
 {
 	size_t i;
 
+	for (i = 0; i < o->nsources; i++)
+		if (o->sources[i].path && strcmp(o->sources[i].path, "-") == 0)
+			return true;
 	for (i = 0; i < o->ninputs; i++)
 		if (strcmp(o->inputs[i], "-") == 0)
 			return true;
-	return o->ninputs == 0;
+	return o->ninputs == 0 && o->nsources == 0;
+}
+
+/* Says why GNU parallel's option @typed is refused. */
+static void
+report_refused(const char *typed, const struct refused_spec *r)
+{
+	switch (r->why) {
+	case REMOTE:
+		error("GNU parallel's %s is not supported: to run on other "
+		      "hosts, use mpiexec ... %s --backend=mpi",
+		      typed, progname);
+		return;
+	case RETIRED:
+		error("GNU parallel's %s is not supported (GNU parallel has "
+		      "retired it%s%s)",
+		      typed, r->hint ? "; " : "", r->hint ? r->hint : "");
+		return;
+	case PERL:
+		error("GNU parallel's %s is not supported: it takes Perl code, "
+		      "and %s runs no Perl",
+		      typed, progname);
+		return;
+	case NOT_YET:
+	default:
+		error("GNU parallel's %s is not supported yet%s%s%s", typed,
+		      r->hint ? " (" : "", r->hint ? r->hint : "",
+		      r->hint ? ")" : "");
+		return;
+	}
 }
 
 /* Says why the command line was refused. */
@@ -901,8 +1605,15 @@ report_parse_failure(enum parse_status st, const struct parse_failure *f)
 		error("unknown option '%s' (try '%s --help')", f->value,
 		      progname);
 		break;
+	case PARSE_REFUSED:
+		report_refused(f->value, f->refused);
+		break;
 	case PARSE_MISSING_ARG:
 		error("%s needs a value (try '%s --help')", f->option,
+		      progname);
+		break;
+	case PARSE_UNWANTED_ARG:
+		error("%s takes no value (try '%s --help')", f->option,
 		      progname);
 		break;
 	case PARSE_NO_MEMORY:
@@ -932,12 +1643,19 @@ check_request(struct options *o, unsigned closed, bool *json_info)
 {
 	if (!resolve_format(o, json_info) || !resolve_backend(o))
 		return false;
-	if (!o->info && o->cfg.argc == 0) {
+	/* With input sources, an empty command makes each item the
+	 * command, as in GNU parallel. */
+	if (!o->info && o->cfg.argc == 0 && o->nsources == 0 &&
+	    o->ninputs == 0) {
 		error("no command given (try '%s --help')", progname);
 		return false;
 	}
 	if (o->info && o->cfg.argc > 0) {
 		error("--info takes no command ('%s' given)", o->cfg.argv[0]);
+		return false;
+	}
+	if (o->info && o->nsources > 0) {
+		error("--info takes no input source (:::, :::: or -a)");
 		return false;
 	}
 	if (closed & 2) {
@@ -964,6 +1682,12 @@ execute(struct scx_run *run, struct options *o)
 	o->cfg.progress =
 	    o->progress == PROGRESS_ALWAYS ||
 	    (o->progress == PROGRESS_TTY && isatty(2) && !o->cfg.dry_run);
+	/* GNU parallel's notice: a user who forgot ::: would wait for
+	 * nothing. */
+	if (reads_stdin(o) && isatty(0) && isatty(2))
+		error("warning: reading items from the terminal; CTRL-D ends "
+		      "them (did you forget :::, :::: or -a, or to pipe items "
+		      "in?)");
 	t0 = now_seconds();
 	err = scx_run_execute(run, &sum);
 	if (err != 0)
@@ -1004,7 +1728,7 @@ int
 main(int argc, char **argv)
 {
 	struct options o;
-	struct parse_failure f = { NULL, NULL, NULL, NULL, "" };
+	struct parse_failure f;
 	char optbuf[64];
 	enum parse_status st;
 	unsigned closed;
@@ -1013,6 +1737,7 @@ main(int argc, char **argv)
 	closed = open_standard_streams();
 	raise_open_file_limit();
 	memset(&o, 0, sizeof(o));
+	memset(&f, 0, sizeof(f));
 	scx_config_init(&o.cfg);
 	o.cfg.progname = progname;
 	o.cfg.notice = on_notice;
@@ -1024,6 +1749,6 @@ main(int argc, char **argv)
 		status = print_help_or_version(&o);
 	else
 		status = operate(&o, closed);
-	free(o.inputs);
+	options_free(&o);
 	return status;
 }

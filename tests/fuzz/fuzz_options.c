@@ -10,7 +10,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy, *argv[33], optbuf[64];
-	struct parse_failure f = { NULL, NULL, NULL, NULL, "" };
+	struct parse_failure f;
 	struct options o;
 	enum parse_status st;
 	int argc = 1;
@@ -27,6 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 	memset(&o, 0, sizeof(o));
+	memset(&f, 0, sizeof(f));
 	scx_config_init(&o.cfg);
 	optind = 0; /* GNU getopt: start afresh */
 	st = parse_args(&o, argc, argv, &f, optbuf, sizeof(optbuf));
@@ -34,12 +35,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     st == PARSE_TOO_SMALL) &&
 	    (!f.option || !f.value || !f.expected))
 		abort();
-	if ((st == PARSE_UNKNOWN && !f.value) ||
-	    (st == PARSE_MISSING_ARG && !f.option))
+	if (((st == PARSE_UNKNOWN || st == PARSE_REFUSED) && !f.value) ||
+	    (st == PARSE_REFUSED && !f.refused) ||
+	    ((st == PARSE_MISSING_ARG || st == PARSE_UNWANTED_ARG) &&
+	     !f.option))
 		abort();
 	if (st == PARSE_OK && o.cfg.argc > (size_t)argc)
 		abort();
-	free(o.inputs);
+	options_free(&o);
 	free(copy);
 	return 0;
 }
