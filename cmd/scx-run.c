@@ -895,7 +895,8 @@ static const struct refused_spec refused_table[] = {
 	{ "output-as-files", 0, NOT_YET, "--results DIR stores each result" },
 	{ "outputasfiles", 0, NOT_YET, "--results DIR stores each result" },
 	{ "files", 0, NOT_YET, "--results DIR stores each result" },
-	{ "verbose", 't', NOT_YET, "--dry-run prints the commands instead" },
+	/* GNU's --verbose is -t; scx-run's --verbose is a summary. */
+	{ NULL, 't', NOT_YET, "--dry-run prints the commands instead" },
 	{ NULL, 'v', NOT_YET, NULL },
 	{ "eta", 0, NOT_YET, hint_progress },
 	{ "bar", 0, NOT_YET, hint_progress },
@@ -1282,8 +1283,8 @@ add_source(struct options *o, const char *const *args, size_t nargs,
  * GNU parallel's input sources: the -a files first (as GNU parallel
  * orders them), then those after the command: "::: w1 w2" is one source
  * of arguments, ":::: f1 f2" one source per file, and their "+" forms mark
- * the sources they give as linked to the one before.  One -a and no
- * other source stays cfg.inputs, read as before.
+ * the sources they give as linked to the one before.  Without any,
+ * stdin is the only source (cfg.inputs stays empty either way).
  */
 static enum parse_status
 collect_sources(struct options *o, char **argv, int from, int argc)
@@ -1296,11 +1297,8 @@ collect_sources(struct options *o, char **argv, int from, int argc)
 		i++;
 	o->cfg.argv = argv + from;
 	o->cfg.argc = (size_t)(i - from);
-	if (i == argc && o->ninputs <= 1) {
-		o->cfg.inputs = o->inputs;
-		o->cfg.ninputs = o->ninputs;
+	if (i == argc && o->ninputs == 0)
 		return PARSE_OK;
-	}
 	o->sources =
 	    calloc(o->ninputs + (size_t)(argc - i) + 1, sizeof(*o->sources));
 	if (o->sources == NULL)
@@ -1643,13 +1641,6 @@ check_request(struct options *o, unsigned closed, bool *json_info)
 {
 	if (!resolve_format(o, json_info) || !resolve_backend(o))
 		return false;
-	/* With input sources, an empty command makes each item the
-	 * command, as in GNU parallel. */
-	if (!o->info && o->cfg.argc == 0 && o->nsources == 0 &&
-	    o->ninputs == 0) {
-		error("no command given (try '%s --help')", progname);
-		return false;
-	}
 	if (o->info && o->cfg.argc > 0) {
 		error("--info takes no command ('%s' given)", o->cfg.argv[0]);
 		return false;
