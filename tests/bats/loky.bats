@@ -628,9 +628,9 @@ while True:
 	assert_equal "$(jq -c 'select(.item == "c") | .stdout' <<<"$output")" '"ans-c\n"'
 }
 
-@test "loky: a worker killed mid-answer with --protocol=null and -N 1: that item fails" {
+@test "loky: a worker killed mid-answer with --protocol=null and --chunksize 1: that item fails" {
 	printf 'a\0b\0' >in
-	run --separate-stderr lk in -0 -j1 -N 1 --protocol=null --format=jsonl sh -c 'printf "whole\0"; printf "half"; kill -9 $$'
+	run --separate-stderr lk in -0 -j1 --chunksize 1 --protocol=null --format=jsonl sh -c 'printf "whole\0"; printf "half"; kill -9 $$'
 	assert_failure 1
 	assert_equal "$(jq -c '{item, exit}' <<<"$output")" \
 		"$(printf '%s\n' '{"item":"a","exit":0}' '{"item":"b","exit":137}')"
@@ -638,7 +638,7 @@ while True:
 
 @test "loky: --timeout on a worker that wrote half an answer: that item times out, never exit 0" {
 	printf 'x\n' >in
-	run --separate-stderr lk in -j1 -N 1 --timeout 0.5 --format=jsonl sh -c 'while read x; do printf "part-$x"; sleep 30; echo done; done'
+	run --separate-stderr lk in -j1 --chunksize 1 --timeout 0.5 --format=jsonl sh -c 'while read x; do printf "part-$x"; sleep 30; echo done; done'
 	assert_failure 1
 	assert_equal "$(jq -c '{item, exit, timeout, stdout}' <<<"$output")" '{"item":"x","exit":143,"timeout":true,"stdout":""}'
 }
@@ -667,7 +667,7 @@ while True:
 
 @test "loky: an item that crashes every worker it meets, with --retries 6: it fails, the others are answered" {
 	printf '%s\n' 'crash' 2 3 >in
-	run --separate-stderr lk in -j1 -N 1 --retries 6 sh -c 'while read x; do [ "$x" = crash ] && kill -9 $$; echo "$x"; done'
+	run --separate-stderr lk in -j1 --chunksize 1 --retries 6 sh -c 'while read x; do [ "$x" = crash ] && kill -9 $$; echo "$x"; done'
 	assert_failure 1
 	assert_output "$(printf '2\n3')"
 	assert_equal "$(grep -c 'killed by signal 9 while running this item' <<<"$stderr")" 1

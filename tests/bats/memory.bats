@@ -223,9 +223,9 @@ expected_straggler() {
 
 @test "--spill-after: SIGTERM while results are spilled: exit 143, the complete ones written, nothing left in TMPDIR, no item left" {
 	seq 300 >in
-	# -N1: one item at a time to each slot, so that no item waits behind
+	# --chunksize 1: one item at a time to each slot, so that no item waits behind
 	# item 1 in its slot's chunk
-	"$SCX_RUN" -j2 -N1 --spill-after 1K sh -c "$STRAGGLER" "$SLEEP" <in >out 2>err 3>&- &
+	"$SCX_RUN" -j2 --chunksize 1 --spill-after 1K sh -c "$STRAGGLER" "$SLEEP" <in >out 2>err 3>&- &
 	PID=$!
 	wait_spill "$PID"
 	kill -TERM "$PID"

@@ -335,9 +335,9 @@ joblog_lines() {
 # ============================================================================
 # --halt
 # ============================================================================
-# Items from a file get a default chunk size above 1 (-N); the -j1 tests
-# give -N1 so that each item is handed out alone, and one test checks the
-# chunks.
+# Items from a file get a default chunk size above 1 (--chunksize); the
+# -j1 tests give --chunksize 1 so that each item is handed out alone, and
+# one test checks the chunks.
 
 @test "--halt now,fail=1: the first failure ends the running items at once and starts no new one; exit 1" {
 	printf 'long\nfail\n3\n4\n5\n6\n' >in
@@ -383,7 +383,7 @@ joblog_lines() {
 
 @test "--halt now,success=2: stops after two successes; the exit status is the failed count" {
 	seq 6 >in
-	run --separate-stderr sx -j1 -N1 --halt now,success=2 sh -c 'echo "$1" >>started
+	run --separate-stderr sx -j1 --chunksize 1 --halt now,success=2 sh -c 'echo "$1" >>started
 		[ "$1" -ge 3 ] || exit 1; echo "ok $1"' sh
 	assert_failure 2
 	assert_output "$(printf 'ok 3\nok 4')"
@@ -392,7 +392,7 @@ joblog_lines() {
 
 @test "--halt soon,success=1: stops at the first success; exit 0" {
 	seq 5 >in
-	run --separate-stderr sx -j1 -N1 --halt soon,success=1 sh -c 'echo "$1" >>started; echo "ok $1"' sh
+	run --separate-stderr sx -j1 --chunksize 1 --halt soon,success=1 sh -c 'echo "$1" >>started; echo "ok $1"' sh
 	assert_success
 	assert_output 'ok 1'
 	assert_equal "$(paste -sd ' ' started)" '1'
@@ -400,7 +400,7 @@ joblog_lines() {
 
 @test "--halt soon,done=3: stops after three items whatever their status" {
 	seq 10 >in
-	run --separate-stderr sx -j1 -N1 --halt soon,done=3 sh -c 'echo "$1" >>started
+	run --separate-stderr sx -j1 --chunksize 1 --halt soon,done=3 sh -c 'echo "$1" >>started
 		[ "$1" != 2 ] || exit 1; echo "ok $1"' sh
 	assert_failure 1
 	assert_output "$(printf 'ok 1\nok 3')"
@@ -409,7 +409,7 @@ joblog_lines() {
 
 @test "--halt now,fail=2: the exit status is the number of failed items, not 128+n" {
 	seq 10 >in
-	run --separate-stderr sx -j1 -N1 --halt now,fail=2 sh -c 'echo "$1" >>started
+	run --separate-stderr sx -j1 --chunksize 1 --halt now,fail=2 sh -c 'echo "$1" >>started
 		case $1 in 2|4|5) exit 1 ;; esac; echo "ok $1"' sh
 	assert_failure 2
 	assert_output "$(printf 'ok 1\nok 3')"
@@ -427,7 +427,7 @@ joblog_lines() {
 
 @test "--halt soon,fail=20% of a file of 10 items: a percentage of all items (2)" {
 	seq 10 >in
-	run --separate-stderr sx -j1 -N1 --halt soon,fail=20% sh -c 'echo "$1" >>started
+	run --separate-stderr sx -j1 --chunksize 1 --halt soon,fail=20% sh -c 'echo "$1" >>started
 		case $1 in 2|4|5) exit 1 ;; esac; echo "ok $1"' sh
 	assert_failure 2
 	assert_output "$(printf 'ok 1\nok 3')"
@@ -447,7 +447,7 @@ joblog_lines() {
 @test "--halt now,fail=1 with --retries 3: only an item's last run counts" {
 	make_flaky
 	printf 'a\nbad\nc\nd\n' >in
-	run --separate-stderr sx -j1 -N1 --retries 3 --halt now,fail=1 ./flaky
+	run --separate-stderr sx -j1 --chunksize 1 --retries 3 --halt now,fail=1 ./flaky
 	assert_success
 	assert_output "$(printf 'out a run 1\nout bad run 3\nout c run 1\nout d run 1')"
 }
