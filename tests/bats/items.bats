@@ -381,23 +381,26 @@ odd_b64() {
 	refute_stderr
 }
 
-@test "-a repeated reads the files one after another" {
+# Several -a are several input sources, combined as GNU parallel combines
+# them (once, they were read one after another: a change of the spec).
+# The expected output is GNU parallel 20221122's (with -k).
+@test "-a repeated: every combination of the files' items, the last varying fastest" {
 	printf 'a1\na2\n' >a
 	printf 'b1\nb2' >b
 	printf 'c1\n' >c
 	run --separate-stderr "$SCX_RUN" -j2 -a a -a b -a c echo </dev/null
 	assert_success
-	assert_output "$(printf 'a1\na2\nb1\nb2\nc1')"
+	assert_output "$(printf 'a1 b1 c1\na1 b2 c1\na2 b1 c1\na2 b2 c1')"
 	refute_stderr
 }
 
-@test "-a - reads stdin, in its place among the files" {
+@test "-a - reads stdin as a source in its place among the files" {
 	printf 'a1\n' >a
 	printf 'b1\n' >b
 	printf 's1\ns2\n' >in
 	run --separate-stderr scx_in in -j2 -a a -a - -a b echo
 	assert_success
-	assert_output "$(printf 'a1\ns1\ns2\nb1')"
+	assert_output "$(printf 'a1 s1 b1\na1 s2 b1')"
 	refute_stderr
 }
 
