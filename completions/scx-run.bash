@@ -6,18 +6,34 @@
 
 _scx_run() {
 	local cur prev opt i cmd_at=0
-	local opts="-0 -a -d -h -j -N -V --as-completed --backend --chunksize
-		--delay --delimiter --dry-run --format --halt --help --if-serial
-		--info --input --jobs --joblog --keep-affinity --load
-		--max-workers --memfree --null --pipe-item --progress --protocol
-		--results --resume --resume-failed --retries --reuse
-		--seq-prefix --shell --spill-after --tag --timeout --verbose
-		--version"
+	local opts="-0 -a -C -d -h -I -j -L -l -m -N -n -q -s -V -X --arg-file
+		--arg-file-sep --arg-sep --argfile --argfilesep --argsep
+		--as-completed --backend --basenameextensionreplace
+		--basenamereplace --bner --bnr --chunksize --col-sep --colsep
+		--delay --delimiter --dirnamereplace --dnr --dr --dry-run
+		--dryrun --er --extensionreplace --format --gnu --halt
+		--halt-on-error --haltonerror --header --help --if-serial
+		--info --input --jl --joblog --jobs --keep-affinity --link
+		--load --max-args --max-chars --max-lines --max-replace-args
+		--max-workers --maxargs --maxchars --maxlines --maxreplaceargs
+		--memfree --nn --no-notice --nonotice --null --pipe-item
+		--plain --plus --progress --protocol --quote --res --result
+		--results --resume --resume-failed --resumefailed --retries
+		--reuse --seq-prefix --seqreplace --shell --slotreplace
+		--spill-after --tag --timeout --trim --verbose --version
+		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.
-	local with_value="-a -d -j -N --backend --chunksize --delay --delimiter
-		--format --halt --if-serial --input --jobs --joblog --load
-		--max-workers --memfree --protocol --results --retries
-		--spill-after --timeout"
+	local with_value="-a -C -d -I -j -L -N -n -s --arg-file
+		--arg-file-sep --arg-sep --argfile --argfilesep --argsep --backend
+		--basenameextensionreplace --basenamereplace --bner --bnr
+		--chunksize --col-sep --colsep --delay --delimiter
+		--dirnamereplace --dnr --er --extensionreplace --format --halt
+		--halt-on-error --haltonerror --header --if-serial --input
+		--jl --joblog --jobs --load --max-args --max-chars
+		--max-replace-args --max-workers --maxargs --maxchars
+		--maxreplaceargs --memfree --protocol --res --result --results
+		--retries --seqreplace --slotreplace --spill-after --timeout
+		--trim"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
