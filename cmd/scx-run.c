@@ -211,6 +211,7 @@ help(void)
 "\n"
 "Output:\n"
 "      --as-completed      write results as items finish, not in order\n"
+"  -k, --keep-order        in input order (the default; also --keeporder)\n"
 "      --tag               prefix each output line with the item and a tab\n"
 "      --format FMT        raw (default) or jsonl; with --info, text or json\n"
 "      --dry-run           print each command instead of running it\n"
@@ -399,6 +400,17 @@ opt_as_completed(struct options *o, const char *arg, struct parse_failure *f)
 }
 
 /* --format is checked once --info is known: its formats are others. */
+/* -k: GNU parallel's keep-order is scx-run's default; it undoes an
+ * earlier --as-completed, as GNU's -k undoes an earlier --no-keep-order. */
+static enum parse_status
+opt_keep_order(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.order = SCX_ORDER_INPUT;
+	return PARSE_OK;
+}
+
 static enum parse_status
 opt_format(struct options *o, const char *arg, struct parse_failure *f)
 {
@@ -727,6 +739,8 @@ static const struct option_spec option_table[] = {
 	{ "slotreplace", required_argument, 0, NULL, RS(SLOT) },
 	{ "quote", no_argument, 'q', NULL, FLAG(cfg.quote) },
 	{ "as-completed", no_argument, 0, opt_as_completed, 0 },
+	{ "keep-order", no_argument, 'k', opt_keep_order, 0 },
+	{ "keeporder", no_argument, 0, opt_keep_order, 0 },
 	{ "tag", no_argument, 0, NULL, FLAG(cfg.tag) },
 	{ "format", required_argument, 0, opt_format, 0 },
 	{ "shell", no_argument, 0, NULL, FLAG(cfg.shell) },
@@ -799,7 +813,6 @@ struct refused_spec {
 	const char *hint; /* NULL, or what to use instead */
 };
 
-static const char hint_order[] = "output is in input order by default";
 static const char hint_completed[] =
     "--as-completed writes each result as it finishes";
 static const char hint_progress[] = "--progress shows done/total and an ETA";
@@ -857,8 +870,6 @@ static const struct refused_spec refused_table[] = {
 	{ "noctrlc", 0, RETIRED, NULL },
 	{ "tollef", 0, RETIRED, NULL },
 	/* Output. */
-	{ "keep-order", 'k', NOT_YET, hint_order },
-	{ "keeporder", 0, NOT_YET, hint_order },
 	{ "no-keep-order", 0, NOT_YET, hint_completed },
 	{ "nokeeporder", 0, NOT_YET, hint_completed },
 	{ "nok", 0, NOT_YET, hint_completed },

@@ -6,14 +6,15 @@
 
 _scx_run() {
 	local cur prev opt i cmd_at=0
-	local opts="-0 -a -C -d -h -I -j -L -l -m -N -n -q -s -V -X --arg-file
+	local opts="-0 -a -C -d -h -I -j -k -L -l -m -N -n -q -s -V -X --arg-file
 		--arg-file-sep --arg-sep --argfile --argfilesep --argsep
 		--as-completed --backend --basenameextensionreplace
 		--basenamereplace --bner --bnr --chunksize --col-sep --colsep
 		--delay --delimiter --dirnamereplace --dnr --dr --dry-run
 		--dryrun --er --extensionreplace --format --gnu --halt
 		--halt-on-error --haltonerror --header --help --if-serial
-		--info --input --jl --joblog --jobs --keep-affinity --link
+		--info --input --jl --joblog --jobs --keep-affinity --keep-order
+		--keeporder --link
 		--load --max-args --max-chars --max-lines --max-replace-args
 		--max-workers --maxargs --maxchars --maxlines --maxreplaceargs
 		--memfree --nn --no-notice --nonotice --null --pipe-item

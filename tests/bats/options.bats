@@ -106,7 +106,7 @@ refused_letters() {
 }
 
 @test "options of later issues say they are not supported yet, exit 255" {
-	for word in --pipe --pipepart -k --group -u --line-buffer --tagstring \
+	for word in --pipe --pipepart --group -u --line-buffer --tagstring \
 		-t --bar --eta --files --termseq -P; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"
@@ -118,8 +118,8 @@ refused_letters() {
 	assert_usage_error "GNU parallel's -P is not supported yet (use -j)"
 	opt --eta echo
 	assert_usage_error "(--progress shows done/total and an ETA)"
-	opt -k echo
-	assert_usage_error "(output is in input order by default)"
+	opt --group echo
+	assert_usage_error "(output is grouped by item by default)"
 }
 
 @test "a refused option with its value after '=' is refused by its name" {
@@ -272,6 +272,15 @@ same_as() {
 	same_as --results d1 echo ::: a -- --res d2 echo ::: a
 	same_as --results d3 echo ::: a -- --result d4 echo ::: a
 	same_as --resume-failed --joblog l3 echo ::: a -- --resumefailed --joblog l4 echo ::: a
+}
+
+@test "-k, --keep-order and --keeporder keep input order, undoing --as-completed" {
+	same_as -k echo ::: a b -- --keep-order echo ::: a b
+	same_as -k echo ::: a b -- --keeporder echo ::: a b
+	run --separate-stderr "$SCX_RUN" -j2 --as-completed -k sh -c 'sleep "$1"; echo "$1"' sh ::: 0.5 0 </dev/null
+	assert_success
+	# GNU: parallel -j2 -k sh -c 'sleep "$1"; echo "$1"' sh ::: 0.5 0
+	assert_output "$(printf '0.5\n0')"
 }
 
 @test "--will-cite and GNU parallel's other no-op options are accepted" {
