@@ -594,25 +594,49 @@ opt_count(const char *option, const char *arg, size_t *out,
 }
 
 /* -n, -N and -L (GNU parallel's three ways of saying how many arguments
- * a job takes) all give the same limit here. */
+ * a job takes) all give the same limit here.  0, as in GNU parallel, is
+ * a job per argument that the command does not get. */
+static enum parse_status
+opt_args(const char *option, const char *arg, struct options *o,
+	 struct parse_failure *f)
+{
+	enum parse_status st;
+
+	if (arg[0] != '\0' && strspn(arg, "0") == strlen(arg)) {
+		o->cfg.max_args = SCX_ARGS_NONE;
+		return PARSE_OK;
+	}
+	st = opt_count(option, arg, &o->cfg.max_args, f);
+	if (st == PARSE_BAD_VALUE)
+		f->expected = "a whole number (0: none to the command)";
+	return st;
+}
+
 static enum parse_status
 opt_max_args(struct options *o, const char *arg, struct parse_failure *f)
 {
-	return opt_count("--max-args", arg, &o->cfg.max_args, f);
+	return opt_args("--max-args", arg, o, f);
 }
 
 static enum parse_status
 opt_max_replace_args(struct options *o, const char *arg,
 		     struct parse_failure *f)
 {
-	return opt_count("--max-replace-args", arg, &o->cfg.max_args, f);
+	return opt_args("--max-replace-args", arg, o, f);
 }
 
-/* -L N, and -l or --max-lines with N optional (1 without it). */
+static enum parse_status
+opt_lines(struct options *o, const char *arg, struct parse_failure *f)
+{
+	return opt_args("-L", arg, o, f);
+}
+
+/* -l or --max-lines, N optional: 1 without it, and for 0 (GNU parallel
+ * runs -l0 as -l1). */
 static enum parse_status
 opt_max_lines(struct options *o, const char *arg, struct parse_failure *f)
 {
-	if (arg == NULL) {
+	if (arg == NULL || strcmp(arg, "0") == 0) {
 		o->cfg.max_args = 1;
 		return PARSE_OK;
 	}
@@ -716,7 +740,7 @@ static const struct option_spec option_table[] = {
 	{ "maxargs", required_argument, 0, opt_max_args, 0 },
 	{ "max-replace-args", required_argument, 'N', opt_max_replace_args, 0 },
 	{ "maxreplaceargs", required_argument, 0, opt_max_replace_args, 0 },
-	{ NULL, required_argument, 'L', opt_max_lines, 0 },
+	{ NULL, required_argument, 'L', opt_lines, 0 },
 	{ "max-lines", optional_argument, 'l', opt_max_lines, 0 },
 	{ "maxlines", optional_argument, 0, opt_max_lines, 0 },
 	{ NULL, no_argument, 'm', opt_multi_m, 0 },

@@ -291,21 +291,35 @@ same_as() {
 
 # --- bad values of the new options -------------------------------------------
 
-@test "-n, -N, -L, -s: a value that is not a positive integer is refused, naming the option" {
-	opt -n 0 echo
-	assert_usage_error --max-args "'0'" "positive integer"
-	opt --max-args x echo
-	assert_usage_error --max-args "'x'"
+@test "-n, -N, -L, -l, -s: a value that is not a number is refused, naming the option" {
+	opt -n x echo
+	assert_usage_error --max-args "'x'" "is not a whole number (0: none to the command)"
+	opt --max-args 1.5 echo
+	assert_usage_error --max-args "'1.5'"
 	opt -N -1 echo
 	assert_usage_error --max-replace-args "'-1'"
-	opt -L 0 echo
-	assert_usage_error --max-lines "'0'"
+	opt -L x echo
+	assert_usage_error -L "'x'"
 	opt -lx echo
 	assert_usage_error --max-lines "'x'"
 	opt --max-lines=x echo
 	assert_usage_error --max-lines "'x'"
 	opt -s 1k echo
-	assert_usage_error --max-chars "'1k'"
+	assert_usage_error --max-chars "'1k'" "positive integer"
+	opt -s 0 echo
+	assert_usage_error --max-chars "'0'"
+}
+
+@test "-n0, -N0, -L0: a job per argument that the command does not get; -l0 is -l1" {
+	# GNU: parallel -k -N0 echo foo ::: 1 2 prints foo twice; -l0 prints
+	# "foo 1", "foo 2".
+	for o in -n0 -N0 -L0 --max-args=00; do
+		dry "$o" echo foo ::: 1 2
+		assert_success
+		assert_output "$(printf 'echo foo\necho foo')"
+	done
+	dry -l0 echo foo ::: 1 2
+	assert_output "$(printf 'echo foo 1\necho foo 2')"
 }
 
 @test "-n and -s too large are refused with the range" {
