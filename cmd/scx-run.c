@@ -1524,12 +1524,46 @@ print_summary(struct scx_run *run, const struct scx_summary *s, double wall,
 		scx_run_size(run) == 1 ? "" : "s", status);
 }
 
+/* The first {= ... =} of the command, as GNU parallel reads it (the
+ * words joined by blanks), into @buf. */
+static const char *
+perl_string(const struct scx_config *cfg, char *buf, size_t size)
+{
+	const char *from, *to;
+	size_t i, n = 0;
+	char *line;
+
+	for (i = 0; i < cfg->argc; i++)
+		n += strlen(cfg->argv[i]) + 1;
+	line = calloc(1, n + 1);
+	if (line == NULL)
+		return "{= =}";
+	for (i = 0; i < cfg->argc; i++) {
+		if (i > 0)
+			strcat(line, " ");
+		strcat(line, cfg->argv[i]);
+	}
+	from = strstr(line, "{");
+	while (from != NULL && from[strspn(from + 1, "0123456789-") + 1] != '=')
+		from = strchr(from + 1, '{');
+	to = from ? strstr(from + 1, "=}") : NULL;
+	snprintf(buf, size, "%.*s", to ? (int)(to + 2 - from) : 5,
+		 to ? from : "{= =}");
+	free(line);
+	return buf;
+}
+
 static void
-report_run_error(struct scx_run *run, int err)
+report_run_error(struct scx_run *run, int err, const struct options *o)
 {
 	const char *detail = scx_run_error_detail(run);
+	char rs[256];
 
-	if (err == SCX_ENOCMD)
+	if (err == SCX_EPERL)
+		error("%s: a Perl expression, and scx-run runs no Perl (the "
+		      "--plus strings cover most of what it does)",
+		      perl_string(&o->cfg, rs, sizeof(rs)));
+	else if (err == SCX_ENOCMD)
 		error("no command given (try '%s --help')", progname);
 	else if (detail)
 		error("%s", detail);
@@ -1717,7 +1751,7 @@ execute(struct scx_run *run, struct options *o)
 	t0 = now_seconds();
 	err = scx_run_execute(run, &sum);
 	if (err != 0)
-		report_run_error(run, err);
+		report_run_error(run, err, o);
 	status = scx_exit_status(&sum);
 	/* An MPI worker rank serves rank 0, which sums up the run. */
 	if (o->verbose && scx_run_is_master(run))
