@@ -63,6 +63,7 @@ struct scx__combine {
 	size_t job_rows, job_chars;
 	size_t *idx;
 	struct scx_config *own_cfg;
+	struct scx_input_source one; /* the inputs as a source */
 	bool counted;
 	uint64_t count;
 };
@@ -508,8 +509,6 @@ int
 scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 		  int sep, unsigned slots, const char **bad)
 {
-	static const struct scx_input_source stdin_source = { NULL, 0, "-",
-							      false };
 	struct scx_config *copy = NULL;
 	struct scx__combine *cb;
 	int err;
@@ -518,8 +517,13 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 	cb = calloc(1, sizeof(*cb));
 	if (cb == NULL)
 		return -ENOMEM;
+	if (cfg->nsources == 0 && cfg->ninputs > 1) {
+		/* Several files read as one: not a source GNU parallel has. */
+		free(cb);
+		return -EINVAL;
+	}
 	if (cfg->nsources == 0) {
-		/* The inputs as one source: a copy of the config that says
+		/* The input as one source: a copy of the config that says
 		 * so. */
 		copy = malloc(sizeof(*copy));
 		if (copy == NULL) {
@@ -527,7 +531,8 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 			return -ENOMEM;
 		}
 		*copy = *cfg;
-		copy->sources = &stdin_source;
+		cb->one.path = cfg->ninputs == 1 ? cfg->inputs[0] : "-";
+		copy->sources = &cb->one;
 		copy->nsources = 1;
 		cfg = copy;
 	}
@@ -540,11 +545,6 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 	cb->idx = calloc(cb->ncols, sizeof(*cb->idx));
 	if (cb->cols == NULL || cb->groups == NULL || cb->idx == NULL) {
 		err = -ENOMEM;
-		goto error;
-	}
-	if (copy != NULL && cfg->ninputs > 0) {
-		/* Several -a inputs through the library: not combined. */
-		err = -EINVAL;
 		goto error;
 	}
 	make_groups(cb);
@@ -774,6 +774,11 @@ stream_first(struct scx__combine *cb, const struct emitter *e,
 			rows++;
 		}
 		scx__reader_drop(&c->rd);
+		/* What this read made goes now: a slow pipe's jobs start
+		 * as their lines come. */
+		err = e->emit(e->arg, NULL, 0);
+		if (err != 0)
+			return err;
 		if (done)
 			break;
 		done = read_more(cb, c, wait, arg);

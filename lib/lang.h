@@ -99,7 +99,7 @@ const struct scx_column_name *scx__combine_names(const struct scx__combine *cb,
 						 size_t *n);
 /**
  * Makes every job, calling @emit(@arg, bytes, len) for each (it returns 0,
- * 1 to stop, or an error); @wait(@arg, fd) waits for input on a pipe and
+ * 1 to stop, or an error; bytes NULL: send on what was emitted); @wait(@arg, fd) waits for input on a pipe and
  * returns false to stop.  @return 0, 1 when stopped, or an error (*@bad
  * names the source).
  */

@@ -328,6 +328,9 @@ combine_emit(void *arg, const char *data, size_t len)
 	struct scx__source *s = arg;
 	int err;
 
+	if (data == NULL) /* a flush */
+		return s->reader.n > 0 && !push_items(s, &err) ? (err ? err : 1)
+							       : 0;
 	err = scx__reader_item(&s->reader, data, len);
 	if (err != 0)
 		return err;
