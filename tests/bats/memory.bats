@@ -369,3 +369,27 @@ BIG_ITEM='head -c "$0" /dev/zero | tr "\0" "\n" | sed "s/^/x/" | head -c "$0"'
 	check_rss rss.1
 	check_rss rss.2
 }
+
+@test "sources: 1,000,000 lines of a :::: file times a second source (--dry-run): every job, in order, RSS under 32 MiB" {
+	need_gnu_time
+	seq 1000000 >big
+	run --separate-stderr into out /usr/bin/time -f %M -o rss \
+		"$SCX_RUN" --dry-run echo :::: big ::: x y
+	assert_success
+	refute_stderr
+	awk '{ print "echo " $0 " x"; print "echo " $0 " y" }' big >want
+	same_file want out
+	check_rss rss
+}
+
+@test "sources: ::: with 100,000 words and -n 3 (--dry-run): every job, RSS under 32 MiB" {
+	need_gnu_time
+	seq 100000 >words
+	run --separate-stderr into out /usr/bin/time -f %M -o rss \
+		"$SCX_RUN" --dry-run -n 3 echo ::: $(cat words)
+	assert_success
+	refute_stderr
+	paste -d ' ' - - - <words | sed 's/ *$//; s/^/echo /' >want
+	same_file want out
+	check_rss rss
+}
