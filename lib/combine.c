@@ -397,7 +397,7 @@ read_headers(struct scx__combine *cb, const char **bad)
 {
 	struct value h;
 	size_t i;
-	int err;
+	int err = 0;
 
 	for (i = 0; i < cb->ncols; i++) {
 		struct column *c = &cb->cols[i];
