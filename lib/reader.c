@@ -140,7 +140,8 @@ scx__reader_drop(struct scx__reader *r)
 {
 	size_t rest = r->len - r->cut;
 
-	memmove(r->buf, r->buf + r->cut, rest);
+	if (rest > 0)
+		memmove(r->buf, r->buf + r->cut, rest);
 	r->next_seq += r->n;
 	r->len = rest;
 	r->scan -= r->cut;
