@@ -664,7 +664,11 @@ add_field(struct scx__combine *cb, const char *p, size_t len, void *arg)
 		if (scx_buf_putc(&cb->job, (char)cb->sep) != 0)
 			return -ENOMEM;
 	}
-	cb->job_chars += scx_shell_quote(NULL, 0, p, len) + 1 + cb->xword;
+	/* The length only counts for -m and -X (and job_chars > 0 says a
+	 * separator is due). */
+	cb->job_chars += cb->cfg->multi != SCX_MULTI_NONE
+			     ? scx_shell_quote(NULL, 0, p, len) + 1 + cb->xword
+			     : 1;
 	return scx_buf_append(&cb->job, p, len);
 }
 

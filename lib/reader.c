@@ -193,11 +193,22 @@ scx__block_free(struct scx__block *b)
 	free(b);
 }
 
+/* How many bytes of @p are @c: a loop the compiler vectorises, several
+ * times faster than memchr() per short line. */
+static size_t
+count_byte(const char *p, size_t len, char c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += p[i] == c;
+	return n;
+}
+
 int
 scx__count_items(int fd, int delim, uint64_t *count)
 {
 	char buf[128 * 1024];
-	const char *p, *end;
 	uint64_t n = 0;
 	off_t off;
 	ssize_t got;
@@ -216,12 +227,7 @@ scx__count_items(int fd, int delim, uint64_t *count)
 		if (got == 0)
 			break;
 		off += got;
-		p = buf;
-		end = buf + got;
-		while ((p = memchr(p, delim, (size_t)(end - p))) != NULL) {
-			n++;
-			p++;
-		}
+		n += count_byte(buf, (size_t)got, (char)delim);
 		last = buf[got - 1];
 	}
 	if (last != (char)delim)
