@@ -243,6 +243,10 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 int
 scx__builder_env(struct scx__builder *b, int rank, unsigned size)
 {
+	/* A fed run's job count comes from rank 0 (the others' intake
+	 * tells the template when it opens the inputs). */
+	if (b->cfg->fed)
+		scx__template_counts(b->tmpl, b->cfg->total, size);
 	return build_env(b, rank, size);
 }
 
@@ -349,10 +353,10 @@ scx__builder_quote_notice(struct scx__builder *b, char *msg, size_t size)
 	if (scx__template_quoted(b->tmpl, &rs, &quote) <= 0)
 		return 0;
 	snprintf(msg, size,
-		 "--shell: %s is %s in the command: there scx-run's quoting "
+		 "%s: %s is %s in the command: there scx-run's quoting "
 		 "of the item does not hold (its quotes show, its $(...) "
 		 "runs); leave replacement strings outside quotes",
-		 rs,
+		 b->cfg->shell ? "--shell" : "the command is a shell line", rs,
 		 quote == '\''	? "inside '...'"
 		 : quote == '"' ? "inside \"...\""
 				: "after a backslash");

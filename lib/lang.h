@@ -99,9 +99,9 @@ const struct scx_column_name *scx__combine_names(const struct scx__combine *cb,
 						 size_t *n);
 /**
  * Makes every job, calling @emit(@arg, bytes, len) for each (it returns 0,
- * 1 to stop, or an error; bytes NULL: send on what was emitted); @wait(@arg, fd) waits for input on a pipe and
- * returns false to stop.  @return 0, 1 when stopped, or an error (*@bad
- * names the source).
+ * 1 to stop, or an error; bytes NULL: send on what was emitted); @wait(@arg,
+ * fd) waits for input on a pipe and returns false to stop.  @return 0, 1 when
+ * stopped, or an error (*@bad names the source).
  */
 int scx__combine_run(struct scx__combine *cb,
 		     int (*emit)(void *, const char *, size_t),

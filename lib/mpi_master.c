@@ -34,7 +34,8 @@ put_language(struct scx_buf *b, const struct scx_config *c)
 	return err;
 }
 
-/* The --header names rank 0 read, for {name} on every rank. */
+/* The job count ({##}) and the --header names rank 0 read, for every
+ * rank's commands. */
 static int
 put_names(struct scx_buf *b, struct scx_run *run)
 {
@@ -43,7 +44,10 @@ put_names(struct scx_buf *b, struct scx_run *run)
 	int err;
 
 	names = scx_run_column_names(run, &n);
-	err = scx_wire_put_u64(b, n);
+	err = scx_wire_put_u64(b, scx_run_item_count(run) > 0
+				      ? (uint64_t)scx_run_item_count(run)
+				      : 0);
+	err |= scx_wire_put_u64(b, n);
 	for (k = 0; k < n; k++) {
 		err |=
 		    scx_wire_put_str(b, names[k].name, strlen(names[k].name));

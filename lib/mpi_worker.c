@@ -241,13 +241,14 @@ worker_poll(struct mpib *m)
 	mpib_poll_again(m, progress);
 }
 
-/* The --header names (put_names()). */
+/* The job count and the --header names (put_names()). */
 static int
 parse_names(struct mpib *m, struct scx_wire *r)
 {
-	uint64_t n = scx_wire_u64(r), k, len;
+	uint64_t total = scx_wire_u64(r), n = scx_wire_u64(r), k, len;
 	const char *s;
 
+	m->subcfg.total = total;
 	if (r->bad || n > r->len)
 		return SCX_EWORKER;
 	m->names = calloc((size_t)n + 1, sizeof(*m->names));

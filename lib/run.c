@@ -569,7 +569,7 @@ warn_quoted(struct scx_run *run)
 	const struct scx_config *cfg = run->cfg;
 	char msg[320];
 
-	if (cfg->shell && !cfg->fed && cfg->notice &&
+	if (!cfg->fed && cfg->notice &&
 	    scx__builder_quote_notice(&run->cmd, msg, sizeof(msg)))
 		cfg->notice(cfg->notice_arg, SCX_NOTICE_SHELL_QUOTED, msg);
 }

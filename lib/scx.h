@@ -210,6 +210,7 @@ struct scx_config {
 	size_t max_chars;		     /* -s; 0: the system's */
 	const struct scx_column_name *names; /* a fed run's {name}s */
 	size_t nnames;
+	uint64_t total; /* a fed run's {##}: rank 0's job count; 0: unknown */
 
 	/* Scheduling. */
 	struct scx_workers workers;

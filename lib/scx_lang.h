@@ -30,6 +30,8 @@
  *   names, nnames      {name} in a fed run (an MPI worker rank): the names
  *                      rank 0 read from the header
  *                      (scx_run_column_names()).
+ *   total              {##} and {0#} in a fed run: rank 0's job count
+ *                      (scx_run_item_count()), 0 when unknown.
  */
 #ifndef SCX_LANG_H_PUBLIC
 #define SCX_LANG_H_PUBLIC
