@@ -32,7 +32,8 @@ struct column {
 	struct scx__reader rd; /* a file's bytes */
 	int fd;
 	bool owned, regular;
-	size_t width; /* fields its header names (1 without --colsep) */
+	size_t width;	 /* fields its header names (1 without --colsep) */
+	bool had_header; /* emptied by its header, it has no item at all */
 };
 
 struct group {
@@ -48,8 +49,9 @@ struct scx__combine {
 	size_t ncols;
 	struct group *groups;
 	size_t ngroups;
-	bool streamed; /* column 0 is read as the run goes */
-	bool skip_first;
+	bool streamed;	   /* column 0 is read as the run goes */
+	size_t skip_first; /* of column 0's items, headers */
+	size_t header_lines;
 	size_t per_job; /* rows; 0: fill to max_chars */
 	size_t max_chars, xword, job_base;
 	bool have_re, one_char;
@@ -61,6 +63,8 @@ struct scx__combine {
 	/* The job being built. */
 	struct scx_buf job, scratch;
 	size_t job_rows, job_chars;
+	size_t *row_off, cap_rows; /* where each row of the job starts */
+	unsigned slots;
 	size_t *idx;
 	struct scx_config *own_cfg;
 	struct scx_input_source one; /* the inputs as a source */
@@ -304,7 +308,7 @@ make_groups(struct scx__combine *cb)
 static size_t
 col_len(const struct scx__combine *cb, const struct column *c)
 {
-	return c->n == 0 && cb->ncols > 1 ? 1 : c->n;
+	return c->n == 0 && cb->ncols > 1 && !c->had_header ? 1 : c->n;
 }
 
 static void
@@ -415,14 +419,18 @@ read_headers(struct scx__combine *cb, const char **bad)
 			}
 			h.p = c->rd.buf + c->rd.spans[0].off;
 			h.len = c->rd.spans[0].len;
-			cb->skip_first = true;
+			cb->skip_first = cb->header_lines;
 		} else {
+			size_t k =
+			    cb->header_lines < c->n ? cb->header_lines : c->n;
+
 			if (c->n == 0)
 				continue;
 			h = c->v[0];
-			memmove(c->v, c->v + 1, (c->n - 1) * sizeof(*c->v));
-			c->n--;
+			memmove(c->v, c->v + k, (c->n - k) * sizeof(*c->v));
+			c->n -= k;
 		}
+		c->had_header = true;
 		err = header_of(cb, c, &h);
 		if (err != 0)
 			return err;
@@ -438,14 +446,16 @@ count_jobs(struct scx__combine *cb, unsigned slots)
 	uint64_t rows = 1, n0;
 	size_t g;
 
+	cb->slots = slots ? slots : 1;
 	if (cb->streamed) {
 		if (!c0->regular ||
 		    scx__count_items(c0->fd, cb->cfg->delimiter, &n0) != 0)
 			return;
 		/* The header's bytes may be read already. */
-		if (cb->skip_first)
-			n0 = n0 + c0->rd.n - 1;
-		if (n0 == 0 && cb->ncols > 1)
+		n0 += c0->rd.n;
+		if (c0->had_header)
+			n0 -= n0 < cb->header_lines ? n0 : cb->header_lines;
+		if (n0 == 0 && cb->ncols > 1 && !c0->had_header)
 			n0 = 1;
 		rows = n0;
 		g = 1;
@@ -454,19 +464,8 @@ count_jobs(struct scx__combine *cb, unsigned slots)
 	}
 	for (; g < cb->ngroups; g++)
 		rows *= cb->groups[g].len;
-	if (cb->cfg->multi != SCX_MULTI_NONE && cb->per_job > 0)
-		return; /* -n: the line's length may still cut jobs */
-	if (cb->cfg->multi == SCX_MULTI_M || cb->cfg->multi == SCX_MULTI_X) {
-		/* GNU parallel spreads the arguments evenly over the jobs. */
-		if (slots == 0)
-			slots = 1;
-		cb->per_job = (size_t)((rows + slots - 1) / slots);
-		if (cb->per_job == 0)
-			cb->per_job = 1;
-		return; /* the line's length may cut jobs: count unknown */
-	}
-	if (cb->cfg->multi == SCX_MULTI_XARGS)
-		return;
+	if (cb->cfg->multi != SCX_MULTI_NONE)
+		return; /* the line's length cuts jobs: count unknown */
 	cb->counted = true;
 	cb->count = (rows + cb->per_job - 1) / cb->per_job;
 }
@@ -482,7 +481,8 @@ template_chars(const struct scx_config *cfg)
 	return n;
 }
 
-/* The length of the template's words that -X repeats per argument. */
+/* What -X repeats per argument beyond the argument and its blank: the
+ * rest of the word around {}. */
 static size_t
 x_words(const struct scx_config *cfg)
 {
@@ -490,10 +490,48 @@ x_words(const struct scx_config *cfg)
 	    cfg->rs_text[SCX_RS_ITEM] ? cfg->rs_text[SCX_RS_ITEM] : "{}";
 	size_t i, n = 0;
 
+	const char *p, *q;
+
+	/* In a shell line -X repeats a blank-separated word ('echo {} |
+	 * wc'), in argv a whole word. */
 	for (i = 0; i < cfg->argc; i++)
-		if (strstr(cfg->argv[i], rs) != NULL)
-			n += strlen(cfg->argv[i]) + 1;
+		for (p = cfg->argv[i]; *p != '\0'; p = *q ? q + 1 : q) {
+			q = cfg->argc == 1 ? strchrnul(p, ' ') : strchr(p, 0);
+			if (memmem(p, (size_t)(q - p), rs, strlen(rs)))
+				n += (size_t)(q - p) - strlen(rs);
+		}
 	return n;
+}
+
+/* How jobs are cut and columns trimmed. */
+static void
+job_rules(struct scx__combine *cb, const struct scx_config *cfg)
+{
+	const char *h = cfg->header;
+
+	cb->per_job = cfg->max_args > 1 && cfg->max_args != SCX_ARGS_NONE
+			  ? cfg->max_args
+			  : 1;
+	if (cfg->multi != SCX_MULTI_NONE) /* -n bounds -m and -X */
+		cb->per_job =
+		    cfg->max_args == SCX_ARGS_NONE ? 0 : cfg->max_args;
+	/* -s above GNU parallel's limit is its limit, as in GNU's. */
+	cb->max_chars = cfg->max_chars && cfg->max_chars < DEFAULT_MAX_CHARS
+			    ? cfg->max_chars
+			    : DEFAULT_MAX_CHARS;
+	if (cfg->multi == SCX_MULTI_X)
+		cb->xword = x_words(cfg);
+	if (cfg->trim != NULL) {
+		cb->trim_l = strchr(cfg->trim, 'l') != NULL;
+		cb->trim_r = strchr(cfg->trim, 'r') != NULL;
+	} else if (cfg->colsep != NULL) {
+		/* GNU parallel trims columns on both sides by default. */
+		cb->trim_l = cb->trim_r = true;
+	}
+	cb->job_base = template_chars(cfg);
+	/* --header: the first line; "0" is Perl's false: none, as in GNU
+	 * parallel 20221122. */
+	cb->header_lines = h != NULL && strcmp(h, "0") != 0 ? 1 : 0;
 }
 
 bool
@@ -549,23 +587,8 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 	}
 	make_groups(cb);
 	cb->streamed = cfg->sources[0].args == NULL && cb->groups[0].count == 1;
-	cb->per_job = cfg->max_args > 1 && cfg->max_args != SCX_ARGS_NONE
-			  ? cfg->max_args
-			  : 1;
-	if (cfg->multi != SCX_MULTI_NONE)
-		cb->per_job = cfg->max_args; /* -n bounds -m and -X */
-	cb->max_chars = cfg->max_chars ? cfg->max_chars : DEFAULT_MAX_CHARS;
-	if (cfg->multi == SCX_MULTI_X)
-		cb->xword = x_words(cfg);
-	if (cfg->trim != NULL) {
-		cb->trim_l = strchr(cfg->trim, 'l') != NULL;
-		cb->trim_r = strchr(cfg->trim, 'r') != NULL;
-	} else if (cfg->colsep != NULL) {
-		/* GNU parallel trims columns on both sides by default. */
-		cb->trim_l = cb->trim_r = true;
-	}
-	cb->job_base = template_chars(cfg);
-	if (cfg->colsep != NULL || cfg->header != NULL) {
+	job_rules(cb, cfg);
+	if (cfg->colsep != NULL || cb->header_lines > 0) {
 		err = set_colsep(cb, cfg->colsep ? cfg->colsep : "\t");
 		if (err != 0)
 			goto error;
@@ -573,7 +596,7 @@ scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 	err = open_columns(cb, bad);
 	if (err != 0)
 		goto error;
-	if (cfg->header != NULL) {
+	if (cb->header_lines > 0) {
 		err = read_headers(cb, bad);
 		if (err != 0)
 			goto error;
@@ -624,6 +647,7 @@ scx__combine_free(struct scx__combine *cb)
 	if (cb->have_re)
 		regfree(&cb->re);
 	scx_buf_free(&cb->job);
+	free(cb->row_off);
 	scx_buf_free(&cb->scratch);
 	free(cb->own_cfg);
 	free(cb->cols);
@@ -649,6 +673,31 @@ flush_job(struct scx__combine *cb, const struct emitter *e)
 	if (cb->job_rows == 0)
 		return 0;
 	err = e->emit(e->arg, cb->job.data ? cb->job.data : "", cb->job.len);
+	cb->job.len = 0;
+	cb->job_rows = 0;
+	cb->job_chars = 0;
+	return err;
+}
+
+/* The last job: with -m and -X, what is left when the input ends is
+ * spread evenly over the job slots, as GNU parallel does. */
+static int
+flush_last(struct scx__combine *cb, const struct emitter *e)
+{
+	const struct scx_config *cfg = cb->cfg;
+	size_t k, r, from, to;
+	int err = 0;
+
+	if ((cfg->multi != SCX_MULTI_M && cfg->multi != SCX_MULTI_X) ||
+	    cb->slots < 2 || cb->job_rows < 2)
+		return flush_job(cb, e);
+	k = (cb->job_rows + cb->slots - 1) / cb->slots;
+	for (r = 0; r < cb->job_rows && err == 0; r += k) {
+		from = cb->row_off[r];
+		to =
+		    r + k < cb->job_rows ? cb->row_off[r + k] - 1 : cb->job.len;
+		err = e->emit(e->arg, cb->job.data + from, to - from);
+	}
 	cb->job.len = 0;
 	cb->job_rows = 0;
 	cb->job_chars = 0;
@@ -685,6 +734,9 @@ add_row(struct scx__combine *cb, const struct value *const *row,
 		if (err != 0)
 			return err;
 	}
+	if (cb->cfg->multi != SCX_MULTI_NONE && cb->job_rows == 0 &&
+	    cb->job_base + cb->job_chars > cb->max_chars)
+		return SCX_ETOOLONG; /* one argument is too long already */
 	if (cb->cfg->multi != SCX_MULTI_NONE && cb->job_rows > 0 &&
 	    cb->job_base + cb->job_chars > cb->max_chars) {
 		/* Too long with this row: the job goes without it. */
@@ -699,6 +751,9 @@ add_row(struct scx__combine *cb, const struct value *const *row,
 		cb->job.len = rowlen;
 		cb->job_chars = rowchars;
 	}
+	if (SCX__GROW(cb->row_off, cb->cap_rows, cb->job_rows + 1, 64) != 0)
+		return -ENOMEM;
+	cb->row_off[cb->job_rows] = cb->job_rows == 0 ? 0 : mark + 1;
 	cb->job_rows++;
 	if (cb->per_job > 0 && cb->job_rows >= cb->per_job)
 		return flush_job(cb, e);
@@ -763,8 +818,8 @@ stream_first(struct scx__combine *cb, const struct emitter *e,
 
 	for (;;) {
 		for (i = 0; i < c->rd.n; i++) {
-			if (cb->skip_first) {
-				cb->skip_first = false;
+			if (cb->skip_first > 0) {
+				cb->skip_first--;
 				continue;
 			}
 			v.p = c->rd.buf + c->rd.spans[i].off;
@@ -791,7 +846,7 @@ stream_first(struct scx__combine *cb, const struct emitter *e,
 		if (done == 2)
 			return 1;
 	}
-	if (rows == 0 && cb->ncols > 1)
+	if (rows == 0 && cb->ncols > 1 && !c->had_header)
 		return rows_for(cb, 0, &empty_value, e);
 	return 0;
 }
@@ -815,6 +870,6 @@ scx__combine_run(struct scx__combine *cb,
 			err = rows_for(cb, i, NULL, &e);
 	}
 	if (err == 0)
-		err = flush_job(cb, &e);
+		err = flush_last(cb, &e);
 	return err;
 }

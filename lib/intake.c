@@ -586,8 +586,13 @@ take_items(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	if (err == 0 || err == SCX_EAGAIN || err == SCX_EOF)
 		return err;
 	/* A read error ends the input: what was read still runs. */
-	intake_fail(in, err, SCX_STOP_DRAIN, "cannot read input '%s': %s",
-		    bad ? bad : "-", scx_strerror(err));
+	if (err == SCX_ETOOLONG)
+		intake_fail(in, err, SCX_STOP_DRAIN,
+			    "-m/-X: an argument makes %s", scx_strerror(err));
+	else
+		intake_fail(in, err, SCX_STOP_DRAIN,
+			    "cannot read input '%s': %s", bad ? bad : "-",
+			    scx_strerror(err));
 	return SCX_EOF;
 }
 

@@ -202,6 +202,8 @@ int scx__rs_bash_apply(const struct scx__rs_op *op, const char *v, size_t len,
 /** A POSIX extended regex for a Perl one (\t \n \s \d \w ...), to
  * free().  NULL: no memory. */
 char *scx__perl_regex(const char *perl, size_t len);
+/** Whether @perl makes a POSIX extended regex (scx__perl_regex()). */
+bool scx__regex_ok(const char *perl);
 
 /** Appends @s shell-quoted.  @return 0 or -ENOMEM. */
 int scx__append_quoted(struct scx_buf *b, const char *s, size_t len);

@@ -259,55 +259,82 @@ scx__append_quoted(struct scx_buf *b, const char *s, size_t len)
 char *
 scx__perl_regex(const char *perl, size_t n)
 {
+	/* Each escape outside and inside a bracket expression (NULL: kept
+	 * as typed). */
+	static const struct {
+		char c;
+		const char *out, *in;
+	} esc[] = {
+		{ 't', "\t", "\t" },
+		{ 'n', "\n", "\n" },
+		{ 's', "[[:space:]]", "[:space:]" },
+		{ 'S', "[^[:space:]]", NULL },
+		{ 'd', "[0-9]", "0-9" },
+		{ 'D', "[^0-9]", NULL },
+		{ 'w', "[[:alnum:]_]", "[:alnum:]_" },
+		{ 'W', "[^[:alnum:]_]", NULL },
+	};
 	char *out = malloc(n * 12 + 1);
-	const char *p;
-	size_t k = 0;
+	const char *p, *end = perl + n, *rep;
+	bool in = false;
+	size_t k = 0, i;
 
 	if (out == NULL)
 		return NULL;
-	for (p = perl; p < perl + n; p++) {
-		const char *rep = NULL;
-
-		if (*p == '\\' && p + 1 < perl + n) {
-			switch (p[1]) {
-			case 't':
-				rep = "\t";
-				break;
-			case 'n':
-				rep = "\n";
-				break;
-			case 's':
-				rep = "[[:space:]]";
-				break;
-			case 'S':
-				rep = "[^[:space:]]";
-				break;
-			case 'd':
-				rep = "[0-9]";
-				break;
-			case 'D':
-				rep = "[^0-9]";
-				break;
-			case 'w':
-				rep = "[[:alnum:]_]";
-				break;
-			case 'W':
-				rep = "[^[:alnum:]_]";
-				break;
-			default:
-				break;
-			}
-		}
+	for (p = perl; p < end; p++) {
+		rep = NULL;
+		if (*p == '\\' && p + 1 < end)
+			for (i = 0; i < sizeof(esc) / sizeof(esc[0]); i++)
+				if (p[1] == esc[i].c)
+					rep = in ? esc[i].in : esc[i].out;
 		if (rep != NULL) {
 			memcpy(out + k, rep, strlen(rep));
 			k += strlen(rep);
 			p++;
+			continue;
+		}
+		if (!in && *p == '[') {
+			/* A ']' first (after an optional '^') is literal. */
+			in = true;
+			out[k++] = *p++;
+			if (p < end && *p == '^')
+				out[k++] = *p++;
+			if (p < end && *p == ']')
+				out[k++] = *p++;
+			p--;
+		} else if (in && *p == '[' && p + 1 < end && p[1] == ':' &&
+			   memmem(p + 2, (size_t)(end - p - 2), ":]", 2)) {
+			/* [:class:] inside a bracket, copied whole */
+			const char *q =
+			    memmem(p + 2, (size_t)(end - p - 2), ":]", 2);
+
+			memcpy(out + k, p, (size_t)(q + 2 - p));
+			k += (size_t)(q + 2 - p);
+			p = q + 1;
 		} else {
+			if (in && *p == ']')
+				in = false;
 			out[k++] = *p;
 		}
 	}
 	out[k] = '\0';
 	return out;
+}
+
+bool
+scx__regex_ok(const char *perl)
+{
+	char *rx = scx__perl_regex(perl, strlen(perl));
+	regex_t re;
+	bool ok;
+
+	if (rx == NULL)
+		return true; /* no memory: the run will say so */
+	ok = regcomp(&re, rx, REG_EXTENDED | REG_NOSUB) == 0;
+	if (ok)
+		regfree(&re);
+	free(rx);
+	return ok;
 }
 
 enum bash_op {

@@ -58,7 +58,8 @@ extern "C" {
 	XX(EOPTION, "an option that does not apply")                        \
 	XX(ECOLSEP, "not a regular expression")                             \
 	XX(EPERL, "{= perl expression =}: scx-run runs no Perl")            \
-	XX(ESKIP, "the job is skipped ({choose_k}, {uniq})")
+	XX(ESKIP, "the job is skipped ({choose_k}, {uniq})")                \
+	XX(ETOOLONG, "a command line longer than -s allows")
 
 enum {
 	SCX__EBASE = -30000,
@@ -172,10 +173,9 @@ struct scx_config {
 	/* The command template: words with replacement strings. */
 	char *const *argv;
 	size_t argc;
-	bool shell;	/* run one /bin/sh string, substitutions quoted */
-	bool pipe_item; /* the item goes to the worker's stdin */
-	bool quote;	/* -q: never a shell line (see scx_lang.h) */
-	bool plus;	/* --plus */
+	bool shell;	  /* run one /bin/sh string, substitutions quoted */
+	bool pipe_item;	  /* the item goes to the worker's stdin */
+	bool quote, plus; /* -q: never a shell line; --plus (scx_lang.h) */
 	const char *rs_text[SCX_RS_NNAMES]; /* -I and kin; NULL: the usual */
 
 	/* Reusable workers. */

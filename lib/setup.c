@@ -86,6 +86,10 @@ scx_config_check(const struct scx_config *cfg,
 			 "was done",
 			 cfg->resume == SCX_RESUME ? "--resume"
 						   : "--resume-failed");
+	else if (cfg->colsep != NULL && !scx__regex_ok(cfg->colsep))
+		snprintf(detail, size,
+			 "--colsep '%s': not a regular expression",
+			 cfg->colsep);
 	else
 		return 0;
 	return SCX_EOPTION;

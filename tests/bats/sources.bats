@@ -52,7 +52,7 @@ load helper
 
 @test "sources: --colsep that is not a regular expression: one line, exit 255" {
 	run --separate-stderr "$SCX_RUN" --colsep '(' echo ::: 'a(b'
-	assert_usage_error "regular expression"
+	assert_usage_error "--colsep '('" "not a regular expression"
 }
 
 @test "sources: a :::: file that is missing: one line naming it, exit 255" {
