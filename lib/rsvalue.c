@@ -356,7 +356,8 @@ enum bash_op {
 
 struct scx__rs_op {
 	enum bash_op op;
-	regex_t re, full; /* pat, and ^(pat)$ */
+	regex_t re, full, pre, suf; /* pat, ^(pat)$, ^(pat), (pat)$ */
+	char last; /* the byte every match ends with, or 0: unknown */
 	bool compiled;
 	char *text; /* the default, or the replacement */
 	size_t from, count;
@@ -377,29 +378,38 @@ digits(const char *p, size_t n)
 static int
 compile(struct scx__rs_op *op, const char *pat, size_t n)
 {
-	char *rx = scx__perl_regex(pat, n), *full;
-	int rc;
+	static const char *const forms[] = { "%s", "^(%s)$", "^(%s)", "(%s)$" };
+	regex_t *res[] = { &op->re, &op->full, &op->pre, &op->suf };
+	char *rx = scx__perl_regex(pat, n), *form;
+	size_t i, done = 0;
 
 	if (rx == NULL)
 		return -ENOMEM;
-	full = malloc(strlen(rx) + 5);
-	if (full == NULL) {
-		free(rx);
-		return -ENOMEM;
+	form = malloc(strlen(rx) + 8);
+	for (i = 0; form != NULL && i < 4; i++, done++) {
+		sprintf(form, forms[i], rx);
+		if (regcomp(res[i], form,
+			    REG_EXTENDED | (i == 1 ? REG_NOSUB : 0)) != 0)
+			break;
 	}
-	sprintf(full, "^(%s)$", rx);
-	rc = regcomp(&op->re, rx, REG_EXTENDED);
-	if (rc == 0 &&
-	    regcomp(&op->full, full, REG_EXTENDED | REG_NOSUB) != 0) {
-		regfree(&op->re);
-		rc = 1;
+	free(form);
+	if (done == 4) {
+		/* A pattern without alternatives that ends in a letter or a
+		 * digit: its matches end with it (a quick no for a suffix:
+		 * glibc's search for "(.*y)$" is quadratic in the item). */
+		i = strlen(rx);
+		if (i > 0 && strchr(rx, '|') == NULL &&
+		    isalnum((unsigned char)rx[i - 1]) &&
+		    (i < 2 || rx[i - 2] != '\\'))
+			op->last = rx[i - 1];
+		free(rx);
+		op->compiled = true;
+		return 1;
 	}
 	free(rx);
-	free(full);
-	if (rc != 0)
-		return 0; /* not a regex: not this string */
-	op->compiled = true;
-	return 1;
+	while (done-- > 0)
+		regfree(res[done]);
+	return form == NULL ? -ENOMEM : 0; /* not a regex: not this string */
 }
 
 /* Which operation @p (@n bytes) names, and where its pattern and text
@@ -500,6 +510,8 @@ scx__rs_bash_free(struct scx__rs_op *op)
 	if (op->compiled) {
 		regfree(&op->re);
 		regfree(&op->full);
+		regfree(&op->pre);
+		regfree(&op->suf);
 	}
 	free(op->text);
 	free(op);
@@ -551,11 +563,10 @@ apply_sub(const struct scx__rs_op *op, char *s, size_t len, struct scx_buf *out)
 	int err = 0;
 
 	if (op->op == OP_SUB_SUF) {
-		for (i = 0; i <= len; i++)
-			if (whole(op, s, i, len))
-				break;
-		if (i > len)
+		if ((op->last && (len == 0 || s[len - 1] != op->last)) ||
+		    regexec(&op->suf, s, 1, &m, 0) != 0)
 			return scx_buf_append(out, s, len);
+		i = (size_t)m.rm_so; /* the longest suffix */
 		if (scx_buf_append(out, s, i) != 0)
 			return -ENOMEM;
 		return scx_buf_append(out, op->text, strlen(op->text));
@@ -586,27 +597,32 @@ apply_sub(const struct scx__rs_op *op, char *s, size_t len, struct scx_buf *out)
 static int
 apply_cut(const struct scx__rs_op *op, char *s, size_t len, struct scx_buf *out)
 {
+	regmatch_t m;
 	size_t i;
 
+	/* One search finds the longest (POSIX matches leftmost-longest);
+	 * the shortest is looked for only within it. */
 	switch (op->op) {
 	case OP_DEL_PRE:
-		for (i = 0; i <= len && !whole(op, s, 0, i); i++)
-			;
-		return scx_buf_append(out, s + (i <= len ? i : 0),
-				      i <= len ? len - i : len);
 	case OP_DEL_PRE_MAX:
-		for (i = len + 1; i-- > 0 && !whole(op, s, 0, i);)
-			;
-		return scx_buf_append(out, s + (i <= len ? i : 0),
-				      i <= len ? len - i : len);
-	case OP_DEL_SUF:
-		for (i = len + 1; i-- > 0 && !whole(op, s, i, len);)
-			;
-		return scx_buf_append(out, s, i <= len ? i : len);
-	default: /* OP_DEL_SUF_MAX */
-		for (i = 0; i <= len && !whole(op, s, i, len); i++)
-			;
-		return scx_buf_append(out, s, i <= len ? i : len);
+		if (regexec(&op->pre, s, 1, &m, 0) != 0)
+			return scx_buf_append(out, s, len);
+		i = (size_t)m.rm_eo;
+		if (op->op == OP_DEL_PRE)
+			for (i = 0; i < (size_t)m.rm_eo && !whole(op, s, 0, i);
+			     i++)
+				;
+		return scx_buf_append(out, s + i, len - i);
+	default: /* OP_DEL_SUF, OP_DEL_SUF_MAX */
+		if ((op->last && (len == 0 || s[len - 1] != op->last)) ||
+		    regexec(&op->suf, s, 1, &m, 0) != 0)
+			return scx_buf_append(out, s, len);
+		i = (size_t)m.rm_so;
+		if (op->op == OP_DEL_SUF)
+			for (i = len;
+			     i > (size_t)m.rm_so && !whole(op, s, i, len); i--)
+				;
+		return scx_buf_append(out, s, i);
 	}
 }
 
