@@ -1452,3 +1452,49 @@ nul_items() {
 	same_file expected out
 	assert_not_pwned
 }
+
+# --- Found by a review of issue 13's change; GNU's outputs recorded ---------
+
+@test "seq 5 | -j2 -m echo: from a pipe, what is left at the end is spread over the slots" {
+	seq 5 >in
+	run --separate-stderr gi in -j2 -m echo
+	assert_success
+	assert_output "$(lines '1 2 3' '4 5')"
+}
+
+@test "-j1 -X echo {} '|' wc -w ::: 1..20000: -X cuts a shell line where GNU does (12459, 7541)" {
+	run --separate-stderr g -j1 -X echo {} '|' wc -w ::: $(seq 20000)
+	assert_success
+	assert_output "$(lines 12459 7541)"
+}
+
+@test "--header 0 is no header (Perl's false); a source that is only its header gives no job" {
+	run --separate-stderr g --header 0 echo ::: h1 h2 a b
+	assert_success
+	assert_output "$(lines h1 h2 a b)"
+	run --separate-stderr g --header : echo ::: a ::: b
+	assert_success
+	assert_output ''
+}
+
+@test "--colsep '[\\s,]+' and --plus {/[\\d]/X}: Perl's escapes inside a bracket expression" {
+	run --separate-stderr g --colsep '[\s,]+' echo {1}:{2}:{3} ::: 'a, b c'
+	assert_success
+	assert_output "a:b:c"
+	run --separate-stderr g --plus echo '{/[\d]/X}' ::: a1b
+	assert_success
+	assert_output "aXb"
+}
+
+@test "-s 3 -m echo ::: abcdef: an argument longer than -s is an error, exit 255, nothing run" {
+	run --separate-stderr g -s 3 -m echo ::: abcdef
+	assert_usage_error "-s"
+}
+
+@test "[A6] mpi: {##} and {0#}: the job count reaches the worker ranks" {
+	need_mpi
+	run --separate-stderr gm --plus echo {##} {0#} ::: a b c d e f g h i j k l
+	assert_success
+	assert_line --index 0 "12 01"
+	assert_line --index 11 "12 12"
+}

@@ -553,3 +553,10 @@ STDINDUMP=(sh -c 'printf "%s " "$#"; od -An -tx1 -v | tr -d " \n"; echo' sh)
 	assert_output 'arg=a stdin=a'
 	refute_stderr
 }
+
+@test "a template that became a shell line ('echo \"{}\"', no --shell) warns of {} inside its quotes" {
+	run --separate-stderr "$SCX_RUN" 'echo "{}"' ::: a </dev/null
+	assert_success
+	assert_output "a"
+	assert_stderr --partial "warning: the command is a shell line: {} is inside \"...\""
+}
