@@ -8,11 +8,9 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define READ_SIZE (64u << 10)
@@ -79,23 +77,8 @@ struct scx__combine {
 static int
 open_file(struct column *c, const char *path)
 {
-	struct stat st;
-
 	c->name = path;
-	if (strcmp(path, "-") == 0) {
-		c->fd = 0;
-	} else {
-		c->fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (c->fd < 0)
-			return -errno;
-		c->owned = true;
-	}
-	if (fstat(c->fd, &st) != 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	c->regular = S_ISREG(st.st_mode);
-	return 0;
+	return scx__open_input(path, &c->fd, &c->owned, &c->regular);
 }
 
 /* Reads more of @c's file into its reader.  @return 1 at its end, 0

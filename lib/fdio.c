@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int
@@ -108,5 +110,22 @@ scx_pread_all(int fd, void *data, size_t len, uint64_t off)
 		off += (uint64_t)n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int
+scx__open_input(const char *name, int *fd, bool *owned, bool *regular)
+{
+	struct stat st;
+
+	*owned = strcmp(name, "-") != 0;
+	*fd = *owned ? open(name, O_RDONLY | O_CLOEXEC) : 0;
+	if (*fd < 0)
+		return -errno;
+	if (fstat(*fd, &st) != 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	*regular = S_ISREG(st.st_mode);
 	return 0;
 }

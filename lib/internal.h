@@ -57,6 +57,10 @@ void scx__chunk_fill_from(struct scx__chunk_fill *f,
 /** Writes all @len bytes at the descriptor's position, waiting out
  * EINTR.  @return 0 or a negated errno. */
 int scx__write_full(int fd, const void *data, size_t len);
+/** Opens an input to read ("-": stdin, not *@owned); refuses a
+ * directory.  On error *@fd may be open (when *@owned): the caller closes
+ * it.  @return 0 or a negated errno. */
+int scx__open_input(const char *name, int *fd, bool *owned, bool *regular);
 /** One read(2) that waits out EINTR: its result (errno set below 0). */
 ssize_t scx__read_once(int fd, void *buf, size_t len);
 

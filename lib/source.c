@@ -71,24 +71,8 @@ close_inputs(struct scx__source *s)
 static int
 open_input(struct input *in, const char *name)
 {
-	struct stat st;
-
 	in->name = name;
-	if (strcmp(name, "-") == 0) {
-		in->fd = 0;
-		in->owned = false;
-	} else {
-		in->fd = open(name, O_RDONLY | O_CLOEXEC);
-		if (in->fd < 0)
-			return -errno;
-		in->owned = true;
-	}
-	if (fstat(in->fd, &st) != 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	in->regular = S_ISREG(st.st_mode);
-	return 0;
+	return scx__open_input(name, &in->fd, &in->owned, &in->regular);
 }
 
 static int
@@ -124,36 +108,6 @@ scx__source_open(struct scx__source **out, const struct scx_config *cfg,
 	int err;
 
 	*bad = NULL;
-	if (cfg->nsources == 1 && cfg->sources[0].args == NULL &&
-	    !scx__combine_needed(cfg)) {
-		/* One file as it is: read as the inputs are. */
-		inputs = &cfg->sources[0].path;
-		ninputs = 1;
-	} else if (cfg->nsources > 0 || scx__combine_needed(cfg)) {
-		s = calloc(1, sizeof(*s));
-		if (s == NULL)
-			return -ENOMEM;
-		s->quit[0] = s->quit[1] = -1;
-		s->delim = delim;
-		pthread_mutex_init(&s->mu, NULL);
-		pthread_cond_init(&s->cv, NULL);
-		scx__reader_init(&s->reader, delim);
-		err = scx__combine_open(&s->comb, cfg, on_stdin ? '\t' : '\0',
-					slots, bad);
-		if (err == 0 && pipe2(s->quit, O_CLOEXEC) != 0)
-			err = -errno;
-		if (err != 0) {
-			scx__source_destroy(s);
-			return err;
-		}
-		s->counted = scx__combine_count(s->comb, &s->count);
-		*out = s;
-		return 0;
-	}
-	if (ninputs == 0) {
-		inputs = stdin_only;
-		ninputs = 1;
-	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
@@ -162,6 +116,26 @@ scx__source_open(struct scx__source **out, const struct scx_config *cfg,
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	scx__reader_init(&s->reader, delim);
+	if (cfg->nsources == 1 && cfg->sources[0].args == NULL &&
+	    !scx__combine_needed(cfg)) {
+		/* One file as it is: read as the inputs are. */
+		inputs = &cfg->sources[0].path;
+		ninputs = 1;
+	} else if (cfg->nsources > 0 || scx__combine_needed(cfg)) {
+		err = scx__combine_open(&s->comb, cfg, on_stdin ? '\t' : '\0',
+					slots, bad);
+		if (err == 0 && pipe2(s->quit, O_CLOEXEC) != 0)
+			err = -errno;
+		if (err != 0)
+			goto error;
+		s->counted = scx__combine_count(s->comb, &s->count);
+		*out = s;
+		return 0;
+	}
+	if (ninputs == 0) {
+		inputs = stdin_only;
+		ninputs = 1;
+	}
 	s->inputs = calloc(ninputs, sizeof(*s->inputs));
 	if (s->inputs == NULL) {
 		err = -ENOMEM;

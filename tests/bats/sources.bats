@@ -6,6 +6,17 @@
 bats_require_minimum_version 1.5.0
 load helper
 
+# wait_for_line FILE LINE: wait (at most 20 s) until FILE holds LINE, while
+# the writer keeps descriptor 7 open; fails closing it.
+wait_for_line() {
+	local i=0
+	until grep -qxF -- "$2" "$1"; do
+		[ "$i" -lt 400 ] || { exec 7>&-; fail "no '$2' in $1 while the source is open"; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
 @test "sources: a slow first source streams: its first job runs before its second line is written" {
 	mkfifo fifo
 	"$SCX_RUN" echo :::: fifo ::: x >out 2>err &
@@ -13,12 +24,7 @@ load helper
 	exec 7>fifo
 	echo a >&7
 	# The first job's output, while the source is still open.
-	local i=0
-	until grep -qx 'a x' out; do
-		[ "$i" -lt 400 ] || { exec 7>&-; fail "no 'a x' while the source is open"; }
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_for_line out 'a x'
 	echo b >&7
 	exec 7>&-
 	wait "$pid"
@@ -32,12 +38,7 @@ load helper
 	local pid=$!
 	exec 7>fifo
 	printf 'a\nb\nc\n' >&7
-	local i=0
-	until grep -qx 'b-a' out; do
-		[ "$i" -lt 400 ] || { exec 7>&-; fail "no 'b-a' while the pipe is open"; }
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_for_line out 'b-a'
 	exec 7>&-
 	wait "$pid"
 	assert_equal "$(cat out)" "$(printf 'b-a\n-c')"
