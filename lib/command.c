@@ -196,8 +196,8 @@ wants_shell(const struct scx_config *cfg, bool *function)
 	size_t i;
 
 	*function = cfg->argc > 0 && bash_function(cfg->argv[0]);
-	if (cfg->quote)
-		return false;
+	if (cfg->quote) /* a function needs bash all the same, -q's words */
+		return *function;
 	if (cfg->shell || cfg->argc == 0 || *function)
 		return true;
 	for (i = 0; i < cfg->argc; i++)
@@ -227,6 +227,7 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	o.pipe_item = cfg->pipe_item || on_stdin;
 	o.fields = scx__combine_needed(cfg) && !on_stdin;
 	o.no_args = cfg->max_args == SCX_ARGS_NONE;
+	o.quote_words = cfg->quote;
 	o.multi = cfg->multi;
 	o.plus = cfg->plus;
 	o.rs_text = cfg->rs_text;

@@ -214,10 +214,11 @@ struct scx__template_opts {
 	size_t argc;
 	bool shell;		/* one shell line, substitutions quoted */
 	const char *shell_path; /* NULL: /bin/sh */
-	bool no_command; /* no words: each job's arguments are its command */
-	bool pipe_item;	 /* nothing is appended */
-	bool fields;	 /* a job's arguments are NUL-separated fields */
-	bool no_args;	 /* -N0: the command gets none of them */
+	bool no_command;  /* no words: each job's arguments are its command */
+	bool pipe_item;	  /* nothing is appended */
+	bool fields;	  /* a job's arguments are NUL-separated fields */
+	bool no_args;	  /* -N0: the command gets none of them */
+	bool quote_words; /* -q in a shell line: each word quoted */
 	enum scx_multi multi;
 	bool plus;
 	const char *const *rs_text; /* -I and its kin, or NULL */

@@ -66,6 +66,7 @@ struct scx__template {
 	struct scx_buf tmp; /* a --plus bash-like value */
 	bool skip;	    /* {choose_k}, {uniq}: the last job is skipped */
 	bool no_args;	    /* -N0 */
+	bool quote_words;   /* -q in a shell line (a bash function) */
 };
 
 static bool
@@ -313,6 +314,7 @@ scx__template_parse_opts(struct scx__template **out,
 	t->shell_path = o->shell_path ? o->shell_path : "/bin/sh";
 	t->fields = o->fields;
 	t->no_args = o->no_args;
+	t->quote_words = o->quote_words;
 	t->repeat = o->multi == SCX_MULTI_X;
 	if ((t->perl = perl_words(o)) != NULL) {
 		err = SCX_EPERL;
@@ -529,7 +531,7 @@ scx__template_quoted(const struct scx__template *t, const char **rs,
 	char *s, c, next;
 	int found = 0;
 
-	if (!t->shell)
+	if (!t->shell || t->quote_words)
 		return 0;
 	s = flatten(t, &len);
 	if (s == NULL)
@@ -685,7 +687,10 @@ expand_word(struct scx__template *t, size_t from, size_t to, uint64_t seq,
 	for (i = from; i < to && err == 0; i++) {
 		const struct segment *sg = &t->segs[i];
 
-		if (sg->kind == RS_LITERAL || sg->kind == RS_NAME) {
+		if ((sg->kind == RS_LITERAL || sg->kind == RS_NAME) &&
+		    t->quote_words) {
+			err = scx__append_quoted(b, sg->text, sg->len);
+		} else if (sg->kind == RS_LITERAL || sg->kind == RS_NAME) {
 			err = scx_buf_append(b, sg->text, sg->len);
 		} else if (!is_path(sg->kind)) {
 			n = scx__rs_number(sg->kind, seq, slot, t->total,

@@ -1498,3 +1498,15 @@ nul_items() {
 	assert_line --index 0 "12 01"
 	assert_line --index 11 "12 12"
 }
+
+@test "-q with an exported bash function: the function runs, each word one argument (GNU's -q)" {
+	f() { echo "f:$1|$2"; }
+	export -f f
+	run --separate-stderr g -q f "x y" {} ::: "a b"
+	assert_success
+	assert_output "f:x y|a b"
+	# Without -q the words are joined into bash's line, as GNU's.
+	run --separate-stderr g f "x y" {} ::: "a b"
+	assert_success
+	assert_output "f:x|y"
+}
