@@ -314,7 +314,7 @@ scx__template_parse_opts(struct scx__template **out,
 	t->shell_path = o->shell_path ? o->shell_path : "/bin/sh";
 	t->fields = o->fields;
 	t->no_args = o->no_args;
-	t->quote_words = o->quote_words;
+	t->quote_words = o->quote_words && t->shell;
 	t->repeat = o->multi == SCX_MULTI_X;
 	if ((t->perl = perl_words(o)) != NULL) {
 		err = SCX_EPERL;
