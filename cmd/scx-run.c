@@ -170,6 +170,7 @@ help(void)
 "Scheduling:\n"
 "  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs\n"
 "      --jobs N            the same as --max-workers\n"
+"  -P, --max-procs N       the same (GNU parallel's; also --maxprocs)\n"
 "      --chunksize N       items handed to a worker slot at a time (loky:\n"
 "                          items in flight per worker, fixed)\n"
 "      --if-serial WORD    raise, warn or ignore when only one worker is\n"
@@ -718,6 +719,8 @@ struct option_spec {
 static const struct option_spec option_table[] = {
 	{ "max-workers", required_argument, 'j', opt_workers, 0 },
 	{ "jobs", required_argument, 0, opt_workers, 0 },
+	{ "max-procs", required_argument, 'P', opt_workers, 0 },
+	{ "maxprocs", required_argument, 0, opt_workers, 0 },
 	{ "chunksize", required_argument, 0, opt_chunksize, 0 },
 	{ "if-serial", required_argument, 0, opt_if_serial, 0 },
 	{ "backend", required_argument, 0, opt_backend, 0 },
@@ -841,7 +844,6 @@ static const char hint_completed[] =
     "--as-completed writes each result as it finishes";
 static const char hint_progress[] = "--progress shows done/total and an ETA";
 static const char hint_info[] = "scx-run --info prints the workers";
-static const char hint_j[] = "use -j";
 
 static const struct refused_spec refused_table[] = {
 	/* Remote hosts. */
@@ -984,8 +986,6 @@ static const struct refused_spec refused_table[] = {
 	{ "hashbang", 0, NOT_YET, NULL },
 	{ "_pipe-means-argfiles", 0, NOT_YET, NULL },
 	/* Scheduling and failures. */
-	{ "max-procs", 'P', NOT_YET, hint_j },
-	{ "maxprocs", 0, NOT_YET, hint_j },
 	{ "retry-failed", 0, NOT_YET,
 	  "--resume-failed runs failed items again" },
 	{ "retryfailed", 0, NOT_YET,

@@ -15,8 +15,9 @@ _scx_run() {
 		--halt-on-error --haltonerror --header --help --if-serial
 		--info --input --jl --joblog --jobs --keep-affinity --keep-order
 		--keeporder --link
-		--load --max-args --max-chars --max-lines --max-replace-args
-		--max-workers --maxargs --maxchars --maxlines --maxreplaceargs
+		--load --max-args --max-chars --max-lines --max-procs
+		--max-replace-args --max-workers --maxargs --maxchars --maxlines
+		--maxprocs --maxreplaceargs
 		--memfree --nn --no-notice --nonotice --null --pipe-item
 		--plain --plus --progress --protocol --quote --res --result
 		--results --resume --resume-failed --resumefailed --retries
@@ -24,14 +25,14 @@ _scx_run() {
 		--spill-after --tag --timeout --trim --verbose --version
 		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.
-	local with_value="-a -C -d -I -j -L -N -n -s --arg-file
+	local with_value="-a -C -d -I -j -L -N -n -P -s --arg-file
 		--arg-file-sep --arg-sep --argfile --argfilesep --argsep --backend
 		--basenameextensionreplace --basenamereplace --bner --bnr
 		--chunksize --col-sep --colsep --delay --delimiter
 		--dirnamereplace --dnr --er --extensionreplace --format --halt
 		--halt-on-error --haltonerror --header --if-serial --input
-		--jl --joblog --jobs --load --max-args --max-chars
-		--max-replace-args --max-workers --maxargs --maxchars
+		--jl --joblog --jobs --load --max-args --max-chars --max-procs
+		--max-replace-args --max-workers --maxargs --maxchars --maxprocs
 		--maxreplaceargs --memfree --protocol --res --result --results
 		--retries --seqreplace --slotreplace --spill-after --timeout
 		--trim"

@@ -1510,3 +1510,17 @@ nul_items() {
 	assert_success
 	assert_output "f:x|y"
 }
+
+@test "-P 2, --max-procs=1 and --maxprocs 1 are -j (GNU's names for it)" {
+	run --separate-stderr g -P 2 echo ::: a b
+	assert_success
+	assert_output "$(lines a b)"
+	run --separate-stderr g --max-procs=1 echo ::: a b
+	assert_success
+	assert_output "$(lines a b)"
+	run --separate-stderr g --maxprocs 1 echo {%} ::: a
+	assert_success
+	assert_output "1"
+	run --separate-stderr g -P 0 echo ::: a
+	assert_usage_error "0"
+}

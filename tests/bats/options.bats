@@ -107,15 +107,15 @@ refused_letters() {
 
 @test "options of later issues say they are not supported yet, exit 255" {
 	for word in --pipe --pipepart --group -u --line-buffer --tagstring \
-		-t --bar --eta --files --termseq -P; do
+		-t --bar --eta --files --termseq --shuf; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"
 	done
 }
 
 @test "a refused option names scx-run's way where there is one" {
-	opt -P 4 echo
-	assert_usage_error "GNU parallel's -P is not supported yet (use -j)"
+	opt --retry-failed echo
+	assert_usage_error "GNU parallel's --retry-failed is not supported yet (--resume-failed runs failed items again)"
 	opt --eta echo
 	assert_usage_error "(--progress shows done/total and an ETA)"
 	opt --group echo
