@@ -82,45 +82,27 @@ open_file(struct column *c, const char *path)
 }
 
 /* Reads more of @c's file into its reader.  @return 1 at its end, 0
- * after some bytes, 2 when told to quit, or a negated errno. */
+ * after some bytes (or none yet), 2 when told to quit, or a negated
+ * errno. */
 static int
-read_more(struct scx__combine *cb, struct column *c, bool (*wait)(void *, int),
-	  void *arg)
+read_more(struct column *c, bool (*wait)(void *, int), void *arg)
 {
-	size_t avail;
-	ssize_t got;
-	char *ptr;
-	int err;
+	int got;
 
-	(void)cb;
-	for (;;) {
-		if (!c->regular && wait != NULL && !wait(arg, c->fd))
-			return 2;
-		err = scx__reader_space(&c->rd, READ_SIZE, &ptr, &avail);
-		if (err != 0)
-			return err;
-		got = read(c->fd, ptr, avail);
-		if (got < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		if (got == 0) {
-			err = scx__reader_end(&c->rd);
-			return err != 0 ? err : 1;
-		}
-		return scx__reader_commit(&c->rd, (size_t)got);
-	}
+	if (!c->regular && wait != NULL && !wait(arg, c->fd))
+		return 2;
+	got = scx__reader_fill(&c->rd, c->fd, READ_SIZE);
+	return got < 0 ? got : got == 0 ? 1 : 0;
 }
 
 /* Reads all of @c and makes its values. */
 static int
-load_file(struct scx__combine *cb, struct column *c)
+load_file(struct column *c)
 {
 	size_t i;
 	int err;
 
-	while ((err = read_more(cb, c, NULL, NULL)) == 0)
+	while ((err = read_more(c, NULL, NULL)) == 0)
 		;
 	if (err < 0)
 		return err;
@@ -361,7 +343,7 @@ open_columns(struct scx__combine *cb, const char **bad)
 		}
 		err = open_file(c, src->path);
 		if (err == 0 && !(i == 0 && cb->streamed))
-			err = load_file(cb, c);
+			err = load_file(c);
 		if (err != 0) {
 			*bad = src->path;
 			return err;
@@ -391,7 +373,7 @@ read_headers(struct scx__combine *cb, const char **bad)
 
 		if (i == 0 && cb->streamed) {
 			while (c->rd.n == 0 &&
-			       (err = read_more(cb, c, NULL, NULL)) == 0)
+			       (err = read_more(c, NULL, NULL)) == 0)
 				;
 			if (c->rd.n == 0) {
 				if (err < 0) {
@@ -823,7 +805,7 @@ stream_first(struct scx__combine *cb, const struct emitter *e,
 			return err;
 		if (done)
 			break;
-		done = read_more(cb, c, wait, arg);
+		done = read_more(c, wait, arg);
 		if (done < 0)
 			return done;
 		if (done == 2)

@@ -231,7 +231,6 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	o.multi = cfg->multi;
 	o.plus = cfg->plus;
 	o.rs_text = cfg->rs_text;
-	o.perl = &b->perl;
 	err = scx__template_parse_opts(&b->tmpl, &o);
 	if (err != 0)
 		return err;

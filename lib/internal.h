@@ -420,7 +420,6 @@ struct scx__builder {
 	char envvars[SCX__ENVVARS][48]; /* SCX_SEQ ... PARALLEL_PID */
 	bool on_stdin; /* items go to reusable workers' stdin */
 	char shell_path[4096];
-	const char *perl; /* a {= perl =} string that was refused */
 };
 
 /** Appends @argv as one shell-quoted line (no newline). */

@@ -61,6 +61,11 @@ int scx__reader_end(struct scx__reader *r);
  * @return 0 and *@out, SCX_EAGAIN when there is none, or -ENOMEM.
  */
 int scx__reader_cut(struct scx__reader *r, struct scx__block **out);
+/** One read(2) of @fd (at most about @size bytes) into the reader,
+ * waiting out EINTR.  @return 1 after some bytes, 0 at the end of the
+ * input (the reader then ended it), 2 when a non-blocking @fd has none
+ * yet, or a negated errno. */
+int scx__reader_fill(struct scx__reader *r, int fd, size_t size);
 /** Appends one whole item, whatever bytes it holds (nothing unfinished
  * may be in the reader).  @return 0 or -ENOMEM. */
 int scx__reader_item(struct scx__reader *r, const void *data, size_t len);
@@ -222,7 +227,6 @@ struct scx__template_opts {
 	enum scx_multi multi;
 	bool plus;
 	const char *const *rs_text; /* -I and its kin, or NULL */
-	const char **perl;	    /* where a {= =} string is named */
 };
 
 /**
@@ -231,7 +235,7 @@ struct scx__template_opts {
  * {..} {...} {/..} {/...} {+/} {+.} {+..} {+...} {##} {0#} {0%}, and
  * --header's {name}.  Without any, the arguments are appended as last
  * words (unless pipe_item).
- * @return 0 and *@out, SCX_ENOCMD, SCX_EPERL (*o->perl names it), or
+ * @return 0 and *@out, SCX_ENOCMD, SCX_EPERL (a {= =} string), or
  * -ENOMEM.
  */
 int scx__template_parse_opts(struct scx__template **out,

@@ -116,6 +116,30 @@ scx__reader_end(struct scx__reader *r)
 }
 
 int
+scx__reader_fill(struct scx__reader *r, int fd, size_t size)
+{
+	size_t avail;
+	ssize_t got;
+	char *ptr;
+	int err;
+
+	err = scx__reader_space(r, size, &ptr, &avail);
+	if (err != 0)
+		return err;
+	do
+		got = read(fd, ptr, avail);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return errno == EAGAIN ? 2 : -errno;
+	if (got == 0) {
+		err = scx__reader_end(r);
+		return err != 0 ? err : 0;
+	}
+	err = scx__reader_commit(r, (size_t)got);
+	return err != 0 ? err : 1;
+}
+
+int
 scx__reader_item(struct scx__reader *r, const void *data, size_t len)
 {
 	size_t avail;

@@ -257,37 +257,19 @@ wait_readable(struct scx__source *s, int fd)
 static int
 read_input(struct scx__source *s, const struct input *in)
 {
-	size_t avail;
-	ssize_t got;
-	char *ptr;
-	int err;
+	int got, err;
 
 	for (;;) {
 		if (!in->regular && !wait_readable(s, in->fd))
 			return 1;
-		err = scx__reader_space(&s->reader, READ_SIZE, &ptr, &avail);
-		if (err != 0)
-			return err;
-		got = read(in->fd, ptr, avail);
-		if (got < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		if (got == 0)
-			break;
-		err = scx__reader_commit(&s->reader, (size_t)got);
-		if (err != 0)
-			return err;
-		if (!push_items(s, &err))
+		got = scx__reader_fill(&s->reader, in->fd, READ_SIZE);
+		if (got < 0)
+			return got;
+		if (got != 2 && !push_items(s, &err))
 			return err ? err : 1;
+		if (got == 0)
+			return 0;
 	}
-	err = scx__reader_end(&s->reader);
-	if (err != 0)
-		return err;
-	if (!push_items(s, &err))
-		return err ? err : 1;
-	return 0;
 }
 
 static bool

@@ -57,16 +57,17 @@ struct scx__template {
 	size_t nwords;
 	uint64_t total;
 	unsigned slots;
-	const char *perl; /* the first {= ... =}, for the message */
-	char **words;	  /* -X in a shell line: the words cut at blanks */
+	char **words; /* -X in a shell line: the words cut at blanks */
 	size_t nown;
 	/* Scratch: the current job's fields. */
 	struct field *f;
 	size_t nf, capf;
 	struct scx_buf tmp; /* a --plus bash-like value */
 	bool skip;	    /* {choose_k}, {uniq}: the last job is skipped */
-	bool no_args;	    /* -N0 */
-	bool quote_words;   /* -q in a shell line (a bash function) */
+	/* What the segments use, known once parsed (settle()). */
+	bool uses_args, rising, uniq;
+	bool no_args;	  /* -N0 */
+	bool quote_words; /* -q in a shell line (a bash function) */
 };
 
 static bool
@@ -198,7 +199,7 @@ add_segment(struct scx__template *t, size_t *cap, enum scx__rs_kind kind,
 
 /* Whether a {= perl =} string spans words ("{=", "s/a/b/", "=}"), as
  * GNU parallel reads the words joined. */
-static const char *
+static bool
 perl_words(const struct scx__template_opts *o)
 {
 	const char *w, *q;
@@ -211,15 +212,15 @@ perl_words(const struct scx__template_opts *o)
 				;
 			if (*q == '=') {
 				if (strstr(q + 1, "=}") != NULL)
-					return o->argv[i];
+					return true;
 				for (k = i + 1; k < o->argc; k++)
 					if (strstr(o->argv[k], "=}") != NULL)
-						return o->argv[i];
+						return true;
 			}
 			w++;
 		}
 	}
-	return NULL;
+	return false;
 }
 
 /* Cuts one word into literal and replacement segments. */
@@ -296,6 +297,8 @@ split_blanks(struct scx__template *t, const struct scx__template_opts *o)
 	return 0;
 }
 
+static void settle(struct scx__template *t);
+
 int
 scx__template_parse_opts(struct scx__template **out,
 			 const struct scx__template_opts *o)
@@ -316,7 +319,7 @@ scx__template_parse_opts(struct scx__template **out,
 	t->no_args = o->no_args;
 	t->quote_words = o->quote_words && t->shell;
 	t->repeat = o->multi == SCX_MULTI_X;
-	if ((t->perl = perl_words(o)) != NULL) {
+	if (perl_words(o)) {
 		err = SCX_EPERL;
 		goto error;
 	}
@@ -353,12 +356,11 @@ scx__template_parse_opts(struct scx__template **out,
 		t->word_end[t->nwords++] = t->nsegs;
 		t->appended = true;
 	}
+	settle(t);
 	*out = t;
 	return 0;
 
 error:
-	if (err == SCX_EPERL && o->perl != NULL)
-		*o->perl = t->perl;
 	scx__template_free(t);
 	return err;
 }
@@ -422,6 +424,7 @@ scx__template_names(struct scx__template *t,
 		t->nsegs = t->nwords > 0 ? t->word_end[t->nwords - 1] : 0;
 		t->appended = false;
 	}
+	settle(t);
 }
 
 void
@@ -455,6 +458,15 @@ uses_kinds(const struct scx__template *t, enum scx__rs_kind from,
 		if (t->segs[i].kind >= from && t->segs[i].kind <= to)
 			return true;
 	return false;
+}
+
+/* Notes what the segments use, for the per-job path. */
+static void
+settle(struct scx__template *t)
+{
+	t->uses_args = uses_kinds(t, RS_ITEM, RS_LAST_PATH);
+	t->rising = uses_kinds(t, RS_CHOOSE_K, RS_CHOOSE_K);
+	t->uniq = uses_kinds(t, RS_UNIQ, RS_UNIQ);
 }
 
 bool
@@ -720,8 +732,7 @@ expand_word(struct scx__template *t, size_t from, size_t to, uint64_t seq,
 static bool
 skipped(const struct scx__template *t)
 {
-	bool rising = uses_kinds(t, RS_CHOOSE_K, RS_CHOOSE_K);
-	bool uniq = uses_kinds(t, RS_UNIQ, RS_UNIQ);
+	bool rising = t->rising, uniq = t->uniq;
 	size_t i, k, n;
 	int c;
 
@@ -768,8 +779,7 @@ scx__template_expand(struct scx__template *t, const char *item, size_t len,
 	char **av, *p;
 	int err;
 
-	if (!t->fields && uses_kinds(t, RS_ITEM, RS_LAST_PATH) &&
-	    memchr(item, '\0', len) != NULL)
+	if (!t->fields && t->uses_args && memchr(item, '\0', len) != NULL)
 		return SCX_ENUL;
 	err = split_fields(t, item, len);
 	if (err != 0)
