@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,20 @@ bash_function(const char *name)
 	return getenv(var) != NULL;
 }
 
+/* Whether the base name of @path is one of @names (@n of them). */
+static bool
+base_in(const char *path, const char *const *names, size_t n)
+{
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i < n; i++)
+		if (strcmp(base, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool
 bourne_shell(const char *path)
 {
@@ -158,34 +173,95 @@ bourne_shell(const char *path)
 		"sh",	 "bash", "dash", "ksh",	 "ksh93", "mksh",
 		"pdksh", "zsh",	 "ash",	 "posh", "yash",  "busybox",
 	};
-	const char *base = strrchr(path, '/');
-	size_t i;
 
-	base = base ? base + 1 : path;
-	for (i = 0; i < SCX__ARRAY_SIZE(names); i++)
-		if (strcmp(base, names[i]) == 0)
-			return true;
+	return base_in(path, names, SCX__ARRAY_SIZE(names));
+}
+
+/* Whether @path names a shell that is not Bourne-type. */
+static bool
+other_shell(const char *path)
+{
+	static const char *const names[] = {
+		"csh", "tcsh", "bsd-csh", "fish", "rc", "rush", "rzsh", "sash",
+	};
+
+	return base_in(path, names, SCX__ARRAY_SIZE(names));
+}
+
+/* Reads the first NUL-terminated word of /proc/@pid/@what into @out. */
+static bool
+proc_word(long pid, const char *what, char *out, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", pid, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, out, size - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	out[n] = '\0';
+	return true;
+}
+
+/* The shell that started us, as GNU parallel finds it: the nearest
+ * ancestor whose command name is a shell's (bash, -bash, /bin/sh...).
+ * Only a Bourne-type one is taken (our quoting is Bourne's); a csh or fish
+ * ancestor ends the search. Found in @out; false when there is none. */
+static bool
+parent_shell(char *out, size_t size)
+{
+	char word[4096], *p;
+	long pid = getppid();
+	int depth;
+
+	for (depth = 0; pid > 1 && depth < 64; depth++) {
+		if (proc_word(pid, "cmdline", word, sizeof(word)) &&
+		    word[0] != '\0') {
+			p = word[0] == '-' ? word + 1 : word;
+			if (other_shell(p) || strstr(p, "busybox") != NULL)
+				return false;
+			if (bourne_shell(p) && strchr(p, '/') == NULL)
+				return in_path(p, out, size);
+			if (bourne_shell(p))
+				return executable(p) &&
+				       snprintf(out, size, "%s", p) < (int)size;
+		}
+		if (!proc_word(pid, "stat", word, sizeof(word)))
+			return false;
+		p = strrchr(word, ')'); /* the name may hold blanks */
+		if (p == NULL || sscanf(p + 1, " %*c %ld", &pid) != 1)
+			return false;
+	}
 	return false;
 }
 
-/* The shell of shell lines: $PARALLEL_SHELL, else $SHELL when it is a
- * Bourne-type shell, else /bin/sh; bash for an exported function. */
+/* The shell of shell lines: $PARALLEL_SHELL, else the Bourne-type shell
+ * that started us, else $SHELL when it is a Bourne-type shell, else
+ * /bin/sh; bash for an exported function. */
 static const char *
 pick_shell(struct scx__builder *b, bool function)
 {
 	const char *ps = getenv("PARALLEL_SHELL"), *sh = getenv("SHELL");
+	const char *pick = "/bin/sh";
 
 	if (ps != NULL && *ps != '\0')
 		return ps;
-	if (function) {
-		if (sh != NULL && strstr(sh, "bash") != NULL)
+	if (parent_shell(b->shell_path, sizeof(b->shell_path)))
+		pick = b->shell_path;
+	else if (sh != NULL && *sh == '/' && bourne_shell(sh) && executable(sh))
+		pick = sh;
+	if (function && strstr(pick, "bash") == NULL) {
+		if (sh != NULL && strstr(sh, "bash") != NULL && executable(sh))
 			return sh;
 		if (in_path("bash", b->shell_path, sizeof(b->shell_path)))
 			return b->shell_path;
 	}
-	if (sh != NULL && *sh == '/' && bourne_shell(sh) && executable(sh))
-		return sh;
-	return "/bin/sh";
+	return pick;
 }
 
 /* Whether @cfg's template runs as one shell line. */

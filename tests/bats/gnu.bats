@@ -1169,6 +1169,24 @@ nul_items() {
 	assert_success
 	assert_output "$(lines F:A F:B)"
 	refute_stderr
+	# Without $SHELL (cron, CI) the shell is bats' own bash, as GNU finds it.
+	SHELL=/bin/sh run --separate-stderr g 'f {} | tr a-z A-Z' ::: a b
+	assert_success
+	assert_output "$(lines F:A F:B)"
+	env -u SHELL bash -c "\"\$SCX_RUN\" 'f {} | tr a-z A-Z' ::: a" >out
+	assert_equal "$(cat out)" F:A
+}
+
+@test "the shell of a shell line is the shell that started scx-run, as GNU's" {
+	# GNU parallel walks up its ancestors to the nearest shell (recorded:
+	# dash -c 'parallel "echo \$0" ::: a; true' prints /usr/bin/dash a).
+	run env -u SHELL dash -c "\"\$SCX_RUN\" 'echo \$0' ::: a; true"
+	assert_success
+	assert_output --regexp '^/(usr/)?bin/dash a$'
+	run env SHELL=/bin/dash bash -c "\"\$SCX_RUN\" 'echo \$0' ::: a; true"
+	assert_output --regexp '^/(usr/)?bin/bash a$'
+	run env PARALLEL_SHELL=/bin/dash bash -c "\"\$SCX_RUN\" 'echo \$0' ::: a; true"
+	assert_output '/bin/dash a'
 }
 
 @test "-q printf '[%s]\\n': -q passes the words as typed" {
