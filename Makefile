@@ -35,9 +35,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 endif
 ALL_CFLAGS = $(SCX_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 # The program and its plugins must be built from the same interface: both
-# carry this checksum of scx.h, scx_io.h and scx_lang.h (all a plugin
+# carry this checksum of scx.h, scx_config.h, scx_io.h and scx_lang.h (all a plugin
 # sees), and a plugin that differs is refused.
-ABI_ID := $(shell cat lib/scx.h lib/scx_io.h lib/scx_lang.h | cksum | cut -d' ' -f1)
+ABI_ID := $(shell cat lib/scx.h lib/scx_config.h lib/scx_io.h lib/scx_lang.h | cksum | cut -d' ' -f1)
 # Rewritten when the checksum changes (its rule runs every time, but
 # touches the file only then), so that what carries it is rebuilt.
 ABI_STAMP := $(BUILD)/abi-id
@@ -179,7 +179,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
 FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/scx_io.h lib/scx_lang.h lib/internal.h lib/lang.h cmd/scx-run.c
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/scx_config.h lib/scx_io.h lib/scx_lang.h lib/internal.h lib/lang.h cmd/scx-run.c
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_SRC) \
 		$(UV_LIBS) -pthread
@@ -219,6 +219,7 @@ endif
 	install -m 644 lib/scx.h $(DESTDIR)$(INCLUDEDIR)/scx.h
 	install -m 644 lib/scx_io.h $(DESTDIR)$(INCLUDEDIR)/scx_io.h
 	install -m 644 lib/scx_lang.h $(DESTDIR)$(INCLUDEDIR)/scx_lang.h
+	install -m 644 lib/scx_config.h $(DESTDIR)$(INCLUDEDIR)/scx_config.h
 	install -m 644 man/scx-run.1 $(DESTDIR)$(MANDIR)/man1/scx-run.1
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 completions/scx-run.bash $(DESTDIR)$(BASHCOMPDIR)/scx-run
@@ -231,7 +232,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/pkgconfig/scx.pc
 	rm -f $(DESTDIR)$(BINDIR)/scx-run $(DESTDIR)$(LIBDIR)/libscx.a \
 		$(DESTDIR)$(INCLUDEDIR)/scx.h $(DESTDIR)$(INCLUDEDIR)/scx_io.h \
-		$(DESTDIR)$(INCLUDEDIR)/scx_lang.h \
+		$(DESTDIR)$(INCLUDEDIR)/scx_lang.h $(DESTDIR)$(INCLUDEDIR)/scx_config.h \
 		$(DESTDIR)$(MANDIR)/man1/scx-run.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/scx-run
 

@@ -19,7 +19,8 @@ install_tree() {
 	install_tree
 	for f in usr/bin/scx-run usr/share/man/man1/scx-run.1 \
 		usr/share/bash-completion/completions/scx-run \
-		usr/include/scx.h usr/lib/libscx.a usr/lib/pkgconfig/scx.pc; do
+		usr/include/scx.h usr/include/scx_config.h usr/include/scx_io.h \
+		usr/include/scx_lang.h usr/lib/libscx.a usr/lib/pkgconfig/scx.pc; do
 		[ -f "$T/x/$f" ] || fail "missing $f"
 	done
 	# The shared library, versioned: the file, the soname link, the
