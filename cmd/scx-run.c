@@ -50,7 +50,7 @@ struct options {
 	bool protocol_set;
 	bool info, help, version;
 	enum { PROGRESS_NO, PROGRESS_TTY, PROGRESS_ALWAYS } progress;
-	bool verbose;
+	bool summary;
 };
 
 /* Why parsing stopped: the parser never prints, main() does. */
@@ -397,6 +397,35 @@ opt_as_completed(struct options *o, const char *arg, struct parse_failure *f)
 	(void)arg;
 	(void)f;
 	o->cfg.order = SCX_ORDER_COMPLETION;
+	return PARSE_OK;
+}
+
+/* -u, --line-buffer and --group (GNU parallel's three ways of showing
+ * output): the last one given wins. */
+static enum parse_status
+opt_ungroup(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.grouping = SCX_UNGROUP;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_line_buffer(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.grouping = SCX_LINE_BUFFER;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_group(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.grouping = SCX_GROUP;
 	return PARSE_OK;
 }
 
@@ -768,7 +797,20 @@ static const struct option_spec option_table[] = {
 	{ "as-completed", no_argument, 0, opt_as_completed, 0 },
 	{ "keep-order", no_argument, 'k', opt_keep_order, 0 },
 	{ "keeporder", no_argument, 0, opt_keep_order, 0 },
+	{ "no-keep-order", no_argument, 0, opt_as_completed, 0 },
+	{ "nokeeporder", no_argument, 0, opt_as_completed, 0 },
+	{ "nok", no_argument, 0, opt_as_completed, 0 },
+	{ "no-k", no_argument, 0, opt_as_completed, 0 },
+	{ "group", no_argument, 0, opt_group, 0 },
+	{ "ungroup", no_argument, 'u', opt_ungroup, 0 },
+	{ "line-buffer", no_argument, 0, opt_line_buffer, 0 },
+	{ "line-buffered", no_argument, 0, opt_line_buffer, 0 },
+	{ "linebuffer", no_argument, 0, opt_line_buffer, 0 },
+	{ "linebuffered", no_argument, 0, opt_line_buffer, 0 },
+	{ "lb", no_argument, 0, opt_line_buffer, 0 },
 	{ "tag", no_argument, 0, NULL, FLAG(cfg.tag) },
+	{ "tagstring", required_argument, 0, NULL, TEXT(cfg.tagstring) },
+	{ "tag-string", required_argument, 0, NULL, TEXT(cfg.tagstring) },
 	{ "format", required_argument, 0, opt_format, 0 },
 	{ "shell", no_argument, 0, NULL, FLAG(cfg.shell) },
 	{ "pipe-item", no_argument, 0, NULL, FLAG(cfg.pipe_item) },
@@ -798,7 +840,9 @@ static const struct option_spec option_table[] = {
 	{ "memfree", required_argument, 0, opt_memfree, 0 },
 	{ "load", required_argument, 0, opt_load, 0 },
 	{ "progress", optional_argument, 0, opt_progress, 0 },
-	{ "verbose", no_argument, 0, NULL, FLAG(verbose) },
+	{ NULL, no_argument, 't', NULL, FLAG(cfg.trace) },
+	{ "verbose", no_argument, 'v', NULL, FLAG(cfg.verbose) },
+	{ "summary", no_argument, 0, NULL, FLAG(summary) },
 	/* GNU parallel's options that change nothing here: scx-run prints
 	 * no citation notice and reads no profile. */
 	{ "will-cite", no_argument, 0, NULL, FLAG(ignored) },
@@ -840,8 +884,6 @@ struct refused_spec {
 	const char *hint; /* NULL, or what to use instead */
 };
 
-static const char hint_completed[] =
-    "--as-completed writes each result as it finishes";
 static const char hint_progress[] = "--progress shows done/total and an ETA";
 static const char hint_info[] = "scx-run --info prints the workers";
 
@@ -896,22 +938,9 @@ static const struct refused_spec refused_table[] = {
 	{ "noctrlc", 0, RETIRED, NULL },
 	{ "tollef", 0, RETIRED, NULL },
 	/* Output. */
-	{ "no-keep-order", 0, NOT_YET, hint_completed },
-	{ "nokeeporder", 0, NOT_YET, hint_completed },
-	{ "nok", 0, NOT_YET, hint_completed },
-	{ "no-k", 0, NOT_YET, hint_completed },
-	{ "group", 0, NOT_YET, "output is grouped by item by default" },
-	{ "ungroup", 'u', NOT_YET, hint_completed },
-	{ "line-buffer", 0, NOT_YET, hint_completed },
-	{ "line-buffered", 0, NOT_YET, hint_completed },
-	{ "linebuffer", 0, NOT_YET, hint_completed },
-	{ "linebuffered", 0, NOT_YET, hint_completed },
-	{ "lb", 0, NOT_YET, hint_completed },
 	{ "latest-line", 0, NOT_YET, NULL },
 	{ "latestline", 0, NOT_YET, NULL },
 	{ "ll", 0, NOT_YET, NULL },
-	{ "tag-string", 0, NOT_YET, "--tag prefixes the item" },
-	{ "tagstring", 0, NOT_YET, "--tag prefixes the item" },
 	{ "ctag", 0, NOT_YET, NULL },
 	{ "ctag-string", 0, NOT_YET, NULL },
 	{ "ctagstring", 0, NOT_YET, NULL },
@@ -932,9 +961,6 @@ static const struct refused_spec refused_table[] = {
 	{ "output-as-files", 0, NOT_YET, "--results DIR stores each result" },
 	{ "outputasfiles", 0, NOT_YET, "--results DIR stores each result" },
 	{ "files", 0, NOT_YET, "--results DIR stores each result" },
-	/* GNU's --verbose is -t; scx-run's --verbose is a summary. */
-	{ NULL, 't', NOT_YET, "--dry-run prints the commands instead" },
-	{ NULL, 'v', NOT_YET, NULL },
 	{ "eta", 0, NOT_YET, hint_progress },
 	{ "bar", 0, NOT_YET, hint_progress },
 	{ "total-jobs", 0, NOT_YET, NULL },
@@ -1489,7 +1515,7 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* --verbose: what the run did, on one line of stderr at its end. */
+/* --summary: what the run did, on one line of stderr at its end. */
 static void
 print_summary(struct scx_run *run, const struct scx_summary *s, double wall,
 	      int status)
@@ -1728,6 +1754,10 @@ check_request(struct options *o, unsigned closed, bool *json_info)
 		      "FILE, or redirect it from /dev/null for none)");
 		return false;
 	}
+	if (o->cfg.verbose && o->cfg.grouping != SCX_GROUP) {
+		error("-v with -u or --line-buffer is not supported yet");
+		return false;
+	}
 	return check_backend_options(o);
 }
 
@@ -1754,7 +1784,7 @@ execute(struct scx_run *run, struct options *o)
 		report_run_error(run, err, o);
 	status = scx_exit_status(&sum);
 	/* An MPI worker rank serves rank 0, which sums up the run. */
-	if (o->verbose && scx_run_is_master(run))
+	if (o->summary && scx_run_is_master(run))
 		print_summary(run, &sum, now_seconds() - t0, status);
 	return status;
 }

@@ -113,6 +113,36 @@ scx__deliver_free(struct scx__deliver *d)
 	scx_buf_free(&d->scratch_err);
 	scx_buf_free(&d->io);
 	scx_buf_free(&d->progress_line);
+	scx__tagger_close(&d->tags);
+}
+
+/* Results go out as jobs end: --as-completed, and -u (which GNU
+ * parallel never orders). */
+static bool
+in_completion_order(const struct scx__deliver *d)
+{
+	return d->cfg->order == SCX_ORDER_COMPLETION ||
+	       d->cfg->grouping == SCX_UNGROUP;
+}
+
+/* The tag of @res (NULL without --tag, and with -u, as in GNU
+ * parallel); a tag that cannot be made fails the run. */
+static int
+result_tag(struct scx__deliver *d, const struct scx_result *res,
+	   const char **tag, size_t *len)
+{
+	int err;
+
+	*tag = NULL;
+	*len = 0;
+	if (d->cfg->grouping == SCX_UNGROUP)
+		return 0;
+	err = scx__tagger_make(&d->tags, res->item, res->item_len, res->seq,
+			       res->worker, tag, len);
+	if (err != 0)
+		deliver_fail(d, err, "making a --tagstring: %s",
+			     scx_strerror(err));
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -219,21 +249,21 @@ emit_failed(struct scx__deliver *d, int err)
 /* Writes a result whose output is (partly) in a file, a piece at a
  * time, so that its size costs no memory. */
 static void
-emit_from_file(struct scx__deliver *d, const struct scx_result *res)
+emit_from_file(struct scx__deliver *d, const struct scx_result *res,
+	       const char *tag, size_t taglen)
 {
-	const char *tag = d->cfg->tag ? res->item : NULL;
 	struct scx__sink sink = { put_out, d, &d->scratch, &d->io };
 	struct scx_bytes b;
 	int err;
 
 	if (d->cfg->format == SCX_FORMAT_JSONL) {
-		err = scx__put_json(&sink, res);
+		err = scx__put_json(&sink, res, tag, taglen);
 		if (err != 0)
 			emit_failed(d, err);
 		return;
 	}
 	scx_result_stdout(res, &b);
-	err = scx__put_stream(&sink, &b, tag, res->item_len);
+	err = scx__put_stream(&sink, &b, tag, taglen);
 	if (err != 0) {
 		emit_failed(d, err);
 		return;
@@ -244,12 +274,29 @@ emit_from_file(struct scx__deliver *d, const struct scx_result *res)
 	err = scx__writer_flush(&d->out);
 	if (err == 0) {
 		sink.put = put_err;
-		err = scx__put_stream(&sink, &b, tag, res->item_len);
+		err = scx__put_stream(&sink, &b, tag, taglen);
 	}
 	if (err == 0)
 		err = scx__writer_flush(&d->err);
 	if (err != 0)
 		emit_failed(d, err);
+}
+
+/* -v: the command, as a line of the job's output (tagged, as GNU
+ * parallel's). */
+static int
+put_verbose(struct scx__deliver *d, const char *cmd, size_t cmd_len,
+	    const char *tag, size_t taglen)
+{
+	int err;
+
+	d->scratch.len = 0;
+	err = scx__format_lines(&d->scratch, tag, taglen, cmd, cmd_len);
+	if (err == 0)
+		err = scx_buf_putc(&d->scratch, '\n');
+	if (err == 0)
+		err = scx__writer_put(&d->out, d->scratch.data, d->scratch.len);
+	return err;
 }
 
 /* Writes @res (and queues its job log line). */
@@ -258,16 +305,25 @@ emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
      size_t cmd_len)
 {
 	const struct scx_config *cfg = d->cfg;
+	const char *tag;
+	size_t taglen;
 	int err;
 
 	if (d->out.error != 0 || d->broken_pipe)
 		return;
 	log_result(d, res, cmd, cmd_len);
-	if (scx__result_in_file(res)) {
-		emit_from_file(d, res);
+	if (result_tag(d, res, &tag, &taglen) != 0)
+		return;
+	if (cfg->verbose && cfg->format == SCX_FORMAT_RAW && cmd &&
+	    (err = put_verbose(d, cmd, cmd_len, tag, taglen)) != 0) {
+		output_failed(d, err, "standard output");
 		return;
 	}
-	if (cfg->format == SCX_FORMAT_RAW && !cfg->tag) {
+	if (scx__result_in_file(res)) {
+		emit_from_file(d, res, tag, taglen);
+		return;
+	}
+	if (cfg->format == SCX_FORMAT_RAW && tag == NULL) {
 		err = scx__writer_put(&d->out, res->out, res->out_len);
 		if (err != 0) {
 			output_failed(d, err, "standard output");
@@ -279,7 +335,8 @@ emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
 	}
 	d->scratch.len = 0;
 	d->scratch_err.len = 0;
-	err = scx__format_result(cfg, res, &d->scratch, &d->scratch_err);
+	err = scx__format_result(cfg, res, tag, taglen, &d->scratch,
+				 &d->scratch_err);
 	if (err == 0)
 		err = scx__writer_put(&d->out, d->scratch.data, d->scratch.len);
 	if (err != 0) {
@@ -396,7 +453,7 @@ scx__deliver_result(struct scx__deliver *d, uint64_t seq,
 		/* The streaming item ended: the rest of it, then whatever
 		 * waited behind it. */
 		d->streaming = 0;
-		if (d->cfg->order == SCX_ORDER_COMPLETION) {
+		if (in_completion_order(d)) {
 			if (res)
 				emit(d, res, cmd, cmd_len);
 			emit_waiting(d);
@@ -405,7 +462,7 @@ scx__deliver_result(struct scx__deliver *d, uint64_t seq,
 		due(d, res, cmd, cmd_len);
 		return;
 	}
-	if (d->cfg->order == SCX_ORDER_COMPLETION) {
+	if (in_completion_order(d)) {
 		if (res && d->streaming)
 			wait_for_stream(d, res, cmd, cmd_len);
 		else if (res)
@@ -440,8 +497,9 @@ scx__deliver_stream_begin(struct scx__deliver *d, uint64_t seq)
 	/* Whole blocks only where the format has no per-item framing, not
 	 * when the result must also be stored whole, and not when a failed
 	 * item runs again (its first output would be out already). */
-	if (cfg->format != SCX_FORMAT_RAW || cfg->tag || cfg->results ||
-	    cfg->on_result || cfg->retries > 1 || d->broken_pipe)
+	if (cfg->format != SCX_FORMAT_RAW || d->tags.on || cfg->verbose ||
+	    cfg->grouping != SCX_GROUP || cfg->results || cfg->on_result ||
+	    cfg->retries > 1 || d->broken_pipe)
 		return false;
 	if (d->streaming)
 		return d->streaming == seq;
@@ -464,6 +522,70 @@ scx__deliver_stream(struct scx__deliver *d, uint64_t seq, const char *data,
 	err = scx__writer_put(&d->out, data, len);
 	if (err != 0)
 		output_failed(d, err, "standard output");
+}
+
+/* Writes @len bytes of a live job to stdout or stderr now, tagged with
+ * --line-buffer. */
+static void
+put_live(struct scx__deliver *d, const struct scx_item *item, unsigned slot,
+	 bool is_err, const char *data, size_t len)
+{
+	struct scx__writer *w = is_err ? &d->err : &d->out;
+	const char *tag = NULL;
+	size_t taglen = 0;
+	int err;
+
+	if (d->cfg->grouping == SCX_LINE_BUFFER &&
+	    scx__tagger_make(&d->tags, item->data, item->len, item->seq, slot,
+			     &tag, &taglen) != 0) {
+		deliver_fail(d, -ENOMEM, "making a --tagstring: %s",
+			     scx_strerror(-ENOMEM));
+		return;
+	}
+	/* What the other stream has queued goes first. */
+	err = scx__writer_flush(is_err ? &d->out : &d->err);
+	if (err == 0 && tag != NULL) {
+		d->scratch.len = 0;
+		err = scx__format_lines(&d->scratch, tag, taglen, data, len);
+		if (err == 0)
+			err = scx__writer_put(w, d->scratch.data,
+					      d->scratch.len);
+	} else if (err == 0) {
+		err = scx__writer_put(w, data, len);
+	}
+	if (err == 0)
+		err = scx__writer_flush(w);
+	if (err != 0)
+		output_failed(d, err,
+			      is_err ? "standard error" : "standard output");
+}
+
+size_t
+scx__deliver_live(struct scx__deliver *d, const struct scx_item *item,
+		  unsigned slot, bool is_err, const char *data, size_t len)
+{
+	const struct scx_config *cfg = d->cfg;
+	const char *nl;
+
+	if (cfg->grouping == SCX_GROUP || cfg->format != SCX_FORMAT_RAW ||
+	    cfg->results || cfg->on_result || cfg->retries > 1 || len == 0)
+		return 0;
+	if (d->out.error != 0 || d->broken_pipe)
+		return len; /* nobody reads: dropped, as a stream's would */
+	if (cfg->grouping == SCX_LINE_BUFFER) {
+		/* -k: only the head job's lines, until it ends; the others
+		 * wait their turn whole, in memory or spilled. */
+		if (!in_completion_order(d) &&
+		    (item->seq != d->reorder.next ||
+		     (d->streaming != 0 && d->streaming != item->seq)))
+			return 0;
+		nl = memrchr(data, '\n', len);
+		if (nl == NULL)
+			return 0;
+		len = (size_t)(nl - data) + 1;
+	}
+	put_live(d, item, slot, is_err, data, len);
+	return len;
 }
 
 void

@@ -234,8 +234,10 @@ struct scx__sink {
  * @return 0 or an error (a put's, or a read's). */
 int scx__put_stream(struct scx__sink *s, const struct scx_bytes *b,
 		    const char *tag, size_t taglen);
-/** Puts @r as one JSON line to @s, its streams a piece at a time. */
-int scx__put_json(struct scx__sink *s, const struct scx_result *r);
+/** Puts @r as one JSON line to @s, its streams a piece at a time, with a
+ * "tag" field when @tag is not NULL. */
+int scx__put_json(struct scx__sink *s, const struct scx_result *r,
+		  const char *tag, size_t taglen);
 /** Whether a stream of @r is in a file. */
 bool scx__result_in_file(const struct scx_result *r);
 
@@ -246,8 +248,35 @@ bool scx__result_in_file(const struct scx_result *r);
  * @return 0 or -ENOMEM.
  */
 int scx__format_result(const struct scx_config *cfg,
-		       const struct scx_result *res, struct scx_buf *out,
-		       struct scx_buf *err);
+		       const struct scx_result *res, const char *tag,
+		       size_t taglen, struct scx_buf *out, struct scx_buf *err);
+/** Appends @data to @b, each line after @tag and a tab unless @tag is
+ * NULL (@data begins a line).  @return 0 or -ENOMEM. */
+int scx__format_lines(struct scx_buf *b, const char *tag, size_t taglen,
+		      const char *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* tag.c: --tag and --tagstring                                        */
+/* ------------------------------------------------------------------ */
+
+struct scx__tagger {
+	bool on;		     /* --tag or --tagstring */
+	struct scx__template *tmpl;  /* --tagstring's, or NULL */
+	struct scx_buf text;	     /* the last tag made */
+	struct scx_buf space, vec;   /* the template's expansion */
+};
+
+/** Readies the tags of @cfg (@on_stdin: items go to reusable workers).
+ * @return 0, SCX_EPERL or -ENOMEM. */
+int scx__tagger_open(struct scx__tagger *t, const struct scx_config *cfg,
+		     bool on_stdin);
+void scx__tagger_close(struct scx__tagger *t);
+/** The tag of the job of @item (@len bytes) number @seq on @slot into
+ * *@tag (owned by @t, valid until the next call), or NULL without tags.
+ * @return 0 or -ENOMEM. */
+int scx__tagger_make(struct scx__tagger *t, const char *item, size_t len,
+		     uint64_t seq, unsigned slot, const char **tag,
+		     size_t *tlen);
 
 /* ------------------------------------------------------------------ */
 /* workers.c: how many workers a run gets, and why                     */
@@ -360,6 +389,7 @@ struct scx__deliver {
 	struct scx_buf io; /* output read back from a file */
 	struct scx__reorder reorder;
 	struct scx__hold hold; /* results waiting for their turn */
+	struct scx__tagger tags; /* --tag, --tagstring */
 	uint64_t streaming;    /* the item whose stdout streams, or 0 */
 	uint64_t streamed_len; /* the bytes it streamed so far */
 	void **waiting;	       /* --as-completed: waiting for it */
@@ -390,6 +420,16 @@ void scx__deliver_progress_on(struct scx__deliver *d);
 void scx__deliver_result(struct scx__deliver *d, uint64_t seq,
 			 const struct scx_result *res, const char *cmd,
 			 size_t cmd_len);
+/**
+ * -u and --line-buffer: of @len bytes that the running job of @item (on
+ * @slot) wrote to stdout (or stderr, @is_err), writes what may go out
+ * now: all of them with -u, whole lines with --line-buffer (only the
+ * head job's with input order).  @return how many went out (0 when the
+ * run groups output).
+ */
+size_t scx__deliver_live(struct scx__deliver *d, const struct scx_item *item,
+			 unsigned slot, bool is_err, const char *data,
+			 size_t len);
 /** Whether the running item @seq's stdout may go out as it comes. */
 bool scx__deliver_stream_begin(struct scx__deliver *d, uint64_t seq);
 /** Writes stdout bytes of the streaming item @seq. */

@@ -213,18 +213,12 @@ scx__writer_flush(struct scx__writer *w)
 	return err;
 }
 
-/* Appends a tag: a job's arguments (NUL-separated fields) joined by
- * blanks, as GNU parallel's --tag shows them, then a tab. */
+/* Appends a tag (made by tag.c) and the tab after it. */
 static int
 put_tag(struct scx_buf *b, const char *tag, size_t taglen)
 {
-	size_t i, from = b->len;
-
 	if (scx_buf_append(b, tag, taglen) != 0 || scx_buf_putc(b, '\t') != 0)
 		return -ENOMEM;
-	for (i = from; i < from + taglen; i++)
-		if (b->data[i] == '\0')
-			b->data[i] = ' ';
 	return 0;
 }
 
@@ -436,15 +430,19 @@ json_field(struct scx_buf *b, const char *name, const char *s, size_t len)
 	return 0;
 }
 
-/* The fields of a JSON result before its stdout. */
+/* The fields of a JSON result before its stdout; "tag" with --tag or
+ * --tagstring. */
 static int
-json_head(struct scx_buf *b, const struct scx_result *r)
+json_head(struct scx_buf *b, const struct scx_result *r, const char *tag,
+	  size_t taglen)
 {
 	int err;
 
 	err = scx_buf_printf(b, "{\"seq\":%llu", (unsigned long long)r->seq);
 	if (err == 0)
 		err = json_field(b, "item", r->item, r->item_len);
+	if (err == 0 && tag != NULL)
+		err = json_field(b, "tag", tag, taglen);
 	if (err == 0)
 		err = scx_buf_printf(
 		    b,
@@ -462,11 +460,12 @@ json_head(struct scx_buf *b, const struct scx_result *r)
 }
 
 static int
-format_json(struct scx_buf *b, const struct scx_result *r)
+format_json(struct scx_buf *b, const struct scx_result *r, const char *tag,
+	    size_t taglen)
 {
 	int err;
 
-	err = json_head(b, r);
+	err = json_head(b, r, tag, taglen);
 	if (err == 0)
 		err = json_field(b, "stdout", r->out, r->out_len);
 	if (err == 0)
@@ -477,7 +476,8 @@ format_json(struct scx_buf *b, const struct scx_result *r)
 }
 
 int
-scx__put_json(struct scx__sink *s, const struct scx_result *r)
+scx__put_json(struct scx__sink *s, const struct scx_result *r, const char *tag,
+	      size_t taglen)
 {
 	struct scx_bytes out, err;
 	int e;
@@ -485,7 +485,7 @@ scx__put_json(struct scx__sink *s, const struct scx_result *r)
 	scx_result_stdout(r, &out);
 	scx_result_stderr(r, &err);
 	s->fmt->len = 0;
-	e = json_head(s->fmt, r);
+	e = json_head(s->fmt, r, tag, taglen);
 	if (e == 0)
 		e = s->put(s->arg, s->fmt->data, s->fmt->len);
 	if (e == 0)
@@ -504,21 +504,33 @@ scx__result_in_file(const struct scx_result *r)
 }
 
 int
+scx__format_lines(struct scx_buf *b, const char *tag, size_t taglen,
+		  const char *data, size_t len)
+{
+	bool at_start = true;
+
+	if (tag == NULL)
+		return scx_buf_append(b, data, len);
+	return format_tagged(b, tag, taglen, data, len, &at_start);
+}
+
+int
 scx__format_result(const struct scx_config *cfg, const struct scx_result *res,
-		   struct scx_buf *out, struct scx_buf *err)
+		   const char *tag, size_t taglen, struct scx_buf *out,
+		   struct scx_buf *err)
 {
 	bool at_start = true;
 	int e = 0;
 
 	if (cfg->format == SCX_FORMAT_JSONL)
-		return format_json(out, res);
-	if (cfg->tag) {
-		e = format_tagged(out, res->item, res->item_len, res->out,
-				  res->out_len, &at_start);
+		return format_json(out, res, tag, taglen);
+	if (tag != NULL) {
+		e = format_tagged(out, tag, taglen, res->out, res->out_len,
+				  &at_start);
 		at_start = true;
 		if (e == 0)
-			e = format_tagged(err, res->item, res->item_len,
-					  res->err, res->err_len, &at_start);
+			e = format_tagged(err, tag, taglen, res->err,
+					  res->err_len, &at_start);
 		return e;
 	}
 	e = scx_buf_append(out, res->out, res->out_len);

@@ -363,7 +363,7 @@ order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 	const char *cmd = NULL;
 	size_t cmd_len = 0;
 
-	if (res != NULL && run->ledger.joblog_fd >= 0) {
+	if (res != NULL && (run->ledger.joblog_fd >= 0 || run->cfg->verbose)) {
 		item.seq = res->seq;
 		item.data = res->item;
 		item.len = res->item_len;
@@ -382,6 +382,15 @@ bool
 scx_run_stream_begin(struct scx_run *run, uint64_t seq)
 {
 	return scx__deliver_stream_begin(&run->deliver, seq);
+}
+
+size_t
+scx_run_live(struct scx_run *run, const struct scx_item *item, unsigned slot,
+	     bool is_err, const char *data, size_t len)
+{
+	len = scx__deliver_live(&run->deliver, item, slot, is_err, data, len);
+	absorb(run);
+	return len;
 }
 
 void
@@ -595,8 +604,8 @@ prepare_run(struct scx_run *run)
 
 	on_stdin = items_on_stdin(run);
 	run->deliver.send_items = cfg->pipe_item || on_stdin;
-	err = scx__builder_open(&run->cmd, cfg, on_stdin);
-	if (err != 0)
+	if ((err = scx__builder_open(&run->cmd, cfg, on_stdin)) != 0 ||
+	    (err = scx__tagger_open(&run->deliver.tags, cfg, on_stdin)) != 0)
 		return err;
 	err = scx__intake_check_throttles(&run->intake);
 	if (err != 0) {
@@ -751,22 +760,6 @@ out:
 	if (summary)
 		*summary = run->sum;
 	return run->error;
-}
-
-int
-scx_imap(struct scx_run *run, struct scx_summary *summary)
-{
-	if (run->cfg->order != SCX_ORDER_INPUT)
-		return -EINVAL;
-	return scx_run_execute(run, summary);
-}
-
-int
-scx_as_completed(struct scx_run *run, struct scx_summary *summary)
-{
-	if (run->cfg->order != SCX_ORDER_COMPLETION)
-		return -EINVAL;
-	return scx_run_execute(run, summary);
 }
 
 /* ------------------------------------------------------------------ */

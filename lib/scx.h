@@ -558,6 +558,17 @@ bool scx_run_stopping(const struct scx_run *run);
 void scx_run_stop(struct scx_run *run, enum scx_stop how);
 
 /**
+ * -u and --line-buffer (scx_config.grouping): offers @len bytes that the
+ * running item @item (on @slot) wrote to its stdout, or its stderr
+ * (@is_err), as they come.  @return how many of them (a prefix: all with
+ * -u, whole lines with --line-buffer) went out; the backend keeps the
+ * rest, offers it again with what follows, and reports what is left in
+ * the item's result.  0 when output is grouped.
+ */
+size_t scx_run_live(struct scx_run *run, const struct scx_item *item,
+		    unsigned slot, bool is_err, const char *data, size_t len);
+
+/**
  * Asks to write the stdout of the running item @seq as it arrives rather
  * than when it ends (an item with a large output need not be held): the
  * core agrees when the format allows it and no other item's output can

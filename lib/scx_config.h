@@ -15,6 +15,13 @@ enum scx_order {
 	SCX_ORDER_COMPLETION /* as_completed: results as they finish */
 };
 
+/* How jobs' output is grouped (GNU parallel's --group, -u, --line-buffer). */
+enum scx_grouping {
+	SCX_GROUP = 0,	 /* each job's output as one block (the default) */
+	SCX_UNGROUP,	 /* bytes as they come, in no order (-u) */
+	SCX_LINE_BUFFER	 /* whole lines as they come (--line-buffer) */
+};
+
 enum scx_format {
 	SCX_FORMAT_RAW = 0, /* each item's stdout and stderr, as blocks */
 	SCX_FORMAT_JSONL    /* one JSON object per item on stdout */
@@ -165,6 +172,13 @@ struct scx_config {
 	bool dry_run;  /* print each command instead of running it */
 	bool progress; /* draw a progress line on err_fd, redrawn as items
 			  finish, and leave a summary line at the end */
+	/* Output, issue 14: grouping, tags, what runs. */
+	enum scx_grouping grouping;
+	const char *tagstring; /* --tagstring: a template for the tag, with
+				  replacement strings; NULL: --tag's item */
+	bool trace;	       /* -t: each command on err_fd before it runs */
+	bool verbose;	       /* -v: each command on out_fd, first in its
+				  job's output */
 	int out_fd;    /* 1 by default */
 	int err_fd;    /* 2 by default */
 

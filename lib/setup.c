@@ -4,6 +4,7 @@
  * the backends, so that neither depends on the other's table. */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,4 +94,20 @@ scx_config_check(const struct scx_config *cfg,
 	else
 		return 0;
 	return SCX_EOPTION;
+}
+
+int
+scx_imap(struct scx_run *run, struct scx_summary *summary)
+{
+	if (scx_run_config(run)->order != SCX_ORDER_INPUT)
+		return -EINVAL;
+	return scx_run_execute(run, summary);
+}
+
+int
+scx_as_completed(struct scx_run *run, struct scx_summary *summary)
+{
+	if (scx_run_config(run)->order != SCX_ORDER_COMPLETION)
+		return -EINVAL;
+	return scx_run_execute(run, summary);
 }

@@ -475,9 +475,9 @@ SLOW_WORKER='touch "started/$1"; exec "$0" 30'
 	assert_regex "$stderr" "cannot be loaded: .*plug/scx-mpi.so was not built with this scx-run"
 }
 
-@test "mpi: --verbose sums the run up once, on rank 0" {
+@test "mpi: --summary sums the run up once, on rank 0" {
 	run --separate-stderr timeout 60 bash -c 'seq 5 | "$@"' sh \
-		"${MPIEXEC[@]}" -n 3 "$SCX_RUN" --backend=mpi --verbose echo
+		"${MPIEXEC[@]}" -n 3 "$SCX_RUN" --backend=mpi --summary echo
 	assert_success
 	[ "$(grep -c '^scx-run: .* items' <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
 	assert_regex "$stderr" "scx-run: 5 items, 5 succeeded, 0 failed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# --progress (on a terminal, piped, always, never), --verbose (the summary
+# --progress (on a terminal, piped, always, never), --summary (the summary
 # line) and the throttles --delay, --memfree and --load.
 #
 # A terminal is a pseudo-terminal from util-linux script(1).  The load
@@ -271,54 +271,54 @@ no_started() {
 	check_lines err err 20
 }
 
-# --- --verbose --------------------------------------------------------------
+# --- --summary --------------------------------------------------------------
 
 # The summary line: verbose_re HEAD BACKEND WORKERS EXIT.
 verbose_re() {
 	printf '^scx-run: %s; [0-9]+\\.[0-9]{3} s, [0-9]+\\.[0-9] items/s; backend %s, %s workers?; exit %s$' "$@"
 }
 
-@test "--verbose: items, succeeded, failed, backend, workers and exit status" {
+@test "--summary: items, succeeded, failed, backend, workers and exit status" {
 	seq 5 >in
-	run --separate-stderr timeout 60 "$SCX_RUN" --verbose -j2 sh -c 'case $1 in 2|4) exit 3;; esac' sh <in
+	run --separate-stderr timeout 60 "$SCX_RUN" --summary -j2 sh -c 'case $1 in 2|4) exit 3;; esac' sh <in
 	assert_failure 2
 	assert_output ''
 	assert_equal "${#stderr_lines[@]}" 1
 	assert_stderr --regexp "$(verbose_re '5 items, 3 succeeded, 2 failed' multiprocess 2 2)"
 }
 
-@test "--verbose --backend=loky names the backend" {
+@test "--summary --backend=loky names the backend" {
 	seq 3 >in
-	run --separate-stderr timeout 60 "$SCX_RUN" --verbose --backend=loky -j2 cat <in
+	run --separate-stderr timeout 60 "$SCX_RUN" --summary --backend=loky -j2 cat <in
 	assert_success
 	assert_output "$(printf '%s\n' 1 2 3)"
 	assert_stderr --regexp "$(verbose_re '3 items, 3 succeeded, 0 failed' loky 2 0)"
 }
 
-@test "--verbose --timeout counts the timed-out item" {
+@test "--summary --timeout counts the timed-out item" {
 	seq 3 >in
-	run --separate-stderr timeout 60 "$SCX_RUN" --verbose -j3 --timeout 0.5 \
+	run --separate-stderr timeout 60 "$SCX_RUN" --summary -j3 --timeout 0.5 \
 		sh -c '[ "$1" != 2 ] || sleep 30' "$MARKER" <in
 	assert_failure 1
 	assert_stderr_line --regexp "$(verbose_re '3 items, 2 succeeded, 1 failed, 1 timed out' multiprocess 3 1)"
 }
 
-@test "--verbose --retries counts the retried item" {
+@test "--summary --retries counts the retried item" {
 	seq 3 >in
-	run --separate-stderr timeout 60 "$SCX_RUN" --verbose -j2 --retries 2 \
+	run --separate-stderr timeout 60 "$SCX_RUN" --summary -j2 --retries 2 \
 		sh -c 'if [ "$1" = 2 ] && [ ! -e once ]; then touch once; exit 1; fi' sh <in
 	assert_success
 	assert_equal "${#stderr_lines[@]}" 1
 	assert_stderr --regexp "$(verbose_re '3 items, 3 succeeded, 0 failed, 1 retried' multiprocess 2 0)"
 }
 
-@test "--verbose --resume counts the skipped items" {
+@test "--summary --resume counts the skipped items" {
 	seq 4 >in4
 	seq 6 >in
 	# the same command both times (--resume checks it)
 	run timeout 60 "$SCX_RUN" --joblog jl sh -c 'echo "ran $1"' sh <in4
 	assert_success
-	run --separate-stderr timeout 60 "$SCX_RUN" --verbose -j2 --joblog jl --resume \
+	run --separate-stderr timeout 60 "$SCX_RUN" --summary -j2 --joblog jl --resume \
 		sh -c 'echo "ran $1"' sh <in
 	assert_success
 	assert_output "$(printf 'ran 5\nran 6')"
@@ -326,14 +326,14 @@ verbose_re() {
 	assert_stderr --regexp "$(verbose_re '2 items, 2 succeeded, 0 failed, 4 skipped \(resumed\)' multiprocess 2 0)"
 }
 
-@test "--verbose --halt counts the items not run (input a regular file)" {
+@test "--summary --halt counts the items not run (input a regular file)" {
 	seq 10 >in
-	run --separate-stderr timeout 60 "$SCX_RUN" --verbose -j1 --halt soon,fail=1 sh -c '[ "$1" != 3 ]' sh <in
+	run --separate-stderr timeout 60 "$SCX_RUN" --summary -j1 --halt soon,fail=1 sh -c '[ "$1" != 3 ]' sh <in
 	assert_failure 1
 	assert_stderr --regexp "$(verbose_re '3 items, 2 succeeded, 1 failed, 7 not run' multiprocess 1 1)"
 }
 
-@test "no --verbose: no summary line" {
+@test "no --summary: no summary line" {
 	seq 3 >in
 	run --separate-stderr timeout 60 "$SCX_RUN" sh -c '[ "$1" != 2 ]' sh <in
 	assert_failure 1
