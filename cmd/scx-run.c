@@ -51,6 +51,7 @@ struct options {
 	bool info, help, version;
 	enum { PROGRESS_NO, PROGRESS_TTY, PROGRESS_ALWAYS } progress;
 	bool summary;
+	bool keep_order; /* -k given (and not undone by --as-completed) */
 };
 
 /* Why parsing stopped: the parser never prints, main() does. */
@@ -397,6 +398,7 @@ opt_as_completed(struct options *o, const char *arg, struct parse_failure *f)
 	(void)arg;
 	(void)f;
 	o->cfg.order = SCX_ORDER_COMPLETION;
+	o->keep_order = false;
 	return PARSE_OK;
 }
 
@@ -438,6 +440,7 @@ opt_keep_order(struct options *o, const char *arg, struct parse_failure *f)
 	(void)arg;
 	(void)f;
 	o->cfg.order = SCX_ORDER_INPUT;
+	o->keep_order = true;
 	return PARSE_OK;
 }
 
@@ -1754,6 +1757,10 @@ check_request(struct options *o, unsigned closed, bool *json_info)
 		      "FILE, or redirect it from /dev/null for none)");
 		return false;
 	}
+	/* --line-buffer is in completion order, as GNU parallel's, unless
+	 * -k asks for input order. */
+	if (o->cfg.grouping == SCX_LINE_BUFFER && !o->keep_order)
+		o->cfg.order = SCX_ORDER_COMPLETION;
 	if (o->cfg.verbose && o->cfg.grouping != SCX_GROUP) {
 		error("-v with -u or --line-buffer is not supported yet");
 		return false;

@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# How output is shown (issue 14, Build 1-3): -k, --no-keep-order, --group,
+# -u, --line-buffer, --tag/--tagstring, -t and -v.
+#
+# Every expected output is what GNU parallel 20221122 printed for the same
+# command line on this machine, recorded by hand; the tests do not need GNU
+# parallel.  The interleaving tests run two jobs of grouping/turns.sh that
+# take turns: each waits (at most 20 s, then prints TIMEOUT) until the
+# other's line shows in the output file, so that the order of lines is
+# decided by what the runner has written, never by the clock.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+TURNS="$BATS_TEST_DIRNAME/grouping/turns.sh"
+
+g() {
+	timeout 120 "$SCX_RUN" "$@" </dev/null
+}
+
+# turns OPTIONS... -- ROLE ROLE: runs the two jobs into $T/out.
+turns() {
+	export OUT="$PWD/out"
+	local opts=()
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	timeout 120 "$SCX_RUN" -j2 "${opts[@]}" sh "$TURNS" ::: "$@" \
+		</dev/null >"$OUT"
+}
+
+# --- order ---------------------------------------------------------------------
+
+@test "-k: printf 'a\\nb\\nc\\n' | scx-run -k echo" {
+	# GNU: a b c
+	run --separate-stderr bash -c 'printf "a\nb\nc\n" | timeout 60 "$0" -k echo' "$SCX_RUN"
+	assert_success
+	assert_output "$(printf 'a\nb\nc')"
+}
+
+@test "-k wins over an earlier --as-completed, --nok over an earlier -k" {
+	run --separate-stderr g -j2 --as-completed -k sh -c 'sleep 0.$1; echo $1' sh ::: 3 1
+	assert_success
+	assert_output "$(printf '3\n1')"
+	for o in --no-keep-order --nokeeporder --nok --no-k; do
+		# The first job waits until the second's line is out.
+		turns -k "$o" -- kb2 kb1
+		assert_equal "$(cat out)" "$(printf 'b1\nb2')"
+	done
+}
+
+@test "--group is accepted: each job's output whole, in input order" {
+	run --separate-stderr g -j2 --group sh -c 'echo $1; echo $1' sh ::: a b
+	assert_success
+	assert_output "$(printf 'a\na\nb\nb')"
+}
+
+# --- -u ------------------------------------------------------------------------
+
+@test "-u: two jobs' lines interleave as they come, none lost" {
+	# GNU -u: a1 b1 a2 b2 a3
+	turns -u -- a b
+	assert_equal "$(cat out)" "$(printf 'a1\nb1\na2\nb2\na3')"
+}
+
+@test "-u -k: -k changes nothing (GNU parallel's -u ignores it)" {
+	turns -u -k -- a b
+	assert_equal "$(cat out)" "$(printf 'a1\nb1\na2\nb2\na3')"
+}
+
+@test "-u: a line without its newline yet goes out as it is (GNU's half lines)" {
+	# GNU -u: a1, then a2- and b1 on one line, then tail
+	turns -u -- pa pb
+	assert_equal "$(cat out)" "$(printf 'a1\na2-b1\ntail')"
+}
+
+@test "-u --tag: no tag (GNU parallel's -u ignores --tag)" {
+	run --separate-stderr g -u --tag sh -c 'printf "x\ny"' sh ::: a
+	assert_success
+	assert_output "$(printf 'x\ny')"
+}
+
+# --- --line-buffer -------------------------------------------------------------
+
+@test "--line-buffer: two jobs' lines interleave as they come, every line whole" {
+	# GNU --lb: a1 b1 a2 b2 a3
+	for o in --line-buffer --lb --linebuffer --line-buffered --linebuffered; do
+		turns "$o" -- a b
+		assert_equal "$(cat out)" "$(printf 'a1\nb1\na2\nb2\na3')"
+	done
+}
+
+@test "--line-buffer: a line is out only once whole" {
+	# GNU --lb: a1 b1 a2-tail
+	turns --lb -- pa pb
+	assert_equal "$(cat out)" "$(printf 'a1\nb1\na2-tail')"
+}
+
+@test "--line-buffer --tag tags each line" {
+	# GNU --lb --tag: every line after its job's argument and a tab.
+	turns --lb --tag -- a b
+	assert_equal "$(cat out)" "$(printf 'a\ta1\nb\tb1\na\ta2\nb\tb2\na\ta3')"
+	turns --lb --tag -- pa pb
+	assert_equal "$(cat out)" "$(printf 'pa\ta1\npb\tb1\npa\ta2-tail')"
+}
+
+@test "--line-buffer -k: the first job's lines stream, the second's follow it" {
+	# GNU --lb -k: a1 seen a2 b1 b2 (the first job saw its own line out
+	# while it ran; the second's waited, although it ended first).
+	turns --lb -k -- ka kb
+	assert_equal "$(cat out)" "$(printf 'a1\nseen\na2\nb1\nb2')"
+}
+
+@test "--line-buffer: stderr lines too, each whole" {
+	run --separate-stderr g --lb sh -c 'printf "e1\ne2-" >&2; printf "x\n" >&2' sh ::: a
+	assert_success
+	assert_stderr "$(printf 'e1\ne2-x')"
+}
+
+# --- tags ----------------------------------------------------------------------
+
+@test "--tag echo x ::: a ::: 1 (the arguments joined by a blank, as GNU 20221122)" {
+	# GNU 20221122: "a 1<TAB>x a 1".  The issue asked for a tab between
+	# the arguments; GNU 20221122 joins them with a blank, and that is
+	# what scx-run prints (README: --tag).
+	run --separate-stderr g --tag echo x ::: a ::: 1
+	assert_success
+	assert_output "$(printf 'a 1\tx a 1')"
+}
+
+@test "--tagstring '{}:' echo x ::: a b" {
+	# GNU: a:<TAB>x a, b:<TAB>x b
+	run --separate-stderr g --tagstring '{}:' echo x ::: a b
+	assert_success
+	assert_output "$(printf 'a:\tx a\nb:\tx b')"
+}
+
+@test "--tagstring with {1} {2} {#} {%}, and --tag-string" {
+	# GNU -j1: 1-a-1|1<TAB>x a 1 ... ({%} is the slot; -j1: 1)
+	run --separate-stderr g -j1 --tag-string '{#}-{1}-{2}|{%}' echo x ::: a ::: 1 2
+	assert_success
+	assert_output "$(printf '1-a-1|1\tx a 1\n2-a-2|1\tx a 2')"
+}
+
+@test "--tagstring with --format jsonl: a \"tag\" field" {
+	run --separate-stderr g --tagstring 't{}' --format jsonl echo ::: a
+	assert_success
+	assert_output --partial '"item":"a","tag":"ta",'
+}
+
+@test "--tagstring with a {= =} string is refused" {
+	run --separate-stderr g --tagstring '{= $_ =}' echo ::: a
+	assert_failure 255
+}
+
+# --- -t and -v -----------------------------------------------------------------
+
+@test "-t: each command on stderr before it runs, quoted" {
+	# GNU -t: echo 'a b' on stderr; a b on stdout.
+	run --separate-stderr g -t echo ::: 'a b'
+	assert_success
+	assert_output 'a b'
+	assert_stderr "echo 'a b'"
+}
+
+@test "-v: each command on stdout, first in its job's output" {
+	# GNU -v: echo 'a b' / a b / echo c / c
+	run --separate-stderr g -j2 -v echo ::: 'a b' c
+	assert_success
+	assert_output "$(printf "echo 'a b'\na b\necho c\nc")"
+	refute_stderr
+	run --separate-stderr g -j2 --verbose -k echo ::: a
+	assert_output "$(printf 'echo a\na')"
+}
+
+@test "-v --tag: the command line is tagged too" {
+	# GNU -v -k --tag: a<TAB>echo a / a<TAB>a / b<TAB>echo b / b<TAB>b
+	run --separate-stderr g -v -k --tag echo ::: a b
+	assert_success
+	assert_output "$(printf 'a\techo a\na\ta\nb\techo b\nb\tb')"
+}
+
+@test "-t -v: the command on stderr and on stdout" {
+	# GNU -k -t -v: echo a (stderr); echo a / a (stdout)
+	run --separate-stderr g -t -v echo ::: a
+	assert_success
+	assert_output "$(printf 'echo a\na')"
+	assert_stderr 'echo a'
+}
+
+@test "-v with -u or --line-buffer is refused (not supported yet)" {
+	run --separate-stderr g -v -u echo ::: a
+	assert_failure 255
+	assert_stderr --partial 'not supported yet'
+}
