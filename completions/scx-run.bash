@@ -12,17 +12,20 @@ _scx_run() {
 		--basenamereplace --bner --bnr --chunksize --col-sep --colsep
 		--delay --delimiter --dirnamereplace --dnr --dr --dry-run
 		--dryrun --er --extensionreplace --format --gnu --halt
-		--halt-on-error --haltonerror --header --help --if-serial
+		--group --halt-on-error --haltonerror --header --help --if-serial
 		--info --input --jl --joblog --jobs --keep-affinity --keep-order
-		--keeporder --link
+		--keeporder --lb --line-buffer --line-buffered --linebuffer
+		--linebuffered --link
 		--load --max-args --max-chars --max-lines --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxlines
 		--maxprocs --maxreplaceargs
-		--memfree --nn --no-notice --nonotice --null --pipe-item
+		--memfree --nn --no-k --no-keep-order --no-notice --nok
+		--nokeeporder --nonotice --null --pipe-item
 		--plain --plus --progress --protocol --quote --res --result
 		--results --resume --resume-failed --resumefailed --retries
 		--reuse --seq-prefix --seqreplace --shell --slotreplace
-		--spill-after --tag --timeout --trim --verbose --version
+		--spill-after --summary --tag --tag-string --tagstring
+		--timeout --trim --ungroup --verbose --version
 		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.
 	local with_value="-a -C -d -I -j -L -N -n -P -s --arg-file
@@ -34,7 +37,8 @@ _scx_run() {
 		--jl --joblog --jobs --load --max-args --max-chars --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxprocs
 		--maxreplaceargs --memfree --protocol --res --result --results
-		--retries --seqreplace --slotreplace --spill-after --timeout
+		--retries --seqreplace --slotreplace --spill-after --tag-string
+		--tagstring --timeout
 		--trim"
 
 	COMPREPLY=()

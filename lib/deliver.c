@@ -548,8 +548,8 @@ put_live(struct scx__deliver *d, const struct scx_item *item, unsigned slot,
 		d->scratch.len = 0;
 		err = scx__format_lines(&d->scratch, tag, taglen, data, len);
 		if (err == 0)
-			err = scx__writer_put(w, d->scratch.data,
-					      d->scratch.len);
+			err =
+			    scx__writer_put(w, d->scratch.data, d->scratch.len);
 	} else if (err == 0) {
 		err = scx__writer_put(w, data, len);
 	}

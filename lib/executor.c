@@ -1,7 +1,7 @@
 /* executor.c: what the local backends share about the processes they
  * run: a result made from an item, wait statuses as exit codes, the
  * messages an item gets as its stderr when it cannot run, pipes to a
- * worker, and reaping. */
+ * worker, reaping, and what -t, -u and --line-buffer show of them. */
 #include "internal.h"
 
 #include <errno.h>
@@ -158,4 +158,33 @@ scx__read_pending(uv_pipe_t *pipe, uv_alloc_cb alloc, uv_read_cb read,
 		read((uv_stream_t *)pipe, n, &buf);
 		total += (size_t)n;
 	}
+}
+
+bool
+scx__offer_live(struct scx_run *run, const struct scx_item *item, unsigned slot,
+		bool is_err, struct scx_buf *b)
+{
+	size_t took;
+
+	if (scx_run_config(run)->grouping == SCX_GROUP)
+		return false;
+	took = scx_run_live(run, item, slot, is_err, b->data, b->len);
+	if (took == 0)
+		return false;
+	memmove(b->data, b->data + took, b->len - took);
+	b->len -= took;
+	return b->len <= SCX__READ_CHUNK;
+}
+
+void
+scx__trace(struct scx_run *run, const struct scx_item *item, unsigned slot)
+{
+	const char *text;
+	size_t len;
+
+	if (!scx_run_config(run)->trace ||
+	    scx_run_command_text(run, item, slot, &text, &len) != 0)
+		return;
+	scx_run_stderr(run, text, len);
+	scx_run_stderr(run, "\n", 1);
 }

@@ -260,10 +260,10 @@ int scx__format_lines(struct scx_buf *b, const char *tag, size_t taglen,
 /* ------------------------------------------------------------------ */
 
 struct scx__tagger {
-	bool on;		     /* --tag or --tagstring */
-	struct scx__template *tmpl;  /* --tagstring's, or NULL */
-	struct scx_buf text;	     /* the last tag made */
-	struct scx_buf space, vec;   /* the template's expansion */
+	bool on;		    /* --tag or --tagstring */
+	struct scx__template *tmpl; /* --tagstring's, or NULL */
+	struct scx_buf text;	    /* the last tag made */
+	struct scx_buf space, vec;  /* the template's expansion */
 };
 
 /** Readies the tags of @cfg (@on_stdin: items go to reusable workers).
@@ -388,11 +388,11 @@ struct scx__deliver {
 	struct scx_buf scratch, scratch_err;
 	struct scx_buf io; /* output read back from a file */
 	struct scx__reorder reorder;
-	struct scx__hold hold; /* results waiting for their turn */
+	struct scx__hold hold;	 /* results waiting for their turn */
 	struct scx__tagger tags; /* --tag, --tagstring */
-	uint64_t streaming;    /* the item whose stdout streams, or 0 */
-	uint64_t streamed_len; /* the bytes it streamed so far */
-	void **waiting;	       /* --as-completed: waiting for it */
+	uint64_t streaming;	 /* the item whose stdout streams, or 0 */
+	uint64_t streamed_len;	 /* the bytes it streamed so far */
+	void **waiting;		 /* --as-completed: waiting for it */
 	size_t nwaiting, capwaiting;
 	/* --progress. */
 	bool progress_shown;
@@ -501,6 +501,17 @@ struct uv_buf_t;
 /** A result for @item on @worker of @rank, everything else 0. */
 void scx__result_init(struct scx_result *res, const struct scx_item *item,
 		      unsigned worker, int rank);
+/**
+ * -u and --line-buffer: offers what the running @item (on @slot) wrote
+ * to stdout or stderr (@is_err), the bytes in @b, to scx_run_live(); what
+ * went out leaves @b.  @return whether it took some and the rest fits in
+ * a read's room (else the caller spools @b as usual).
+ */
+bool scx__offer_live(struct scx_run *run, const struct scx_item *item,
+		     unsigned slot, bool is_err, struct scx_buf *b);
+/** -t: writes @item's command on stderr when the run asks for it. */
+void scx__trace(struct scx_run *run, const struct scx_item *item,
+		unsigned slot);
 /** A wait status as an exit status or the signal that ended it. */
 void scx__wait_status(int wstatus, int *exit_status, int *term_signal);
 /** The exit code of an item: its status, or 128+n after signal n. */

@@ -68,7 +68,7 @@ send_spec(struct mpib *m)
 	err |= scx_wire_put_u32(
 	    &b, (uint32_t)c->shell | (uint32_t)c->pipe_item << 1 |
 		    (uint32_t)c->seq_prefix << 2 | (uint32_t)c->reuse << 3 |
-		    (uint32_t)c->keep_affinity << 4);
+		    (uint32_t)c->keep_affinity << 4 | (uint32_t)c->trace << 5);
 	err |= scx_wire_put_u32(&b, (uint32_t)c->protocol);
 	err |= scx_wire_put_u32(&b, (uint32_t)c->delimiter);
 	err |= scx_wire_put_u64(&b, c->chunksize);

@@ -329,6 +329,7 @@ parse_spec(struct mpib *m, const char *buf, size_t len)
 	c->seq_prefix = flags & 4;
 	c->reuse = flags & 8;
 	c->keep_affinity = flags & 16;
+	c->trace = flags & 32; /* -t: each rank shows what it starts */
 	c->protocol = (enum scx_protocol)scx_wire_u32(&r);
 	c->delimiter = (int)scx_wire_u32(&r);
 	c->chunksize = (size_t)scx_wire_u64(&r);

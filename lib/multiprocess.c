@@ -215,25 +215,6 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	scx__read_space(b, buf);
 }
 
-/* -u and --line-buffer: what the core writes now leaves the buffer.
- * @return whether the rest is within the spool's bound (beyond it, the
- * rest goes to the spool's file and out with the result). */
-static bool
-live(struct proc *p, bool is_out, struct scx_buf *b)
-{
-	size_t took;
-
-	if (scx_run_config(p->slot->mp->run)->grouping == SCX_GROUP)
-		return false;
-	took = scx_run_live(p->slot->mp->run, p->item, p->slot->index,
-			    !is_out, b->data, b->len);
-	if (took == 0)
-		return false;
-	memmove(b->data, b->data + took, b->len - took);
-	b->len -= took;
-	return b->len <= SCX__READ_CHUNK;
-}
-
 static void
 on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
@@ -247,7 +228,8 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	(void)buf;
 	if (nread > 0) {
 		b->len += (size_t)nread;
-		if (!sp->in_file && live(p, is_out, b))
+		if (!sp->in_file &&
+		    scx__offer_live(run, p->item, p->slot->index, !is_out, b))
 			return;
 		if (is_out && !sp->in_file &&
 		    b->len >= p->slot->mp->stream_at &&
@@ -510,19 +492,6 @@ proc_running(struct proc *p, const struct scx_command *cmd)
 	}
 }
 
-/* -t: the command that started, on stderr, as GNU parallel shows it. */
-static void
-trace(struct scx_run *run, const struct scx_item *item, unsigned slot)
-{
-	const char *text;
-	size_t len;
-
-	if (scx_run_command_text(run, item, slot, &text, &len) == 0) {
-		scx_run_stderr(run, text, len);
-		scx_run_stderr(run, "\n", 1);
-	}
-}
-
 /* Starts @item on slot @s; on failure the item's result is reported at
  * once and s->proc stays NULL. */
 static void
@@ -576,8 +545,7 @@ spawn(struct slot *s, const struct scx_item *item)
 		close_pipes(p);
 		return;
 	}
-	if (scx_run_config(mp->run)->trace)
-		trace(mp->run, item, s->index);
+	scx__trace(mp->run, item, s->index);
 	proc_running(p, &cmd);
 }
 

@@ -17,9 +17,9 @@ enum scx_order {
 
 /* How jobs' output is grouped (GNU parallel's --group, -u, --line-buffer). */
 enum scx_grouping {
-	SCX_GROUP = 0,	 /* each job's output as one block (the default) */
-	SCX_UNGROUP,	 /* bytes as they come, in no order (-u) */
-	SCX_LINE_BUFFER	 /* whole lines as they come (--line-buffer) */
+	SCX_GROUP = 0,	/* each job's output as one block (the default) */
+	SCX_UNGROUP,	/* bytes as they come, in no order (-u) */
+	SCX_LINE_BUFFER /* whole lines as they come (--line-buffer) */
 };
 
 enum scx_format {
@@ -179,8 +179,8 @@ struct scx_config {
 	bool trace;	       /* -t: each command on err_fd before it runs */
 	bool verbose;	       /* -v: each command on out_fd, first in its
 				  job's output */
-	int out_fd;    /* 1 by default */
-	int err_fd;    /* 2 by default */
+	int out_fd;	       /* 1 by default */
+	int err_fd;	       /* 2 by default */
 
 	/* Called for each notice; may be NULL. */
 	void (*notice)(void *arg, enum scx_notice what, const char *detail);

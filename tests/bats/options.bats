@@ -106,8 +106,8 @@ refused_letters() {
 }
 
 @test "options of later issues say they are not supported yet, exit 255" {
-	for word in --pipe --pipepart --group -u --line-buffer --tagstring \
-		-t --bar --eta --files --termseq --shuf; do
+	for word in --pipe --pipepart --latest-line --ctag \
+		--bar --eta --files --termseq --shuf; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"
 	done
@@ -118,8 +118,6 @@ refused_letters() {
 	assert_usage_error "GNU parallel's --retry-failed is not supported yet (--resume-failed runs failed items again)"
 	opt --eta echo
 	assert_usage_error "(--progress shows done/total and an ETA)"
-	opt --group echo
-	assert_usage_error "(output is grouped by item by default)"
 }
 
 @test "a refused option with its value after '=' is refused by its name" {

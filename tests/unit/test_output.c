@@ -30,21 +30,19 @@ check_formats(void)
 
 	scx_config_init(&cfg);
 	sample(&r);
-	scx__format_result(&cfg, &r, &out, &err);
+	scx__format_result(&cfg, &r, NULL, 0, &out, &err);
 	tap_is_mem(out.data, out.len, "one\ntwo", "raw: stdout as it is");
 	tap_is_bytes(err.data, err.len, "bad\xff\n", 5, "raw: stderr as it is");
 
 	out.len = err.len = 0;
-	cfg.tag = true;
-	scx__format_result(&cfg, &r, &out, &err);
+	scx__format_result(&cfg, &r, "a b", 3, &out, &err);
 	tap_is_mem(out.data, out.len, "a b\tone\na b\ttwo",
 		   "tagged: each line, the last one without its newline too");
 	tap_is_bytes(err.data, err.len, "a b\tbad\xff\n", 9, "tagged: stderr");
 
 	out.len = err.len = 0;
-	cfg.tag = false;
 	cfg.format = SCX_FORMAT_JSONL;
-	scx__format_result(&cfg, &r, &out, &err);
+	scx__format_result(&cfg, &r, NULL, 0, &out, &err);
 	tap_is_mem(out.data, out.len,
 		   "{\"seq\":7,\"item\":\"a b\",\"exit\":3,\"signal\":0,"
 		   "\"timeout\":false,\"start\":1700000000.123456,"
@@ -53,6 +51,16 @@ check_formats(void)
 		   "\"stderr_base64\":\"YmFk/wo=\"}\n",
 		   "jsonl: every field; invalid UTF-8 as U+FFFD and base64");
 	tap_is_int((long long)err.len, 0, "jsonl: nothing on stderr");
+
+	out.len = 0;
+	scx__format_result(&cfg, &r, "t:a", 3, &out, &err);
+	{
+		static const char want[] = "\"item\":\"a b\",\"tag\":\"t:a\",";
+
+		tap_ok(out.len > 0 && memmem(out.data, out.len, want,
+					     sizeof(want) - 1) != NULL,
+		       "jsonl: --tag's or --tagstring's tag as the tag field");
+	}
 	scx_buf_free(&out);
 	scx_buf_free(&err);
 }

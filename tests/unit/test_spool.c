@@ -91,10 +91,10 @@ check_formats(const struct scx_buf *bytes, const struct scx_bytes *b,
 
 	/* JSON */
 	cfg.format = SCX_FORMAT_JSONL;
-	scx__format_result(&cfg, &res, &mem_out, &mem_err);
+	scx__format_result(&cfg, &res, NULL, 0, &mem_out, &mem_err);
 	scx_result_set_stdout(&res, b);
 	file_out.len = 0;
-	err = scx__put_json(&sink, &res);
+	err = scx__put_json(&sink, &res, NULL, 0);
 	snprintf(label, sizeof(label), "%s: JSON from the file is the same",
 		 name);
 	tap_ok(err == 0 && file_out.len == mem_out.len &&
@@ -103,12 +103,11 @@ check_formats(const struct scx_buf *bytes, const struct scx_bytes *b,
 
 	/* tagged */
 	cfg.format = SCX_FORMAT_RAW;
-	cfg.tag = true;
 	res.flags = 0;
 	res.out = bytes->data;
 	res.out_len = bytes->len;
 	mem_out.len = mem_err.len = 0;
-	scx__format_result(&cfg, &res, &mem_out, &mem_err);
+	scx__format_result(&cfg, &res, "item", 4, &mem_out, &mem_err);
 	file_out.len = 0;
 	err = scx__put_stream(&sink, b, "item", 4);
 	snprintf(label, sizeof(label), "%s: tagged from the file is the same",
@@ -116,7 +115,6 @@ check_formats(const struct scx_buf *bytes, const struct scx_bytes *b,
 	tap_ok(err == 0 && file_out.len == mem_out.len &&
 		   memcmp(file_out.data, mem_out.data, mem_out.len) == 0,
 	       label);
-	cfg.tag = false;
 
 	/* raw */
 	file_out.len = 0;
