@@ -234,6 +234,8 @@ help(void)
 "                          temporary file\n"
 "      --progress[=WHEN]   a progress line on stderr: auto (a terminal;\n"
 "                          the default of --progress), always, never\n"
+"      --eta, --bar        GNU parallel's ETA view or progress bar on\n"
+"                          stderr (also when it is not a terminal)\n"
 "  -t                      print each command on stderr as it starts\n"
 "  -v, --verbose           print each command first in its job's output\n"
 "      --summary           a summary line on stderr at the end\n"
@@ -621,6 +623,27 @@ opt_progress(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* --eta and --bar: GNU parallel's views, drawn on stderr also when it is
+ * not a terminal, as GNU parallel draws them; --bar wins over --eta. */
+static enum parse_status
+opt_eta(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	if (o->cfg.progress_view != SCX_PROGRESS_BAR)
+		o->cfg.progress_view = SCX_PROGRESS_ETA;
+	return PARSE_OK;
+}
+
+static enum parse_status
+opt_bar(struct options *o, const char *arg, struct parse_failure *f)
+{
+	(void)arg;
+	(void)f;
+	o->cfg.progress_view = SCX_PROGRESS_BAR;
+	return PARSE_OK;
+}
+
 /* A count of arguments or characters: a positive integer. */
 static enum parse_status
 opt_count(const char *option, const char *arg, size_t *out,
@@ -856,6 +879,8 @@ static const struct option_spec option_table[] = {
 	{ "memfree", required_argument, 0, opt_memfree, 0 },
 	{ "load", required_argument, 0, opt_load, 0 },
 	{ "progress", optional_argument, 0, opt_progress, 0 },
+	{ "eta", no_argument, 0, opt_eta, 0 },
+	{ "bar", no_argument, 0, opt_bar, 0 },
 	{ NULL, no_argument, 't', NULL, FLAG(cfg.trace) },
 	{ "verbose", no_argument, 'v', NULL, FLAG(cfg.verbose) },
 	{ "summary", no_argument, 0, NULL, FLAG(summary) },
@@ -900,7 +925,6 @@ struct refused_spec {
 	const char *hint; /* NULL, or what to use instead */
 };
 
-static const char hint_progress[] = "--progress shows done/total and an ETA";
 static const char hint_info[] = "scx-run --info prints the workers";
 
 static const struct refused_spec refused_table[] = {
@@ -977,8 +1001,6 @@ static const struct refused_spec refused_table[] = {
 	{ "output-as-files", 0, NOT_YET, "--results DIR stores each result" },
 	{ "outputasfiles", 0, NOT_YET, "--results DIR stores each result" },
 	{ "files", 0, NOT_YET, "--results DIR stores each result" },
-	{ "eta", 0, NOT_YET, hint_progress },
-	{ "bar", 0, NOT_YET, hint_progress },
 	{ "total-jobs", 0, NOT_YET, NULL },
 	{ "totaljobs", 0, NOT_YET, NULL },
 	{ "total", 0, NOT_YET, NULL },
@@ -1790,6 +1812,7 @@ execute(struct scx_run *run, struct options *o)
 	int err, status;
 
 	o->cfg.progress =
+	    o->cfg.progress_view != SCX_PROGRESS_LINE ||
 	    o->progress == PROGRESS_ALWAYS ||
 	    (o->progress == PROGRESS_TTY && isatty(2) && !o->cfg.dry_run);
 	/* GNU parallel's notice: a user who forgot ::: would wait for

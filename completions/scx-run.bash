@@ -6,12 +6,13 @@
 
 _scx_run() {
 	local cur prev opt i cmd_at=0
-	local opts="-0 -a -C -d -h -I -j -k -L -l -m -N -n -q -s -V -X --arg-file
+	local opts="-0 -a -C -d -h -I -j -k -L -l -m -N -n -q -s -t -u -v -V -X
+		--arg-file
 		--arg-file-sep --arg-sep --argfile --argfilesep --argsep
-		--as-completed --backend --basenameextensionreplace
+		--as-completed --backend --bar --basenameextensionreplace
 		--basenamereplace --bner --bnr --chunksize --col-sep --colsep
 		--delay --delimiter --dirnamereplace --dnr --dr --dry-run
-		--dryrun --er --extensionreplace --format --gnu --halt
+		--dryrun --er --eta --extensionreplace --format --gnu --halt
 		--group --halt-on-error --haltonerror --header --help --if-serial
 		--info --input --jl --joblog --jobs --keep-affinity --keep-order
 		--keeporder --lb --line-buffer --line-buffered --linebuffer

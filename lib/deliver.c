@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 static void deliver_fail(struct scx__deliver *d, int err, const char *fmt, ...)
@@ -84,6 +85,9 @@ scx__deliver_init(struct scx__deliver *d, const struct scx_config *cfg,
 void
 scx__deliver_progress_on(struct scx__deliver *d)
 {
+	/* GNU's --eta and --bar are drawn over, as GNU parallel's. */
+	if (d->cfg->progress_view != SCX_PROGRESS_LINE)
+		return;
 	d->err.before = progress_erase;
 	d->err.before_arg = d;
 	if (isatty(d->cfg->out_fd)) {
@@ -606,6 +610,17 @@ scx__deliver_finish(struct scx__deliver *d)
 /* The progress line                                                   */
 /* ------------------------------------------------------------------ */
 
+/* The width of the terminal on @fd, or 80 (GNU parallel's default). */
+static unsigned
+terminal_columns(int fd)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
 void
 scx__deliver_progress(struct scx__deliver *d, const struct scx__progress *p,
 		      bool final)
@@ -618,6 +633,14 @@ scx__deliver_progress(struct scx__deliver *d, const struct scx__progress *p,
 	if (!final && scx__writer_flush(&d->out) != 0)
 		return;
 	b->len = 0;
+	if (d->cfg->progress_view != SCX_PROGRESS_LINE) {
+		if (scx__gnubar_format(
+			&d->gnubar, b, p,
+			d->cfg->progress_view == SCX_PROGRESS_BAR, final,
+			terminal_columns(d->cfg->err_fd)) == 0)
+			(void)scx__write_all(d->cfg->err_fd, b->data, b->len);
+		return;
+	}
 	/* An output line without its newline yet stays: the progress line
 	 * goes below it. */
 	if ((d->mid_line && !d->progress_shown

@@ -380,6 +380,14 @@ void scx__intake_give_back(struct scx__intake *in);
 
 struct scx__progress;
 
+/* gnubar.c: --eta's and --bar's state between two draws. */
+struct scx__gnubar {
+	bool header_done;
+	bool completed_seen, smoothed_set;
+	long long first_completed, last_eta;
+	double smoothed;
+};
+
 struct scx__deliver {
 	const struct scx_config *cfg;
 	struct scx__ledger *ledger; /* the run's: job log lines in order */
@@ -397,6 +405,7 @@ struct scx__deliver {
 	/* --progress. */
 	bool progress_shown;
 	bool mid_line; /* the terminal's last line has no newline yet */
+	struct scx__gnubar gnubar; /* --eta, --bar */
 	struct scx_buf progress_line;
 	/* What went wrong, for the run to act on. */
 	int error;
@@ -776,7 +785,17 @@ struct scx__progress {
 	uint64_t total;	  /* all the items, or 0 when unknown */
 	double elapsed;	  /* seconds since the run started */
 	const char *name; /* the program's, at the start of the line */
+	unsigned running; /* --eta: items running now */
+	unsigned workers; /* --eta: the job slots */
+	unsigned cpus;	  /* --eta: the CPUs this process may use */
 };
+
+/** Appends GNU parallel's --bar (@bar) or --eta view of @p, @cols
+ * columns wide (0: 80), and a newline when @final.
+ * @return 0 or -ENOMEM. */
+int scx__gnubar_format(struct scx__gnubar *g, struct scx_buf *b,
+		       const struct scx__progress *p, bool bar, bool final,
+		       unsigned cols);
 
 /** Appends the progress line (no newline); @final: the summary line.
  * @return 0 or -ENOMEM. */

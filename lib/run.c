@@ -412,6 +412,10 @@ progress_draw(struct scx_run *run, bool final)
 	p.total = run->intake.count > 0 ? (uint64_t)run->intake.count : 0;
 	p.elapsed = (double)(uv_hrtime() - run->t0_ns) / 1e9;
 	p.name = run->cfg->progname;
+	p.workers = scx_run_size(run);
+	p.running = (unsigned)(run->outstanding < p.workers ? run->outstanding
+							    : p.workers);
+	p.cpus = scx_cpus_available();
 	scx__deliver_progress(&run->deliver, &p, final);
 }
 

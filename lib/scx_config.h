@@ -22,6 +22,13 @@ enum scx_grouping {
 	SCX_LINE_BUFFER /* whole lines as they come (--line-buffer) */
 };
 
+/* How --progress draws (GNU parallel's --eta and --bar draw as GNU's). */
+enum scx_progress_view {
+	SCX_PROGRESS_LINE = 0, /* scx-run's own line, erased and redrawn */
+	SCX_PROGRESS_ETA,      /* --eta */
+	SCX_PROGRESS_BAR       /* --bar */
+};
+
 enum scx_format {
 	SCX_FORMAT_RAW = 0, /* each item's stdout and stderr, as blocks */
 	SCX_FORMAT_JSONL    /* one JSON object per item on stdout */
@@ -177,10 +184,11 @@ struct scx_config {
 	const char *tagstring; /* --tagstring: a template for the tag, with
 				  replacement strings; NULL: --tag's item */
 	bool trace;	       /* -t: each command on err_fd before it runs */
-	bool verbose;	       /* -v: each command on out_fd, first in its
-				  job's output */
-	int out_fd;	       /* 1 by default */
-	int err_fd;	       /* 2 by default */
+	enum scx_progress_view progress_view; /* with progress */
+	bool verbose; /* -v: each command on out_fd, first in its
+			 job's output */
+	int out_fd;   /* 1 by default */
+	int err_fd;   /* 2 by default */
 
 	/* Called for each notice; may be NULL. */
 	void (*notice)(void *arg, enum scx_notice what, const char *detail);

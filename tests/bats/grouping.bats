@@ -195,3 +195,48 @@ turns() {
 	assert_failure 255
 	assert_stderr --partial 'not supported yet'
 }
+
+# --- --eta and --bar -------------------------------------------------------------
+
+# bytes FILE: FILE's content, trailing newlines kept, into $e.
+bytes() {
+	e=$(cat "$1"; echo x)
+	e=${e%x}
+}
+
+@test "--eta: GNU parallel's list of computers, header and ETA lines, on stderr that is not a terminal" {
+	# GNU --eta -j2 (stderr a file): "\nComputers / CPU cores / Max jobs
+	# to run\n1:local / 2 / 2\n\nComputer:jobs running/jobs completed/%of
+	# started jobs/Average seconds to complete\n", then "\rETA: 0s Left:
+	# 4 AVG: 0.00s  local:2/0/100%/0.0s " per redraw, the last one
+	# "\rETA: 0s Left: 0 AVG: 0.25s  local:0/4/100%/0.2s \n".
+	timeout 60 "$SCX_RUN" -j2 --eta echo ::: a b c </dev/null >out 2>err
+	assert_equal "$(cat out)" "$(printf 'a\nb\nc')"
+	local head e rest re
+	head=$(printf '\nComputers / CPU cores / Max jobs to run\n1:local / %s / 2\n\nComputer:jobs running/jobs completed/%%of started jobs/Average seconds to complete\nx' "$(nproc)")
+	head=${head%x}
+	bytes err
+	[[ $e == "$head"* ]] || fail "no GNU header: $(printf '%q' "$e")"
+	rest=${e#"$head"}
+	re=$'^(\rETA: [0-9]+s Left: [0-9]+ AVG: [0-9]+\\.[0-9][0-9]s  local:[0-9]+/[0-9]+/[0-9]+%/[0-9]+\\.[0-9]s )+\n$'
+	[[ $rest =~ $re ]] || fail "not GNU's ETA lines: $(printf '%q' "$rest")"
+	[[ $rest == *$'\rETA: 0s Left: 0 AVG: '*'s  local:0/3/100%/'*$'s \n' ]] ||
+		fail "the last ETA line is not the end's: $(printf '%q' "$rest")"
+}
+
+@test "--bar: GNU parallel's bar (zenity line, percentage, reverse video), 80 columns off a terminal" {
+	# GNU --bar -j2 (stderr a file): per redraw "\r\r#   0 sec 2" padded
+	# to 80, "\r0\r", ESC[7m, the bar text "0% 0:4=0s 2" padded to 80 with
+	# ESC[0m where the part done ends, ESC[0m; the last one
+	# "...\r100\r\e[7m100% 4:0=0s 4<pad>\e[0m\e[0m\n".  scx-run's text has
+	# no job argument at its end (README).
+	timeout 60 "$SCX_RUN" -j2 --bar echo ::: a b c </dev/null >out 2>err
+	assert_equal "$(cat out)" "$(printf 'a\nb\nc')"
+	local e re last pad
+	bytes err
+	re=$'^(\r\r#   [0-9]+ sec  {70}\r[0-9.]+\r\e\\[7m[^\r]*\e\\[0m)+\n$'
+	[[ $e =~ $re ]] || fail "not GNU's bar: $(printf '%q' "$e")"
+	pad=$(printf '%68s' '')
+	last=$'\r\r#   0 sec '"$(printf '%70s' '')"$'\r100\r\e[7m100% 3:0=0s '"$pad"$'\e[0m\e[0m\n'
+	[[ $e == *"$last" ]] || fail "the last bar is not the end's: $(printf '%q' "$e")"
+}

@@ -107,7 +107,7 @@ refused_letters() {
 
 @test "options of later issues say they are not supported yet, exit 255" {
 	for word in --pipe --pipepart --latest-line --ctag \
-		--bar --eta --files --termseq --shuf; do
+		--total --files --termseq --shuf; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"
 	done
@@ -116,8 +116,6 @@ refused_letters() {
 @test "a refused option names scx-run's way where there is one" {
 	opt --retry-failed echo
 	assert_usage_error "GNU parallel's --retry-failed is not supported yet (--resume-failed runs failed items again)"
-	opt --eta echo
-	assert_usage_error "(--progress shows done/total and an ETA)"
 }
 
 @test "a refused option with its value after '=' is refused by its name" {
