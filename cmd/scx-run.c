@@ -1796,10 +1796,6 @@ check_request(struct options *o, unsigned closed, bool *json_info)
 	 * -k asks for input order. */
 	if (o->cfg.grouping == SCX_LINE_BUFFER && !o->keep_order)
 		o->cfg.order = SCX_ORDER_COMPLETION;
-	if (o->cfg.verbose && o->cfg.grouping != SCX_GROUP) {
-		error("-v with -u or --line-buffer is not supported yet");
-		return false;
-	}
 	return check_backend_options(o);
 }
 

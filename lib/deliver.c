@@ -319,6 +319,7 @@ emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
 	if (result_tag(d, res, &tag, &taglen) != 0)
 		return;
 	if (cfg->verbose && cfg->format == SCX_FORMAT_RAW && cmd &&
+	    !(res->flags & SCX_RESULT_COMMAND) &&
 	    (err = put_verbose(d, cmd, cmd_len, tag, taglen)) != 0) {
 		output_failed(d, err, "standard output");
 		return;

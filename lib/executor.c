@@ -188,3 +188,22 @@ scx__trace(struct scx_run *run, const struct scx_item *item, unsigned slot)
 	scx_run_stderr(run, text, len);
 	scx_run_stderr(run, "\n", 1);
 }
+
+bool
+scx__live_command(struct scx_run *run, const struct scx_item *item,
+		  unsigned slot, struct scx_buf *out)
+{
+	const struct scx_config *cfg = scx_run_config(run);
+	const char *text;
+	size_t len;
+
+	/* With -u and --line-buffer the command goes out as its job
+	 * starts, or waits at the head of the job's output (-k). */
+	if (!cfg->verbose || cfg->grouping == SCX_GROUP ||
+	    cfg->format != SCX_FORMAT_RAW ||
+	    scx_run_command_text(run, item, slot, &text, &len) != 0 ||
+	    scx_buf_append(out, text, len) != 0 || scx_buf_putc(out, '\n') != 0)
+		return false;
+	(void)scx__offer_live(run, item, slot, false, out);
+	return true;
+}

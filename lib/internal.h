@@ -518,6 +518,11 @@ void scx__result_init(struct scx_result *res, const struct scx_item *item,
  */
 bool scx__offer_live(struct scx_run *run, const struct scx_item *item,
 		     unsigned slot, bool is_err, struct scx_buf *b);
+/** -v with -u or --line-buffer: @item's command line into @out, the
+ * start of its stdout, offered at once.  @return whether it is there
+ * (its result then has SCX_RESULT_COMMAND). */
+bool scx__live_command(struct scx_run *run, const struct scx_item *item,
+		       unsigned slot, struct scx_buf *out);
 /** -t: writes @item's command on stderr when the run asks for it. */
 void scx__trace(struct scx_run *run, const struct scx_item *item,
 		unsigned slot);

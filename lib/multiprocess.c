@@ -47,6 +47,7 @@ struct proc {
 	bool timeout_killed; /* and SIGKILL after the grace */
 	bool streaming;	     /* its stdout goes out as it comes */
 	bool lost;	     /* part of its output could not be kept */
+	bool command;	     /* its stdout begins with its command (-v) */
 };
 
 /* A chunk shared by the slots that run parts of it. */
@@ -179,6 +180,8 @@ proc_finished(struct proc *p)
 		res.flags |= SCX_RESULT_TIMEOUT;
 	if (p->streaming)
 		res.flags |= SCX_RESULT_STREAMED;
+	if (p->command)
+		res.flags |= SCX_RESULT_COMMAND;
 	scx_spool_view(&s->obuf, &bytes);
 	scx_result_set_stdout(&res, &bytes);
 	scx_spool_view(&s->ebuf, &bytes);
@@ -546,6 +549,7 @@ spawn(struct slot *s, const struct scx_item *item)
 		return;
 	}
 	scx__trace(mp->run, item, s->index);
+	p->command = scx__live_command(mp->run, item, s->index, &s->obuf.mem);
 	proc_running(p, &cmd);
 }
 

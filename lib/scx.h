@@ -131,7 +131,9 @@ enum {
 	SCX_RESULT_TIMEOUT = 2,	 /* killed by --timeout */
 	SCX_RESULT_STREAMED = 4, /* its stdout went out with scx_run_stream() */
 	SCX_RESULT_OUT_FILE = 8, /* stdout is in out_fd, not in out */
-	SCX_RESULT_ERR_FILE = 16 /* stderr is in err_fd, not in err */
+	SCX_RESULT_ERR_FILE = 16, /* stderr is in err_fd, not in err */
+	SCX_RESULT_COMMAND = 32	  /* -v: its stdout begins with its command
+				     line (scx__live_command()) */
 };
 
 /* What one item produced.  Every pointer is borrowed: valid only during

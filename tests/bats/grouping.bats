@@ -190,10 +190,18 @@ turns() {
 	assert_stderr 'echo a'
 }
 
-@test "-v with -u or --line-buffer is refused (not supported yet)" {
-	run --separate-stderr g -v -u echo ::: a
-	assert_failure 255
-	assert_stderr --partial 'not supported yet'
+@test "-v -u and -v --line-buffer: the command as its job starts; with -k at its job's turn" {
+	# GNU -u -v echo ::: a: echo a / a
+	run --separate-stderr g -u -v echo ::: a
+	assert_success
+	assert_output "$(printf 'echo a\na')"
+	# GNU --lb -k -v: the second job's command waits with its lines.
+	run --separate-stderr g -j2 --lb -k -v sh -c 'echo $0; sleep 0.$0; echo $0' ::: 3 1
+	assert_success
+	assert_output "$(printf "sh -c 'echo \$0; sleep 0.\$0; echo \$0' 3\n3\n3\nsh -c 'echo \$0; sleep 0.\$0; echo \$0' 1\n1\n1")"
+	# GNU --lb -v --tag: the command line is tagged.
+	run --separate-stderr g -j1 --lb -v --tag echo ::: a
+	assert_output "$(printf 'a\techo a\na\ta')"
 }
 
 # --- --eta and --bar -------------------------------------------------------------
