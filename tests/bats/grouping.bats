@@ -123,8 +123,8 @@ turns() {
 
 @test "--tag echo x ::: a ::: 1 (the arguments joined by a blank, as GNU 20221122)" {
 	# GNU 20221122: "a 1<TAB>x a 1".  The issue asked for a tab between
-	# the arguments; GNU 20221122 joins them with a blank, and that is
-	# what scx-run prints (README: --tag).
+	# the arguments; GNU joins them with a blank (also its 20260222
+	# source: --tag is --tagstring '{}'), and so does scx-run (README).
 	run --separate-stderr g --tag echo x ::: a ::: 1
 	assert_success
 	assert_output "$(printf 'a 1\tx a 1')"
