@@ -52,6 +52,7 @@ struct options {
 	enum { PROGRESS_NO, PROGRESS_TTY, PROGRESS_ALWAYS } progress;
 	bool summary;
 	bool keep_order; /* -k given (and not undone by --as-completed) */
+	char *tagstring; /* cfg.tagstring's storage */
 };
 
 /* Why parsing stopped: the parser never prints, main() does. */
@@ -443,6 +444,54 @@ opt_group(struct options *o, const char *arg, struct parse_failure *f)
 	(void)arg;
 	(void)f;
 	o->cfg.grouping = SCX_GROUP;
+	return PARSE_OK;
+}
+
+/* --tagstring: GNU parallel undoes \t, \n, \r and octal \NNN or \N
+ * in it (its unquote_printf()), and so does scx-run. */
+static enum parse_status
+opt_tagstring(struct options *o, const char *arg, struct parse_failure *f)
+{
+	char *t = malloc(strlen(arg) + 1), *q;
+	const char *p;
+	int n, v;
+
+	(void)f;
+	if (t == NULL)
+		return PARSE_NO_MEMORY;
+	/* A NUL byte (\0) cannot be part of a C string: the tag ends
+	 * there. */
+	for (p = arg, q = t; *p; p++) {
+		if (*p != '\\' || p[1] == '\0') {
+			*q++ = *p;
+			continue;
+		}
+		if (p[1] == 't' || p[1] == 'n' || p[1] == 'r') {
+			*q++ = p[1] == 't' ? '\t' : p[1] == 'n' ? '\n' : '\r';
+			p++;
+			continue;
+		}
+		/* \NNN (three octal digits), else \N: one digit, octal
+		 * when it is one (\8 and \9 are the digit). */
+		for (n = 0, v = 0; n < 3 && p[1 + n] >= '0' && p[1 + n] <= '7';
+		     n++)
+			v = v * 8 + (p[1 + n] - '0');
+		if (n < 3 && p[1] >= '0' && p[1] <= '9') {
+			n = 1;
+			v = p[1] <= '7' ? p[1] - '0' : p[1];
+		} else if (n < 3) {
+			*q++ = *p; /* not one of GNU's escapes */
+			continue;
+		}
+		if (v == 0)
+			break; /* a NUL ends the tag here */
+		*q++ = (char)v;
+		p += n;
+	}
+	*q = '\0';
+	free(o->tagstring);
+	o->tagstring = t;
+	o->cfg.tagstring = t;
 	return PARSE_OK;
 }
 
@@ -848,8 +897,8 @@ static const struct option_spec option_table[] = {
 	{ "linebuffered", no_argument, 0, opt_line_buffer, 0 },
 	{ "lb", no_argument, 0, opt_line_buffer, 0 },
 	{ "tag", no_argument, 0, NULL, FLAG(cfg.tag) },
-	{ "tagstring", required_argument, 0, NULL, TEXT(cfg.tagstring) },
-	{ "tag-string", required_argument, 0, NULL, TEXT(cfg.tagstring) },
+	{ "tagstring", required_argument, 0, opt_tagstring, 0 },
+	{ "tag-string", required_argument, 0, opt_tagstring, 0 },
 	{ "format", required_argument, 0, opt_format, 0 },
 	{ "shell", no_argument, 0, NULL, FLAG(cfg.shell) },
 	{ "pipe-item", no_argument, 0, NULL, FLAG(cfg.pipe_item) },
@@ -1443,6 +1492,7 @@ options_free(struct options *o)
 {
 	free(o->inputs);
 	free(o->sources);
+	free(o->tagstring);
 }
 
 /* Resolves --backend (or $SCX_BACKEND, or the default); prints why not

@@ -144,6 +144,13 @@ turns() {
 	assert_output "$(printf '1-a-1|1\tx a 1\n2-a-2|1\tx a 2')"
 }
 
+@test "--tagstring: \\t and octal escapes, as GNU's" {
+	# GNU --tagstring 'q\12z\9y\101\t': q<001>2z9yA<TAB><TAB>x 1
+	run --separate-stderr g --tagstring 'q\12z\9y\101\t' echo x ::: 1
+	assert_success
+	assert_output "$(printf 'q\0012z9yA\t\tx 1')"
+}
+
 @test "--tagstring with --format jsonl: a \"tag\" field" {
 	run --separate-stderr g --tagstring 't{}' --format jsonl echo ::: a
 	assert_success
