@@ -17,7 +17,9 @@ compute_eta(struct scx__gnubar *g, const struct scx__progress *p,
 	uint64_t done = p->done + p->skipped;
 	long long now = (long long)p->elapsed, e;
 
-	*total = p->total > done ? p->total : done;
+	/* An unknown total (a pipe): the items done and running so far. */
+	*total =
+	    p->total > done ? p->total : done + (p->total ? 0 : p->running);
 	*left = *total - done;
 	*pct = *avg = 0;
 	*eta = 0;
