@@ -255,3 +255,49 @@ bytes() {
 	last=$'\r\r#   0 sec '"$(printf '%70s' '')"$'\r100\r\e[7m100% 3:0=0s '"$pad"$'\e[0m\e[0m\n'
 	[[ $e == *"$last" ]] || fail "the last bar is not the end's: $(printf '%q' "$e")"
 }
+
+# --- bounded memory (the 1 GiB figures: bench/outmem) ------------------------
+
+# 64 MiB of "x\n" lines.
+BIG=67108864
+BIG_ITEM='head -c "$0" /dev/zero | tr "\0" "\n" | sed "s/^/x/" | head -c "$0"'
+
+# rss_ok FILE: the peak RSS (KiB) in FILE, written by /usr/bin/time -f %M,
+# is under 32 MiB; not checked on the sanitizer build (SCX_ASAN=1).
+rss_ok() {
+	local kib
+	kib=$(tail -n 1 "$1")
+	[[ $kib =~ ^[0-9]+$ ]] || fail "no RSS figure in $1: $(cat "$1")"
+	[ "${SCX_ASAN:-}" = 1 ] || [ "$kib" -lt 32768 ] ||
+		fail "peak RSS of scx-run $kib KiB, not under 32768 KiB"
+}
+
+@test "-u and --line-buffer --tag: a 64 MiB job whole, RSS under 32 MiB" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time (package time) is not installed"
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" -u sh -c "$1" "$0" ::: 1 </dev/null | md5sum' "$BIG" "$BIG_ITEM"
+	assert_output "$(sh -c "$BIG_ITEM" "$BIG" | md5sum)"
+	rss_ok rss
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" --lb --tag sh -c "$1" "$0" ::: 1 </dev/null | md5sum' "$BIG" "$BIG_ITEM"
+	assert_output "$(sh -c "$BIG_ITEM" "$BIG" | sed 's/^/1\t/' | md5sum)"
+	rss_ok rss
+}
+
+@test "--line-buffer -k: 64 MiB waiting behind a running first job is held, whole, RSS under 32 MiB" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time (package time) is not installed"
+	# The first job ends only once the second has written all of it.
+	run bash -c '/usr/bin/time -f %M -o rss "$SCX_RUN" -j2 --lb -k sh -c "
+		if [ \$1 = 1 ]; then
+			while [ ! -e done ]; do sleep 0.05; done; echo first
+		else
+			$1; : >done
+		fi" "$0" ::: 1 2 </dev/null | md5sum' "$BIG" "$BIG_ITEM"
+	assert_output "$( (echo first; sh -c "$BIG_ITEM" "$BIG") | md5sum)"
+	rss_ok rss
+}
+
+@test "--line-buffer: a 16 MiB line without a newline comes out whole" {
+	run bash -c '"$SCX_RUN" -j2 --lb sh -c "
+		if [ \$1 = 1 ]; then head -c 16777216 /dev/zero | tr \"\\0\" a; echo
+		else echo short; fi" sh ::: 1 2 </dev/null | awk "{ print length(\$0) }" | sort -n'
+	assert_output "$(printf '5\n16777216')"
+}
