@@ -619,6 +619,70 @@ int scx__joblog_load(struct scx__done *d, const char *text, size_t len,
 		     bool check_commands, uint64_t *lineno, size_t *consumed);
 
 /* ------------------------------------------------------------------ */
+/* results.c: --results in GNU parallel's forms, and --files           */
+/* ------------------------------------------------------------------ */
+
+/* How a job's item holds its arguments, for the names under --results
+ * DIR and the V columns of --results FILE.csv. */
+struct scx__fields {
+	bool split;   /* fields separated by sep (else one field) */
+	int sep;      /* NUL, or a tab for reusable workers */
+	size_t width; /* fields of one argument row; 0: one row */
+	struct scx_column_name *names; /* --header's names (owned) */
+	size_t nnames;
+};
+
+enum scx__results_kind {
+	SCX__RESULTS_DIR = 0,
+	SCX__RESULTS_CSV,
+	SCX__RESULTS_TSV,
+	SCX__RESULTS_JSON
+};
+
+/** What --results @name makes: a directory tree, or one file. */
+enum scx__results_kind scx__results_kind(const char *name);
+/** Whether --results @name holds a replacement string ({} and the like). */
+bool scx__results_templated(const char *name);
+/**
+ * The job's directory under DIR, as GNU parallel names it (pure): for
+ * each argument its source number (or --header name) and its value, "/"
+ * between, the value's backslash, tab, NUL and / written \\ \t \0 \_ and
+ * cut to @name_max bytes (0: uncut).  @return 0 or -ENOMEM.
+ */
+int scx__results_path(const struct scx__fields *f, const char *item, size_t len,
+		      size_t name_max, struct scx_buf *out);
+/**
+ * Stores @res in its directory under the open directory @root: seq,
+ * stdout, stderr (and .scx-status) written under temporary names, synced,
+ * then renamed, seq last.  @path is scratch space; on error it names the
+ * entry at fault.  @return 0, -ELOOP or -ENOTDIR (@path is a link or not a
+ * directory), or another negated errno.
+ */
+int scx__results_store(int root, const struct scx__fields *f,
+		       const struct scx_result *res, struct scx_buf *path,
+		       struct scx_buf *scratch);
+/**
+ * What the directory of @item under @root holds: 0 (no complete result),
+ * or SCX__DONE_LOGGED and SCX__DONE_OK (exit 0; a result without its
+ * .scx-status, as GNU parallel writes them, counts as one).
+ * @return those bits or a negated errno (@path names the entry).
+ */
+int scx__results_state(int root, const struct scx__fields *f, const char *item,
+		       size_t len, struct scx_buf *path,
+		       struct scx_buf *scratch);
+/** One job's CSV (TSV) record or JSON line, after the CSV header when
+ * @header; its streams are read whole into @out.  @return 0 or an error. */
+int scx__results_record(enum scx__results_kind kind,
+			const struct scx__fields *f,
+			const struct scx_result *res, uint64_t send,
+			const char *cmd, size_t cmd_len, bool header,
+			struct scx_buf *out, struct scx_buf *scratch);
+/** --files: writes @res's stdout into a new file $TMPDIR/parXXXXX.par,
+ * kept, whose name goes to @name.  @return 0 or a negated errno. */
+int scx__files_write(const struct scx_result *res, struct scx_buf *name,
+		     struct scx_buf *scratch);
+
+/* ------------------------------------------------------------------ */
 /* ledger.c: the job log and results directory of a run                */
 /* ------------------------------------------------------------------ */
 
@@ -631,8 +695,14 @@ struct scx__ledger {
 	struct scx_buf pending; /* log lines waiting for stdout's flush */
 	int results_fd;
 	struct scx_buf scratch;
-	char detail[512];   /* what the last error was about */
-	char bad_entry[64]; /* the entry of DIR it was about */
+	char detail[512]; /* what the last error was about */
+	/* --results in GNU parallel's forms (issue 14, results part). */
+	enum scx__results_kind results_kind;
+	struct scx__fields fields;
+	int record_fd;	     /* --results FILE.csv, .tsv, .json */
+	bool record_header;  /* the CSV header is written */
+	struct scx_buf path; /* a job's directory under DIR */
+	struct scx_buf record;
 };
 
 void scx__ledger_init(struct scx__ledger *l);
@@ -661,6 +731,17 @@ int scx__ledger_flush(struct scx__ledger *l);
 /** Stores @res in the results directory, atomically.  @return 0 or an
  * error. */
 int scx__ledger_result(struct scx__ledger *l, const struct scx_result *res);
+/** Tells how jobs' items hold their fields (@src: NULL, or the open
+ * source), and their --header @names (copied).  @return 0 or -ENOMEM. */
+int scx__ledger_fields(struct scx__ledger *l, const struct scx__source *src,
+		       const struct scx_column_name *names, size_t n);
+/** Whether --results is one file (CSV, TSV, JSON) that takes the jobs'
+ * output in place of stdout. */
+bool scx__ledger_records(const struct scx__ledger *l);
+/** Writes @res's record in --results FILE (Send @send, Command @cmd).
+ * @return 0 or an error (l->detail says more). */
+int scx__ledger_record(struct scx__ledger *l, const struct scx_result *res,
+		       uint64_t send, const char *cmd, size_t cmd_len);
 
 /* ------------------------------------------------------------------ */
 /* timeout.c: --timeout's clocks, SIGTERM and then SIGKILL             */

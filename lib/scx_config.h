@@ -104,8 +104,10 @@ struct scx_config {
 	bool seq_prefix; /* send "SEQ\t" before each item */
 
 	/* Failure handling. */
-	const char *joblog;  /* GNU parallel's job log, or NULL */
-	const char *results; /* a directory of per-item results, or NULL */
+	const char *joblog; /* GNU parallel's job log, or NULL */
+	/* --results: a tree of per-job results (GNU parallel's DIR/1/ARG/),
+	 * or one file of them all (NAME.csv, .tsv, .json); NULL: none. */
+	const char *results;
 	enum scx_resume resume;
 	unsigned retries;    /* runs per item at most (0 or 1: one) */
 	uint64_t timeout_ms; /* per item; 0: none */
@@ -165,8 +167,11 @@ struct scx_config {
 	bool dry_run;  /* print each command instead of running it */
 	bool progress; /* draw a progress line on err_fd, redrawn as items
 			  finish, and leave a summary line at the end */
-	int out_fd;    /* 1 by default */
-	int err_fd;    /* 2 by default */
+	/* --files (issue 14, results part): each job's stdout goes to a file
+	 * kept in TMPDIR, whose name is written instead. */
+	bool files;
+	int out_fd; /* 1 by default */
+	int err_fd; /* 2 by default */
 
 	/* Called for each notice; may be NULL. */
 	void (*notice)(void *arg, enum scx_notice what, const char *detail);
