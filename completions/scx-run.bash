@@ -13,12 +13,13 @@ _scx_run() {
 		--delay --delimiter --dirnamereplace --dnr --dr --dry-run
 		--dryrun --er --extensionreplace --format --gnu --halt
 		--halt-on-error --haltonerror --header --help --if-serial
-		--info --input --jl --joblog --jobs --keep-affinity --keep-order
+		--files --info --input --jl --joblog --jobs --keep-affinity --keep-order
 		--keeporder --link
 		--load --max-args --max-chars --max-lines --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxlines
 		--maxprocs --maxreplaceargs
-		--memfree --nn --no-notice --nonotice --null --pipe-item
+		--memfree --nn --no-notice --nonotice --null --output-as-files
+		--outputasfiles --pipe-item
 		--plain --plus --progress --protocol --quote --res --result
 		--results --resume --resume-failed --resumefailed --retries
 		--reuse --seq-prefix --seqreplace --shell --slotreplace

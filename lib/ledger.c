@@ -254,8 +254,7 @@ scx__ledger_open(struct scx__ledger *l, const struct scx_config *cfg,
 	l->check_commands = check_commands;
 	l->host = ":";
 	/* A dry run prints the commands and stores nothing. */
-	if (cfg->results && !cfg->dry_run &&
-	    (err = open_results(l, cfg)) != 0)
+	if (cfg->results && !cfg->dry_run && (err = open_results(l, cfg)) != 0)
 		return err;
 	if (cfg->joblog && (err = open_joblog(l, cfg)) != 0)
 		return err;
