@@ -670,6 +670,16 @@ int scx__results_store(int root, const struct scx__fields *f,
 int scx__results_state(int root, const struct scx__fields *f, const char *item,
 		       size_t len, struct scx_buf *path,
 		       struct scx_buf *scratch);
+/** --results with a replacement string: stores @res under the job's
+ * name @name, as GNU parallel does (NAME/ a directory of seq, stdout,
+ * stderr; else NAME, NAME.err, NAME.seq), atomically: the stdout file (seq
+ * in a directory) comes last.  @return 0 or a negated errno. */
+int scx__results_store_named(const char *name, const struct scx_result *res,
+			     struct scx_buf *scratch);
+/** What the job's name @name holds: as scx__results_state(). */
+int scx__results_state_named(const char *name, struct scx_buf *scratch);
+/** mkdir -p @dir.  @return 0 or a negated errno. */
+int scx__make_dirs(const char *dir);
 /** One job's CSV (TSV) record or JSON line, after the CSV header when
  * @header; its streams are read whole into @out.  @return 0 or an error. */
 int scx__results_record(enum scx__results_kind kind,
@@ -703,6 +713,8 @@ struct scx__ledger {
 	bool record_header;  /* the CSV header is written */
 	struct scx_buf path; /* a job's directory under DIR */
 	struct scx_buf record;
+	struct scx__template *name_tmpl; /* --results with {}: a job's name */
+	struct scx_buf space, vec;	 /* its expansion */
 };
 
 void scx__ledger_init(struct scx__ledger *l);

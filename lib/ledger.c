@@ -150,7 +150,8 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 			    cfg->joblog, strerror(errno));
 	l->joblog_fd = fd;
 	/* The job log says what is done, unless a results tree does. */
-	if (cfg->resume != SCX_RESUME_NONE && l->results_fd < 0) {
+	if (cfg->resume != SCX_RESUME_NONE && l->results_fd < 0 &&
+	    l->name_tmpl == NULL) {
 		err = load_joblog(l, fd, cfg->joblog);
 		if (err != 0)
 			return err;
@@ -177,24 +178,47 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	return 0;
 }
 
-/* mkdir -p @dir, as GNU parallel makes it. */
+/* --results with a replacement string ({} and the like): a template of
+ * its own, expanded per job.  @return 0 (l->name_tmpl stays NULL when
+ * the name uses none: a directory) or an error. */
 static int
-make_dirs(const char *dir)
+open_named(struct scx__ledger *l, const struct scx_config *cfg)
 {
-	char path[PATH_MAX];
-	size_t i, n = strlen(dir);
+	struct scx__template_opts o = { 0 };
+	int err;
 
-	if (n >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		path[i] = dir[i];
+	o.argv = (char *const *)&cfg->results;
+	o.argc = 1;
+	o.pipe_item = true; /* nothing appended */
+	o.fields = scx__combine_needed(cfg);
+	o.plus = cfg->plus;
+	o.rs_text = cfg->rs_text;
+	err = scx__template_parse_opts(&l->name_tmpl, &o);
+	if (err != 0)
+		return fail(l, err, "--results '%s': %s", cfg->results,
+			    scx_strerror(err));
+	/* The inputs are open: --header's {name}s are known. */
+	scx__template_names(l->name_tmpl, l->fields.names, l->fields.nnames);
+	if (!scx__template_uses_item(l->name_tmpl)) {
+		scx__template_free(l->name_tmpl);
+		l->name_tmpl = NULL;
 	}
+	return 0;
+}
+
+/* The name of @item's results with a replacement string, in l->space. */
+static int
+job_name(struct scx__ledger *l, const char *item, size_t len, uint64_t seq,
+	 unsigned slot, const char **name)
+{
+	char **argv;
+	int err;
+
+	err = scx__template_expand(l->name_tmpl, item, len, seq, slot,
+				   &l->space, &l->vec, &argv);
+	if (err != 0)
+		return err;
+	*name = argv[0];
 	return 0;
 }
 
@@ -234,7 +258,11 @@ open_results(struct scx__ledger *l, const struct scx_config *cfg)
 	l->results_kind = scx__results_kind(dir);
 	if (l->results_kind != SCX__RESULTS_DIR)
 		return open_record_file(l, cfg);
-	if ((err = make_dirs(dir)) != 0)
+	if (scx__results_templated(dir) && (err = open_named(l, cfg)) != 0)
+		return err;
+	if (l->name_tmpl != NULL)
+		return 0;
+	if ((err = scx__make_dirs(dir)) != 0)
 		return fail(l, err, "cannot create --results '%s': %s", dir,
 			    strerror(-err));
 	l->results_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -274,6 +302,10 @@ scx__ledger_close(struct scx__ledger *l)
 	scx_buf_free(&l->scratch);
 	scx_buf_free(&l->path);
 	scx_buf_free(&l->record);
+	scx_buf_free(&l->space);
+	scx_buf_free(&l->vec);
+	scx__template_free(l->name_tmpl);
+	l->name_tmpl = NULL;
 	scx__done_free(&l->done);
 	for (size_t i = 0; i < l->fields.nnames; i++)
 		free((char *)l->fields.names[i].name);
@@ -297,6 +329,7 @@ scx__ledger_fields(struct scx__ledger *l, const struct scx__source *src,
 	f->split = src != NULL && scx__source_fields(src, &f->sep, &f->width);
 	if (n == 0)
 		return 0;
+	/* The template keeps the names: it gets this copy, freed last. */
 	f->names = calloc(n, sizeof(*f->names));
 	if (f->names == NULL)
 		return -ENOMEM;
@@ -307,7 +340,27 @@ scx__ledger_fields(struct scx__ledger *l, const struct scx__source *src,
 			return -ENOMEM;
 		f->nnames++;
 	}
+	if (l->name_tmpl != NULL)
+		scx__template_names(l->name_tmpl, f->names, f->nnames);
 	return 0;
+}
+
+/* What the files named for @item hold (--results with {}). */
+static int
+named_state(struct scx__ledger *l, const struct scx_item *item)
+{
+	const char *name = NULL;
+	int state;
+
+	state = job_name(l, item->data, item->len, item->seq, 1, &name);
+	if (state == 0)
+		state = scx__results_state_named(name, &l->scratch);
+	if (state < 0)
+		return fail(l, state, "--results '%s': item %llu: %s%s%s",
+			    l->cfg->results, (unsigned long long)item->seq,
+			    name ? name : "", name ? ": " : "",
+			    scx_strerror(state));
+	return state;
 }
 
 int
@@ -321,7 +374,11 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 	*skip = false;
 	if (cfg->resume == SCX_RESUME_NONE)
 		return 0;
-	if (l->results_fd >= 0) {
+	if (l->name_tmpl != NULL) {
+		state = named_state(l, item);
+		if (state < 0)
+			return state;
+	} else if (l->results_fd >= 0) {
 		/* GNU parallel's rule: a job whose directory holds a whole
 		 * result is done, whatever its number was. */
 		state =
@@ -405,8 +462,23 @@ scx__ledger_flush(struct scx__ledger *l)
 int
 scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 {
+	const char *name = NULL;
 	int err;
 
+	if (l->name_tmpl != NULL) {
+		err = job_name(l, res->item, res->item_len, res->seq,
+			       res->worker, &name);
+		if (err == 0)
+			err = scx__results_store_named(name, res, &l->scratch);
+		if (err != 0)
+			return fail(l, err,
+				    "cannot store the result of item %llu in "
+				    "'%s': %s",
+				    (unsigned long long)res->seq,
+				    name ? name : l->cfg->results,
+				    scx_strerror(err));
+		return 0;
+	}
 	if (l->results_fd < 0)
 		return 0;
 	err = scx__results_store(l->results_fd, &l->fields, res, &l->path,

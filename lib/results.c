@@ -1,7 +1,7 @@
 /* results.c: --results in GNU parallel's forms (a directory per job,
  * DIR/1/ARG/2/ARG/ holding seq, stdout and stderr, each stored whole or
- * not at all; or one CSV, TSV or JSON file of all the jobs), and the files
- * of --files. */
+ * not at all; files named by a replacement string, my_{} or my_{}/; or
+ * one CSV, TSV or JSON file of all the jobs), and the files of --files. */
 #include "internal.h"
 
 #include <errno.h>
@@ -322,15 +322,19 @@ write_file(int dirfd, const char *name, const struct scx_bytes *b,
 	return err;
 }
 
-static const char *const final_names[] = { "stdout", "stderr", STATUS_FILE,
-					   "seq" };
+/* What a job's four files hold, in this order; their temporary names. */
+static const char *const kinds[] = { "stdout", "stderr", "status", "seq" };
 
-/* The temporary name of the final file @i of item @seq. */
+/* GNU parallel's names of them in a job's directory. */
+static const char *const dir_names[] = { "stdout", "stderr", STATUS_FILE,
+					 "seq" };
+
+/* The temporary name of file @i of item @seq. */
 static void
 tmp_name(char *buf, size_t size, size_t i, uint64_t seq)
 {
 	snprintf(buf, size, ".scx-tmp.%d.%llu.%s", (int)getpid(),
-		 (unsigned long long)seq, final_names[i]);
+		 (unsigned long long)seq, kinds[i]);
 }
 
 /* Writes the four files of @res under their temporary names. */
@@ -357,13 +361,59 @@ write_tmp_files(int dfd, const struct scx_result *res, struct scx_buf *scratch)
 	return err;
 }
 
+/* Renames temporary file @i of @seq to @names[@i]. */
+static int
+rename_one(int dfd, const char *const names[4], size_t i, uint64_t seq)
+{
+	char name[96];
+
+	tmp_name(name, sizeof(name), i, seq);
+	return renameat(dfd, name, dfd, names[i]) != 0 ? -errno : 0;
+}
+
+/*
+ * Stores @res in @dfd as the files @names (stdout, stderr, status, seq):
+ * written under temporary names and synced; the file @names[@last], which
+ * says the result is whole, is removed first (an earlier result loses it
+ * before any of its files is replaced) and renamed last.
+ */
+static int
+store_files(int dfd, const char *const names[4], size_t last,
+	    const struct scx_result *res, struct scx_buf *scratch)
+{
+	char name[96];
+	size_t i;
+	int err;
+
+	err = write_tmp_files(dfd, res, scratch);
+	if (err == 0) {
+		if (unlinkat(dfd, names[last], 0) == 0) {
+			if (fsync(dfd) != 0)
+				err = -errno;
+		} else if (errno != ENOENT) {
+			err = -errno;
+		}
+	}
+	for (i = 0; i < 4 && err == 0; i++)
+		if (i != last)
+			err = rename_one(dfd, names, i, res->seq);
+	if (err == 0)
+		err = rename_one(dfd, names, last, res->seq);
+	if (err == 0 && fsync(dfd) != 0)
+		err = -errno;
+	if (err != 0)
+		for (i = 0; i < 4; i++) {
+			tmp_name(name, sizeof(name), i, res->seq);
+			unlinkat(dfd, name, 0);
+		}
+	return err;
+}
+
 int
 scx__results_store(int root, const struct scx__fields *f,
 		   const struct scx_result *res, struct scx_buf *path,
 		   struct scx_buf *scratch)
 {
-	char name[96];
-	size_t i;
 	int dfd, err;
 
 	err = scx__results_path(f, res->item, res->item_len, NAME_MAX, path);
@@ -372,30 +422,66 @@ scx__results_store(int root, const struct scx__fields *f,
 	dfd = open_job_dir(root, path, true);
 	if (dfd < 0)
 		return dfd;
-	err = write_tmp_files(dfd, res, scratch);
-	/* seq says the result is whole: an earlier one (--resume-failed)
-	 * loses it before any of its files is replaced, and the new one
-	 * gets it last. */
-	if (err == 0) {
-		if (unlinkat(dfd, "seq", 0) == 0) {
-			if (fsync(dfd) != 0)
-				err = -errno;
-		} else if (errno != ENOENT) {
-			err = -errno;
-		}
+	/* seq says the result is whole. */
+	err = store_files(dfd, dir_names, 3, res, scratch);
+	close(dfd);
+	return err;
+}
+
+/* --results with a replacement string: GNU's names for the job's name
+ * @name.  A name ending in '/' is a directory of GNU's three files; any
+ * other is the stdout file, beside NAME.err and NAME.seq (and a hidden
+ * .NAME.scx-status), in its directory.  @return that directory's
+ * descriptor (made when @create) and @names, *@last, or a negated errno. */
+static int
+named_files(const char *name, bool create, char bufs[3][NAME_MAX + 16],
+	    const char *names[4], size_t *last)
+{
+	const char *slash = strrchr(name, '/'), *base;
+	char dir[PATH_MAX];
+	int err, fd;
+
+	if (slash != NULL && slash[1] == '\0') {
+		if (create && (err = scx__make_dirs(name)) != 0)
+			return err;
+		memcpy(names, dir_names, sizeof(dir_names));
+		*last = 3;
+		fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
 	}
-	for (i = 0; i < 4 && err == 0; i++) {
-		tmp_name(name, sizeof(name), i, res->seq);
-		if (renameat(dfd, name, dfd, final_names[i]) != 0)
-			err = -errno;
-	}
-	if (err == 0 && fsync(dfd) != 0)
-		err = -errno;
-	if (err != 0)
-		for (i = 0; i < 4; i++) {
-			tmp_name(name, sizeof(name), i, res->seq);
-			unlinkat(dfd, name, 0);
-		}
+	base = slash ? slash + 1 : name;
+	if (strlen(base) > NAME_MAX || (size_t)(base - name) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(base - name) : 1,
+		 slash ? name : ".");
+	if (create && (err = scx__make_dirs(dir)) != 0)
+		return err;
+	snprintf(bufs[0], NAME_MAX + 16, "%s.err", base);
+	snprintf(bufs[1], NAME_MAX + 16, ".%s.scx-status", base);
+	snprintf(bufs[2], NAME_MAX + 16, "%s.seq", base);
+	names[0] = base;
+	names[1] = bufs[0];
+	names[2] = bufs[1];
+	names[3] = bufs[2];
+	/* GNU parallel takes the stdout file as the sign of a result. */
+	*last = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int
+scx__results_store_named(const char *name, const struct scx_result *res,
+			 struct scx_buf *scratch)
+{
+	char bufs[3][NAME_MAX + 16];
+	const char *names[4];
+	size_t last;
+	int dfd, err;
+
+	dfd = named_files(name, true, bufs, names, &last);
+	if (dfd < 0)
+		return dfd;
+	err = store_files(dfd, names, last, res, scratch);
 	close(dfd);
 	return err;
 }
@@ -423,12 +509,38 @@ read_small(int dfd, const char *name, struct scx_buf *scratch)
 	return 0;
 }
 
+/* What @dfd holds of a result stored as @names: 0, or the SCX__DONE_*
+ * bits; *@file names the file at fault on error. */
+static int
+state_of(int dfd, const char *const names[4], size_t last,
+	 struct scx_buf *scratch, const char **file)
+{
+	int exitval = 0, sig = 0, err;
+
+	*file = names[last];
+	err = read_small(dfd, names[last], scratch);
+	if (err == 0) {
+		*file = names[2];
+		err = read_small(dfd, names[2], scratch);
+		if (err == 0)
+			sscanf(scratch->data, "exit %d signal %d", &exitval,
+			       &sig);
+		else if (err == -ENOENT)
+			err = 0;
+	}
+	if (err == -ENOENT)
+		return 0;
+	if (err < 0)
+		return err;
+	return SCX__DONE_LOGGED | (exitval == 0 && sig == 0 ? SCX__DONE_OK : 0);
+}
+
 int
 scx__results_state(int root, const struct scx__fields *f, const char *item,
 		   size_t len, struct scx_buf *path, struct scx_buf *scratch)
 {
-	const char *file = "seq";
-	int exitval = 0, sig = 0, dfd, err;
+	const char *file;
+	int dfd, err;
 
 	err = scx__results_path(f, item, len, NAME_MAX, path);
 	if (err != 0)
@@ -438,28 +550,55 @@ scx__results_state(int root, const struct scx__fields *f, const char *item,
 		return 0;
 	if (dfd < 0)
 		return dfd;
-	err = read_small(dfd, file, scratch);
-	if (err == 0) {
-		file = STATUS_FILE;
-		err = read_small(dfd, file, scratch);
-		if (err == 0)
-			sscanf(scratch->data, "exit %d signal %d", &exitval,
-			       &sig);
-		else if (err == -ENOENT)
-			err = 0;
-	}
+	err = state_of(dfd, dir_names, 3, scratch, &file);
 	close(dfd);
-	if (err == -ENOENT)
-		return 0;
 	if (err < 0) {
 		/* Name the file at fault. */
 		if ((path->len > 0 && scx_buf_putc(path, '/') != 0) ||
 		    scx_buf_append(path, file, strlen(file) + 1) != 0)
 			return -ENOMEM;
 		path->len--;
-		return err;
 	}
-	return SCX__DONE_LOGGED | (exitval == 0 && sig == 0 ? SCX__DONE_OK : 0);
+	return err;
+}
+
+int
+scx__results_state_named(const char *name, struct scx_buf *scratch)
+{
+	char bufs[3][NAME_MAX + 16];
+	const char *names[4], *file;
+	size_t last;
+	int dfd, err;
+
+	dfd = named_files(name, false, bufs, names, &last);
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	err = state_of(dfd, names, last, scratch, &file);
+	close(dfd);
+	return err;
+}
+
+/* mkdir -p @dir, as GNU parallel makes it. */
+int
+scx__make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		path[i] = dir[i];
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -86,11 +86,6 @@ scx_config_check(const struct scx_config *cfg,
 			 "was done",
 			 cfg->resume == SCX_RESUME ? "--resume"
 						   : "--resume-failed");
-	else if (cfg->results && scx__results_templated(cfg->results))
-		snprintf(detail, size,
-			 "--results '%s': replacement strings in the name are "
-			 "not supported yet (GNU parallel's my_{}/ form)",
-			 cfg->results);
 	else if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog &&
 		 cfg->results &&
 		 scx__results_kind(cfg->results) != SCX__RESULTS_DIR)

@@ -18,9 +18,9 @@ g() {
 }
 
 # files DIR: the files under DIR but .scx-status, NUL-sorted, '|' after
-# each (names may hold newlines and tabs).
+# each (names may hold newlines and tabs); bats' own files left out too.
 files() {
-	find "$1" -type f ! -name .scx-status -print0 | LC_ALL=C sort -z | tr '\0' '|'
+	find "$1" -type f ! -name '*.scx-status' ! -name 'separate-stderr-*' -print0 | LC_ALL=C sort -z | tr '\0' '|'
 }
 
 # --- --results DIR ------------------------------------------------------------
@@ -99,10 +99,54 @@ files() {
 	assert_equal "$(cat "long/1/${long:0:255}/stdout")" "$long"
 }
 
-@test "gnu: --results with a replacement string in its name is refused, exit 255" {
+@test "gnu: --results my_{}: the job's stdout in my_ARG, beside my_ARG.err and my_ARG.seq" {
+	run --separate-stderr g --results 'my_{}' 'echo {}; echo e{} >&2' ::: foo bar
+	assert_success
+	assert_output ''
+	# GNU: find . -type f | sort (in an empty directory)
+	assert_equal "$(files .)" './my_bar|./my_bar.err|./my_bar.seq|./my_foo|./my_foo.err|./my_foo.seq|'
+	assert_equal "$(cat my_foo)" foo
+	assert_equal "$(cat my_foo.err)" efoo
+	assert_equal "$(cat my_bar.seq)" 2
+	assert_equal "$(cat .my_bar.scx-status)" 'exit 0 signal 0 timeout 0'
+}
+
+@test "gnu: --results my_{}/ is a directory per job; {}/out makes the directory {}; {#} and --header names too" {
+	run --separate-stderr g --results 'd_{}/' 'echo {}; echo e >&2' ::: foo
+	assert_success
 	run --separate-stderr g --results '{}/out' echo ::: a
-	assert_usage_error "--results '{}/out': replacement strings in the name are not supported yet"
-	[ ! -e a ] || fail "a was made"
+	assert_success
+	run --separate-stderr g --results 'x/{#}' echo ::: a
+	assert_success
+	run --separate-stderr g --header : --results 'h{n}' echo ::: n q
+	assert_success
+	# GNU: find . -type f | sort, for the four runs
+	assert_equal "$(files .)" './a/out|./a/out.err|./a/out.seq|./d_foo/seq|./d_foo/stderr|./d_foo/stdout|./hq|./hq.err|./hq.seq|./x/1|./x/1.err|./x/1.seq|'
+	assert_equal "$(cat d_foo/stderr a/out)" "$(printf 'e\na')"
+}
+
+@test "gnu: --results with an unknown {name} is a directory name, as GNU's" {
+	run --separate-stderr g --results 'x{foo}' echo ::: a
+	assert_success
+	assert_equal "$(cat 'x{foo}/1/a/stdout')" a
+}
+
+@test "--results my_{} --resume skips a job whose stdout file is there (GNU's rule); --resume-failed reruns a failed one" {
+	run --separate-stderr g --results 'my_{}' 'echo {}; echo {} >>side' ::: a b
+	assert_success
+	echo kept >my_a
+	run --separate-stderr g --resume --results 'my_{}' 'echo {}; echo {} >>side' ::: a b c
+	assert_success
+	assert_equal "$(sort side | tr '\n' ' ')" 'a b c '
+	assert_equal "$(cat my_a)" kept
+	assert_equal "$(cat my_c.seq)" 3
+	run --separate-stderr g --results 'my_{}' 'echo {} >>side; exit 1' ::: d
+	assert_failure 1
+	run --separate-stderr g --resume-failed --results 'my_{}' 'echo {} >>side' ::: d
+	assert_success
+	run --separate-stderr g --resume-failed --results 'my_{}' 'echo {} >>side' ::: d
+	assert_success
+	assert_equal "$(sort side | tr '\n' ' ')" 'a b c d d '
 }
 
 @test "gnu: --results DIR/ and a DIR with parents to make" {
