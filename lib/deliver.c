@@ -288,6 +288,11 @@ emit_stored(struct scx__deliver *d, const struct scx_result *res,
 		}
 	}
 	err = scx__ledger_record(d->ledger, res, send, cmd, cmd_len);
+	/* -.csv and the like: a closed or interrupted stdout, as ever. */
+	if (err == -EPIPE || err == -EINTR) {
+		output_failed(d, err, "standard output");
+		return;
+	}
 	if (err != 0) {
 		deliver_fail(d, err, "%s", d->ledger->detail);
 		return;

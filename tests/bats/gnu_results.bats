@@ -305,3 +305,9 @@ JSON
 	assert_output 'echo a'
 	[ ! -e out.csv ] || fail "out.csv was made"
 }
+
+@test "--results -.csv into a closed pipe ends quietly, as any output does (GNU: exit 141)" {
+	run --separate-stderr bash -c '"$0" --results -.csv echo ::: $(seq 2000) </dev/null | head -n 1; echo "status ${PIPESTATUS[0]}"' "$SCX_RUN"
+	assert_output "$(printf 'Seq,Host,Starttime,JobRuntime,Send,Receive,Exitval,Signal,Command,V1,Stdout,Stderr\nstatus 141')"
+	refute_stderr
+}
