@@ -747,9 +747,6 @@ int scx__ledger_result(struct scx__ledger *l, const struct scx_result *res);
  * source), and their --header @names (copied).  @return 0 or -ENOMEM. */
 int scx__ledger_fields(struct scx__ledger *l, const struct scx__source *src,
 		       const struct scx_column_name *names, size_t n);
-/** Whether --results is one file (CSV, TSV, JSON) that takes the jobs'
- * output in place of stdout. */
-bool scx__ledger_records(const struct scx__ledger *l);
 /** Writes @res's record in --results FILE (Send @send, Command @cmd).
  * @return 0 or an error (l->detail says more). */
 int scx__ledger_record(struct scx__ledger *l, const struct scx_result *res,

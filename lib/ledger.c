@@ -499,12 +499,6 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 	return 0;
 }
 
-bool
-scx__ledger_records(const struct scx__ledger *l)
-{
-	return l->record_fd >= 0;
-}
-
 int
 scx__ledger_record(struct scx__ledger *l, const struct scx_result *res,
 		   uint64_t send, const char *cmd, size_t cmd_len)
