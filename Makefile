@@ -179,7 +179,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
 FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/scx_config.h lib/scx_io.h lib/scx_lang.h lib/internal.h lib/lang.h cmd/scx-run.c
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) lib/scx.h lib/scx_config.h lib/scx_io.h lib/scx_lang.h lib/internal.h lib/ledger.h lib/lang.h cmd/scx-run.c
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_SRC) \
 		$(UV_LIBS) -pthread

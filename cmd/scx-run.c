@@ -191,8 +191,13 @@ help(void)
 "Failures and resuming:\n"
 "      --joblog FILE       log each finished item, as GNU parallel does\n"
 "                          (also --jl)\n"
-"      --results DIR       store each item's stdout, stderr and status in\n"
-"                          DIR/SEQ/, atomically (also --result, --res)\n"
+"      --results DIR       store each job's stdout and stderr, not printed,\n"
+"                          in DIR/1/ARG/ as GNU parallel does, atomically;\n"
+"                          NAME.csv, .tsv, .json: one file of all jobs\n"
+"                          (also --result, --res)\n"
+"      --files             write each job's stdout to a file in TMPDIR and\n"
+"                          print its name (also --output-as-files,\n"
+"                          --outputasfiles)\n"
 "      --resume            skip items the job log (or --results) has\n"
 "      --resume-failed     skip only the items that succeeded there\n"
 "                          (also --resumefailed)\n"
@@ -918,6 +923,9 @@ static const struct option_spec option_table[] = {
 	{ "results", required_argument, 0, opt_results, 0 },
 	{ "result", required_argument, 0, opt_results, 0 },
 	{ "res", required_argument, 0, opt_results, 0 },
+	{ "files", no_argument, 0, NULL, FLAG(cfg.files) },
+	{ "output-as-files", no_argument, 0, NULL, FLAG(cfg.files) },
+	{ "outputasfiles", no_argument, 0, NULL, FLAG(cfg.files) },
 	{ "retries", required_argument, 0, opt_retries, 0 },
 	{ "timeout", required_argument, 0, opt_timeout, 0 },
 	{ "halt", required_argument, 0, opt_halt, 0 },
@@ -1047,9 +1055,6 @@ static const struct refused_spec refused_table[] = {
 	{ "tmux", 0, NOT_YET, NULL },
 	{ "tmux-pane", 0, NOT_YET, NULL },
 	{ "tmuxpane", 0, NOT_YET, NULL },
-	{ "output-as-files", 0, NOT_YET, "--results DIR stores each result" },
-	{ "outputasfiles", 0, NOT_YET, "--results DIR stores each result" },
-	{ "files", 0, NOT_YET, "--results DIR stores each result" },
 	{ "total-jobs", 0, NOT_YET, NULL },
 	{ "totaljobs", 0, NOT_YET, NULL },
 	{ "total", 0, NOT_YET, NULL },

@@ -14,14 +14,15 @@ _scx_run() {
 		--delay --delimiter --dirnamereplace --dnr --dr --dry-run
 		--dryrun --er --eta --extensionreplace --format --gnu --halt
 		--group --halt-on-error --haltonerror --header --help --if-serial
-		--info --input --jl --joblog --jobs --keep-affinity --keep-order
+		--files --info --input --jl --joblog --jobs --keep-affinity --keep-order
 		--keeporder --lb --line-buffer --line-buffered --linebuffer
 		--linebuffered --link
 		--load --max-args --max-chars --max-lines --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxlines
 		--maxprocs --maxreplaceargs
 		--memfree --nn --no-k --no-keep-order --no-notice --nok
-		--nokeeporder --nonotice --null --pipe-item
+		--nokeeporder --nonotice --null --output-as-files
+		--outputasfiles --pipe-item
 		--plain --plus --progress --protocol --quote --res --result
 		--results --resume --resume-failed --resumefailed --retries
 		--reuse --seq-prefix --seqreplace --shell --slotreplace

@@ -584,6 +584,14 @@ scx__combine_count(const struct scx__combine *cb, uint64_t *n)
 	return cb->counted;
 }
 
+void
+scx__combine_fields(const struct scx__combine *cb, int *sep, size_t *width)
+{
+	*sep = cb->sep;
+	/* With --colsep a row has as many fields as its line. */
+	*width = cb->cfg->colsep != NULL ? 0 : cb->ncols;
+}
+
 const struct scx_column_name *
 scx__combine_names(const struct scx__combine *cb, size_t *n)
 {

@@ -303,6 +303,57 @@ put_verbose(struct scx__deliver *d, const char *cmd, size_t cmd_len,
 	return err;
 }
 
+/* --results and --files: a job's output goes to files, not to stdout
+ * (as in GNU parallel); --files writes the name of the file instead, and
+ * --results FILE.csv the job's record. */
+static void
+emit_stored(struct scx__deliver *d, const struct scx_result *res,
+	    const char *cmd, size_t cmd_len)
+{
+	struct scx__sink sink = { put_out, d, &d->scratch, &d->io };
+	uint64_t send = d->send_items ? res->item_len + 1 : 0;
+	struct scx_bytes b = { NULL, -1, 0, 0 };
+	const char *tag;
+	size_t taglen;
+	int err;
+
+	if (d->cfg->files) {
+		if (result_tag(d, res, &tag, &taglen) != 0)
+			return;
+		err = scx__files_write(res, &d->scratch_err, &d->io);
+		if (err != 0) {
+			deliver_fail(d, err,
+				     "--files: cannot write a file in TMPDIR: "
+				     "%s",
+				     scx_strerror(err));
+			return;
+		}
+		if (scx_buf_putc(&d->scratch_err, '\n') != 0) {
+			deliver_fail(d, -ENOMEM, "--files: %s",
+				     scx_strerror(-ENOMEM));
+			return;
+		}
+		b.mem = d->scratch_err.data;
+		b.len = d->scratch_err.len;
+		err = scx__put_stream(&sink, &b, tag, taglen);
+		if (err != 0) {
+			emit_failed(d, err);
+			return;
+		}
+	}
+	err = scx__ledger_record(d->ledger, res, send, cmd, cmd_len);
+	/* -.csv and the like: a closed or interrupted stdout, as ever. */
+	if (err == -EPIPE || err == -EINTR) {
+		output_failed(d, err, "standard output");
+		return;
+	}
+	if (err != 0) {
+		deliver_fail(d, err, "%s", d->ledger->detail);
+		return;
+	}
+	log_result(d, res, cmd, cmd_len);
+}
+
 /* Writes @res (and queues its job log line). */
 static void
 emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
@@ -315,6 +366,10 @@ emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
 
 	if (d->out.error != 0 || d->broken_pipe)
 		return;
+	if ((cfg->results || cfg->files) && !cfg->dry_run) {
+		emit_stored(d, res, cmd, cmd_len);
+		return;
+	}
 	log_result(d, res, cmd, cmd_len);
 	if (result_tag(d, res, &tag, &taglen) != 0)
 		return;
@@ -503,8 +558,8 @@ scx__deliver_stream_begin(struct scx__deliver *d, uint64_t seq)
 	 * when the result must also be stored whole, and not when a failed
 	 * item runs again (its first output would be out already). */
 	if (cfg->format != SCX_FORMAT_RAW || d->tags.on || cfg->verbose ||
-	    cfg->grouping != SCX_GROUP || cfg->results || cfg->on_result ||
-	    cfg->retries > 1 || d->broken_pipe)
+	    cfg->grouping != SCX_GROUP || cfg->results || cfg->files ||
+	    cfg->on_result || cfg->retries > 1 || d->broken_pipe)
 		return false;
 	if (d->streaming)
 		return d->streaming == seq;

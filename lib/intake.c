@@ -111,6 +111,10 @@ scx__intake_open_inputs(struct scx__intake *in, unsigned slots,
 		in->count = (int64_t)n;
 	names = scx__source_names(in->src, &nnames);
 	scx__template_names(in->cmd->tmpl, names, nnames);
+	/* --results names a job's directory by its fields. */
+	err = scx__ledger_fields(in->ledger, in->src, names, nnames);
+	if (err != 0)
+		return err;
 	scx__template_counts(in->cmd->tmpl, in->count >= 0 ? n : 0, slots);
 	return 0;
 }
@@ -304,8 +308,8 @@ skip_failed(struct scx__intake *in, int err)
 	if (l->detail[0] == '\0')
 		snprintf(l->detail, sizeof(l->detail),
 			 "cannot check the items done in %s '%s': %s",
-			 cfg->results ? "--results" : "--joblog",
-			 cfg->results ? cfg->results : cfg->joblog,
+			 l->results_fd >= 0 ? "--results" : "--joblog",
+			 l->results_fd >= 0 ? cfg->results : cfg->joblog,
 			 scx_strerror(err));
 	intake_fail(in, err, SCX_STOP_TERMINATE, "%s", l->detail);
 }

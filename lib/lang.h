@@ -100,6 +100,10 @@ int scx__combine_open(struct scx__combine **out, const struct scx_config *cfg,
 /** Whether the job count is known, and what it is. */
 bool scx__combine_count(const struct scx__combine *cb, uint64_t *n);
 /** The --header names. */
+/** How a job's item holds its fields: separated by *@sep, *@width to an
+ * argument row (0: one row of them all). */
+void scx__combine_fields(const struct scx__combine *cb, int *sep,
+			 size_t *width);
 const struct scx_column_name *scx__combine_names(const struct scx__combine *cb,
 						 size_t *n);
 /**
@@ -128,6 +132,8 @@ struct scx__source;
 int scx__source_open(struct scx__source **out, const struct scx_config *cfg,
 		     bool on_stdin, unsigned slots, const char **bad);
 /** The --header names (none without --header). */
+/** Whether a job's item is fields (combine.c's), and how. */
+bool scx__source_fields(const struct scx__source *s, int *sep, size_t *width);
 const struct scx_column_name *scx__source_names(const struct scx__source *s,
 						size_t *n);
 /** Whether the item count is known, and what it is. */

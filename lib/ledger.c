@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ scx__ledger_init(struct scx__ledger *l)
 	memset(l, 0, sizeof(*l));
 	l->joblog_fd = -1;
 	l->results_fd = -1;
+	l->record_fd = -1;
 	scx__done_init(&l->done);
 }
 
@@ -147,7 +149,9 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 		return fail(l, -errno, "cannot open --joblog '%s': %s",
 			    cfg->joblog, strerror(errno));
 	l->joblog_fd = fd;
-	if (cfg->resume != SCX_RESUME_NONE && cfg->results == NULL) {
+	/* The job log says what is done, unless a results tree does. */
+	if (cfg->resume != SCX_RESUME_NONE && l->results_fd < 0 &&
+	    l->name_tmpl == NULL) {
 		err = load_joblog(l, fd, cfg->joblog);
 		if (err != 0)
 			return err;
@@ -174,12 +178,93 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	return 0;
 }
 
+/* --results with a replacement string ({} and the like): a template of
+ * its own, expanded per job.  @return 0 (l->name_tmpl stays NULL when
+ * the name uses none: a directory) or an error. */
 static int
-open_results(struct scx__ledger *l, const char *dir)
+open_named(struct scx__ledger *l, const struct scx_config *cfg)
 {
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return fail(l, -errno, "cannot create --results '%s': %s", dir,
+	struct scx__template_opts o = { 0 };
+	int err;
+
+	o.argv = (char *const *)&cfg->results;
+	o.argc = 1;
+	o.pipe_item = true; /* nothing appended */
+	o.fields = scx__combine_needed(cfg);
+	o.plus = cfg->plus;
+	o.rs_text = cfg->rs_text;
+	err = scx__template_parse_opts(&l->name_tmpl, &o);
+	if (err != 0)
+		return fail(l, err, "--results '%s': %s", cfg->results,
+			    scx_strerror(err));
+	/* The inputs are open: --header's {name}s are known. */
+	scx__template_names(l->name_tmpl, l->fields.names, l->fields.nnames);
+	if (!scx__template_uses_item(l->name_tmpl)) {
+		scx__template_free(l->name_tmpl);
+		l->name_tmpl = NULL;
+	}
+	return 0;
+}
+
+/* The name of @item's results with a replacement string, in l->space. */
+static int
+job_name(struct scx__ledger *l, const char *item, size_t len, uint64_t seq,
+	 unsigned slot, const char **name)
+{
+	char **argv;
+	int err;
+
+	err = scx__template_expand(l->name_tmpl, item, len, seq, slot,
+				   &l->space, &l->vec, &argv);
+	if (err != 0)
+		return err;
+	*name = argv[0];
+	return 0;
+}
+
+/* --results FILE.csv, .tsv, .json: made anew, or added to when resuming
+ * (what is done is in the job log); -.csv and the like: stdout. */
+static int
+open_record_file(struct scx__ledger *l, const struct scx_config *cfg)
+{
+	const char *name = cfg->results;
+	struct stat st;
+	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+
+	if (name[0] == '-' && name[1] == '.') {
+		l->record_fd = dup(cfg->out_fd);
+		if (l->record_fd < 0)
+			return fail(l, -errno, "--results '%s': %s", name,
+				    strerror(errno));
+		return 0;
+	}
+	if (cfg->resume == SCX_RESUME_NONE)
+		flags |= O_TRUNC;
+	l->record_fd = open(name, flags, 0644);
+	if (l->record_fd < 0)
+		return fail(l, -errno, "cannot open --results '%s': %s", name,
 			    strerror(errno));
+	if (fstat(l->record_fd, &st) == 0 && st.st_size > 0)
+		l->record_header = true;
+	return 0;
+}
+
+static int
+open_results(struct scx__ledger *l, const struct scx_config *cfg)
+{
+	const char *dir = cfg->results;
+	int err;
+
+	l->results_kind = scx__results_kind(dir);
+	if (l->results_kind != SCX__RESULTS_DIR)
+		return open_record_file(l, cfg);
+	if (scx__results_templated(dir) && (err = open_named(l, cfg)) != 0)
+		return err;
+	if (l->name_tmpl != NULL)
+		return 0;
+	if ((err = scx__make_dirs(dir)) != 0)
+		return fail(l, err, "cannot create --results '%s': %s", dir,
+			    strerror(-err));
 	l->results_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l->results_fd < 0)
 		return fail(l, -errno, "cannot open --results '%s': %s", dir,
@@ -196,7 +281,8 @@ scx__ledger_open(struct scx__ledger *l, const struct scx_config *cfg,
 	l->cfg = cfg;
 	l->check_commands = check_commands;
 	l->host = ":";
-	if (cfg->results && (err = open_results(l, cfg->results)) != 0)
+	/* A dry run prints the commands and stores nothing. */
+	if (cfg->results && !cfg->dry_run && (err = open_results(l, cfg)) != 0)
 		return err;
 	if (cfg->joblog && (err = open_joblog(l, cfg)) != 0)
 		return err;
@@ -210,99 +296,71 @@ scx__ledger_close(struct scx__ledger *l)
 		close(l->joblog_fd);
 	if (l->results_fd >= 0)
 		close(l->results_fd);
+	if (l->record_fd >= 0)
+		close(l->record_fd);
 	scx_buf_free(&l->pending);
 	scx_buf_free(&l->scratch);
+	scx_buf_free(&l->path);
+	scx_buf_free(&l->record);
+	scx_buf_free(&l->space);
+	scx_buf_free(&l->vec);
+	scx__template_free(l->name_tmpl);
+	l->name_tmpl = NULL;
 	scx__done_free(&l->done);
-	l->joblog_fd = l->results_fd = -1;
+	for (size_t i = 0; i < l->fields.nnames; i++)
+		free((char *)l->fields.names[i].name);
+	free(l->fields.names);
+	l->fields.names = NULL;
+	l->fields.nnames = 0;
+	l->joblog_fd = l->results_fd = l->record_fd = -1;
 }
 
 /* ------------------------------------------------------------------ */
 /* Resuming                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Opens the entry @name of the results directory for reading, as a
- * directory when @dir: never through a symbolic link planted there.
- * @return the descriptor, or a negated errno (-ENOENT: not there,
- * -ELOOP: a link). */
-static int
-open_entry(int dirfd, const char *name, bool dir)
+int
+scx__ledger_fields(struct scx__ledger *l, const struct scx__source *src,
+		   const struct scx_column_name *names, size_t n)
 {
-	int fd =
-	    openat(dirfd, name,
-		   O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (dir ? O_DIRECTORY : 0));
+	struct scx__fields *f = &l->fields;
+	size_t i;
 
-	if (fd >= 0)
-		return fd;
-	/* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a link. */
-	if (errno == ENOTDIR || errno == ELOOP) {
-		struct stat st;
-
-		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode))
-			return -ELOOP;
-		return -ENOTDIR;
-	}
-	return -errno;
-}
-
-/* Reads the file @file of the result directory @seq into l->scratch.
- * @return 0, or a negated errno (-ENOENT: not there). */
-static int
-read_result_file(struct scx__ledger *l, uint64_t seq, const char *file)
-{
-	char buf[4096], name[32];
-	ssize_t n;
-	int dfd, fd, err = 0;
-
-	snprintf(name, sizeof(name), "%llu", (unsigned long long)seq);
-	snprintf(l->bad_entry, sizeof(l->bad_entry), "%s", name);
-	dfd = open_entry(l->results_fd, name, true);
-	if (dfd < 0)
-		return dfd;
-	snprintf(l->bad_entry, sizeof(l->bad_entry), "%s/%s", name, file);
-	fd = open_entry(dfd, file, false);
-	close(dfd);
-	if (fd < 0)
-		return fd;
-	l->scratch.len = 0;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (scx_buf_append(&l->scratch, buf, (size_t)n) != 0) {
-			err = -ENOMEM;
-			break;
-		}
-	}
-	close(fd);
-	return err;
-}
-
-/* What the results directory says of @item: 0 (not done), or the
- * SCX__DONE_* bits; SCX_ECHANGED when it holds another item. */
-static int
-results_state(struct scx__ledger *l, const struct scx_item *item)
-{
-	int exitval = -1, sig = -1, err;
-
-	err = read_result_file(l, item->seq, "status");
-	if (err == -ENOENT)
+	f->split = src != NULL && scx__source_fields(src, &f->sep, &f->width);
+	if (n == 0)
 		return 0;
-	if (err != 0)
-		return err;
-	if (scx_buf_putc(&l->scratch, '\0') != 0)
+	/* The template keeps the names: it gets this copy, freed last. */
+	f->names = calloc(n, sizeof(*f->names));
+	if (f->names == NULL)
 		return -ENOMEM;
-	sscanf(l->scratch.data, "exit %d signal %d", &exitval, &sig);
-	err = read_result_file(l, item->seq, "item");
-	if (err != 0)
-		return err == -ENOENT ? 0 : err;
-	if (l->scratch.len != item->len ||
-	    memcmp(l->scratch.data, item->data, item->len) != 0)
-		return SCX_ECHANGED;
-	return SCX__DONE_LOGGED | (exitval == 0 && sig == 0 ? SCX__DONE_OK : 0);
+	for (i = 0; i < n; i++) {
+		f->names[i].field = names[i].field;
+		f->names[i].name = strdup(names[i].name);
+		if (f->names[i].name == NULL)
+			return -ENOMEM;
+		f->nnames++;
+	}
+	if (l->name_tmpl != NULL)
+		scx__template_names(l->name_tmpl, f->names, f->nnames);
+	return 0;
+}
+
+/* What the files named for @item hold (--results with {}). */
+static int
+named_state(struct scx__ledger *l, const struct scx_item *item)
+{
+	const char *name = NULL;
+	int state;
+
+	state = job_name(l, item->data, item->len, item->seq, 1, &name);
+	if (state == 0)
+		state = scx__results_state_named(name, &l->scratch);
+	if (state < 0)
+		return fail(l, state, "--results '%s': item %llu: %s%s%s",
+			    l->cfg->results, (unsigned long long)item->seq,
+			    name ? name : "", name ? ": " : "",
+			    scx_strerror(state));
+	return state;
 }
 
 int
@@ -316,21 +374,23 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 	*skip = false;
 	if (cfg->resume == SCX_RESUME_NONE)
 		return 0;
-	if (l->results_fd >= 0) {
-		state = results_state(l, item);
-		if (state == SCX_ECHANGED)
-			return fail(l, SCX_ECHANGED,
-				    "--results '%s' holds another item as "
-				    "number %llu: the input changed since (use "
-				    "another directory, or no --resume)",
-				    cfg->results,
-				    (unsigned long long)item->seq);
-		if (state == -ELOOP)
+	if (l->name_tmpl != NULL) {
+		state = named_state(l, item);
+		if (state < 0)
+			return state;
+	} else if (l->results_fd >= 0) {
+		/* GNU parallel's rule: a job whose directory holds a whole
+		 * result is done, whatever its number was. */
+		state =
+		    scx__results_state(l->results_fd, &l->fields, item->data,
+				       item->len, &l->path, &l->scratch);
+		if (state == -ELOOP || state == -ENOTDIR)
 			return fail(l, state,
-				    "--results '%s': '%s' is a symbolic link, "
-				    "not a result this run stored: refusing to "
-				    "follow it",
-				    cfg->results, l->bad_entry);
+				    "--results '%s': '%s' is %s, not a result "
+				    "this run stored: refusing to follow it",
+				    cfg->results, l->path.data,
+				    state == -ELOOP ? "a symbolic link"
+						    : "not a directory");
 		if (state < 0)
 			return fail(l, state, "--results '%s': item %llu: %s",
 				    cfg->results, (unsigned long long)item->seq,
@@ -399,157 +459,67 @@ scx__ledger_flush(struct scx__ledger *l)
 	return 0;
 }
 
-/* Writes a new file in @dirfd (never through a link: O_EXCL) with the
- * bytes @b, wherever they are, and syncs it. */
-static int
-write_file(struct scx__ledger *l, int dirfd, const char *name,
-	   const struct scx_bytes *b)
-{
-	int fd, err;
-
-	fd = openat(dirfd, name,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (b->mem != NULL || b->fd < 0)
-		err = scx__write_full(fd, b->mem, (size_t)b->len);
-	else
-		err = scx_bytes_copy(b, fd, 0, &l->scratch);
-	if (err == 0 && fsync(fd) != 0)
-		err = -errno;
-	/* A file system may report a failed write only now (NFS). */
-	if (close(fd) != 0 && err == 0)
-		err = -errno;
-	return err;
-}
-
-/* write_file() of bytes in memory. */
-static int
-write_mem(struct scx__ledger *l, int dirfd, const char *name, const char *p,
-	  size_t len)
-{
-	struct scx_bytes b = { p, -1, 0, len };
-
-	return write_file(l, dirfd, name, &b);
-}
-
-/* Removes the result directory @name of @dirfd: its four files, then
- * itself.  A link or a file planted there is not followed: -ELOOP or
- * -ENOTDIR, and nothing is removed.  @return 0 (also when it was not
- * there) or a negated errno. */
-static int
-remove_result_dir(int dirfd, const char *name)
-{
-	static const char *const files[] = { "item", "stdout", "stderr",
-					     "status" };
-	size_t i;
-	int fd;
-
-	fd = open_entry(dirfd, name, true);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	for (i = 0; i < SCX__ARRAY_SIZE(files); i++)
-		unlinkat(fd, files[i], 0);
-	close(fd);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-/* The error for an entry of the results directory that is not ours. */
-static int
-planted(struct scx__ledger *l, int err, const char *name)
-{
-	if (err != -ELOOP && err != -ENOTDIR)
-		return fail(l, err,
-			    "--results '%s': '%s' cannot be removed (%s): it "
-			    "is not a result directory this run made",
-			    l->cfg->results, name, scx_strerror(err));
-	return fail(l, err,
-		    "--results '%s': '%s' is %s, not a result directory this "
-		    "run made: refusing to touch it",
-		    l->cfg->results, name,
-		    err == -ELOOP ? "a symbolic link" : "not a directory");
-}
-
 int
 scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 {
-	char tmp[96], final[32], old[96], path[128], status[96];
-	struct scx_bytes out, errb;
-	int dfd = -1, err;
+	const char *name = NULL;
+	int err;
 
+	if (l->name_tmpl != NULL) {
+		err = job_name(l, res->item, res->item_len, res->seq,
+			       res->worker, &name);
+		if (err == 0)
+			err = scx__results_store_named(name, res, &l->scratch);
+		if (err != 0)
+			return fail(l, err,
+				    "cannot store the result of item %llu in "
+				    "'%s': %s",
+				    (unsigned long long)res->seq,
+				    name ? name : l->cfg->results,
+				    scx_strerror(err));
+		return 0;
+	}
 	if (l->results_fd < 0)
 		return 0;
-	/* Everything is written in a directory of its own, synced, and then
-	 * renamed into place: a result is there whole or not at all. */
-	snprintf(tmp, sizeof(tmp), ".tmp.%llu.%d", (unsigned long long)res->seq,
-		 (int)getpid());
-	snprintf(final, sizeof(final), "%llu", (unsigned long long)res->seq);
-	snprintf(old, sizeof(old), ".old.%llu.%d", (unsigned long long)res->seq,
-		 (int)getpid());
-	/* Leftovers of a killed run with our pid are removed; anything that
-	 * is not a directory we made is refused, before any change. */
-	if ((err = remove_result_dir(l->results_fd, tmp)) != 0)
-		return planted(l, err, tmp);
-	if ((err = remove_result_dir(l->results_fd, old)) != 0)
-		return planted(l, err, old);
-	dfd = open_entry(l->results_fd, final, true);
-	if (dfd < 0 && dfd != -ENOENT)
-		return dfd == -ELOOP || dfd == -ENOTDIR
-			   ? planted(l, dfd, final)
-			   : fail(l, dfd, "cannot open '%s/%s': %s",
-				  l->cfg->results, final, scx_strerror(dfd));
-	if (dfd >= 0)
-		close(dfd);
-	dfd = -1;
-	if (mkdirat(l->results_fd, tmp, 0755) != 0) {
-		err = -errno;
-		goto error;
-	}
-	dfd = open_entry(l->results_fd, tmp, true);
-	if (dfd < 0) {
-		err = dfd;
-		goto error;
-	}
-	snprintf(status, sizeof(status), "exit %d signal %d timeout %d\n",
-		 res->exit_status, res->term_signal,
-		 (res->flags & SCX_RESULT_TIMEOUT) ? 1 : 0);
-	scx_result_stdout(res, &out);
-	scx_result_stderr(res, &errb);
-	if ((err = write_mem(l, dfd, "item", res->item, res->item_len)) != 0 ||
-	    (err = write_file(l, dfd, "stdout", &out)) != 0 ||
-	    (err = write_file(l, dfd, "stderr", &errb)) != 0 ||
-	    (err = write_mem(l, dfd, "status", status, strlen(status))) != 0)
-		goto error;
-	if (fsync(dfd) != 0) {
-		err = -errno;
-		goto error;
-	}
-	close(dfd);
-	dfd = -1;
-	/* A rerun (--resume-failed) replaces the earlier result. */
-	if (renameat(l->results_fd, final, l->results_fd, old) == 0 &&
-	    (err = remove_result_dir(l->results_fd, old)) != 0)
-		goto error;
-	if (renameat(l->results_fd, tmp, l->results_fd, final) != 0) {
-		err = -errno;
-		goto error;
-	}
-	if (fsync(l->results_fd) != 0) {
-		err = -errno;
-		goto error;
-	}
+	err = scx__results_store(l->results_fd, &l->fields, res, &l->path,
+				 &l->scratch);
+	if (err == -ELOOP || err == -ENOTDIR)
+		return fail(l, err,
+			    "--results '%s': '%s' is %s, not a result "
+			    "directory this run made: refusing to touch it",
+			    l->cfg->results, l->path.data,
+			    err == -ELOOP ? "a symbolic link"
+					  : "not a directory");
+	if (err != 0)
+		return fail(l, err,
+			    "cannot store the result of item %llu in '%s/%s': "
+			    "%s",
+			    (unsigned long long)res->seq, l->cfg->results,
+			    l->path.len ? l->path.data : "", scx_strerror(err));
 	return 0;
+}
 
-error:
-	if (dfd >= 0)
-		close(dfd);
-	/* What was written of it is not a result. */
-	remove_result_dir(l->results_fd, tmp);
-	snprintf(path, sizeof(path), "%s/%s", l->cfg->results, final);
-	return fail(l, err, "cannot store the result of item %llu in '%s': %s",
-		    (unsigned long long)res->seq, path, scx_strerror(err));
+int
+scx__ledger_record(struct scx__ledger *l, const struct scx_result *res,
+		   uint64_t send, const char *cmd, size_t cmd_len)
+{
+	int err;
+
+	if (l->record_fd < 0)
+		return 0;
+	l->record.len = 0;
+	err = scx__results_record(l->results_kind, &l->fields, res, send, cmd,
+				  cmd_len, !l->record_header, &l->record,
+				  &l->scratch);
+	/* One write: a record is in the file whole (O_APPEND). */
+	if (err == 0)
+		err = scx__write_full(l->record_fd, l->record.data,
+				      l->record.len);
+	if (l->record.len > SCX__KEEP_CAPACITY)
+		scx_buf_free(&l->record);
+	if (err != 0)
+		return fail(l, err, "cannot write --results '%s': %s",
+			    l->cfg->results, scx_strerror(err));
+	l->record_header = true;
+	return 0;
 }

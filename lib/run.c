@@ -355,7 +355,7 @@ scx_run_stderr(struct scx_run *run, const char *data, size_t len)
 }
 
 /* The result (or the gap) for @seq goes to delivery, with its command
- * text when the job log records it. */
+ * text when the job log (or --results FILE.csv) records it. */
 static void
 order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 {
@@ -363,7 +363,8 @@ order_result(struct scx_run *run, uint64_t seq, const struct scx_result *res)
 	const char *cmd = NULL;
 	size_t cmd_len = 0;
 
-	if (res != NULL && (run->ledger.joblog_fd >= 0 || run->cfg->verbose)) {
+	if (res != NULL && (run->ledger.joblog_fd >= 0 ||
+			    run->ledger.record_fd >= 0 || run->cfg->verbose)) {
 		item.seq = res->seq;
 		item.data = res->item;
 		item.len = res->item_len;

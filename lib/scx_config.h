@@ -118,8 +118,10 @@ struct scx_config {
 	bool seq_prefix; /* send "SEQ\t" before each item */
 
 	/* Failure handling. */
-	const char *joblog;  /* GNU parallel's job log, or NULL */
-	const char *results; /* a directory of per-item results, or NULL */
+	const char *joblog; /* GNU parallel's job log, or NULL */
+	/* --results: a tree of per-job results (GNU parallel's DIR/1/ARG/),
+	 * or one file of them all (NAME.csv, .tsv, .json); NULL: none. */
+	const char *results;
 	enum scx_resume resume;
 	unsigned retries;    /* runs per item at most (0 or 1: one) */
 	uint64_t timeout_ms; /* per item; 0: none */
@@ -189,6 +191,9 @@ struct scx_config {
 			 job's output */
 	int out_fd;   /* 1 by default */
 	int err_fd;   /* 2 by default */
+	/* --files (issue 14, results part): each job's stdout goes to a file
+	 * kept in TMPDIR, whose name is written instead. */
+	bool files;
 
 	/* Called for each notice; may be NULL. */
 	void (*notice)(void *arg, enum scx_notice what, const char *detail);

@@ -87,6 +87,19 @@ scx_config_check(const struct scx_config *cfg,
 			 "was done",
 			 cfg->resume == SCX_RESUME ? "--resume"
 						   : "--resume-failed");
+	else if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog &&
+		 cfg->results &&
+		 scx__results_kind(cfg->results) != SCX__RESULTS_DIR)
+		snprintf(detail, size,
+			 "%s with --results '%s' needs --joblog FILE: the "
+			 "file of results is not read back",
+			 cfg->resume == SCX_RESUME ? "--resume"
+						   : "--resume-failed",
+			 cfg->results);
+	else if (cfg->files && cfg->results)
+		snprintf(detail, size,
+			 "--files and --results both say where the output "
+			 "goes: give one");
 	else if (cfg->colsep != NULL && !scx__regex_ok(cfg->colsep))
 		snprintf(detail, size,
 			 "--colsep '%s': not a regular expression",

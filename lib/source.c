@@ -164,6 +164,15 @@ error:
 	return err;
 }
 
+bool
+scx__source_fields(const struct scx__source *s, int *sep, size_t *width)
+{
+	if (s->comb == NULL)
+		return false;
+	scx__combine_fields(s->comb, sep, width);
+	return true;
+}
+
 const struct scx_column_name *
 scx__source_names(const struct scx__source *s, size_t *n)
 {

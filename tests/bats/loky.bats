@@ -655,7 +655,7 @@ while True:
 	assert_equal "$status" 143
 	assert_equal "$(cat out)" ''
 	assert_equal "$(awk 'NR > 1' jl)" ''
-	[ ! -e res/1 ] || fail "res/1 was stored: $(cat res/1/status)"
+	[ ! -e res/1/x/seq ] || fail "res/1/x was stored: $(cat res/1/x/stdout)"
 }
 
 @test "loky: a last answer without its newline counts when the worker exits 0 by itself" {

@@ -32,14 +32,29 @@ victim_intact() {
 	assert_equal "$(ls -A res)" 1
 }
 
-@test "--results: a symbolic link planted under the run's temporary name is refused, nothing outside DIR is touched (B3)" {
-	# the temporary name has the runner's pid: exec keeps bash's
+@test "--results: a symbolic link planted as a job's directory is refused, nothing outside DIR is touched (B3)" {
+	mkdir res/1
+	ln -s "$T/victim" res/1/x
 	echo x >in
-	run --separate-stderr bash -c 'ln -s "$1/victim" "res/.tmp.1.$$"; exec "$0" --results res echo <in' "$SCX_RUN" "$T"
+	run --separate-stderr "$SCX_RUN" --results res echo <in
 	assert_failure 255
 	assert_output ''
-	assert_stderr --regexp "^scx-run: --results 'res': '\.tmp\.1\.[0-9]+' is a symbolic link, not a result directory this run made: refusing to touch it$"
+	assert_stderr "scx-run: --results 'res': '1/x' is a symbolic link, not a result directory this run made: refusing to touch it"
 	victim_intact
+	[ -L res/1/x ] || fail "res/1/x was replaced"
+}
+
+@test "--results: a symbolic link planted under the run's temporary name is removed, never followed (B3)" {
+	# the temporary names have the runner's pid: exec keeps bash's
+	mkdir -p res/1/x
+	echo x >in
+	run --separate-stderr bash -c 'ln -s "$1/victim/stdout" "res/1/x/.scx-tmp.$$.1.stdout"; exec "$0" --results res echo <in' "$SCX_RUN" "$T"
+	assert_success
+	assert_output ''
+	victim_intact
+	assert_equal "$(cat res/1/x/stdout)" x
+	[ ! -L res/1/x/stdout ] || fail "the link became the result"
+	assert_equal "$(ls -A res/1/x | tr '\n' ' ')" '.scx-status seq stderr stdout '
 }
 
 @test "--results --resume: a symbolic link planted as a result is refused, not read (B3)" {
@@ -64,12 +79,13 @@ victim_intact() {
 }
 
 @test "--results: an item whose result cannot be stored is neither written nor logged; the run exits 255 (Build 6)" {
-	ln -s "$T/victim" res/2
+	mkdir res/1
+	ln -s "$T/victim" res/1/2
 	seq 3 >in
 	run --separate-stderr "$SCX_RUN" -j1 --joblog jl --results res echo <in
 	assert_failure 255
-	refute_line 2
-	assert_line 1
+	assert_output ''
+	[ -e res/1/1/seq ] || fail "item 1 was not stored"
 	run awk -F'\t' 'NR > 1 { print $1 }' jl
 	refute_line 2
 	assert_line 1
@@ -86,10 +102,8 @@ victim_intact() {
 	# item 2 writes 200 KB: more than the file system holds
 	run --separate-stderr unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$0" && mkdir "$0/res" &&
 		"$SCX_RUN" -j1 --joblog jl --results "$0/res" sh -c "if [ \$1 = 2 ]; then head -c 200000 /dev/zero; fi; echo \$1" sh <in;
-		echo "status $?"; ls "$0/res"' "$T/small"
-	assert_line 'status 255'
-	assert_line 1
-	refute_line 2
+		echo "status $?"; ls "$0/res/1"; cat "$0/res/1/1/stdout"' "$T/small"
+	assert_output "$(printf 'status 255\n1\n2\n1')"
 	assert_stderr --partial "cannot store the result of item 2"
 	assert_stderr --partial "No space left on device"
 	run awk -F'\t' 'NR > 1 { print $1 }' jl
@@ -125,21 +139,21 @@ victim_intact() {
 	echo x >in
 	run --separate-stderr "$SCX_RUN" --results res echo <in
 	assert_success
-	rm res/1/status
-	ln -s "$T/victim/item" res/1/status
+	rm res/1/x/seq
+	ln -s "$T/victim/item" res/1/x/seq
 	run --separate-stderr "$SCX_RUN" --results res --resume echo <in
 	assert_failure 255
-	assert_stderr "scx-run: --results 'res': '1/status' is a symbolic link, not a result this run stored: refusing to follow it"
+	assert_stderr "scx-run: --results 'res': '1/x/seq' is a symbolic link, not a result this run stored: refusing to follow it"
 	victim_intact
 }
 
-@test "--results: a result that cannot be stored leaves no temporary directory behind" {
+@test "--results: a result that cannot be stored leaves no temporary file behind" {
 	[ "$EUID" = 0 ] || skip "a small file system needs root (unshare -m, mount -t tmpfs)"
 	command -v unshare >/dev/null || skip "unshare is not installed"
 	echo 1 >in
 	mkdir small
 	run --separate-stderr unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$0" && mkdir "$0/res" &&
 		"$SCX_RUN" --results "$0/res" sh -c "head -c 200000 /dev/zero" sh <in;
-		echo "status $?"; ls -A "$0/res"' "$T/small"
+		echo "status $?"; find "$0/res" -name ".scx-tmp*"; ls -A "$0/res/1/1"' "$T/small"
 	assert_output 'status 255'
 }

@@ -106,7 +106,7 @@ GATED='if [ "$1" = 1 ]; then touch started/1; i=0
 	while [ ! -e go ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done; fi
 	echo "out $1"; touch "started/$1"'
 
-@test "an item is logged only once its output is written: in input order a fast item behind a slow one is stored but not logged" {
+@test "an item is logged only once its result is stored and its turn came: in input order a fast item behind a slow one is stored but not logged" {
 	mkdir started
 	printf '1\n2\n' >in
 	"$SCX_RUN" -j2 --joblog jl --results res sh -c "$GATED" "$MARKER" <in >out 2>err 3>&- &
@@ -114,17 +114,18 @@ GATED='if [ "$1" = 1 ]; then touch started/1; i=0
 	wait_for_file started/1
 	wait_for_file started/2
 	# item 2 is finished: its result is stored before its turn comes ...
-	wait_for_file res/2 || fail "item 2 was not stored while item 1 ran"
-	sleep 0.3 # time for the runner to (wrongly) write or log item 2
-	# ... but not written (item 1 comes first) and so not logged
-	assert_equal "$(cat out)" ''
+	wait_for_file res/1/2/seq || fail "item 2 was not stored while item 1 ran"
+	sleep 0.3 # time for the runner to (wrongly) log item 2
+	# ... but not logged (item 1 comes first)
 	assert_equal "$(cat jl)" "$HEADER"
-	[ ! -e res/1 ] || fail "item 1 was stored while it ran"
+	[ ! -e res/1/1/seq ] || fail "item 1 was stored while it ran"
 	running "$PID" || fail "the run ended before item 1 was released"
 	touch go
 	wait_exit "$PID"
 	assert_equal "$status" 0
-	assert_equal "$(cat out)" "$(printf 'out 1\nout 2')"
+	# --results takes the output, as in GNU parallel: none on stdout
+	assert_equal "$(cat out)" ''
+	assert_equal "$(cat res/1/1/stdout res/1/2/stdout)" "$(printf 'out 1\nout 2')"
 	assert_equal "$(col 1 jl)" "$(printf '1\n2')"
 	assert_equal "$(cat err)" ''
 }
@@ -197,7 +198,7 @@ need_full_fs() {
 	run --separate-stderr full_fs timeout 60 "$SCX_RUN" -j2 --results "$T/full/res" echo <in
 	assert_failure 255
 	assert_equal "${#stderr_lines[@]}" 1
-	assert_stderr "scx-run: cannot store the result of item 1 in '$T/full/res/1': No space left on device"
+	assert_stderr "scx-run: cannot store the result of item 1 in '$T/full/res/1/a': No space left on device"
 }
 
 # --- 2. resuming from the job log --------------------------------------------
@@ -336,51 +337,52 @@ $(cat -A jl)"
 
 # --- 3. the results directory ------------------------------------------------
 
-@test "--results DIR: DIR/SEQ/{item,stdout,stderr,status} as documented, output still written, no .tmp.* left" {
+@test "--results DIR: DIR/1/ITEM/{seq,stdout,stderr} as GNU parallel writes them, and .scx-status; nothing on stdout; no temporary file left" {
 	printf '%s\n' a 'b c' bad sig >in
 	run --separate-stderr scx in -j2 --results res sh -c 'echo "out $1"; echo "err $1" >&2
 		case $1 in bad) exit 4 ;; sig) kill -KILL $$ ;; esac' "$MARKER"
 	assert_failure 2
-	assert_output "$(printf 'out a\nout b c\nout bad\nout sig')"
-	assert_equal "$(ls -A res | tr '\n' ' ')" '1 2 3 4 '
-	local n
-	for n in 1 2 3 4; do
-		assert_equal "$(ls -A "res/$n" | tr '\n' ' ')" 'item status stderr stdout '
+	assert_output ''
+	refute_stderr
+	assert_equal "$(ls -A res)" 1
+	assert_equal "$(ls -A res/1 | tr '\n' ' ')" 'a b c bad sig '
+	local d
+	for d in a 'b c' bad sig; do
+		assert_equal "$(ls -A "res/1/$d" | tr '\n' ' ')" '.scx-status seq stderr stdout '
 	done
-	# item: the bytes without the delimiter
-	assert_equal "$(hexof "$(cat res/2/item)")" "$(hexof 'b c')"
-	assert_equal "$(wc -c <res/2/item)" 3
-	assert_equal "$(cat res/1/item)" a
+	# seq: the job's number, no newline
+	assert_equal "$(cat res/1/bad/seq)" 3
+	assert_equal "$(wc -c <res/1/bad/seq)" 1
 	# stdout and stderr: exact bytes
 	printf 'out b c\n' >want
-	cmp res/2/stdout want
+	cmp "res/1/b c/stdout" want
 	printf 'err b c\n' >want
-	cmp res/2/stderr want
+	cmp "res/1/b c/stderr" want
 	printf 'out sig\n' >want
-	cmp res/4/stdout want
-	# status: one line
+	cmp res/1/sig/stdout want
+	# .scx-status: one line
 	printf 'exit 0 signal 0 timeout 0\n' >want
-	cmp res/1/status want
+	cmp res/1/a/.scx-status want
 	printf 'exit 4 signal 0 timeout 0\n' >want
-	cmp res/3/status want
+	cmp res/1/bad/.scx-status want
 	printf 'exit 137 signal 9 timeout 0\n' >want
-	cmp res/4/status want
+	cmp res/1/sig/.scx-status want
 }
 
 @test "--results with --backend=loky: stdout is the answer, stderr empty" {
 	printf '%s\n' x 'y z' >in
 	run --separate-stderr scx in --backend=loky -j2 --results res cat
 	assert_success
-	assert_output "$(printf 'x\ny z')"
-	assert_equal "$(ls -A res | tr '\n' ' ')" '1 2 '
+	assert_output ''
+	assert_equal "$(ls -A res/1 | tr '\n' ' ')" 'x y z '
 	printf 'y z\n' >want
-	cmp res/2/stdout want
-	assert_equal "$(wc -c <res/2/stderr)" 0
-	assert_equal "$(cat res/2/item)" 'y z'
-	assert_equal "$(cat res/1/status)" 'exit 0 signal 0 timeout 0'
+	cmp "res/1/y z/stdout" want
+	assert_equal "$(wc -c <"res/1/y z/stderr")" 0
+	assert_equal "$(cat "res/1/y z/seq")" 2
+	assert_equal "$(cat res/1/x/.scx-status)" 'exit 0 signal 0 timeout 0'
 }
 
-@test "--resume --results skips stored items; --resume-failed runs the failed ones again and replaces their result" {
+@test "--resume --results skips the jobs whose directory holds a result; --resume-failed runs the failed ones again and replaces their result" {
 	printf '%s\n' a bad c >in
 	run --separate-stderr scx in -j2 --results res sh -c "$SIDE_WORKER" "$MARKER"
 	assert_failure 1
@@ -388,49 +390,75 @@ $(cat -A jl)"
 	printf '%s\n' a bad c d >in
 	run --separate-stderr scx in -j2 --results res --resume sh -c "$SIDE_WORKER" "$MARKER"
 	assert_success
-	assert_output 'out d'
+	assert_output ''
 	assert_equal "$(cat side)" 'd'
-	assert_equal "$(ls -A res | tr '\n' ' ')" '1 2 3 4 '
-	assert_equal "$(cat res/2/status)" 'exit 4 signal 0 timeout 0'
+	assert_equal "$(ls -A res/1 | tr '\n' ' ')" 'a bad c d '
+	assert_equal "$(cat res/1/d/stdout)" 'out d'
+	assert_equal "$(cat res/1/bad/.scx-status)" 'exit 4 signal 0 timeout 0'
 	# the same worker: bad runs again, fails again, nothing else runs
 	: >side
 	run --separate-stderr scx in -j2 --results res --resume-failed sh -c "$SIDE_WORKER" "$MARKER"
 	assert_failure 1
-	assert_output 'out bad'
 	assert_equal "$(cat side)" 'bad'
-	# a mended worker (with --results only the item is checked, not the
+	# a mended worker (only the arguments name a result, not the
 	# command): bad runs again, succeeds, and its result is replaced
 	: >side
 	run --separate-stderr scx in -j2 --results res --resume-failed \
 		sh -c 'echo "$1" >>side; echo "mended $1"' "$MARKER"
 	assert_success
-	assert_output 'mended bad'
 	assert_equal "$(cat side)" 'bad'
-	assert_equal "$(cat res/2/status)" 'exit 0 signal 0 timeout 0'
-	assert_equal "$(cat res/2/stdout)" 'mended bad'
-	assert_equal "$(cat res/1/stdout)" 'out a'
-	assert_equal "$(ls -A res | tr '\n' ' ')" '1 2 3 4 '
+	assert_equal "$(cat res/1/bad/.scx-status)" 'exit 0 signal 0 timeout 0'
+	assert_equal "$(cat res/1/bad/stdout)" 'mended bad'
+	assert_equal "$(cat res/1/bad/seq)" 2
+	assert_equal "$(cat res/1/a/stdout)" 'out a'
+	assert_equal "$(ls -A res/1 | tr '\n' ' ')" 'a bad c d '
 }
 
-@test "--resume --results: a changed item at a stored number is an error, exit 255, one line, nothing runs" {
+@test "--resume --results: as in GNU parallel a job is found by its arguments, not its number: a changed item runs, the others do not" {
 	printf '%s\n' a b c >in
 	run --separate-stderr scx in -j2 --results res sh -c "$SIDE_WORKER" "$MARKER"
 	assert_success
 	: >side
 	printf '%s\n' a B c d >in
 	run --separate-stderr scx in -j2 --results res --resume sh -c "$SIDE_WORKER" "$MARKER"
-	assert_usage_error res 2
-	assert_equal "$(cat side)" ''
-	[ ! -e res/4 ] || fail "item 4 was stored"
-	assert_equal "$(cat res/2/item)" b
+	assert_success
+	assert_equal "$(sort side | tr '\n' ' ')" 'B d '
+	assert_equal "$(cat res/1/B/seq)" 2
+	assert_equal "$(cat res/1/b/seq)" 2
+	assert_equal "$(cat res/1/d/stdout)" 'out d'
+}
+
+@test "--resume --results: a directory GNU parallel wrote (seq, stdout, stderr, no .scx-status) counts as done" {
+	mkdir -p res/1/a
+	printf 1 >res/1/a/seq
+	echo gnu >res/1/a/stdout
+	: >res/1/a/stderr
+	printf '%s\n' a b >in
+	run --separate-stderr scx in -j2 --results res --resume-failed sh -c "$SIDE_WORKER" "$MARKER"
+	assert_success
+	assert_equal "$(cat side)" b
+	assert_equal "$(cat res/1/a/stdout)" gnu
+}
+
+@test "--results: a job killed before its seq file was renamed into place runs again on --resume" {
+	printf '%s\n' a b >in
+	run --separate-stderr scx in -j2 --results res sh -c "$SIDE_WORKER" "$MARKER"
+	assert_success
+	# what a SIGKILL between the renames leaves: stdout there, seq not
+	rm res/1/b/seq
+	: >side
+	run --separate-stderr scx in -j2 --results res --resume sh -c "$SIDE_WORKER" "$MARKER"
+	assert_success
+	assert_equal "$(cat side)" b
+	assert_equal "$(cat res/1/b/seq)" 2
 }
 
 # --- 4. killed at 20 random moments, resumed each time -----------------------
 
-# done_results: how many results res holds (dot entries are not results).
+# done_results: how many whole results res holds (a seq file says so).
 done_results() {
 	local f n=0
-	for f in res/*; do
+	for f in res/1/*/seq; do
 		[ -e "$f" ] && n=$((n + 1))
 	done
 	echo "$n"
@@ -521,22 +549,27 @@ assert_kills_mid_run() {
 	[ "$PROGRESS" -ge 5 ] || fail "only $PROGRESS killed runs made progress"
 }
 
-# assert_results_complete: res holds 1..2000, each once, each right.
+# assert_results_complete: res holds the jobs 1..2000 in GNU parallel's
+# layout (res/1/N/), each once, each right.
 assert_results_complete() {
-	# every number, and nothing else (leftover .tmp.* entries are allowed)
-	ls res | sort -n >stored
+	# every job's directory, and nothing else
+	assert_equal "$(ls -A res)" 1
+	ls -A res/1 | sort -n >stored
 	seq 2000 >want
-	cmp -s want stored || fail "res holds $(wc -l <stored) results: $(diff want stored | head -5)"
-	# stdout of item N is "N\n", in seq order
-	cat $(seq -f 'res/%g/stdout' 2000) >all.stdout
+	cmp -s want stored || fail "res/1 holds $(wc -l <stored) entries: $(diff want stored | head -5)"
+	# every result whole: seq N, stdout "N\n", empty stderr, exit 0
+	cat $(seq -f 'res/1/%g/stdout' 2000) >all.stdout
 	cmp -s want all.stdout || fail "wrong stdout: $(diff want all.stdout | head -5)"
-	run awk '{ n = FILENAME; sub(/^res\//, "", n); sub(/\/item$/, "", n)
+	run awk '{ n = FILENAME; sub(/^res\/1\//, "", n); sub(/\/seq$/, "", n)
 		if ($0 != n || FNR != 1) print FILENAME ": " $0; c++ }
-		END { if (c != 2000) print c " items" }' $(seq -f 'res/%g/item' 2000)
+		END { if (c != 2000) print c " results" }' $(seq -f 'res/1/%g/seq' 2000)
 	assert_output ''
-	assert_equal "$(cat $(seq -f 'res/%g/status' 2000) | sort | uniq -c | sed 's/^ *//')" \
+	assert_equal "$(cat $(seq -f 'res/1/%g/.scx-status' 2000) | sort | uniq -c | sed 's/^ *//')" \
 		'2000 exit 0 signal 0 timeout 0'
-	assert_equal "$(cat $(seq -f 'res/%g/stderr' 2000) | wc -c)" 0
+	assert_equal "$(cat $(seq -f 'res/1/%g/stderr' 2000) | wc -c)" 0
+	# what a kill may leave: temporary files, never a second result
+	run find res -mindepth 3 ! -name seq ! -name stdout ! -name stderr ! -name .scx-status ! -name '.scx-tmp.*'
+	assert_output ''
 }
 
 # assert_joblog_complete: jl logs 1..2000, each once, all succeeded, one
