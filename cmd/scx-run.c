@@ -53,6 +53,7 @@ struct options {
 	bool summary;
 	bool keep_order; /* -k given (and not undone by --as-completed) */
 	char *tagstring; /* cfg.tagstring's storage */
+	bool lines;	 /* -L given */
 };
 
 /* Why parsing stopped: the parser never prints, main() does. */
@@ -745,12 +746,14 @@ static enum parse_status
 opt_max_replace_args(struct options *o, const char *arg,
 		     struct parse_failure *f)
 {
+	o->cfg.context = true; /* GNU's ContextReplace */
 	return opt_args("--max-replace-args", arg, o, f);
 }
 
 static enum parse_status
 opt_lines(struct options *o, const char *arg, struct parse_failure *f)
 {
+	o->lines = true;
 	return opt_args("-L", arg, o, f);
 }
 
@@ -1851,6 +1854,10 @@ check_request(struct options *o, unsigned closed, bool *json_info)
 	 * -k asks for input order. */
 	if (o->cfg.grouping == SCX_LINE_BUFFER && !o->keep_order)
 		o->cfg.order = SCX_ORDER_COMPLETION;
+	/* GNU's ContextReplace: -N always, -L unless -m or --xargs. */
+	if (o->lines && o->cfg.multi != SCX_MULTI_M &&
+	    o->cfg.multi != SCX_MULTI_XARGS)
+		o->cfg.context = true;
 	return check_backend_options(o);
 }
 

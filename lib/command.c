@@ -305,6 +305,7 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	o.no_args = cfg->max_args == SCX_ARGS_NONE;
 	o.quote_words = cfg->quote;
 	o.multi = cfg->multi;
+	o.context = cfg->context;
 	o.plus = cfg->plus;
 	o.rs_text = cfg->rs_text;
 	err = scx__template_parse_opts(&b->tmpl, &o);

@@ -231,6 +231,7 @@ struct scx__template_opts {
 	bool no_args;	  /* -N0: the command gets none of them */
 	bool quote_words; /* -q in a shell line: each word quoted */
 	enum scx_multi multi;
+	bool context; /* -N, -L: {}'s word repeats per argument, as -X */
 	bool plus;
 	const char *const *rs_text; /* -I and its kin, or NULL */
 };

@@ -284,6 +284,7 @@ parse_language(struct mpib *m, struct scx_wire *r)
 	c->quote = flags & 1;
 	c->plus = flags & 2;
 	c->link = flags & 4;
+	c->context = flags & 8;
 	c->nsources = (size_t)scx_wire_u64(r);
 	c->sources = NULL;
 	c->max_args = (size_t)scx_wire_u64(r);

@@ -111,6 +111,7 @@ struct scx_config {
 	bool shell;	  /* run one /bin/sh string, substitutions quoted */
 	bool pipe_item;	  /* the item goes to the worker's stdin */
 	bool quote, plus; /* -q: never a shell line; --plus (scx_lang.h) */
+	bool context;	  /* -N, -L: a word with {} repeats per argument */
 	const char *rs_text[SCX_RS_NNAMES]; /* -I and kin; NULL: the usual */
 
 	/* Reusable workers. */

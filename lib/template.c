@@ -318,7 +318,9 @@ scx__template_parse_opts(struct scx__template **out,
 	t->fields = o->fields;
 	t->no_args = o->no_args;
 	t->quote_words = o->quote_words && t->shell;
-	t->repeat = o->multi == SCX_MULTI_X;
+	/* GNU parallel repeats the context of {} for -X, -N, and -L
+	 * without -m or --xargs (cmd decides context). */
+	t->repeat = o->multi == SCX_MULTI_X || o->context;
 	if (perl_words(o)) {
 		err = SCX_EPERL;
 		goto error;

@@ -1021,6 +1021,20 @@ nul_items() {
 
 # --- several arguments per job ----------------------------------------------------------
 
+@test "-N2 and -L2 repeat the word around {} per argument (GNU's context replace); -n2 and -L2 -m do not" {
+	# GNU parallel 20221122: -N and -L (without -m or --xargs) set its
+	# ContextReplace, as -X does.
+	run --separate-stderr g -N2 echo 'x{}y' ::: a b c
+	assert_output "$(lines 'xay xby' xcy)"
+	run --separate-stderr g -L2 echo 'x{}y' ::: a b c
+	assert_output "$(lines 'xay xby' xcy)"
+	run --separate-stderr g -L2 -m echo 'x{}y' ::: a b c
+	assert_output "$(lines 'xa by' xcy)"
+	run --separate-stderr g -n2 echo 'x{}y' ::: a b c
+	assert_output "$(lines 'xa by' xcy)"
+	refute_stderr
+}
+
 @test "-N2 echo {1}+{2} ::: a b c: a missing argument is empty" {
 	run --separate-stderr g -N2 echo '{1}+{2}' ::: a b c
 	assert_success
