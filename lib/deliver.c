@@ -628,7 +628,8 @@ scx__deliver_live(struct scx__deliver *d, const struct scx_item *item,
 	const char *nl;
 
 	if (cfg->grouping == SCX_GROUP || cfg->format != SCX_FORMAT_RAW ||
-	    cfg->results || cfg->on_result || cfg->retries > 1 || len == 0)
+	    cfg->results || cfg->files || cfg->on_result || cfg->retries > 1 ||
+	    len == 0)
 		return 0;
 	if (d->out.error != 0 || d->broken_pipe)
 		return len; /* nobody reads: dropped, as a stream's would */

@@ -199,7 +199,7 @@ scx__live_command(struct scx_run *run, const struct scx_item *item,
 
 	/* With -u and --line-buffer the command goes out as its job
 	 * starts, or waits at the head of the job's output (-k). */
-	if (!cfg->verbose || cfg->grouping == SCX_GROUP ||
+	if (!cfg->verbose || cfg->grouping == SCX_GROUP || cfg->files ||
 	    cfg->format != SCX_FORMAT_RAW ||
 	    scx_run_command_text(run, item, slot, &text, &len) != 0 ||
 	    scx_buf_append(out, text, len) != 0 || scx_buf_putc(out, '\n') != 0)

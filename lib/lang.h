@@ -268,6 +268,15 @@ int scx__template_expand(struct scx__template *t, const char *item, size_t len,
 			 uint64_t seq, unsigned slot, struct scx_buf *space,
 			 struct scx_buf *vec, char ***argv);
 /**
+ * Expands the template for one item as text: its words joined by blanks,
+ * as GNU parallel's {} of several arguments reads in --tagstring and
+ * --results NAME.  Into @out (NUL-terminated); @space and @vec as above.
+ * @return 0, SCX_ENUL, or -ENOMEM.
+ */
+int scx__template_text(struct scx__template *t, const char *item, size_t len,
+		       uint64_t seq, unsigned slot, struct scx_buf *space,
+		       struct scx_buf *vec, struct scx_buf *out);
+/**
  * With shell: finds the first replacement string of the item ({} {.} {/}
  * {//} {/.}) that stands inside single or double quotes of the template
  * itself, or right after a backslash, where sh does not undo the quoting

@@ -192,6 +192,8 @@ open_named(struct scx__ledger *l, const struct scx_config *cfg)
 	o.pipe_item = true; /* nothing appended */
 	o.fields = scx__combine_needed(cfg);
 	o.plus = cfg->plus;
+	o.multi = cfg->multi; /* -X, -N: {}'s word repeats per argument */
+	o.context = cfg->context;
 	o.rs_text = cfg->rs_text;
 	err = scx__template_parse_opts(&l->name_tmpl, &o);
 	if (err != 0)
@@ -211,14 +213,13 @@ static int
 job_name(struct scx__ledger *l, const char *item, size_t len, uint64_t seq,
 	 unsigned slot, const char **name)
 {
-	char **argv;
 	int err;
 
-	err = scx__template_expand(l->name_tmpl, item, len, seq, slot,
-				   &l->space, &l->vec, &argv);
+	err = scx__template_text(l->name_tmpl, item, len, seq, slot, &l->space,
+				 &l->vec, &l->name);
 	if (err != 0)
 		return err;
-	*name = argv[0];
+	*name = l->name.data;
 	return 0;
 }
 
@@ -304,6 +305,7 @@ scx__ledger_close(struct scx__ledger *l)
 	scx_buf_free(&l->record);
 	scx_buf_free(&l->space);
 	scx_buf_free(&l->vec);
+	scx_buf_free(&l->name);
 	scx__template_free(l->name_tmpl);
 	l->name_tmpl = NULL;
 	scx__done_free(&l->done);

@@ -163,7 +163,7 @@ struct scx__ledger {
 	struct scx_buf path; /* a job's directory under DIR */
 	struct scx_buf record;
 	struct scx__template *name_tmpl; /* --results with {}: a job's name */
-	struct scx_buf space, vec;	 /* its expansion */
+	struct scx_buf space, vec, name; /* its expansion */
 };
 
 void scx__ledger_init(struct scx__ledger *l);

@@ -835,16 +835,19 @@ scx__files_write(const struct scx_result *res, struct scx_buf *name,
 	unsigned char r[5];
 	struct scx_bytes b;
 	int fd, err, tries;
-	size_t i;
+	size_t i, dlen;
 
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/tmp";
+	dlen = strlen(dir);
+	while (dlen > 1 && dir[dlen - 1] == '/') /* TMPDIR=/x/: /x/parXXXXX */
+		dlen--;
 	/* GNU parallel's names: $TMPDIR/par, five random letters, .par. */
 	for (tries = 0;; tries++) {
 		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 			return -EIO;
 		name->len = 0;
-		if (scx_buf_printf(name, "%s/par", dir) != 0)
+		if (scx_buf_printf(name, "%.*s/par", (int)dlen, dir) != 0)
 			return -ENOMEM;
 		for (i = 0; i < sizeof(r); i++)
 			if (scx_buf_putc(name, chars[r[i] % 62]) != 0)

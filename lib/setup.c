@@ -38,6 +38,50 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	return scx__run_create(out, cfg, ops, detail, detail_size);
 }
 
+/* The options of a run's output and records that cannot go together:
+ * true, with @detail saying why. */
+static bool
+output_conflict(const struct scx_config *cfg, bool on_stdin, const char *name,
+		char *detail, size_t size)
+{
+	if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog && !cfg->results)
+		snprintf(detail, size,
+			 "%s needs --joblog FILE or --results DIR to know what "
+			 "was done",
+			 cfg->resume == SCX_RESUME ? "--resume"
+						   : "--resume-failed");
+	else if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog &&
+		 cfg->results &&
+		 scx__results_kind(cfg->results) != SCX__RESULTS_DIR)
+		snprintf(detail, size,
+			 "%s with --results '%s' needs --joblog FILE: the "
+			 "file of results is not read back",
+			 cfg->resume == SCX_RESUME ? "--resume"
+						   : "--resume-failed",
+			 cfg->results);
+	else if (cfg->files && cfg->results)
+		snprintf(detail, size,
+			 "--files and --results both say where the output "
+			 "goes: give one");
+	else if (cfg->colsep != NULL && !scx__regex_ok(cfg->colsep))
+		snprintf(detail, size,
+			 "--colsep '%s': not a regular expression",
+			 cfg->colsep);
+	else if (on_stdin && (cfg->trace || cfg->verbose))
+		snprintf(detail, size,
+			 "%s prints each job's command; reusable workers "
+			 "(--backend=%s) run none per item",
+			 cfg->trace ? "-t" : "-v", name);
+	else if (cfg->verbose && (cfg->files || cfg->results))
+		snprintf(detail, size,
+			 "-v with %s: the commands would go into the stored "
+			 "output, which scx-run does not do yet",
+			 cfg->files ? "--files" : "--results");
+	else
+		return false;
+	return true;
+}
+
 int
 scx_config_check(const struct scx_config *cfg,
 		 const struct scx_backend_ops *ops, bool protocol_set,
@@ -80,31 +124,7 @@ scx_config_check(const struct scx_config *cfg,
 			 "--timeout: the %s backend cannot end an item that "
 			 "runs too long",
 			 name);
-	else if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog &&
-		 !cfg->results)
-		snprintf(detail, size,
-			 "%s needs --joblog FILE or --results DIR to know what "
-			 "was done",
-			 cfg->resume == SCX_RESUME ? "--resume"
-						   : "--resume-failed");
-	else if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog &&
-		 cfg->results &&
-		 scx__results_kind(cfg->results) != SCX__RESULTS_DIR)
-		snprintf(detail, size,
-			 "%s with --results '%s' needs --joblog FILE: the "
-			 "file of results is not read back",
-			 cfg->resume == SCX_RESUME ? "--resume"
-						   : "--resume-failed",
-			 cfg->results);
-	else if (cfg->files && cfg->results)
-		snprintf(detail, size,
-			 "--files and --results both say where the output "
-			 "goes: give one");
-	else if (cfg->colsep != NULL && !scx__regex_ok(cfg->colsep))
-		snprintf(detail, size,
-			 "--colsep '%s': not a regular expression",
-			 cfg->colsep);
-	else
+	else if (!output_conflict(cfg, on_stdin, name, detail, size))
 		return 0;
 	return SCX_EOPTION;
 }

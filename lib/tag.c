@@ -15,8 +15,9 @@ scx__tagger_open(struct scx__tagger *t, const struct scx_config *cfg,
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	t->on = cfg->tag || cfg->tagstring != NULL;
-	if (cfg->tagstring == NULL)
+	/* An empty --tagstring is Perl's false to GNU parallel: none. */
+	t->on = cfg->tag || (cfg->tagstring != NULL && *cfg->tagstring);
+	if (cfg->tagstring == NULL || *cfg->tagstring == '\0')
 		return 0;
 	words[0] = (char *)cfg->tagstring;
 	o.argv = words;
@@ -25,6 +26,8 @@ scx__tagger_open(struct scx__tagger *t, const struct scx_config *cfg,
 	o.pipe_item = true;
 	o.fields = scx__combine_needed(cfg) && !on_stdin;
 	o.plus = cfg->plus;
+	o.multi = cfg->multi; /* -X, -N: {}'s word repeats per argument */
+	o.context = cfg->context;
 	o.rs_text = cfg->rs_text;
 	err = scx__template_parse_opts(&t->tmpl, &o);
 	if (err != 0)
@@ -47,7 +50,6 @@ int
 scx__tagger_make(struct scx__tagger *t, const char *item, size_t len,
 		 uint64_t seq, unsigned slot, const char **tag, size_t *tlen)
 {
-	char **argv;
 	size_t i;
 	int err;
 
@@ -65,18 +67,15 @@ scx__tagger_make(struct scx__tagger *t, const char *item, size_t len,
 			if (t->text.data[i] == '\0')
 				t->text.data[i] = ' ';
 	} else {
-		err = scx__template_expand(t->tmpl, item, len, seq, slot,
-					   &t->space, &t->vec, &argv);
+		err = scx__template_text(t->tmpl, item, len, seq, slot,
+					 &t->space, &t->vec, &t->text);
 		if (err == SCX_ENUL) {
 			/* An argument with a NUL byte: the tag shows it. */
+			t->text.len = 0;
 			err = scx_buf_append(&t->text, item, len);
-			argv = NULL;
 		}
 		if (err != 0)
 			return err;
-		if (argv && argv[0] &&
-		    scx_buf_append(&t->text, argv[0], strlen(argv[0])) != 0)
-			return -ENOMEM;
 	}
 	*tag = t->text.data ? t->text.data : "";
 	*tlen = t->text.len;

@@ -870,3 +870,27 @@ scx__template_one(const char *rs, const char *item, size_t len,
 	scx_buf_free(&t.tmp);
 	return err;
 }
+
+int
+scx__template_text(struct scx__template *t, const char *item, size_t len,
+		   uint64_t seq, unsigned slot, struct scx_buf *space,
+		   struct scx_buf *vec, struct scx_buf *out)
+{
+	char **argv;
+	size_t i;
+	int err;
+
+	out->len = 0;
+	err = scx__template_expand(t, item, len, seq, slot, space, vec, &argv);
+	for (i = 0; err == 0 && argv[i] != NULL; i++) {
+		if (i > 0)
+			err = scx_buf_putc(out, ' ');
+		if (err == 0)
+			err = scx_buf_append(out, argv[i], strlen(argv[i]));
+	}
+	if (err == 0)
+		err = scx_buf_putc(out, '\0');
+	if (err == 0)
+		out->len--;
+	return err;
+}

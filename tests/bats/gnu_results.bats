@@ -311,3 +311,62 @@ JSON
 	assert_output "$(printf 'Seq,Host,Starttime,JobRuntime,Send,Receive,Exitval,Signal,Command,V1,Stdout,Stderr\nstatus 141')"
 	refute_stderr
 }
+
+# --- several arguments in a name, tag or stored output (review) ----------------
+
+@test "gnu: --results 'r/{}' with two sources: {} is all the job's arguments, one file per job" {
+	# GNU: r/a b, r/a c (and their .err and .seq), each holding its output.
+	run --separate-stderr g --results 'r/{}' echo ::: a ::: b c
+	assert_success
+	assert_output ''
+	assert_equal "$(files r)" 'r/a b|r/a b.err|r/a b.seq|r/a c|r/a c.err|r/a c.seq|'
+	assert_equal "$(cat 'r/a b')" 'a b'
+	assert_equal "$(cat 'r/a c')" 'a c'
+	# -N2: GNU repeats the word around {} per argument (r/[x] r/[y]).
+	run --separate-stderr g -N2 --results 'r2/[{}]' echo ::: x y
+	assert_success
+	assert_equal "$(files r2)" 'r2/[x] r2/[y]|r2/[x] r2/[y].err|r2/[x] r2/[y].seq|'
+}
+
+@test "gnu: --tagstring with several arguments, -N2 and an empty --tagstring" {
+	run --separate-stderr g --tagstring 'T{}T' echo ::: a ::: b
+	assert_output "$(printf 'Ta bT\ta b')"
+	run --separate-stderr g -N2 --tagstring '<{}>' echo ::: a b
+	assert_output "$(printf '<a> <b>\ta b')"
+	# An empty --tagstring is no tag (Perl's false).
+	run --separate-stderr g --tagstring '' echo ::: a
+	assert_output a
+	refute_stderr
+}
+
+@test "gnu: --files with --line-buffer or -u: the file holds the output, only its name is printed" {
+	local f
+	for mode in --line-buffer -u; do
+		run --separate-stderr g --files "$mode" echo ::: a
+		assert_success
+		assert_output --regexp '^/.*/par[0-9A-Za-z]{5}\.par$'
+		f=$output
+		assert_equal "$(cat "$f")" a
+		rm -f "$f"
+	done
+	# TMPDIR with a trailing slash: one slash in the name, as GNU's.
+	mkdir t
+	TMPDIR=$PWD/t/ run --separate-stderr g --files echo ::: a
+	assert_output --regexp "^$PWD/t/par[0-9A-Za-z]{5}\.par\$"
+}
+
+@test "-v with --files or --results, -t or -v with reusable workers: one line saying why, exit 255" {
+	run --separate-stderr g -v --files echo ::: a
+	assert_failure 255
+	assert_stderr --partial '-v with --files'
+	run --separate-stderr g -v --results r echo ::: a
+	assert_failure 255
+	[ ! -e r ]
+	printf 'a\n' >in
+	run --separate-stderr "$SCX_RUN" --backend=loky -t cat <in
+	assert_failure 255
+	assert_stderr --partial 'reusable workers'
+	run --separate-stderr "$SCX_RUN" --backend=loky -v cat <in
+	assert_failure 255
+	assert_output ''
+}
