@@ -457,7 +457,13 @@ named_files(const char *name, bool create, char bufs[3][NAME_MAX + 16],
 	if (create && (err = scx__make_dirs(dir)) != 0)
 		return err;
 	snprintf(bufs[0], NAME_MAX + 16, "%s.err", base);
-	snprintf(bufs[1], NAME_MAX + 16, ".%s.scx-status", base);
+	/* The hidden status file of a long name is named by its hash, so
+	 * that every name GNU can store stays storable. */
+	if (strlen(base) + 12 <= NAME_MAX)
+		snprintf(bufs[1], NAME_MAX + 16, ".%s.scx-status", base);
+	else
+		snprintf(bufs[1], NAME_MAX + 16, ".scx-status-%016llx",
+			 (unsigned long long)scx__hash(base, strlen(base)));
 	snprintf(bufs[2], NAME_MAX + 16, "%s.seq", base);
 	names[0] = base;
 	names[1] = bufs[0];

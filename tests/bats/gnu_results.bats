@@ -370,3 +370,15 @@ JSON
 	assert_failure 255
 	assert_output ''
 }
+
+@test "gnu: --results 'r/{}' with a 250-byte argument stores it (as GNU), and --resume finds it done" {
+	local long
+	long=$(printf 'x%.0s' $(seq 250))
+	run --separate-stderr g --results 'r/{}' sh -c 'echo run >>marker; echo "$1"' sh ::: "$long"
+	assert_success
+	assert_equal "$(cat "r/$long")" "$long"
+	[ -f "r/$long.err" ] && [ -f "r/$long.seq" ]
+	run --separate-stderr g --resume --results 'r/{}' sh -c 'echo run >>marker; echo "$1"' sh ::: "$long"
+	assert_success
+	assert_equal "$(cat marker)" run
+}
