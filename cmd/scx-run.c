@@ -186,7 +186,7 @@ help(void)
 "\n"
 "Failures and resuming:\n"
 "      --joblog FILE       log each finished item, as GNU parallel does\n"
-"                          (also --jl)\n"
+"                          (also --jl); +FILE appends, - is stdout\n"
 "      --results DIR       store each item's stdout, stderr and status in\n"
 "                          DIR/SEQ/, atomically (also --result, --res)\n"
 "      --resume            skip items the job log (or --results) has\n"
@@ -430,12 +430,15 @@ opt_protocol(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* GNU parallel's forms: +FILE appends, - is stdout. */
 static enum parse_status
 opt_joblog(struct options *o, const char *arg, struct parse_failure *f)
 {
-	if (arg[0] == '\0')
-		return bad_value(f, "--joblog", arg, "a file name");
-	o->cfg.joblog = arg;
+	o->cfg.joblog_append = arg[0] == '+';
+	if (arg[o->cfg.joblog_append] == '\0')
+		return bad_value(f, "--joblog", arg,
+				 "a file name, +FILE (append) or - (stdout)");
+	o->cfg.joblog = arg + o->cfg.joblog_append;
 	return PARSE_OK;
 }
 

@@ -139,8 +139,16 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	int flags = O_RDWR | O_CREAT | O_CLOEXEC;
 	int fd, err;
 
-	/* A fresh run starts a fresh log; a resumed one adds to it. */
-	if (cfg->resume == SCX_RESUME_NONE)
+	/* --joblog -: the lines go to stdout, after their items' output. */
+	if (strcmp(cfg->joblog, "-") == 0) {
+		l->joblog_fd = cfg->out_fd;
+		l->joblog_out = true;
+		return scx__write_full(l->joblog_fd, scx__joblog_header,
+				       strlen(scx__joblog_header));
+	}
+	/* A fresh run starts a fresh log; a resumed one adds to it, and so
+	 * does --joblog +FILE. */
+	if (cfg->resume == SCX_RESUME_NONE && !cfg->joblog_append)
 		flags |= O_TRUNC;
 	fd = open(cfg->joblog, flags, 0644);
 	if (fd < 0)
@@ -164,7 +172,8 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
-	if (st.st_size == 0) {
+	/* GNU parallel's --joblog +FILE never writes the header line. */
+	if (st.st_size == 0 && !cfg->joblog_append) {
 		err = scx__write_full(fd, scx__joblog_header,
 				      strlen(scx__joblog_header));
 		if (err != 0)
@@ -206,7 +215,7 @@ scx__ledger_open(struct scx__ledger *l, const struct scx_config *cfg,
 void
 scx__ledger_close(struct scx__ledger *l)
 {
-	if (l->joblog_fd >= 0)
+	if (l->joblog_fd >= 0 && !l->joblog_out)
 		close(l->joblog_fd);
 	if (l->results_fd >= 0)
 		close(l->results_fd);

@@ -153,6 +153,12 @@ struct scx_config {
 	uint64_t memfree;
 	uint64_t load_milli;
 
+	/* Job log forms, stopping and scheduling (issue 14, part "sched").
+	 * joblog_append: --joblog +FILE: the log is added to, never emptied
+	 * and never given a header line, as GNU parallel does; a joblog of
+	 * "-" is the run's out_fd, each line after its item's output. */
+	bool joblog_append;
+
 	/* The name the messages an item gets as its stderr begin with
 	 * ("NAME: command not found"); NULL: "scx". */
 	const char *progname;

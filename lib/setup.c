@@ -37,6 +37,23 @@ scx_run_create(struct scx_run **out, const struct scx_config *cfg, char *detail,
 	return scx__run_create(out, cfg, ops, detail, detail_size);
 }
 
+/* The options of job log forms, stopping and scheduling (issue 14). */
+static int
+check_sched(const struct scx_config *cfg, char *detail, size_t size)
+{
+	bool out_log = cfg->joblog && strcmp(cfg->joblog, "-") == 0;
+
+	if (out_log && cfg->resume != SCX_RESUME_NONE && !cfg->results)
+		snprintf(detail, size,
+			 "%s needs --joblog FILE: --joblog - writes the log to "
+			 "stdout, where nothing can be read back",
+			 cfg->resume == SCX_RESUME ? "--resume"
+						   : "--resume-failed");
+	else
+		return 0;
+	return SCX_EOPTION;
+}
+
 int
 scx_config_check(const struct scx_config *cfg,
 		 const struct scx_backend_ops *ops, bool protocol_set,
@@ -91,6 +108,6 @@ scx_config_check(const struct scx_config *cfg,
 			 "--colsep '%s': not a regular expression",
 			 cfg->colsep);
 	else
-		return 0;
+		return check_sched(cfg, detail, size);
 	return SCX_EOPTION;
 }
