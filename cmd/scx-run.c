@@ -197,7 +197,8 @@ help(void)
 "                          2 s later; it fails as timed out\n"
 "      --halt WHEN,WHAT=N  now|soon,fail|success|done=N or N%%: stop\n"
 "                          (killing running items, or letting them end);\n"
-"                          also --halt-on-error, --haltonerror\n"
+"                          also 0, 1, 2, -1, -2, N%%; exit status as GNU\n"
+"                          parallel's; also --halt-on-error, --haltonerror\n"
 "\n"
 "Throttles (no new item starts while they hold):\n"
 "      --delay SECS        at least SECS between two item starts\n"
@@ -255,6 +256,24 @@ on_notice(void *arg, enum scx_notice what, const char *detail)
 	switch (what) {
 	case SCX_NOTICE_SERIAL:
 		error("warning: running serially: %s", detail);
+		break;
+	/* --halt's words are GNU parallel's. */
+	case SCX_NOTICE_JOB_FAILED:
+		fprintf(stderr, "%s: This job failed:\n%s\n", progname, detail);
+		break;
+	case SCX_NOTICE_JOB_SUCCEEDED:
+		fprintf(stderr, "%s: This job succeeded:\n%s\n", progname,
+			detail);
+		break;
+	case SCX_NOTICE_JOB_FINISHED:
+		fprintf(stderr, "%s: This job finished:\n%s\n", progname,
+			detail);
+		break;
+	case SCX_NOTICE_HALT_WAITING:
+		fprintf(stderr,
+			"%s: Starting no more jobs. Waiting for %s jobs to "
+			"finish.\n",
+			progname, detail);
 		break;
 	case SCX_NOTICE_WORKERS_CAPPED:
 	case SCX_NOTICE_WORKERS_IGNORED:
@@ -506,7 +525,7 @@ opt_halt(struct options *o, const char *arg, struct parse_failure *f)
 	f->part = strchr(arg, '=') ? strchr(arg, '=') + 1 : arg;
 	return bad_number(f, "--halt", arg, err,
 			  "now|soon,fail|success|done=N or N% "
-			  "(or never)",
+			  "(or never, 0, 1, 2, -1, -2, N%)",
 			  strchr(f->part, '%')
 			      ? "at most 100%"
 			      : "at most 18446744073709551615");

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,6 +150,29 @@ scx_parse_format(const char *s, enum scx_format *out)
 	return 0;
 }
 
+/* GNU parallel's older --halt forms (0, 1, 2, -1, -2 and N%) in the
+ * words of the newer: @s itself, a constant, or @buf. */
+static const char *
+halt_legacy(const char *s, char *buf, size_t size)
+{
+	static const char *const legacy[][2] = {
+		{ "0", "never" },	   { "1", "soon,fail=1" },
+		{ "2", "now,fail=1" },	   { "-1", "soon,success=1" },
+		{ "-2", "now,success=1" },
+	};
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < SCX__ARRAY_SIZE(legacy); i++)
+		if (strcmp(s, legacy[i][0]) == 0)
+			return legacy[i][1];
+	if (n > 1 && n + 11 < size && s[n - 1] == '%' &&
+	    strspn(s, "0123456789") == n - 1) {
+		snprintf(buf, size, "soon,fail=%s", s);
+		return buf;
+	}
+	return s;
+}
+
 int
 scx_parse_halt(const char *s, struct scx_halt *out)
 {
@@ -157,8 +181,10 @@ scx_parse_halt(const char *s, struct scx_halt *out)
 	const char *p;
 	size_t i, n;
 	uint64_t v = 0;
+	char pct[32];
 	int err;
 
+	s = halt_legacy(s, pct, sizeof(pct));
 	if (strcmp(s, "never") == 0) {
 		memset(out, 0, sizeof(*out));
 		return 0;

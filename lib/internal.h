@@ -710,6 +710,31 @@ bool scx__halt_reached(const struct scx_halt *h, const struct scx_summary *sum,
 		       int64_t count);
 
 /* ------------------------------------------------------------------ */
+/* halt.c: --halt as GNU parallel applies it                           */
+/* ------------------------------------------------------------------ */
+
+struct scx__halt {
+	bool reached; /* the condition was met: the exit status is set */
+};
+
+/** Whether --halt tells the user about @res (then give its command to
+ * scx__halt_after()). */
+bool scx__halt_tells(const struct scx__halt *h, const struct scx_config *cfg,
+		     const struct scx_result *res);
+
+/**
+ * --halt once @res is counted in @sum (of @count items in all, -1: not
+ * known): the notice GNU parallel gives about the job (@cmd, its command,
+ * when scx__halt_tells()), sum->halt and sum->halt_status as GNU parallel
+ * would exit, and the stop it asks for, or 0.  @running: items that still
+ * run.
+ */
+enum scx_stop scx__halt_after(struct scx__halt *h, const struct scx_config *cfg,
+			      struct scx_summary *sum, int64_t count,
+			      const struct scx_result *res, const char *cmd,
+			      uint64_t running);
+
+/* ------------------------------------------------------------------ */
 /* time                                                                */
 /* ------------------------------------------------------------------ */
 

@@ -432,6 +432,11 @@ struct scx_summary {
 	int stop_signal;    /* the signal that stopped the run, or 0 */
 	bool broken_pipe;   /* stdout was closed by its reader */
 	int error;	    /* a runtime error that ended the run, or 0 */
+	/* --halt (not never): the exit status GNU parallel gives, which
+	 * scx_exit_status() returns when no signal or error stopped the
+	 * run. */
+	bool halt;
+	int halt_status;
 };
 
 /**

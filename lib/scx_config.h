@@ -78,8 +78,15 @@ enum scx_notice {
 				       wait (said once a run) */
 	SCX_NOTICE_SHELL_QUOTED,    /* shell: a replacement string inside
 				       the command's own quotes */
-	SCX_NOTICE_THROTTLE	    /* --memfree or --load holds every item
+	SCX_NOTICE_THROTTLE,	    /* --memfree or --load holds every item
 				       while none of the run's items runs */
+	/* --halt, as GNU parallel says them: each job that --halt counts
+	 * (detail: its command, as the job log has it), and, once --halt
+	 * soon is met, how many jobs still run (detail: the number). */
+	SCX_NOTICE_JOB_FAILED,
+	SCX_NOTICE_JOB_SUCCEEDED,
+	SCX_NOTICE_JOB_FINISHED,
+	SCX_NOTICE_HALT_WAITING
 };
 
 /* GNU parallel's sources, -m/-X, -I and --header: scx_lang.h. */

@@ -73,3 +73,106 @@ g() {
 	run --separate-stderr g --joblog - --resume echo ::: a
 	assert_usage_error "--resume needs --joblog FILE"
 }
+
+# --- --halt: GNU's exit statuses and messages --------------------------------
+
+@test "--halt now,fail=1 'echo {}; exit {}' ::: 0 3 0: exit 3, the failing job's status, and GNU's two lines (GNU)" {
+	run --separate-stderr g --halt now,fail=1 'echo {}; exit {}' ::: 0 3 0
+	# GNU: parallel -j1 --halt now,fail=1 'echo {}; exit {}' ::: 0 3 0
+	assert_failure 3
+	assert_output "$(printf '0\n3')"
+	assert_equal "$stderr" "$(printf 'scx-run: This job failed:\necho 3; exit 3')"
+}
+
+@test "--halt soon,fail=1: exit 3 too; a job killed by a signal gives 128+n (GNU)" {
+	run --separate-stderr g -j1 --halt soon,fail=1 'echo {}; exit {}' ::: 0 3 0
+	assert_failure 3
+	assert_output "$(printf '0\n3')"
+	# GNU: parallel --halt now,fail=1 'kill -9 $$' ::: 0 (exit 137)
+	run --separate-stderr g --halt now,fail=1 'kill -9 $$' ::: 0
+	assert_failure 137
+	assert_equal "$stderr" "$(printf 'scx-run: This job failed:\nkill -9 $$ 0')"
+}
+
+@test "--halt success=1 and done=1: exit 0 (the job's status), 'This job succeeded:' / 'This job finished:' (GNU)" {
+	# GNU: parallel -j1 --halt now,success=1 'echo {}; exit {}' ::: 0 3 0 4
+	run --separate-stderr g -j1 --halt now,success=1 'echo {}; exit {}' ::: 0 3 0 4
+	assert_success
+	assert_output 0
+	assert_equal "$stderr" "$(printf 'scx-run: This job succeeded:\necho 0; exit 0')"
+	# GNU: parallel -j1 --halt soon,done=1 'echo {}; exit {}' ::: 0 3 0 4
+	run --separate-stderr g -j1 --halt soon,done=1 'echo {}; exit {}' ::: 0 3 0 4
+	assert_success
+	assert_output 0
+	assert_equal "$stderr" "$(printf 'scx-run: This job finished:\necho 0; exit 0')"
+}
+
+@test "--halt now,fail=2: exit 2, the number failed; every failed job is told (GNU)" {
+	# GNU: parallel -j1 --halt now,fail=2 'exit {}' ::: 0 3 0 5 7
+	run --separate-stderr g -j1 --halt now,fail=2 'exit {}' ::: 0 3 0 5 7
+	assert_failure 2
+	assert_equal "$stderr" "$(printf 'scx-run: This job failed:\nexit 3\nscx-run: This job failed:\nexit 5')"
+}
+
+@test "--halt with a percentage: exit the percentage failed, met or not (GNU)" {
+	# GNU: parallel -j1 --halt now,fail=34% 'echo {}; exit {}' ::: 0 3 0 4 (exit 50)
+	run --separate-stderr g -j1 --halt now,fail=34% 'echo {}; exit {}' ::: 0 3 0 4
+	assert_failure 50
+	assert_output "$(printf '0\n3\n0\n4')"
+	assert_equal "$stderr" "$(printf 'scx-run: This job failed:\necho 3; exit 3\nscx-run: This job failed:\necho 4; exit 4')"
+	# GNU: parallel --halt soon,fail=50% 'exit {}' ::: 0 3 0 0 (never met: exit 25)
+	run --separate-stderr g -j1 --halt soon,fail=50% 'exit {}' ::: 0 3 0 0
+	assert_failure 25
+	# GNU: parallel -j1 --halt soon,success=50% 'exit {}' ::: 1 0 1 2 (exit 75)
+	run --separate-stderr g -j1 --halt soon,success=50% 'exit {}' ::: 1 0 1 2
+	assert_failure 75
+}
+
+@test "--halt soon,fail=1 with a job still running: 'Starting no more jobs. Waiting for 1 jobs to finish.' (GNU)" {
+	# slow runs until the message is out (the test releases it once it
+	# reads it); fail fails once slow has started.
+	timeout 60 "$SCX_RUN" -j2 --halt soon,fail=1 sh -c '
+		case $1 in
+		slow) touch started; while [ ! -e release ]; do sleep 0.01; done; echo slow ;;
+		fail) while [ ! -e started ]; do sleep 0.01; done; echo fail; exit 1 ;;
+		esac' sh ::: slow fail never </dev/null >out 2>err &
+	pid=$!
+	i=0
+	while ! grep -q 'Waiting for' err && [ $i -lt 6000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	touch release
+	st=0
+	wait "$pid" || st=$?
+	# GNU: parallel -j2 --halt soon,fail=1 ... (the same lines, parallel:)
+	assert_equal "$st" 1
+	assert_equal "$(cat out)" "$(printf 'slow\nfail')"
+	assert_equal "$(head -n1 err)" 'scx-run: This job failed:'
+	assert_equal "$(tail -n1 err)" 'scx-run: Starting no more jobs. Waiting for 1 jobs to finish.'
+	assert_equal "$(grep -c . err)" 7
+}
+
+@test "--halt's legacy forms: 0 never, 1 soon,fail=1, 2 now,fail=1, -1 and -2 success=1, N% soon,fail=N%; --halt-on-error is --halt (GNU)" {
+	# GNU: parallel -j1 --halt H 'exit {}' ::: 0 3 0 4, for each H
+	run --separate-stderr g -j1 --halt 0 'exit {}' ::: 0 3 0 4
+	assert_failure 2
+	assert_stderr ''
+	run --separate-stderr g -j1 --halt 1 'exit {}' ::: 0 3 0 4
+	assert_failure 3
+	run --separate-stderr g -j1 --halt 2 'exit {}' ::: 0 3 0 4
+	assert_failure 3
+	assert_equal "$stderr" "$(printf 'scx-run: This job failed:\nexit 3')"
+	run --separate-stderr g -j1 --halt -1 'exit {}' ::: 0 3 0 4
+	assert_success
+	assert_equal "$stderr" "$(printf 'scx-run: This job succeeded:\nexit 0')"
+	run --separate-stderr g -j1 --halt -2 'exit {}' ::: 0 3 0 4
+	assert_success
+	run --separate-stderr g -j1 --halt 50% 'exit {}' ::: 0 3 0 4
+	assert_failure 50
+	# GNU: parallel --halt-on-error 2 'exit {}' ::: 0 3 0
+	run --separate-stderr g --halt-on-error 2 'exit {}' ::: 0 3 0
+	assert_failure 3
+	run --separate-stderr g --halt 3 'exit {}' ::: 0
+	assert_usage_error "--halt: '3' is not"
+}
