@@ -194,16 +194,20 @@ help(void)
 "                          (also --resumefailed)\n"
 "      --retries N         run a failing item up to N times in all\n"
 "      --timeout SECS      SIGTERM an item's processes after SECS, SIGKILL\n"
-"                          2 s later; it fails as timed out\n"
+"                          2 s later; it fails as timed out; SECS may be\n"
+"                          30s, 1m, 2h, 1d, 1h2m, or N%% of the median\n"
+"                          run time of the items that succeeded\n"
 "      --halt WHEN,WHAT=N  now|soon,fail|success|done=N or N%%: stop\n"
 "                          (killing running items, or letting them end);\n"
 "                          also 0, 1, 2, -1, -2, N%%; exit status as GNU\n"
 "                          parallel's; also --halt-on-error, --haltonerror\n"
 "\n"
 "Throttles (no new item starts while they hold):\n"
-"      --delay SECS        at least SECS between two item starts\n"
+"      --delay SECS        at least SECS between two item starts (units:\n"
+"                          as --timeout)\n"
 "      --memfree SIZE      while available memory is below SIZE\n"
 "      --load N            while the 1-minute load average is above N\n"
+"                          (N%%, +N, -N: of the CPUs)\n"
 "\n"
 "MPI (--backend=mpi, under mpiexec; rank 0 hands out the items):\n"
 "      --reuse             worker ranks run items with reusable workers\n"
@@ -325,7 +329,8 @@ size_limit(struct parse_failure *f, uint64_t max)
  */
 
 static const char seconds[] = "a positive number of seconds "
-			      "(decimal: 2, 0.5, 1e3)";
+			      "(decimal: 2, 0.5, 1e3; or with units: 30s, "
+			      "1m, 2h, 1d, 1h2m)";
 static const char seconds_range[] = "accepted: 0.001 to 1000000000 "
 				    "seconds";
 static const char size_text[] = "a size (N, or N with K, M or G)";
@@ -503,11 +508,29 @@ opt_retries(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* Seconds (with GNU's units), or GNU's N% of the median run time. */
 static enum parse_status
 opt_timeout(struct options *o, const char *arg, struct parse_failure *f)
 {
-	int err = scx_parse_seconds(arg, &o->cfg.timeout_ms);
+	size_t n = strlen(arg);
+	char digits[32];
+	uint64_t v;
+	int err;
 
+	o->cfg.timeout_ms = 0;
+	o->cfg.timeout_percent = 0;
+	if (n > 1 && arg[n - 1] == '%' && strspn(arg, "0123456789") == n - 1) {
+		snprintf(digits, sizeof(digits), "%.*s", (int)(n - 1), arg);
+		err = n - 1 < sizeof(digits)
+			  ? scx_parse_positive(digits, 1000000, &v)
+			  : -ERANGE;
+		if (err != 0)
+			return bad_number(f, "--timeout", arg, err, seconds,
+					  "at most 1000000%");
+		o->cfg.timeout_percent = (unsigned)v;
+		return PARSE_OK;
+	}
+	err = scx_parse_seconds(arg, &o->cfg.timeout_ms);
 	if (err != 0)
 		return bad_number(f, "--timeout", arg, err, seconds,
 				  seconds_range);
@@ -568,17 +591,47 @@ opt_memfree(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* GNU parallel's N%, +N and -N: relative to the CPUs. */
+static bool
+load_relative(struct options *o, const char *arg)
+{
+	uint64_t cpus = scx_cpus_available(), v;
+	size_t n = strlen(arg);
+	char digits[16];
+	bool pct = n > 1 && arg[n - 1] == '%',
+	     sign = arg[0] == '+' || arg[0] == '-';
+
+	if ((!pct && !sign) || n - pct - sign == 0 ||
+	    n - pct - sign >= sizeof(digits) ||
+	    strspn(arg + sign, "0123456789") != n - pct - sign)
+		return false;
+	snprintf(digits, sizeof(digits), "%.*s", (int)(n - pct - sign),
+		 arg + sign);
+	if (scx_parse_positive(digits, 1000000, &v) != 0)
+		return false;
+	if (pct)
+		o->cfg.load_milli = cpus * v * 10;
+	else if (arg[0] == '+')
+		o->cfg.load_milli = (cpus + v) * 1000;
+	else
+		o->cfg.load_milli = v < cpus ? (cpus - v) * 1000 : 0;
+	return o->cfg.load_milli > 0;
+}
+
 /* A decimal like the seconds of --timeout, in thousandths. */
 static enum parse_status
 opt_load(struct options *o, const char *arg, struct parse_failure *f)
 {
-	int err = scx_parse_thousandths(arg, (uint64_t)1000000000 * 1000,
-					&o->cfg.load_milli);
+	int err;
 
+	if (load_relative(o, arg))
+		return PARSE_OK;
+	err = scx_parse_thousandths(arg, (uint64_t)1000000000 * 1000,
+				    &o->cfg.load_milli);
 	if (err != 0)
 		return bad_number(f, "--load", arg, err,
 				  "a positive load average (decimal: "
-				  "2, 0.5)",
+				  "2, 0.5; or N%, +N, -N of the CPUs)",
 				  "accepted: 0.001 to 1000000000");
 	return PARSE_OK;
 }

@@ -355,10 +355,73 @@ scx_parse_thousandths(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* The seconds of GNU parallel's time units, or 0. */
+static uint64_t
+unit_seconds(char c)
+{
+	switch (c) {
+	case 's':
+	case 'S':
+		return 1;
+	case 'm':
+	case 'M':
+		return 60;
+	case 'h':
+	case 'H':
+		return 3600;
+	case 'd':
+	case 'D':
+		return 86400;
+	default:
+		return 0;
+	}
+}
+
+/* A duration with GNU parallel's units ("1h2m", "0.1s", "2d"): numbers
+ * each followed by s, m, h or d, a last one bare (seconds), as GNU's
+ * arithmetic reads "1m30". */
+static int
+parse_units(const char *s, uint64_t max, uint64_t *ms)
+{
+	uint64_t total = 0, v, unit;
+	char num[64];
+	size_t n;
+	int err;
+
+	while (*s != '\0') {
+		n = strspn(s, "0123456789.");
+		unit = unit_seconds(s[n]);
+		if (n == 0 || n >= sizeof(num) || (s[n] != '\0' && unit == 0))
+			return SCX_ENUMBER;
+		memcpy(num, s, n);
+		num[n] = '\0';
+		v = 0;
+		err = strspn(num, "0.") == n && strchr(num, '0')
+			  ? 0
+			  : scx_parse_thousandths(num, max, &v);
+		if (err != 0)
+			return err;
+		if (unit == 0)
+			unit = 1;
+		if (v > (max - total) / unit)
+			return -ERANGE;
+		total += v * unit;
+		s += n + (s[n] != '\0');
+	}
+	if (total == 0)
+		return SCX_ENUMBER;
+	*ms = total;
+	return 0;
+}
+
 int
 scx_parse_seconds(const char *s, uint64_t *ms)
 {
-	return scx_parse_thousandths(s, (uint64_t)SCX_SECONDS_MAX * 1000, ms);
+	uint64_t max = (uint64_t)SCX_SECONDS_MAX * 1000;
+
+	if (strpbrk(s, "smhdSMHD") != NULL)
+		return parse_units(s, max, ms);
+	return scx_parse_thousandths(s, max, ms);
 }
 
 int

@@ -689,6 +689,14 @@ void scx__timeouts_end(struct scx__timeouts *t, uint64_t seq);
 /** Stops the clocks; the memory is freed once the loop has closed the
  * timers.  NULL is allowed. */
 void scx__timeouts_close(struct scx__timeouts *t);
+/** The clocks of @cfg's --timeout (seconds, or N% of the median run time
+ * of the items that succeeded so far) in *@out, or NULL when it has none.
+ * @return 0 or -ENOMEM. */
+int scx__timeouts_for(struct scx__timeouts **out, struct uv_loop_s *loop,
+		      struct scx_backend *be, const struct scx_config *cfg);
+/** @res's item ended: as scx__timeouts_end(), and its run time counts in
+ * the median of --timeout N% when it succeeded. */
+void scx__timeouts_done(struct scx__timeouts *t, const struct scx_result *res);
 
 /* ------------------------------------------------------------------ */
 /* run.c, for setup.c                                                  */

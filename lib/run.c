@@ -605,9 +605,8 @@ prepare_run(struct scx_run *run)
 		return err;
 	}
 	warn_quoted(run);
-	if (cfg->timeout_ms &&
-	    (err = scx__timeouts_create(&run->timeouts, &run->loop, &run->be,
-					cfg->timeout_ms, SCX__GRACE_MS)) != 0)
+	err = scx__timeouts_for(&run->timeouts, &run->loop, &run->be, cfg);
+	if (err != 0)
 		return err;
 	if (cfg->fed) {
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
@@ -898,7 +897,7 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 
 	run->outstanding--;
 	if (run->timeouts)
-		scx__timeouts_end(run->timeouts, res->seq);
+		scx__timeouts_done(run->timeouts, res);
 	if (run->cfg->on_result) {
 		run->cfg->on_result(run->cfg->result_arg, res);
 		maybe_finish(run);

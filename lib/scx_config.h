@@ -165,6 +165,10 @@ struct scx_config {
 	 * and never given a header line, as GNU parallel does; a joblog of
 	 * "-" is the run's out_fd, each line after its item's output. */
 	bool joblog_append;
+	/* --timeout N%: an item runs at most N% of the median run time of
+	 * the items that succeeded so far (none times out before the first
+	 * success), as GNU parallel; with timeout_ms 0.  0: not relative. */
+	unsigned timeout_percent;
 
 	/* The name the messages an item gets as its stderr begin with
 	 * ("NAME: command not found"); NULL: "scx". */
@@ -258,7 +262,9 @@ int scx_parse_thousandths(const char *s, uint64_t max, uint64_t *out);
 
 /**
  * Parses a duration in seconds, as scx_parse_thousandths(), from 0.001
- * to SCX_SECONDS_MAX, into milliseconds.
+ * to SCX_SECONDS_MAX, into milliseconds; or with GNU parallel's units:
+ * numbers (digits and a point) each followed by s, m, h or d (either
+ * case), the last one possibly bare, summed ("1h2m", "0.1s", "1m30").
  * @return 0 and *@ms, SCX_ENUMBER, SCX_ETOOSMALL or -ERANGE.
  */
 int scx_parse_seconds(const char *s, uint64_t *ms);

@@ -91,7 +91,8 @@ scx_config_check(const struct scx_config *cfg,
 			 "--dry-run prints one command per item; reusable "
 			 "workers (--backend=%s) have none",
 			 name);
-	else if (cfg->timeout_ms && !cfg->dry_run && !ops->signal_item)
+	else if ((cfg->timeout_ms || cfg->timeout_percent) && !cfg->dry_run &&
+		 !ops->signal_item)
 		snprintf(detail, size,
 			 "--timeout: the %s backend cannot end an item that "
 			 "runs too long",

@@ -12,6 +12,8 @@
 bats_require_minimum_version 1.5.0
 load helper
 
+SCX_MARK=sleep
+
 # g ARGS...: scx-run ARGS with stdin from /dev/null, under a hang guard.
 g() {
 	timeout 60 "$SCX_RUN" "$@" </dev/null
@@ -175,4 +177,72 @@ g() {
 	assert_failure 3
 	run --separate-stderr g --halt 3 'exit {}' ::: 0
 	assert_usage_error "--halt: '3' is not"
+}
+
+# --- durations with units, --timeout N%, --load N% ---------------------------
+
+@test "--delay 0.1s --timeout 10s echo ::: a b (GNU)" {
+	run --separate-stderr g --delay 0.1s --timeout 10s echo ::: a b
+	# GNU: parallel -k --delay 0.1s --timeout 10s echo ::: a b
+	assert_success
+	assert_output "$(printf 'a\nb')"
+	assert_stderr ''
+}
+
+@test "durations: 30s 1m 2h 1d 1h2m 0.1s 1m30 2H, and bare seconds, for --timeout and --delay" {
+	local v
+	for v in 30s 1m 2h 1d 1h2m 0.1s 1m30 2H 5 0.5; do
+		run --separate-stderr g --timeout "$v" echo ::: a
+		assert_success
+		assert_output a
+	done
+	run --separate-stderr g --delay 1h2m --dry-run echo ::: a
+	assert_success
+}
+
+@test "durations: 0s, 1x, 1mm, s and more than 10^9 seconds are refused with one line" {
+	local v
+	for v in 0s 1x 1mm s; do
+		run --separate-stderr g --timeout "$v" echo ::: a
+		assert_usage_error "--timeout: '$v' is not a positive number of seconds" "30s, 1m, 2h, 1d, 1h2m"
+	done
+	run --separate-stderr g --delay 11575d echo ::: a
+	assert_usage_error "--delay: '11575d' is too large"
+}
+
+@test "--timeout 200%: an item far slower than the median of those that succeeded is ended" {
+	# -j1: three quick items, then one that never ends on its own.
+	run --separate-stderr g -j1 --timeout 200% sh -c '
+		case $1 in hang) exec "$0" 1000 ;; esac; echo "$1"' "$SLEEP" ::: a b c hang d
+	assert_failure 1
+	assert_output "$(printf 'a\nb\nc\nd')"
+	no_marked_left
+}
+
+@test "--timeout 200%: before any item succeeded, none times out (GNU's rule)" {
+	# The first item takes longer than anything after it.
+	run --separate-stderr g -j1 --timeout 1% sh -c '"$0" "$1"; echo "$1"' "$SLEEP" ::: 0.3
+	assert_success
+	assert_output 0.3
+}
+
+@test "--timeout N%: 0% and 1000001% are refused with one line" {
+	run --separate-stderr g --timeout 0% echo ::: a
+	assert_usage_error "--timeout: '0%'"
+	run --separate-stderr g --timeout 1000001% echo ::: a
+	assert_usage_error "--timeout: '1000001%' is too large"
+}
+
+@test "--load N%, +N, -N: relative to the CPUs, as GNU parallel; 0% and 1.5% are refused" {
+	run --separate-stderr g --load 100000% echo ::: a
+	assert_success
+	assert_output a
+	run --separate-stderr g --load +100000 echo ::: a
+	assert_success
+	run --separate-stderr g --load 0% echo ::: a
+	assert_usage_error "--load: '0%'" "N%, +N, -N"
+	run --separate-stderr g --load 1.5% echo ::: a
+	assert_usage_error "--load: '1.5%'"
+	run --separate-stderr g --load -100000 echo ::: a
+	assert_usage_error "--load: '-100000'"
 }

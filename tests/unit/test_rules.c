@@ -168,6 +168,24 @@ test_decimals(void)
 	       "seconds: 1e9 is the longest");
 	tap_is_int(scx_parse_seconds("1e10", &v), -ERANGE,
 		   "seconds: 1e10 is too long");
+	/* GNU parallel's time units. */
+	tap_ok(scx_parse_seconds("30s", &v) == 0 && v == 30000, "units: 30s");
+	tap_ok(scx_parse_seconds("1m", &v) == 0 && v == 60000, "units: 1m");
+	tap_ok(scx_parse_seconds("2h", &v) == 0 && v == 7200000, "units: 2h");
+	tap_ok(scx_parse_seconds("1d", &v) == 0 && v == 86400000, "units: 1d");
+	tap_ok(scx_parse_seconds("1h2m", &v) == 0 && v == 3720000,
+	       "units: 1h2m");
+	tap_ok(scx_parse_seconds("0.1s", &v) == 0 && v == 100, "units: 0.1s");
+	tap_ok(scx_parse_seconds("1m30", &v) == 0 && v == 90000,
+	       "units: 1m30, the bare last number is seconds");
+	tap_ok(scx_parse_seconds("0h1S", &v) == 0 && v == 1000,
+	       "units: a zero part, and either case");
+	tap_is_int(scx_parse_seconds("0s", &v), SCX_ENUMBER, "units: 0s");
+	tap_is_int(scx_parse_seconds("1x", &v), SCX_ENUMBER, "units: 1x");
+	tap_is_int(scx_parse_seconds("1mm", &v), SCX_ENUMBER, "units: 1mm");
+	tap_is_int(scx_parse_seconds("s", &v), SCX_ENUMBER, "units: s");
+	tap_is_int(scx_parse_seconds("11575d", &v), -ERANGE,
+		   "units: 11575d is too long");
 }
 
 static void
