@@ -320,7 +320,8 @@ scx__timeouts_done(struct scx__timeouts *t, const struct scx_result *res)
 	if (t->percent == 0 || res->exit_status != 0 || res->term_signal != 0)
 		return;
 	med = remedian_add(t->times, res->duration_ns);
-	t->ms = med / 1000000u * t->percent / 100;
+	/* Rounded up to the millisecond of the clocks. */
+	t->ms = (med / 100 * t->percent + 999999) / 1000000u;
 	if (t->ms == 0)
 		t->ms = 1;
 	/* The deadlines may be nearer now. */
