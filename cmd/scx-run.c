@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -168,7 +169,9 @@ help(void)
 "                          worker's stdin instead of as an argument\n"
 "\n"
 "Scheduling:\n"
-"  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs\n"
+"  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs;\n"
+"                          0: as many as possible; FILE: the count it\n"
+"                          holds, read again as items end\n"
 "      --jobs N            the same as --max-workers\n"
 "  -P, --max-procs N       the same (GNU parallel's; also --maxprocs)\n"
 "      --chunksize N       items handed to a worker slot at a time (loky:\n"
@@ -335,16 +338,31 @@ static const char seconds_range[] = "accepted: 0.001 to 1000000000 "
 				    "seconds";
 static const char size_text[] = "a size (N, or N with K, M or G)";
 
+/* A count, or GNU parallel's -j FILE: a regular file that holds one. */
 static enum parse_status
 opt_workers(struct options *o, const char *arg, struct parse_failure *f)
 {
 	int err = scx_parse_workers(arg, &o->cfg.workers);
+	struct stat st;
+	unsigned n;
 
 	if (err == 0)
 		return PARSE_OK;
+	if (err != -ERANGE && stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
+		err = scx_workers_read_file(arg, scx_cpus_available(), &n);
+		if (err != 0)
+			return bad_value(f, "--max-workers", arg,
+					 err == SCX_EWORKERS
+					     ? "a file holding a worker count "
+					       "(N, N%, +N, -N or 0)"
+					     : "a readable file");
+		o->cfg.workers =
+		    (struct scx_workers){ SCX_WORKERS_FILE, 0, arg };
+		return PARSE_OK;
+	}
 	return bad_number(f, "--max-workers", arg, err,
-			  "a worker count (N, N%, +N or -N, "
-			  "N > 0)",
+			  "a worker count (N, N%, +N or -N; 0: as many as "
+			  "possible) or a file holding one",
 			  "at most 1000000, also in N%, +N "
 			  "and -N");
 }

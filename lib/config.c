@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,11 +90,13 @@ scx_parse_workers(const char *s, struct scx_workers *out)
 	err = parse_digits(s, len, SCX_WORKERS_MAX, &v);
 	if (err != 0)
 		return err == -ERANGE ? -ERANGE : SCX_EWORKERS;
-	if (v == 0 &&
-	    (kind == SCX_WORKERS_ABSOLUTE || kind == SCX_WORKERS_PERCENT))
+	if (v == 0 && kind == SCX_WORKERS_PERCENT)
 		return SCX_EWORKERS;
+	if (v == 0 && kind == SCX_WORKERS_ABSOLUTE)
+		kind = SCX_WORKERS_ALL;
 	out->kind = kind;
 	out->value = (unsigned)v;
+	out->file = NULL;
 	return 0;
 }
 
@@ -465,6 +468,19 @@ scx_cpus_available(void)
 }
 
 unsigned
+scx_workers_most(void)
+{
+	/* Processes the runner and the shell around it need. */
+	const rlim_t reserve = 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NPROC, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= SCX_WORKERS_MAX + reserve)
+		return SCX_WORKERS_MAX;
+	return rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
+}
+
+unsigned
 scx_workers_resolve(const struct scx_workers *w, unsigned cpus)
 {
 	uint64_t n;
@@ -481,6 +497,12 @@ scx_workers_resolve(const struct scx_workers *w, unsigned cpus)
 		break;
 	case SCX_WORKERS_MINUS:
 		n = w->value >= cpus ? 1 : cpus - w->value;
+		break;
+	case SCX_WORKERS_ALL:
+		n = scx_workers_most();
+		break;
+	case SCX_WORKERS_FILE:
+		n = 1;
 		break;
 	case SCX_WORKERS_DEFAULT:
 	default:

@@ -261,6 +261,13 @@ struct scx__sizing {
 };
 
 void scx__sizing_init(struct scx__sizing *z, const struct scx_config *cfg);
+/** Whether @cfg's worker count may change while the run runs (-j FILE). */
+bool scx__workers_live(const struct scx_config *cfg);
+/** -j FILE: reads the count again into *@active, at most @most.
+ * @return whether it changed (a file that cannot be read, or holds no
+ * count for a moment, changes nothing). */
+bool scx__workers_follow(const struct scx_config *cfg, unsigned most,
+			 unsigned *active);
 /** How many of @n workers keeping @fds_each descriptors fit under the
  * open-file limit (the cap is told as a notice). */
 unsigned scx__sizing_fit(struct scx__sizing *z, const struct scx_config *cfg,

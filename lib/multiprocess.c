@@ -72,6 +72,7 @@ struct mp {
 	struct scx_run *run;
 	uv_loop_t *loop;
 	unsigned nslots;
+	unsigned active; /* slots that take items: -j FILE's count */
 	struct slot *slots;
 	unsigned running; /* processes not yet reaped */
 	uv_signal_t sigchld;
@@ -89,6 +90,20 @@ struct mp {
 };
 
 static void slot_advance(struct slot *s);
+
+/* -j FILE: the count it holds as an item ends; slots beyond it take no
+ * more items, idle ones within it start at once. */
+static void
+follow_workers(struct mp *mp)
+{
+	unsigned before = mp->active, i;
+
+	if (!scx__workers_follow(scx_run_config(mp->run), mp->nslots,
+				 &mp->active))
+		return;
+	for (i = before; i < mp->active && !mp->stop; i++)
+		slot_advance(&mp->slots[i]);
+}
 
 /* ------------------------------------------------------------------ */
 /* Starting a process                                                  */
@@ -194,6 +209,7 @@ proc_finished(struct proc *p)
 	scx_run_done(mp->run, &res);
 	scx_spool_reset(&s->obuf);
 	scx_spool_reset(&s->ebuf);
+	follow_workers(mp);
 	slot_advance(s);
 }
 
@@ -666,6 +682,8 @@ slot_advance(struct slot *s)
 		 * applied yet: the chunk's other items must not start. */
 		if (mp->stop || scx_run_stopping(mp->run)) {
 			abandon_rest(s);
+		} else if (s->index > mp->active) {
+			return; /* -j FILE lowered the count: others steal */
 		} else if (s->mc && s->next < s->end) {
 			if (mp->spawn_blocked)
 				return;
@@ -702,8 +720,16 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	mp->run = run;
 	mp->loop = scx_run_loop(run);
-	/* Two pipes per running item, two more while one starts. */
-	mp->nslots = scx_run_fit_workers(run, scx_run_workers_wanted(run), 3);
+	/* Two pipes per running item, two more while one starts.  -j FILE
+	 * may ask for more later: as many slots as -j 0 gets. */
+	mp->active = scx_run_workers_wanted(run);
+	mp->nslots = scx_run_fit_workers(run,
+					 scx__workers_live(scx_run_config(run))
+					     ? scx_workers_most()
+					     : mp->active,
+					 3);
+	if (mp->active > mp->nslots)
+		mp->active = mp->nslots;
 	mp->slots = calloc(mp->nslots, sizeof(*mp->slots));
 	if (mp->slots == NULL) {
 		free(mp);

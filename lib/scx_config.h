@@ -55,18 +55,26 @@ enum scx_if_serial {
 	SCX_IF_SERIAL_IGNORE	 /* run quietly */
 };
 
-/* How a worker count was asked for: -j N, -j N%, -j +N, -j -N, or not. */
+/* How a worker count was asked for: -j N, -j N%, -j +N, -j -N, -j 0,
+ * -j FILE, or not. */
 enum scx_workers_kind {
 	SCX_WORKERS_DEFAULT = 0, /* the CPUs this process may use */
 	SCX_WORKERS_ABSOLUTE,
 	SCX_WORKERS_PERCENT,
 	SCX_WORKERS_PLUS,
-	SCX_WORKERS_MINUS
+	SCX_WORKERS_MINUS,
+	SCX_WORKERS_ALL, /* -j 0: as many as the process and open-file
+			    limits allow (GNU parallel's "as many as
+			    possible"), at most SCX_WORKERS_MAX */
+	SCX_WORKERS_FILE /* -j FILE: the count FILE holds (any of the forms
+			    above), read again whenever an item ends: the
+			    multiprocess backend follows it while it runs */
 };
 
 struct scx_workers {
 	enum scx_workers_kind kind;
 	unsigned value;
+	const char *file; /* SCX_WORKERS_FILE: its path */
 };
 
 /* Things the library wants its caller to tell the user. */
@@ -214,7 +222,9 @@ void scx_config_init(struct scx_config *cfg);
 
 /**
  * Parses a worker count: "N", "N%", "+N" or "-N" (N decimal digits, at
- * most SCX_WORKERS_MAX).  "0" and "0%" are refused.
+ * most SCX_WORKERS_MAX); "0" is SCX_WORKERS_ALL (GNU parallel's -j 0).
+ * "0%" is refused.  A file name is not parsed here (see
+ * scx_workers_read_file()).
  * @return 0, SCX_EWORKERS, or -ERANGE when N is larger than
  * SCX_WORKERS_MAX; @out is written only on success.
  */
@@ -283,9 +293,26 @@ unsigned scx_cpus_available(void);
 
 /**
  * Resolves a worker count against @cpus.  Relative counts never go below
- * one.  @return the number of workers, at least 1.
+ * one; -j 0 is scx_workers_most(); a -j FILE read here is 1.
+ * @return the number of workers, at least 1.
  */
 unsigned scx_workers_resolve(const struct scx_workers *w, unsigned cpus);
+
+/**
+ * The most workers -j 0 gives: the process limit (ulimit -u) less a
+ * reserve of 64, at most SCX_WORKERS_MAX (the open-file limit is applied
+ * by the backend, which knows what a worker holds open).
+ */
+unsigned scx_workers_most(void);
+
+/**
+ * Reads the worker count of -j FILE at @path: a count as
+ * scx_parse_workers() takes it (also 0, surrounding white space
+ * allowed), resolved against @cpus into *@n.
+ * @return 0, a negated errno (the file cannot be read), or SCX_EWORKERS
+ * (it does not hold a count).
+ */
+int scx_workers_read_file(const char *path, unsigned cpus, unsigned *n);
 
 /**
  * The chunk-size rule of the API: ceil(n / (4 * workers)), at least 1,

@@ -148,9 +148,9 @@ bad_option() {
 	run --separate-stderr timeout 20 "$SCX_RUN" "$@" <in
 }
 
-@test "-j 0 is an error" {
-	bad_option -j 0 echo
-	assert_usage_error "'0'" max-workers
+@test "-j 0% is an error (-j 0 is GNU parallel's as many as possible: sched.bats)" {
+	bad_option -j 0% echo
+	assert_usage_error "'0%'" max-workers
 }
 
 @test "-j abc is an error" {

@@ -80,6 +80,8 @@ g() {
 
 @test "--halt now,fail=1 'echo {}; exit {}' ::: 0 3 0: exit 3, the failing job's status, and GNU's two lines (GNU)" {
 	run --separate-stderr g --halt now,fail=1 'echo {}; exit {}' ::: 0 3 0
+	assert_failure 3
+	run --separate-stderr g -j1 --halt now,fail=1 'echo {}; exit {}' ::: 0 3 0
 	# GNU: parallel -j1 --halt now,fail=1 'echo {}; exit {}' ::: 0 3 0
 	assert_failure 3
 	assert_output "$(printf '0\n3')"
@@ -247,4 +249,94 @@ g() {
 	assert_usage_error "--load: '1.5%'"
 	run --separate-stderr g --load -100000 echo ::: a
 	assert_usage_error "--load: '-100000'"
+}
+
+# --- -j 0, -j FILE, and the other -j forms -----------------------------------
+
+@test "-j0 echo ::: a b (GNU); -j 0 is as many workers as the limits allow" {
+	run --separate-stderr g -j0 echo ::: a b
+	# GNU: parallel -k -j0 echo ::: a b
+	assert_success
+	assert_output "$(printf 'a\nb')"
+	assert_stderr ''
+	run --separate-stderr g -j 0 --info
+	assert_success
+	size=$(sed -n 's/^size: //p' <<<"$output")
+	[ "$size" -gt 2 ] || fail "-j 0 gave $size workers"
+	# The open-file limit caps it, without a warning.
+	run --separate-stderr bash -c 'ulimit -n 64; exec "$SCX_RUN" -j 0 --info </dev/null'
+	assert_success
+	assert_stderr ''
+	size=$(sed -n 's/^size: //p' <<<"$output")
+	[ "$size" -ge 1 ] && [ "$size" -le 11 ] || fail "-j 0 under ulimit -n 64 gave $size workers"
+}
+
+@test "-j +N, -j -N, -j N% still work; -j 0% is refused" {
+	run --separate-stderr g -j +1 echo ::: a
+	assert_success
+	run --separate-stderr g -j -1 --if-serial=ignore echo ::: a
+	assert_success
+	run --separate-stderr g -j 50% --if-serial=ignore echo ::: a
+	assert_success
+	run --separate-stderr g -j 0% echo ::: a
+	assert_usage_error "--max-workers: '0%' is not a worker count"
+}
+
+@test "-j FILE: a file holding a count; one holding none, or none at all, is refused with one line" {
+	echo 2 >jobs
+	run --separate-stderr g -j jobs echo ::: a b
+	assert_success
+	assert_output "$(printf 'a\nb')"
+	echo ' +1 ' >jobs
+	run --separate-stderr g -P jobs echo ::: a
+	assert_success
+	echo x >jobs
+	run --separate-stderr g -j jobs echo ::: a
+	assert_usage_error "--max-workers: 'jobs' is not a file holding a worker count"
+	run --separate-stderr g -j no-such-file echo ::: a
+	assert_usage_error "--max-workers: 'no-such-file' is not a worker count"
+}
+
+# started_count: how many items have started (their marker files).
+started_count() {
+	ls started.* 2>/dev/null | wc -l
+}
+
+# wait_started N: waits (at most 60 s) until N items have started.
+wait_started() {
+	local i=0
+	while [ "$(started_count)" -lt "$1" ] && [ $i -lt 6000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ "$(started_count)" -ge "$1" ] || fail "only $(started_count) of $1 items started"
+}
+
+@test "-j FILE: a running run whose FILE goes from 1 to 4 goes from one to four running items, without restarting [A2]" {
+	echo 1 >jobs
+	# Each item marks its start, then waits for its release file.
+	timeout 120 "$SCX_RUN" -j jobs sh -c '
+		echo "$$" >"started.$1"
+		while [ ! -e "release.$1" ]; do sleep 0.01; done
+		echo "$1"' sh ::: 1 2 3 4 5 6 7 8 </dev/null >out 2>err &
+	pid=$!
+	wait_started 1
+	# One slot: item 2 cannot start while item 1 runs.
+	assert_equal "$(started_count)" 1
+	echo 4 >jobs
+	# The count is read again when an item ends.
+	touch release.1
+	wait_started 4
+	# Items 2, 3, 4 and 5 run at once (1 ended): four, no more.
+	wait_started 5
+	assert_equal "$(started_count)" 5
+	running=$(for f in started.*; do kill -0 "$(cat "$f")" 2>/dev/null && echo; done | wc -l)
+	assert_equal "$running" 4
+	# The run was not restarted: item 1 started once, the same process.
+	touch release.2 release.3 release.4 release.5 release.6 release.7 release.8
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	assert_equal "$(cat out)" "$(seq 8)"
+	assert_equal "$(cat err)" ''
 }
