@@ -205,6 +205,10 @@ help(void)
 "                          also 0, 1, 2, -1, -2, N%%; exit status as GNU\n"
 "                          parallel's; also --halt-on-error, --haltonerror\n"
 "\n"
+"The workers' environment:\n"
+"      --nice N            run the workers N nicer (nice -n N)\n"
+"      --tmpdir DIR        set $TMPDIR to DIR (also --tempdir)\n"
+"\n"
 "Throttles (no new item starts while they hold):\n"
 "      --delay SECS        at least SECS between two item starts (units:\n"
 "                          as --timeout)\n"
@@ -654,6 +658,43 @@ opt_load(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* GNU parallel's --nice N, as nice -n N: an integer, -20 to 19. */
+static enum parse_status
+opt_nice(struct options *o, const char *arg, struct parse_failure *f)
+{
+	uint64_t v;
+	bool neg = arg[0] == '-';
+	int err = scx_parse_positive(arg + (neg || arg[0] == '+'), 20, &v);
+
+	if (err == 0 && !neg && v > 19)
+		err = -ERANGE;
+	if (strcmp(arg, "0") == 0) {
+		o->cfg.nice = 0;
+		return PARSE_OK;
+	}
+	if (err != 0)
+		return bad_number(f, "--nice", arg, err,
+				  "a niceness (an integer, -20 to 19)",
+				  "accepted: -20 to 19");
+	o->cfg.nice = neg ? -(int)v : (int)v;
+	return PARSE_OK;
+}
+
+/* GNU parallel's --tmpdir DIR is $TMPDIR: for scx-run's temporary files
+ * and, as in GNU parallel, for the workers. */
+static enum parse_status
+opt_tmpdir(struct options *o, const char *arg, struct parse_failure *f)
+{
+	struct stat st;
+
+	(void)o;
+	if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
+		return bad_value(f, "--tmpdir", arg, "a directory");
+	if (setenv("TMPDIR", arg, 1) != 0)
+		return PARSE_NO_MEMORY;
+	return PARSE_OK;
+}
+
 static enum parse_status
 opt_progress(struct options *o, const char *arg, struct parse_failure *f)
 {
@@ -891,6 +932,9 @@ static const struct option_spec option_table[] = {
 	{ "memfree", required_argument, 0, opt_memfree, 0 },
 	{ "load", required_argument, 0, opt_load, 0 },
 	{ "progress", optional_argument, 0, opt_progress, 0 },
+	{ "nice", required_argument, 0, opt_nice, 0 },
+	{ "tmpdir", required_argument, 0, opt_tmpdir, 0 },
+	{ "tempdir", required_argument, 0, opt_tmpdir, 0 },
 	{ "verbose", no_argument, 0, NULL, FLAG(verbose) },
 	/* GNU parallel's options that change nothing here: scx-run prints
 	 * no citation notice and reads no profile. */
@@ -1089,7 +1133,6 @@ static const struct refused_spec refused_table[] = {
 	{ "noswap", 0, NOT_YET, "--memfree holds back new items" },
 	{ "limit", 0, NOT_YET, NULL },
 	{ "shuf", 0, NOT_YET, NULL },
-	{ "nice", 0, NOT_YET, NULL },
 	{ "interactive", 'p', NOT_YET, NULL },
 	{ "exit", 'x', NOT_YET, NULL },
 	{ "process-slot-var", 0, NOT_YET, "workers see SCX_SLOT" },
@@ -1112,8 +1155,6 @@ static const struct refused_spec refused_table[] = {
 	{ "tty", 0, NOT_YET, NULL },
 	{ "template", 0, NOT_YET, NULL },
 	{ "tmpl", 0, NOT_YET, NULL },
-	{ "tmpdir", 0, NOT_YET, "scx-run uses $TMPDIR" },
-	{ "tempdir", 0, NOT_YET, "scx-run uses $TMPDIR" },
 	{ "compress", 0, NOT_YET, NULL },
 	{ "use-compress-program", 0, NOT_YET, NULL },
 	{ "compress-program", 0, NOT_YET, NULL },

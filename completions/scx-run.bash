@@ -18,11 +18,11 @@ _scx_run() {
 		--load --max-args --max-chars --max-lines --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxlines
 		--maxprocs --maxreplaceargs
-		--memfree --nn --no-notice --nonotice --null --pipe-item
+		--memfree --nice --nn --no-notice --nonotice --null --pipe-item
 		--plain --plus --progress --protocol --quote --res --result
 		--results --resume --resume-failed --resumefailed --retries
 		--reuse --seq-prefix --seqreplace --shell --slotreplace
-		--spill-after --tag --timeout --trim --verbose --version
+		--spill-after --tag --tempdir --timeout --tmpdir --trim --verbose --version
 		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.
 	local with_value="-a -C -d -I -j -L -N -n -P -s --arg-file
@@ -33,9 +33,9 @@ _scx_run() {
 		--halt-on-error --haltonerror --header --if-serial --input
 		--jl --joblog --jobs --load --max-args --max-chars --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxprocs
-		--maxreplaceargs --memfree --protocol --res --result --results
-		--retries --seqreplace --slotreplace --spill-after --timeout
-		--trim"
+		--maxreplaceargs --memfree --nice --protocol --res --result --results
+		--retries --seqreplace --slotreplace --spill-after --tempdir
+		--timeout --tmpdir --trim"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}

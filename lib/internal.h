@@ -518,6 +518,7 @@ struct scx__spawner {
 	char *file;	/* the last name looked up on $PATH ... */
 	char *path;	/* ... where it was found (NULL: not) ... */
 	int err;	/* ... or why not */
+	int nice;	/* --nice: added to the child's niceness */
 };
 
 struct scx__spawn_req {
@@ -527,6 +528,7 @@ struct scx__spawn_req {
 	int stdout_fd;
 	int stderr_fd;
 	int *child_errno; /* spawn.c's own */
+	int nice;	  /* spawn.c's own: the spawner's */
 };
 
 void scx__spawner_init(struct scx__spawner *sp);

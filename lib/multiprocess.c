@@ -116,9 +116,8 @@ static int
 spawn_process(struct mp *mp, char *const *argv, char *const *envp, int stdin_fd,
 	      int out_fd, int err_fd, pid_t *pid)
 {
-	struct scx__spawn_req req = {
-		argv, envp, stdin_fd, out_fd, err_fd, NULL
-	};
+	struct scx__spawn_req req = { argv,   envp, stdin_fd, out_fd,
+				      err_fd, NULL, 0 };
 
 	return scx__spawn(&mp->spawner, &req, pid);
 }
@@ -736,6 +735,7 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	}
 	scx__spawner_init(&mp->spawner);
+	mp->spawner.nice = scx_run_config(run)->nice;
 	/* Each slot's streams may hold this much before a file takes them:
 	 * all of them together stay near 16 MiB. */
 	limit = (16u << 20) / (2 * mp->nslots);

@@ -177,6 +177,9 @@ struct scx_config {
 	 * the items that succeeded so far (none times out before the first
 	 * success), as GNU parallel; with timeout_ms 0.  0: not relative. */
 	unsigned timeout_percent;
+	/* --nice N: added to each worker's niceness, as nice -n N (from
+	 * -20 to 19; 0: none). */
+	int nice;
 
 	/* The name the messages an item gets as its stderr begin with
 	 * ("NAME: command not found"); NULL: "scx". */

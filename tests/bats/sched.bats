@@ -340,3 +340,35 @@ wait_started() {
 	assert_equal "$(cat out)" "$(seq 8)"
 	assert_equal "$(cat err)" ''
 }
+
+# --- --nice, --tmpdir --------------------------------------------------------
+
+@test "--nice 5 'nice; echo {}' ::: a: the job runs 5 nicer (GNU); with loky too" {
+	base=$(nice)
+	run --separate-stderr g --nice 5 'nice; echo {}' ::: a
+	# GNU: parallel --nice 5 'nice; echo {}' ::: a (from niceness 0)
+	assert_success
+	assert_output "$(printf '%s\na' $((base + 5 > 19 ? 19 : base + 5)))"
+	run --separate-stderr g --backend=loky --nice 5 sh -c 'read -r x; echo "$(nice) $x"' ::: a
+	assert_success
+	assert_output "$((base + 5 > 19 ? 19 : base + 5)) a"
+}
+
+@test "--nice: beyond -20 to 19, or not an integer, is refused with one line" {
+	run --separate-stderr g --nice 20 echo ::: a
+	assert_usage_error "--nice: '20' is too large" "-20 to 19"
+	run --separate-stderr g --nice x echo ::: a
+	assert_usage_error "--nice: 'x' is not a niceness"
+}
+
+@test "--tmpdir DIR is \$TMPDIR, for the workers too (GNU); also --tempdir; a missing DIR is refused" {
+	mkdir tdir
+	run --separate-stderr g --tmpdir "$T/tdir" 'echo $TMPDIR' ::: a
+	# GNU: parallel --tmpdir /var/tmp 'echo $TMPDIR' ::: a printed "/var/tmp a"
+	assert_success
+	assert_output "$T/tdir a"
+	run --separate-stderr g --tempdir "$T/tdir" 'echo $TMPDIR' ::: a
+	assert_output "$T/tdir a"
+	run --separate-stderr g --tmpdir "$T/none" echo ::: a
+	assert_usage_error "--tmpdir: '$T/none' is not a directory"
+}
