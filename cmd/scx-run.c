@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,6 +53,9 @@ struct options {
 	bool info, help, version;
 	enum { PROGRESS_NO, PROGRESS_TTY, PROGRESS_ALWAYS } progress;
 	bool verbose;
+	bool retry_failed;
+	int retry_fd;	     /* --retry-failed: the logged commands, or -1 */
+	char retry_path[32]; /* ... as a file name */
 };
 
 /* Why parsing stopped: the parser never prints, main() does. */
@@ -195,6 +199,8 @@ help(void)
 "      --resume            skip items the job log (or --results) has\n"
 "      --resume-failed     skip only the items that succeeded there\n"
 "                          (also --resumefailed)\n"
+"      --retry-failed      run the failed jobs of --joblog FILE again, with\n"
+"                          the commands it logged (also --retryfailed)\n"
 "      --retries N         run a failing item up to N times in all\n"
 "      --timeout SECS      SIGTERM an item's processes after SECS, SIGKILL\n"
 "                          2 s later; it fails as timed out; SECS may be\n"
@@ -917,6 +923,8 @@ static const struct option_spec option_table[] = {
 	{ "joblog", required_argument, 0, opt_joblog, 0 },
 	{ "jl", required_argument, 0, opt_joblog, 0 },
 	{ "resume", no_argument, 0, opt_resume, 0 },
+	{ "retry-failed", no_argument, 0, NULL, FLAG(retry_failed) },
+	{ "retryfailed", no_argument, 0, NULL, FLAG(retry_failed) },
 	{ "resume-failed", no_argument, 0, opt_resume_failed, 0 },
 	{ "resumefailed", no_argument, 0, opt_resume_failed, 0 },
 	{ "results", required_argument, 0, opt_results, 0 },
@@ -1123,10 +1131,6 @@ static const struct refused_spec refused_table[] = {
 	{ "hashbang", 0, NOT_YET, NULL },
 	{ "_pipe-means-argfiles", 0, NOT_YET, NULL },
 	/* Scheduling and failures. */
-	{ "retry-failed", 0, NOT_YET,
-	  "--resume-failed runs failed items again" },
-	{ "retryfailed", 0, NOT_YET,
-	  "--resume-failed runs failed items again" },
 	{ "term-seq", 0, NOT_YET, "--timeout sends SIGTERM, then SIGKILL" },
 	{ "termseq", 0, NOT_YET, "--timeout sends SIGTERM, then SIGKILL" },
 	{ "memsuspend", 0, NOT_YET, "--memfree holds back new items" },
@@ -1513,6 +1517,102 @@ options_free(struct options *o)
 {
 	free(o->inputs);
 	free(o->sources);
+	if (o->retry_fd >= 0)
+		close(o->retry_fd);
+}
+
+static bool
+write_whole(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* The commands of the job log, NUL-separated, in a file of their own
+ * (memory), which becomes the only source.  @return false when it
+ * cannot be made (said). */
+static bool
+retry_source(struct options *o, const char *cmds, size_t len)
+{
+	struct scx_input_source *s = calloc(1, sizeof(*s));
+
+	o->retry_fd = memfd_create("scx-retry-failed", MFD_CLOEXEC);
+	if (s == NULL || o->retry_fd < 0 ||
+	    !write_whole(o->retry_fd, cmds, len)) {
+		error("--retry-failed: cannot keep the job log's commands: %s",
+		      strerror(s == NULL ? ENOMEM : errno));
+		free(s);
+		return false;
+	}
+	snprintf(o->retry_path, sizeof(o->retry_path), "/dev/fd/%d",
+		 o->retry_fd);
+	*s = (struct scx_input_source){ NULL, 0, o->retry_path, false };
+	free(o->sources);
+	o->sources = s;
+	o->nsources = 1;
+	o->ninputs = 0;
+	o->cfg.sources = s;
+	o->cfg.nsources = 1;
+	return true;
+}
+
+/*
+ * --retry-failed, as GNU parallel: the jobs of --joblog FILE that failed
+ * run again, each the command the log has for it, with its number; those
+ * that succeeded are skipped, and the log is added to.  The command and
+ * the sources of the command line are not used.  A log that does not
+ * exist yet leaves the run as it is (GNU parallel then starts one).
+ * @return false when it cannot be done (said).
+ */
+static bool
+apply_retry_failed(struct options *o)
+{
+	const char *log = o->cfg.joblog;
+	uint64_t count, line;
+	char *cmds = NULL;
+	size_t len;
+	bool ok;
+	int err;
+
+	if (!o->retry_failed)
+		return true;
+	if (log == NULL || strcmp(log, "-") == 0) {
+		error(
+		    "--retry-failed needs --joblog FILE: the log whose failed "
+		    "jobs run again");
+		return false;
+	}
+	err = scx_joblog_commands(log, &cmds, &len, &count, &line);
+	if (err == -ENOENT)
+		return true;
+	if (err != 0) {
+		if (err == SCX_EJOBLOG && line > 0)
+			error(
+			    "--retry-failed: --joblog '%s': line %llu is not a "
+			    "job log line",
+			    log, (unsigned long long)line);
+		else
+			error("--retry-failed: --joblog '%s': %s", log,
+			      err == SCX_EJOBLOG ? "a Seq far beyond its lines"
+						 : scx_strerror(err));
+		return false;
+	}
+	ok = retry_source(o, cmds, len);
+	free(cmds);
+	o->cfg.argc = 0;
+	o->cfg.delimiter = '\0';
+	o->cfg.resume = SCX_RESUME_FAILED;
+	return ok;
 }
 
 /* Resolves --backend (or $SCX_BACKEND, or the default); prints why not
@@ -1903,7 +2003,7 @@ operate(struct options *o, unsigned closed)
 	bool json_info;
 	int err, status = EXIT_USAGE;
 
-	if (!check_request(o, closed, &json_info))
+	if (!apply_retry_failed(o) || !check_request(o, closed, &json_info))
 		return EXIT_USAGE;
 	if (o->info)
 		o->cfg.if_serial = SCX_IF_SERIAL_IGNORE;
@@ -1931,6 +2031,7 @@ main(int argc, char **argv)
 	closed = open_standard_streams();
 	raise_open_file_limit();
 	memset(&o, 0, sizeof(o));
+	o.retry_fd = -1;
 	memset(&f, 0, sizeof(f));
 	scx_config_init(&o.cfg);
 	o.cfg.progname = progname;

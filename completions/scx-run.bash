@@ -21,6 +21,7 @@ _scx_run() {
 		--memfree --nice --nn --no-notice --nonotice --null --pipe-item
 		--plain --plus --progress --protocol --quote --res --result
 		--results --resume --resume-failed --resumefailed --retries
+		--retry-failed --retryfailed
 		--reuse --seq-prefix --seqreplace --shell --slotreplace
 		--spill-after --tag --tempdir --timeout --tmpdir --trim --verbose --version
 		--will-cite --willcite --xapply --xargs"

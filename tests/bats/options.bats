@@ -114,8 +114,8 @@ refused_letters() {
 }
 
 @test "a refused option names scx-run's way where there is one" {
-	opt --retry-failed echo
-	assert_usage_error "GNU parallel's --retry-failed is not supported yet (--resume-failed runs failed items again)"
+	opt --termseq TERM,200,KILL,25 echo
+	assert_usage_error "GNU parallel's --termseq is not supported yet (--timeout sends SIGTERM, then SIGKILL)"
 	opt --eta echo
 	assert_usage_error "(--progress shows done/total and an ETA)"
 	opt --group echo

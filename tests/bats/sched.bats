@@ -372,3 +372,48 @@ wait_started() {
 	run --separate-stderr g --tmpdir "$T/none" echo ::: a
 	assert_usage_error "--tmpdir: '$T/none' is not a directory"
 }
+
+# --- --retry-failed -----------------------------------------------------------
+
+@test "--retry-failed --joblog jl: the failed jobs run again, their commands from the log, numbers kept; the log is added to (GNU)" {
+	run --separate-stderr g --joblog jl 'echo {}; exit {}' ::: 0 3 0 4
+	assert_failure 2
+	run --separate-stderr g --retry-failed --joblog jl
+	# GNU: parallel --joblog jl 'echo {}; exit {}' ::: 0 3 0 4, then
+	# parallel --retry-failed --joblog jl
+	assert_failure 2
+	assert_output "$(printf '3\n4')"
+	run cut -f1,7- jl
+	assert_output "$(printf 'Seq\tExitval\tSignal\tCommand\n1\t0\t0\techo 0; exit 0\n2\t3\t0\techo 3; exit 3\n3\t0\t0\techo 0; exit 0\n4\t4\t0\techo 4; exit 4\n2\t3\t0\techo 3; exit 3\n4\t4\t0\techo 4; exit 4')"
+	# The command line's command and sources are not used (GNU).
+	run --separate-stderr g --retry-failed --joblog jl echo ignored ::: x
+	assert_failure 2
+	assert_output "$(printf '3\n4')"
+}
+
+@test "--retry-failed: a job that now succeeds is not run a third time; a command with a newline runs whole" {
+	run --separate-stderr g --joblog jl sh -c 'test -e ok-$1 || { touch ok-$1; exit 1; }; echo "ran $1"' sh ::: a b
+	assert_failure 2
+	run --separate-stderr g --retry-failed --joblog jl
+	assert_success
+	assert_output "$(printf 'ran a\nran b')"
+	run --separate-stderr g --retry-failed --joblog jl
+	assert_success
+	assert_output ''
+	printf 'echo one\nexit 1\0' >cmds
+	run --separate-stderr timeout 60 "$SCX_RUN" -0 --joblog nl <cmds
+	assert_failure 1
+	run --separate-stderr g --retry-failed --joblog nl
+	assert_failure 1
+	assert_output one
+}
+
+@test "--retry-failed without --joblog FILE, or with a log that is not one: one line, exit 255" {
+	run --separate-stderr g --retry-failed echo a
+	assert_usage_error "--retry-failed needs --joblog FILE"
+	run --separate-stderr g --retry-failed --joblog - echo a
+	assert_usage_error "--retry-failed needs --joblog FILE"
+	printf 'a\tb\n' >bad
+	run --separate-stderr g --retry-failed --joblog bad
+	assert_usage_error "--retry-failed: --joblog 'bad': line 1 is not a job log line"
+}
