@@ -139,7 +139,10 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	int flags = O_RDWR | O_CREAT | O_CLOEXEC;
 	int fd, err;
 
-	/* --joblog -: the lines go to stdout, after their items' output. */
+	/* --joblog -: the lines go to stdout, after their items' output;
+	 * with --dry-run, as in GNU parallel, nowhere. */
+	if (strcmp(cfg->joblog, "-") == 0 && cfg->dry_run)
+		return 0;
 	if (strcmp(cfg->joblog, "-") == 0) {
 		l->joblog_fd = cfg->out_fd;
 		l->joblog_out = true;

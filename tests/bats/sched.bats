@@ -417,3 +417,10 @@ wait_started() {
 	run --separate-stderr g --retry-failed --joblog bad
 	assert_usage_error "--retry-failed: --joblog 'bad': line 1 is not a job log line"
 }
+
+@test "--joblog - --dry-run: only the commands, no log (GNU)" {
+	run --separate-stderr g --dry-run --joblog - echo ::: a
+	# GNU: parallel --dry-run --joblog - echo ::: a
+	assert_success
+	assert_output 'echo a'
+}
