@@ -35,7 +35,7 @@ workers(const char *spec, unsigned cpus)
 static void
 test_workers(void)
 {
-	struct scx_workers w = { SCX_WORKERS_DEFAULT, 0 };
+	struct scx_workers w = { SCX_WORKERS_DEFAULT, 0, NULL };
 
 	tap_is_int(workers("3", 2), 3, "-j 3: three workers");
 	tap_is_int(workers("64", 2), 64, "-j 64: more than the CPUs is fine");
@@ -46,7 +46,10 @@ test_workers(void)
 	tap_is_int(workers("-1", 4), 3, "-j -1");
 	tap_is_int(workers("-8", 4), 1, "-j -8 of 4: at least 1");
 	tap_is_int(workers("+0", 4), 4, "-j +0: the CPUs");
-	tap_is_int(workers("0", 4), -1, "-j 0 is refused");
+	tap_is_int(workers("0", 4), scx_workers_most(),
+		   "-j 0: as many as the process limit allows");
+	tap_ok(scx_workers_most() >= 1 && scx_workers_most() <= SCX_WORKERS_MAX,
+	       "-j 0: at least 1, at most SCX_WORKERS_MAX");
 	tap_is_int(workers("0%", 4), -1, "-j 0% is refused");
 	tap_is_int(workers("", 4), -1, "-j '' is refused");
 	tap_is_int(workers("abc", 4), -1, "-j abc is refused");
