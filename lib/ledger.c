@@ -132,6 +132,27 @@ drop_torn_line(int fd, off_t *size)
 	return 0;
 }
 
+/* Ends the last line of the @size bytes of @fd, if it has no newline, so
+ * that the lines added after it start on a line of their own. */
+static int
+end_last_line(int fd, off_t size)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = pread(fd, &c, 1, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return n < 0 ? -errno : -EIO;
+	if (c == '\n')
+		return 0;
+	do
+		n = pwrite(fd, "\n", 1, size);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
+}
+
 static int
 open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 {
@@ -167,7 +188,11 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
 	if (st.st_size > 0 && S_ISREG(st.st_mode)) {
-		err = drop_torn_line(fd, &st.st_size);
+		/* Resuming, a torn last line is an item not logged: it is cut
+		 * off.  Only added to (+FILE), the file keeps its bytes. */
+		err = cfg->resume != SCX_RESUME_NONE
+			  ? drop_torn_line(fd, &st.st_size)
+			  : end_last_line(fd, st.st_size);
 		if (err != 0)
 			return fail(l, err, "--joblog '%s': %s", cfg->joblog,
 				    strerror(-err));

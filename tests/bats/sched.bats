@@ -424,3 +424,11 @@ wait_started() {
 	assert_success
 	assert_output 'echo a'
 }
+
+@test "--joblog +FILE keeps a last line without its newline, and adds its lines after it" {
+	printf 'my notes' >jl
+	run --separate-stderr g --joblog +jl echo ::: a
+	assert_success
+	run cut -f1,2,5- jl
+	assert_output "$(printf 'my notes\n1\t:\t0\t2\t0\t0\techo a')"
+}
