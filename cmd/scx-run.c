@@ -211,7 +211,8 @@ help(void)
 "                          also 0, 1, 2, -1, -2, N%%; exit status as GNU\n"
 "                          parallel's; also --halt-on-error, --haltonerror\n"
 "\n"
-"The workers' environment:\n"
+"The jobs' order and environment:\n"
+"      --shuf              run the jobs in a random order (all read first)\n"
 "      --nice N            run the workers N nicer (nice -n N)\n"
 "      --tmpdir DIR        set $TMPDIR to DIR (also --tempdir)\n"
 "\n"
@@ -941,6 +942,7 @@ static const struct option_spec option_table[] = {
 	{ "load", required_argument, 0, opt_load, 0 },
 	{ "progress", optional_argument, 0, opt_progress, 0 },
 	{ "nice", required_argument, 0, opt_nice, 0 },
+	{ "shuf", no_argument, 0, NULL, FLAG(cfg.shuf) },
 	{ "tmpdir", required_argument, 0, opt_tmpdir, 0 },
 	{ "tempdir", required_argument, 0, opt_tmpdir, 0 },
 	{ "verbose", no_argument, 0, NULL, FLAG(verbose) },
@@ -1136,7 +1138,6 @@ static const struct refused_spec refused_table[] = {
 	{ "memsuspend", 0, NOT_YET, "--memfree holds back new items" },
 	{ "noswap", 0, NOT_YET, "--memfree holds back new items" },
 	{ "limit", 0, NOT_YET, NULL },
-	{ "shuf", 0, NOT_YET, NULL },
 	{ "interactive", 'p', NOT_YET, NULL },
 	{ "exit", 'x', NOT_YET, NULL },
 	{ "process-slot-var", 0, NOT_YET, "workers see SCX_SLOT" },

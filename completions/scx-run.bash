@@ -22,7 +22,7 @@ _scx_run() {
 		--plain --plus --progress --protocol --quote --res --result
 		--results --resume --resume-failed --resumefailed --retries
 		--retry-failed --retryfailed
-		--reuse --seq-prefix --seqreplace --shell --slotreplace
+		--reuse --seq-prefix --seqreplace --shell --shuf --slotreplace
 		--spill-after --tag --tempdir --timeout --tmpdir --trim --verbose --version
 		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.

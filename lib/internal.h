@@ -303,6 +303,13 @@ struct scx__intake {
 	uint64_t *skipped; /* --resume skipped these since the last look */
 	size_t nskipped, capskipped;
 	uint64_t last_start_ms; /* --delay: when the last item started */
+	struct shuffle {	/* --shuf: every item, read before any runs */
+		struct scx_chunk **chunks; /* as the source gave them */
+		size_t nchunks, capchunks;
+		const struct scx_item **order; /* their items, shuffled */
+		size_t n, cap, next;	       /* next: the first not given */
+		bool ready;		       /* the source has ended */
+	} shuf;
 	bool throttle_told;	/* SCX_NOTICE_THROTTLE was given */
 	/* What went wrong, for the run to act on. */
 	int error;

@@ -177,6 +177,9 @@ struct scx_config {
 	 * the items that succeeded so far (none times out before the first
 	 * success), as GNU parallel; with timeout_ms 0.  0: not relative. */
 	unsigned timeout_percent;
+	/* --shuf: every item is read first, then they run in a random
+	 * order, numbered ({#}) in that order, as GNU parallel. */
+	bool shuf;
 	/* --nice N: added to each worker's niceness, as nice -n N (from
 	 * -20 to 19; 0: none). */
 	int nice;

@@ -107,7 +107,7 @@ refused_letters() {
 
 @test "options of later issues say they are not supported yet, exit 255" {
 	for word in --pipe --pipepart --group -u --line-buffer --tagstring \
-		-t --bar --eta --files --termseq --shuf; do
+		-t --bar --eta --files --termseq; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"
 	done

@@ -432,3 +432,33 @@ wait_started() {
 	run cut -f1,2,5- jl
 	assert_output "$(printf 'my notes\n1\t:\t0\t2\t0\t0\techo a')"
 }
+
+# --- --shuf -------------------------------------------------------------------
+
+@test "--shuf: every job runs once, in a random order, numbered {#} in that order (GNU)" {
+	run --separate-stderr g --shuf echo {#} {} ::: $(seq 20)
+	# GNU: parallel -k --shuf echo {#} {} ::: 1 ... 20 printed 1..20 in
+	# the first column and the arguments shuffled in the second.
+	assert_success
+	assert_equal "$(cut -d' ' -f1 <<<"$output" | paste -sd' ')" "$(seq 20 | paste -sd' ')"
+	assert_equal "$(cut -d' ' -f2 <<<"$output" | sort -n | paste -sd' ')" "$(seq 20 | paste -sd' ')"
+	# 20! orders: the input's own is (all but) never the one drawn.
+	[ "$(cut -d' ' -f2 <<<"$output" | paste -sd' ')" != "$(seq 20 | paste -sd' ')" ] ||
+		fail "--shuf kept the input order"
+}
+
+@test "--shuf with a file, with two sources, with loky; no items: exit 0" {
+	seq 5 >f5
+	run --separate-stderr g --shuf -a f5 echo
+	assert_success
+	assert_equal "$(sort -n <<<"$output" | paste -sd' ')" '1 2 3 4 5'
+	run --separate-stderr g --shuf echo {1}{2} ::: a b ::: 1 2
+	assert_success
+	assert_equal "$(sort <<<"$output" | paste -sd' ')" 'a1 a2 b1 b2'
+	run --separate-stderr g --shuf --backend=loky cat ::: a b c
+	assert_success
+	assert_equal "$(sort <<<"$output" | paste -sd' ')" 'a b c'
+	run --separate-stderr g --shuf echo ::: 
+	assert_success
+	assert_output ''
+}
