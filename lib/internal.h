@@ -310,7 +310,7 @@ struct scx__intake {
 		size_t n, cap, next;	       /* next: the first not given */
 		bool ready;		       /* the source has ended */
 	} shuf;
-	bool throttle_told;	/* SCX_NOTICE_THROTTLE was given */
+	bool throttle_told; /* SCX_NOTICE_THROTTLE was given */
 	/* What went wrong, for the run to act on. */
 	int error;
 	char detail[512];
