@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +56,9 @@ struct options {
 	bool keep_order; /* -k given (and not undone by --as-completed) */
 	char *tagstring; /* cfg.tagstring's storage */
 	bool lines;	 /* -L given */
+	bool retry_failed;
+	int retry_fd;	     /* --retry-failed: the logged commands, or -1 */
+	char retry_path[32]; /* ... as a file name */
 };
 
 /* Why parsing stopped: the parser never prints, main() does. */
@@ -173,7 +178,9 @@ help(void)
 "                          worker's stdin instead of as an argument\n"
 "\n"
 "Scheduling:\n"
-"  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs\n"
+"  -j, --max-workers N     workers: N, N%% or +N/-N of the usable CPUs;\n"
+"                          0: as many as possible; FILE: the count it\n"
+"                          holds, read again as items end\n"
 "      --jobs N            the same as --max-workers\n"
 "  -P, --max-procs N       the same (GNU parallel's; also --maxprocs)\n"
 "      --chunksize N       items handed to a worker slot at a time (loky:\n"
@@ -191,7 +198,7 @@ help(void)
 "\n"
 "Failures and resuming:\n"
 "      --joblog FILE       log each finished item, as GNU parallel does\n"
-"                          (also --jl)\n"
+"                          (also --jl); +FILE appends, - is stdout\n"
 "      --results DIR       store each job's stdout and stderr, not printed,\n"
 "                          in DIR/1/ARG/ as GNU parallel does, atomically;\n"
 "                          NAME.csv, .tsv, .json: one file of all jobs\n"
@@ -202,17 +209,29 @@ help(void)
 "      --resume            skip items the job log (or --results) has\n"
 "      --resume-failed     skip only the items that succeeded there\n"
 "                          (also --resumefailed)\n"
+"      --retry-failed      run the failed jobs of --joblog FILE again, with\n"
+"                          the commands it logged (also --retryfailed)\n"
 "      --retries N         run a failing item up to N times in all\n"
 "      --timeout SECS      SIGTERM an item's processes after SECS, SIGKILL\n"
-"                          2 s later; it fails as timed out\n"
+"                          2 s later; it fails as timed out; SECS may be\n"
+"                          30s, 1m, 2h, 1d, 1h2m, or N%% of the median\n"
+"                          run time of the items that succeeded\n"
 "      --halt WHEN,WHAT=N  now|soon,fail|success|done=N or N%%: stop\n"
 "                          (killing running items, or letting them end);\n"
-"                          also --halt-on-error, --haltonerror\n"
+"                          also 0, 1, 2, -1, -2, N%%; exit status as GNU\n"
+"                          parallel's; also --halt-on-error, --haltonerror\n"
+"\n"
+"The jobs' order and environment:\n"
+"      --shuf              run the jobs in a random order (all read first)\n"
+"      --nice N            run the workers N nicer (nice -n N)\n"
+"      --tmpdir DIR        set $TMPDIR to DIR (also --tempdir)\n"
 "\n"
 "Throttles (no new item starts while they hold):\n"
-"      --delay SECS        at least SECS between two item starts\n"
+"      --delay SECS        at least SECS between two item starts (units:\n"
+"                          as --timeout)\n"
 "      --memfree SIZE      while available memory is below SIZE\n"
 "      --load N            while the 1-minute load average is above N\n"
+"                          (N%%, +N, -N: of the CPUs)\n"
 "\n"
 "MPI (--backend=mpi, under mpiexec; rank 0 hands out the items):\n"
 "      --reuse             worker ranks run items with reusable workers\n"
@@ -279,6 +298,24 @@ on_notice(void *arg, enum scx_notice what, const char *detail)
 	case SCX_NOTICE_SERIAL:
 		error("warning: running serially: %s", detail);
 		break;
+	/* --halt's words are GNU parallel's. */
+	case SCX_NOTICE_JOB_FAILED:
+		fprintf(stderr, "%s: This job failed:\n%s\n", progname, detail);
+		break;
+	case SCX_NOTICE_JOB_SUCCEEDED:
+		fprintf(stderr, "%s: This job succeeded:\n%s\n", progname,
+			detail);
+		break;
+	case SCX_NOTICE_JOB_FINISHED:
+		fprintf(stderr, "%s: This job finished:\n%s\n", progname,
+			detail);
+		break;
+	case SCX_NOTICE_HALT_WAITING:
+		fprintf(stderr,
+			"%s: Starting no more jobs. Waiting for %s jobs to "
+			"finish.\n",
+			progname, detail);
+		break;
 	case SCX_NOTICE_WORKERS_CAPPED:
 	case SCX_NOTICE_WORKERS_IGNORED:
 	default:
@@ -329,21 +366,37 @@ size_limit(struct parse_failure *f, uint64_t max)
  */
 
 static const char seconds[] = "a positive number of seconds "
-			      "(decimal: 2, 0.5, 1e3)";
+			      "(decimal: 2, 0.5, 1e3; or with units: 30s, "
+			      "1m, 2h, 1d, 1h2m)";
 static const char seconds_range[] = "accepted: 0.001 to 1000000000 "
 				    "seconds";
 static const char size_text[] = "a size (N, or N with K, M or G)";
 
+/* A count, or GNU parallel's -j FILE: a regular file that holds one. */
 static enum parse_status
 opt_workers(struct options *o, const char *arg, struct parse_failure *f)
 {
 	int err = scx_parse_workers(arg, &o->cfg.workers);
+	struct stat st;
+	unsigned n;
 
 	if (err == 0)
 		return PARSE_OK;
+	if (err != -ERANGE && stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
+		err = scx_workers_read_file(arg, scx_cpus_available(), &n);
+		if (err != 0)
+			return bad_value(f, "--max-workers", arg,
+					 err == SCX_EWORKERS
+					     ? "a file holding a worker count "
+					       "(N, N%, +N, -N or 0)"
+					     : "a readable file");
+		o->cfg.workers =
+		    (struct scx_workers){ SCX_WORKERS_FILE, 0, arg };
+		return PARSE_OK;
+	}
 	return bad_number(f, "--max-workers", arg, err,
-			  "a worker count (N, N%, +N or -N, "
-			  "N > 0)",
+			  "a worker count (N, N%, +N or -N; 0: as many as "
+			  "possible) or a file holding one",
 			  "at most 1000000, also in N%, +N "
 			  "and -N");
 }
@@ -532,12 +585,15 @@ opt_protocol(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* GNU parallel's forms: +FILE appends, - is stdout. */
 static enum parse_status
 opt_joblog(struct options *o, const char *arg, struct parse_failure *f)
 {
-	if (arg[0] == '\0')
-		return bad_value(f, "--joblog", arg, "a file name");
-	o->cfg.joblog = arg;
+	o->cfg.joblog_append = arg[0] == '+';
+	if (arg[o->cfg.joblog_append] == '\0')
+		return bad_value(f, "--joblog", arg,
+				 "a file name, +FILE (append) or - (stdout)");
+	o->cfg.joblog = arg + o->cfg.joblog_append;
 	return PARSE_OK;
 }
 
@@ -583,11 +639,29 @@ opt_retries(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* Seconds (with GNU's units), or GNU's N% of the median run time. */
 static enum parse_status
 opt_timeout(struct options *o, const char *arg, struct parse_failure *f)
 {
-	int err = scx_parse_seconds(arg, &o->cfg.timeout_ms);
+	size_t n = strlen(arg);
+	char digits[32];
+	uint64_t v;
+	int err;
 
+	o->cfg.timeout_ms = 0;
+	o->cfg.timeout_percent = 0;
+	if (n > 1 && arg[n - 1] == '%' && strspn(arg, "0123456789") == n - 1) {
+		snprintf(digits, sizeof(digits), "%.*s", (int)(n - 1), arg);
+		err = n - 1 < sizeof(digits)
+			  ? scx_parse_positive(digits, 1000000, &v)
+			  : -ERANGE;
+		if (err != 0)
+			return bad_number(f, "--timeout", arg, err, seconds,
+					  "at most 1000000%");
+		o->cfg.timeout_percent = (unsigned)v;
+		return PARSE_OK;
+	}
+	err = scx_parse_seconds(arg, &o->cfg.timeout_ms);
 	if (err != 0)
 		return bad_number(f, "--timeout", arg, err, seconds,
 				  seconds_range);
@@ -605,7 +679,7 @@ opt_halt(struct options *o, const char *arg, struct parse_failure *f)
 	f->part = strchr(arg, '=') ? strchr(arg, '=') + 1 : arg;
 	return bad_number(f, "--halt", arg, err,
 			  "now|soon,fail|success|done=N or N% "
-			  "(or never)",
+			  "(or never, 0, 1, 2, -1, -2, N%)",
 			  strchr(f->part, '%')
 			      ? "at most 100%"
 			      : "at most 18446744073709551615");
@@ -648,18 +722,85 @@ opt_memfree(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* GNU parallel's N%, +N and -N: relative to the CPUs. */
+static bool
+load_relative(struct options *o, const char *arg)
+{
+	uint64_t cpus = scx_cpus_available(), v;
+	size_t n = strlen(arg);
+	char digits[16];
+	bool pct = n > 1 && arg[n - 1] == '%',
+	     sign = arg[0] == '+' || arg[0] == '-';
+
+	if ((!pct && !sign) || n - pct - sign == 0 ||
+	    n - pct - sign >= sizeof(digits) ||
+	    strspn(arg + sign, "0123456789") != n - pct - sign)
+		return false;
+	snprintf(digits, sizeof(digits), "%.*s", (int)(n - pct - sign),
+		 arg + sign);
+	if (scx_parse_positive(digits, 1000000, &v) != 0)
+		return false;
+	if (pct)
+		o->cfg.load_milli = cpus * v * 10;
+	else if (arg[0] == '+')
+		o->cfg.load_milli = (cpus + v) * 1000;
+	else
+		o->cfg.load_milli = v < cpus ? (cpus - v) * 1000 : 0;
+	return o->cfg.load_milli > 0;
+}
+
 /* A decimal like the seconds of --timeout, in thousandths. */
 static enum parse_status
 opt_load(struct options *o, const char *arg, struct parse_failure *f)
 {
-	int err = scx_parse_thousandths(arg, (uint64_t)1000000000 * 1000,
-					&o->cfg.load_milli);
+	int err;
 
+	if (load_relative(o, arg))
+		return PARSE_OK;
+	err = scx_parse_thousandths(arg, (uint64_t)1000000000 * 1000,
+				    &o->cfg.load_milli);
 	if (err != 0)
 		return bad_number(f, "--load", arg, err,
 				  "a positive load average (decimal: "
-				  "2, 0.5)",
+				  "2, 0.5; or N%, +N, -N of the CPUs)",
 				  "accepted: 0.001 to 1000000000");
+	return PARSE_OK;
+}
+
+/* GNU parallel's --nice N, as nice -n N: an integer, -20 to 19. */
+static enum parse_status
+opt_nice(struct options *o, const char *arg, struct parse_failure *f)
+{
+	uint64_t v;
+	bool neg = arg[0] == '-';
+	int err = scx_parse_positive(arg + (neg || arg[0] == '+'), 20, &v);
+
+	if (err == 0 && !neg && v > 19)
+		err = -ERANGE;
+	if (strcmp(arg, "0") == 0) {
+		o->cfg.nice = 0;
+		return PARSE_OK;
+	}
+	if (err != 0)
+		return bad_number(f, "--nice", arg, err,
+				  "a niceness (an integer, -20 to 19)",
+				  "accepted: -20 to 19");
+	o->cfg.nice = neg ? -(int)v : (int)v;
+	return PARSE_OK;
+}
+
+/* GNU parallel's --tmpdir DIR is $TMPDIR: for scx-run's temporary files
+ * and, as in GNU parallel, for the workers. */
+static enum parse_status
+opt_tmpdir(struct options *o, const char *arg, struct parse_failure *f)
+{
+	struct stat st;
+
+	(void)o;
+	if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
+		return bad_value(f, "--tmpdir", arg, "a directory");
+	if (setenv("TMPDIR", arg, 1) != 0)
+		return PARSE_NO_MEMORY;
 	return PARSE_OK;
 }
 
@@ -921,6 +1062,8 @@ static const struct option_spec option_table[] = {
 	{ "joblog", required_argument, 0, opt_joblog, 0 },
 	{ "jl", required_argument, 0, opt_joblog, 0 },
 	{ "resume", no_argument, 0, opt_resume, 0 },
+	{ "retry-failed", no_argument, 0, NULL, FLAG(retry_failed) },
+	{ "retryfailed", no_argument, 0, NULL, FLAG(retry_failed) },
 	{ "resume-failed", no_argument, 0, opt_resume_failed, 0 },
 	{ "resumefailed", no_argument, 0, opt_resume_failed, 0 },
 	{ "results", required_argument, 0, opt_results, 0 },
@@ -944,6 +1087,10 @@ static const struct option_spec option_table[] = {
 	{ NULL, no_argument, 't', NULL, FLAG(cfg.trace) },
 	{ "verbose", no_argument, 'v', NULL, FLAG(cfg.verbose) },
 	{ "summary", no_argument, 0, NULL, FLAG(summary) },
+	{ "nice", required_argument, 0, opt_nice, 0 },
+	{ "shuf", no_argument, 0, NULL, FLAG(cfg.shuf) },
+	{ "tmpdir", required_argument, 0, opt_tmpdir, 0 },
+	{ "tempdir", required_argument, 0, opt_tmpdir, 0 },
 	/* GNU parallel's options that change nothing here: scx-run prints
 	 * no citation notice and reads no profile. */
 	{ "will-cite", no_argument, 0, NULL, FLAG(ignored) },
@@ -1107,17 +1254,11 @@ static const struct refused_spec refused_table[] = {
 	{ "hashbang", 0, NOT_YET, NULL },
 	{ "_pipe-means-argfiles", 0, NOT_YET, NULL },
 	/* Scheduling and failures. */
-	{ "retry-failed", 0, NOT_YET,
-	  "--resume-failed runs failed items again" },
-	{ "retryfailed", 0, NOT_YET,
-	  "--resume-failed runs failed items again" },
 	{ "term-seq", 0, NOT_YET, "--timeout sends SIGTERM, then SIGKILL" },
 	{ "termseq", 0, NOT_YET, "--timeout sends SIGTERM, then SIGKILL" },
 	{ "memsuspend", 0, NOT_YET, "--memfree holds back new items" },
 	{ "noswap", 0, NOT_YET, "--memfree holds back new items" },
 	{ "limit", 0, NOT_YET, NULL },
-	{ "shuf", 0, NOT_YET, NULL },
-	{ "nice", 0, NOT_YET, NULL },
 	{ "interactive", 'p', NOT_YET, NULL },
 	{ "exit", 'x', NOT_YET, NULL },
 	{ "process-slot-var", 0, NOT_YET, "workers see SCX_SLOT" },
@@ -1140,8 +1281,6 @@ static const struct refused_spec refused_table[] = {
 	{ "tty", 0, NOT_YET, NULL },
 	{ "template", 0, NOT_YET, NULL },
 	{ "tmpl", 0, NOT_YET, NULL },
-	{ "tmpdir", 0, NOT_YET, "scx-run uses $TMPDIR" },
-	{ "tempdir", 0, NOT_YET, "scx-run uses $TMPDIR" },
 	{ "compress", 0, NOT_YET, NULL },
 	{ "use-compress-program", 0, NOT_YET, NULL },
 	{ "compress-program", 0, NOT_YET, NULL },
@@ -1501,6 +1640,102 @@ options_free(struct options *o)
 	free(o->inputs);
 	free(o->sources);
 	free(o->tagstring);
+	if (o->retry_fd >= 0)
+		close(o->retry_fd);
+}
+
+static bool
+write_whole(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* The commands of the job log, NUL-separated, in a file of their own
+ * (memory), which becomes the only source.  @return false when it
+ * cannot be made (said). */
+static bool
+retry_source(struct options *o, const char *cmds, size_t len)
+{
+	struct scx_input_source *s = calloc(1, sizeof(*s));
+
+	o->retry_fd = memfd_create("scx-retry-failed", MFD_CLOEXEC);
+	if (s == NULL || o->retry_fd < 0 ||
+	    !write_whole(o->retry_fd, cmds, len)) {
+		error("--retry-failed: cannot keep the job log's commands: %s",
+		      strerror(s == NULL ? ENOMEM : errno));
+		free(s);
+		return false;
+	}
+	snprintf(o->retry_path, sizeof(o->retry_path), "/dev/fd/%d",
+		 o->retry_fd);
+	*s = (struct scx_input_source){ NULL, 0, o->retry_path, false };
+	free(o->sources);
+	o->sources = s;
+	o->nsources = 1;
+	o->ninputs = 0;
+	o->cfg.sources = s;
+	o->cfg.nsources = 1;
+	return true;
+}
+
+/*
+ * --retry-failed, as GNU parallel: the jobs of --joblog FILE that failed
+ * run again, each the command the log has for it, with its number; those
+ * that succeeded are skipped, and the log is added to.  The command and
+ * the sources of the command line are not used.  A log that does not
+ * exist yet leaves the run as it is (GNU parallel then starts one).
+ * @return false when it cannot be done (said).
+ */
+static bool
+apply_retry_failed(struct options *o)
+{
+	const char *log = o->cfg.joblog;
+	uint64_t count, line;
+	char *cmds = NULL;
+	size_t len;
+	bool ok;
+	int err;
+
+	if (!o->retry_failed)
+		return true;
+	if (log == NULL || strcmp(log, "-") == 0) {
+		error(
+		    "--retry-failed needs --joblog FILE: the log whose failed "
+		    "jobs run again");
+		return false;
+	}
+	err = scx_joblog_commands(log, &cmds, &len, &count, &line);
+	if (err == -ENOENT)
+		return true;
+	if (err != 0) {
+		if (err == SCX_EJOBLOG && line > 0)
+			error(
+			    "--retry-failed: --joblog '%s': line %llu is not a "
+			    "job log line",
+			    log, (unsigned long long)line);
+		else
+			error("--retry-failed: --joblog '%s': %s", log,
+			      err == SCX_EJOBLOG ? "a Seq far beyond its lines"
+						 : scx_strerror(err));
+		return false;
+	}
+	ok = retry_source(o, cmds, len);
+	free(cmds);
+	o->cfg.argc = 0;
+	o->cfg.delimiter = '\0';
+	o->cfg.resume = SCX_RESUME_FAILED;
+	return ok;
 }
 
 /* Resolves --backend (or $SCX_BACKEND, or the default); prints why not
@@ -1900,7 +2135,7 @@ operate(struct options *o, unsigned closed)
 	bool json_info;
 	int err, status = EXIT_USAGE;
 
-	if (!check_request(o, closed, &json_info))
+	if (!apply_retry_failed(o) || !check_request(o, closed, &json_info))
 		return EXIT_USAGE;
 	if (o->info)
 		o->cfg.if_serial = SCX_IF_SERIAL_IGNORE;
@@ -1928,6 +2163,7 @@ main(int argc, char **argv)
 	closed = open_standard_streams();
 	raise_open_file_limit();
 	memset(&o, 0, sizeof(o));
+	o.retry_fd = -1;
 	memset(&f, 0, sizeof(f));
 	scx_config_init(&o.cfg);
 	o.cfg.progname = progname;

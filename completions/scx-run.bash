@@ -20,14 +20,14 @@ _scx_run() {
 		--load --max-args --max-chars --max-lines --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxlines
 		--maxprocs --maxreplaceargs
-		--memfree --nn --no-k --no-keep-order --no-notice --nok
-		--nokeeporder --nonotice --null --output-as-files
-		--outputasfiles --pipe-item
-		--plain --plus --progress --protocol --quote --res --result
-		--results --resume --resume-failed --resumefailed --retries
-		--reuse --seq-prefix --seqreplace --shell --slotreplace
-		--spill-after --summary --tag --tag-string --tagstring
-		--timeout --trim --ungroup --verbose --version
+		--memfree --nice --nn --no-k --no-keep-order --no-notice --nok
+		--nokeeporder --nonotice --null --output-as-files --outputasfiles
+		--pipe-item --plain --plus --progress --protocol --quote --res
+		--result --results --resume --resume-failed --resumefailed
+		--retries --retry-failed --retryfailed --reuse --seq-prefix
+		--seqreplace --shell --shuf --slotreplace --spill-after --summary
+		--tag --tag-string --tagstring --tempdir --timeout --tmpdir --trim
+		--ungroup --verbose --version
 		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.
 	local with_value="-a -C -d -I -j -L -N -n -P -s --arg-file
@@ -38,10 +38,9 @@ _scx_run() {
 		--halt-on-error --haltonerror --header --if-serial --input
 		--jl --joblog --jobs --load --max-args --max-chars --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxprocs
-		--maxreplaceargs --memfree --protocol --res --result --results
-		--retries --seqreplace --slotreplace --spill-after --tag-string
-		--tagstring --timeout
-		--trim"
+		--maxreplaceargs --memfree --nice --protocol --res --result
+		--results --retries --seqreplace --slotreplace --spill-after
+		--tag-string --tagstring --tempdir --timeout --tmpdir --trim"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,11 +90,13 @@ scx_parse_workers(const char *s, struct scx_workers *out)
 	err = parse_digits(s, len, SCX_WORKERS_MAX, &v);
 	if (err != 0)
 		return err == -ERANGE ? -ERANGE : SCX_EWORKERS;
-	if (v == 0 &&
-	    (kind == SCX_WORKERS_ABSOLUTE || kind == SCX_WORKERS_PERCENT))
+	if (v == 0 && kind == SCX_WORKERS_PERCENT)
 		return SCX_EWORKERS;
+	if (v == 0 && kind == SCX_WORKERS_ABSOLUTE)
+		kind = SCX_WORKERS_ALL;
 	out->kind = kind;
 	out->value = (unsigned)v;
+	out->file = NULL;
 	return 0;
 }
 
@@ -149,6 +153,29 @@ scx_parse_format(const char *s, enum scx_format *out)
 	return 0;
 }
 
+/* GNU parallel's older --halt forms (0, 1, 2, -1, -2 and N%) in the
+ * words of the newer: @s itself, a constant, or @buf. */
+static const char *
+halt_legacy(const char *s, char *buf, size_t size)
+{
+	static const char *const legacy[][2] = {
+		{ "0", "never" },	   { "1", "soon,fail=1" },
+		{ "2", "now,fail=1" },	   { "-1", "soon,success=1" },
+		{ "-2", "now,success=1" },
+	};
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < SCX__ARRAY_SIZE(legacy); i++)
+		if (strcmp(s, legacy[i][0]) == 0)
+			return legacy[i][1];
+	if (n > 1 && n + 11 < size && s[n - 1] == '%' &&
+	    strspn(s, "0123456789") == n - 1) {
+		snprintf(buf, size, "soon,fail=%s", s);
+		return buf;
+	}
+	return s;
+}
+
 int
 scx_parse_halt(const char *s, struct scx_halt *out)
 {
@@ -157,8 +184,10 @@ scx_parse_halt(const char *s, struct scx_halt *out)
 	const char *p;
 	size_t i, n;
 	uint64_t v = 0;
+	char pct[32];
 	int err;
 
+	s = halt_legacy(s, pct, sizeof(pct));
 	if (strcmp(s, "never") == 0) {
 		memset(out, 0, sizeof(*out));
 		return 0;
@@ -329,10 +358,73 @@ scx_parse_thousandths(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* The seconds of GNU parallel's time units, or 0. */
+static uint64_t
+unit_seconds(char c)
+{
+	switch (c) {
+	case 's':
+	case 'S':
+		return 1;
+	case 'm':
+	case 'M':
+		return 60;
+	case 'h':
+	case 'H':
+		return 3600;
+	case 'd':
+	case 'D':
+		return 86400;
+	default:
+		return 0;
+	}
+}
+
+/* A duration with GNU parallel's units ("1h2m", "0.1s", "2d"): numbers
+ * each followed by s, m, h or d, a last one bare (seconds), as GNU's
+ * arithmetic reads "1m30". */
+static int
+parse_units(const char *s, uint64_t max, uint64_t *ms)
+{
+	uint64_t total = 0, v, unit;
+	char num[64];
+	size_t n;
+	int err;
+
+	while (*s != '\0') {
+		n = strspn(s, "0123456789.");
+		unit = unit_seconds(s[n]);
+		if (n == 0 || n >= sizeof(num) || (s[n] != '\0' && unit == 0))
+			return SCX_ENUMBER;
+		memcpy(num, s, n);
+		num[n] = '\0';
+		v = 0;
+		err = strspn(num, "0.") == n && strchr(num, '0')
+			  ? 0
+			  : scx_parse_thousandths(num, max, &v);
+		if (err != 0)
+			return err;
+		if (unit == 0)
+			unit = 1;
+		if (v > (max - total) / unit)
+			return -ERANGE;
+		total += v * unit;
+		s += n + (s[n] != '\0');
+	}
+	if (total == 0)
+		return SCX_ENUMBER;
+	*ms = total;
+	return 0;
+}
+
 int
 scx_parse_seconds(const char *s, uint64_t *ms)
 {
-	return scx_parse_thousandths(s, (uint64_t)SCX_SECONDS_MAX * 1000, ms);
+	uint64_t max = (uint64_t)SCX_SECONDS_MAX * 1000;
+
+	if (strpbrk(s, "smhdSMHD") != NULL)
+		return parse_units(s, max, ms);
+	return scx_parse_thousandths(s, max, ms);
 }
 
 int
@@ -376,6 +468,19 @@ scx_cpus_available(void)
 }
 
 unsigned
+scx_workers_most(void)
+{
+	/* Processes the runner and the shell around it need. */
+	const rlim_t reserve = 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NPROC, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= SCX_WORKERS_MAX + reserve)
+		return SCX_WORKERS_MAX;
+	return rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
+}
+
+unsigned
 scx_workers_resolve(const struct scx_workers *w, unsigned cpus)
 {
 	uint64_t n;
@@ -392,6 +497,12 @@ scx_workers_resolve(const struct scx_workers *w, unsigned cpus)
 		break;
 	case SCX_WORKERS_MINUS:
 		n = w->value >= cpus ? 1 : cpus - w->value;
+		break;
+	case SCX_WORKERS_ALL:
+		n = scx_workers_most();
+		break;
+	case SCX_WORKERS_FILE:
+		n = 1;
 		break;
 	case SCX_WORKERS_DEFAULT:
 	default:

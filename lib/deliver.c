@@ -213,10 +213,18 @@ log_result(struct scx__deliver *d, const struct scx_result *res,
 	if (res->flags & SCX_RESULT_STREAMED)
 		receive += d->streamed_len;
 	err = scx__ledger_log(d->ledger, res, send, receive, cmd, cmd_len);
-	if (err != 0)
+	if (err != 0) {
 		deliver_fail(d, err, "cannot write --joblog '%s': %s",
 			     d->cfg->joblog, scx_strerror(err));
-	else if (scx__ledger_wants_flush(d->ledger))
+	} else if (d->ledger->joblog_out) {
+		/* --joblog -: the line follows the item's output on stdout,
+		 * as in GNU parallel. */
+		err = scx__writer_put(&d->out, d->ledger->pending.data,
+				      d->ledger->pending.len);
+		d->ledger->pending.len = 0;
+		if (err != 0)
+			output_failed(d, err, "standard output");
+	} else if (scx__ledger_wants_flush(d->ledger))
 		scx__deliver_flush(d);
 }
 
@@ -354,23 +362,16 @@ emit_stored(struct scx__deliver *d, const struct scx_result *res,
 	log_result(d, res, cmd, cmd_len);
 }
 
-/* Writes @res (and queues its job log line). */
+/* Writes @res's output, after -v's command line. */
 static void
-emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
-     size_t cmd_len)
+emit_output(struct scx__deliver *d, const struct scx_result *res,
+	    const char *cmd, size_t cmd_len)
 {
 	const struct scx_config *cfg = d->cfg;
 	const char *tag;
 	size_t taglen;
 	int err;
 
-	if (d->out.error != 0 || d->broken_pipe)
-		return;
-	if ((cfg->results || cfg->files) && !cfg->dry_run) {
-		emit_stored(d, res, cmd, cmd_len);
-		return;
-	}
-	log_result(d, res, cmd, cmd_len);
 	if (result_tag(d, res, &tag, &taglen) != 0)
 		return;
 	if (cfg->verbose && cfg->format == SCX_FORMAT_RAW && cmd &&
@@ -405,6 +406,25 @@ emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
 	}
 	if (d->scratch_err.len > 0)
 		put_stderr(d, d->scratch_err.data, d->scratch_err.len);
+}
+
+/* Writes @res, then queues its job log line: a line flushed early
+ * still follows its item's output. */
+static void
+emit(struct scx__deliver *d, const struct scx_result *res, const char *cmd,
+     size_t cmd_len)
+{
+	const struct scx_config *cfg = d->cfg;
+
+	if (d->out.error != 0 || d->broken_pipe)
+		return;
+	if ((cfg->results || cfg->files) && !cfg->dry_run) {
+		emit_stored(d, res, cmd, cmd_len);
+		return;
+	}
+	emit_output(d, res, cmd, cmd_len);
+	if (d->out.error == 0 && !d->broken_pipe)
+		log_result(d, res, cmd, cmd_len);
 }
 
 /* ------------------------------------------------------------------ */

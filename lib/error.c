@@ -33,6 +33,8 @@ scx_exit_status(const struct scx_summary *s)
 		return 255;
 	if (s->broken_pipe)
 		return 128 + SIGPIPE;
+	if (s->halt)
+		return s->halt_status;
 	if (s->failed == 0)
 		return 0;
 	return s->failed <= 100 ? (int)s->failed : 101;

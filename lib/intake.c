@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 /* An item to run again (--retries), with a copy of its bytes. */
 struct retry {
@@ -27,6 +30,7 @@ struct attempt {
 	unsigned n;
 };
 
+static void shuffle_free(struct shuffle *sh);
 static void intake_fail(struct scx__intake *in, int err, enum scx_stop stop,
 			const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -92,6 +96,7 @@ scx__intake_free(struct scx__intake *in)
 	free_retries(in);
 	free(in->attempts);
 	free(in->skipped);
+	shuffle_free(&in->shuf);
 }
 
 int
@@ -235,8 +240,11 @@ take_retries(struct scx__intake *in, size_t max, struct scx_chunk **out)
 	if (SCX__GROW(in->attempts, in->capattempts, in->nattempts + n, 16))
 		return -ENOMEM;
 	c = scx_chunk_create(n, len);
-	if (c == NULL)
-		return -ENOMEM;
+	if (c == NULL) {
+		intake_fail(in, -ENOMEM, SCX_STOP_DRAIN, "--shuf: %s",
+			    scx_strerror(-ENOMEM));
+		return SCX_EOF;
+	}
 	scx__chunk_fill_init(&fill, c);
 	for (i = 0; i < n; i++) {
 		r = in->retry_head;
@@ -488,6 +496,10 @@ scx__intake_exhausted(const struct scx__intake *in)
 		return false;
 	if (in->cfg->fed)
 		return in->fed.ended && in->fed.chunks.n == 0;
+	/* --shuf holds items the source no longer has. */
+	if (in->cfg->shuf &&
+	    (in->shuf.ready ? in->shuf.next < in->shuf.n : in->shuf.n > 0))
+		return false;
 	return in->src == NULL || scx__source_exhausted(in->src);
 }
 
@@ -496,6 +508,7 @@ static bool
 items_waiting(const struct scx__intake *in)
 {
 	return in->retry_head != NULL ||
+	       (in->shuf.ready && in->shuf.next < in->shuf.n) ||
 	       (in->src != NULL && scx__source_waiting(in->src));
 }
 
@@ -574,16 +587,13 @@ throttle_wait(struct scx__intake *in, uint64_t outstanding, uint64_t now_ms,
 /* ------------------------------------------------------------------ */
 
 /* Retries first, then new items, fed or read. */
+/* Items from the source. */
 static int
-take_items(struct scx__intake *in, size_t max, struct scx_chunk **out)
+source_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 {
 	const char *bad = NULL;
 	int err;
 
-	if (in->retry_head)
-		return take_retries(in, max, out);
-	if (in->cfg->fed)
-		return fed_take(in, max, out);
 	if (in->src == NULL)
 		return SCX_EOF;
 	err = scx__source_take(in->src, max, out, &bad);
@@ -598,6 +608,114 @@ take_items(struct scx__intake *in, size_t max, struct scx_chunk **out)
 			    "cannot read input '%s': %s", bad ? bad : "-",
 			    scx_strerror(err));
 	return SCX_EOF;
+}
+
+/* --shuf: keeps @c and its items.  @return 0 or -ENOMEM. */
+static int
+shuffle_keep(struct shuffle *sh, struct scx_chunk *c)
+{
+	size_t i;
+
+	if (SCX__GROW(sh->chunks, sh->capchunks, sh->nchunks + 1, 16) != 0 ||
+	    SCX__GROW(sh->order, sh->cap, sh->n + c->n, 1024) != 0) {
+		scx_chunk_destroy(c);
+		return -ENOMEM;
+	}
+	sh->chunks[sh->nchunks++] = c;
+	for (i = 0; i < c->n; i++)
+		sh->order[sh->n++] = &c->items[i];
+	return 0;
+}
+
+/* Fisher-Yates, seeded from the kernel (or the clock). */
+static void
+shuffle_order(struct shuffle *sh)
+{
+	uint64_t x = 0, j;
+	size_t i;
+	const struct scx_item *t;
+
+	if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != (ssize_t)sizeof(x))
+		x = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	x |= 1;
+	for (i = sh->n; i > 1; i--) {
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % i;
+		t = sh->order[i - 1];
+		sh->order[i - 1] = sh->order[j];
+		sh->order[j] = t;
+	}
+}
+
+static void
+shuffle_free(struct shuffle *sh)
+{
+	size_t i;
+
+	for (i = 0; i < sh->nchunks; i++)
+		scx_chunk_destroy(sh->chunks[i]);
+	free(sh->chunks);
+	free(sh->order);
+	memset(sh, 0, sizeof(*sh));
+}
+
+/* --shuf: every item is read before the first is given out, then they
+ * are handed out in a random order, numbered from 1 in that order. */
+static int
+shuffle_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
+{
+	struct shuffle *sh = &in->shuf;
+	struct scx__chunk_fill fill;
+	struct scx_chunk *c;
+	size_t n, len = 0, i;
+	int err;
+
+	while (!sh->ready) {
+		err = source_take(in, SIZE_MAX / 2, &c);
+		if (err == SCX_EOF) {
+			shuffle_order(sh);
+			sh->ready = true;
+		} else if (err != 0) {
+			return err;
+		} else if ((err = shuffle_keep(sh, c)) != 0) {
+			intake_fail(in, err, SCX_STOP_DRAIN, "--shuf: %s",
+				    scx_strerror(err));
+			return SCX_EOF;
+		}
+	}
+	n = sh->n - sh->next < (max ? max : 1) ? sh->n - sh->next : max;
+	if (n == 0) {
+		shuffle_free(sh);
+		sh->ready = true;
+		return SCX_EOF;
+	}
+	for (i = 0; i < n; i++)
+		len += sh->order[sh->next + i]->len + 1;
+	c = scx_chunk_create(n, len);
+	if (c == NULL)
+		return -ENOMEM;
+	scx__chunk_fill_init(&fill, c);
+	for (i = 0; i < n; i++, sh->next++)
+		scx__chunk_fill(
+		    &fill, sh->next + 1, sh->order[sh->next]->data,
+		    sh->order[sh->next]->len,
+		    sh->order[sh->next]->data[sh->order[sh->next]->len]);
+	*out = c;
+	return 0;
+}
+
+static int
+take_items(struct scx__intake *in, size_t max, struct scx_chunk **out)
+{
+	if (in->retry_head)
+		return take_retries(in, max, out);
+	if (in->cfg->fed)
+		return fed_take(in, max, out);
+	if (in->cfg->shuf)
+		return shuffle_take(in, max, out);
+	return source_take(in, max, out);
 }
 
 int

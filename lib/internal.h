@@ -290,6 +290,13 @@ struct scx__sizing {
 };
 
 void scx__sizing_init(struct scx__sizing *z, const struct scx_config *cfg);
+/** Whether @cfg's worker count may change while the run runs (-j FILE). */
+bool scx__workers_live(const struct scx_config *cfg);
+/** -j FILE: reads the count again into *@active, at most @most.
+ * @return whether it changed (a file that cannot be read, or holds no
+ * count for a moment, changes nothing). */
+bool scx__workers_follow(const struct scx_config *cfg, unsigned most,
+			 unsigned *active);
 /** How many of @n workers keeping @fds_each descriptors fit under the
  * open-file limit (the cap is told as a notice). */
 unsigned scx__sizing_fit(struct scx__sizing *z, const struct scx_config *cfg,
@@ -325,7 +332,14 @@ struct scx__intake {
 	uint64_t *skipped; /* --resume skipped these since the last look */
 	size_t nskipped, capskipped;
 	uint64_t last_start_ms; /* --delay: when the last item started */
-	bool throttle_told;	/* SCX_NOTICE_THROTTLE was given */
+	struct shuffle {	/* --shuf: every item, read before any runs */
+		struct scx_chunk **chunks; /* as the source gave them */
+		size_t nchunks, capchunks;
+		const struct scx_item **order; /* their items, shuffled */
+		size_t n, cap, next;	       /* next: the first not given */
+		bool ready;		       /* the source has ended */
+	} shuf;
+	bool throttle_told; /* SCX_NOTICE_THROTTLE was given */
 	/* What went wrong, for the run to act on. */
 	int error;
 	char detail[512];
@@ -576,6 +590,7 @@ struct scx__spawner {
 	char *file;	/* the last name looked up on $PATH ... */
 	char *path;	/* ... where it was found (NULL: not) ... */
 	int err;	/* ... or why not */
+	int nice;	/* --nice: added to the child's niceness */
 };
 
 struct scx__spawn_req {
@@ -585,6 +600,7 @@ struct scx__spawn_req {
 	int stdout_fd;
 	int stderr_fd;
 	int *child_errno; /* spawn.c's own */
+	int nice;	  /* spawn.c's own: the spawner's */
 };
 
 void scx__spawner_init(struct scx__spawner *sp);
@@ -648,6 +664,14 @@ void scx__timeouts_end(struct scx__timeouts *t, uint64_t seq);
 /** Stops the clocks; the memory is freed once the loop has closed the
  * timers.  NULL is allowed. */
 void scx__timeouts_close(struct scx__timeouts *t);
+/** The clocks of @cfg's --timeout (seconds, or N% of the median run time
+ * of the items that succeeded so far) in *@out, or NULL when it has none.
+ * @return 0 or -ENOMEM. */
+int scx__timeouts_for(struct scx__timeouts **out, struct uv_loop_s *loop,
+		      struct scx_backend *be, const struct scx_config *cfg);
+/** @res's item ended: as scx__timeouts_end(), and its run time counts in
+ * the median of --timeout N% when it succeeded. */
+void scx__timeouts_done(struct scx__timeouts *t, const struct scx_result *res);
 
 /* ------------------------------------------------------------------ */
 /* run.c, for setup.c                                                  */
@@ -667,6 +691,31 @@ int scx__run_create(struct scx_run **out, const struct scx_config *cfg,
  * not known, then of those done so far). */
 bool scx__halt_reached(const struct scx_halt *h, const struct scx_summary *sum,
 		       int64_t count);
+
+/* ------------------------------------------------------------------ */
+/* halt.c: --halt as GNU parallel applies it                           */
+/* ------------------------------------------------------------------ */
+
+struct scx__halt {
+	bool reached; /* the condition was met: the exit status is set */
+};
+
+/** Whether --halt tells the user about @res (then give its command to
+ * scx__halt_after()). */
+bool scx__halt_tells(const struct scx__halt *h, const struct scx_config *cfg,
+		     const struct scx_result *res);
+
+/**
+ * --halt once @res is counted in @sum (of @count items in all, -1: not
+ * known): the notice GNU parallel gives about the job (@cmd, its command,
+ * when scx__halt_tells()), sum->halt and sum->halt_status as GNU parallel
+ * would exit, and the stop it asks for, or 0.  @running: items that still
+ * run.
+ */
+enum scx_stop scx__halt_after(struct scx__halt *h, const struct scx_config *cfg,
+			      struct scx_summary *sum, int64_t count,
+			      const struct scx_result *res, const char *cmd,
+			      uint64_t running);
 
 /* ------------------------------------------------------------------ */
 /* time                                                                */

@@ -48,15 +48,18 @@ append_escaped(struct scx_buf *b, const char *s, size_t len)
 int
 scx__joblog_line(struct scx_buf *b, const struct scx__joblog_entry *e)
 {
+	char runtime[32];
 	int err;
 
+	/* JobRuntime as GNU parallel writes it: %10.3f, so padded. */
+	snprintf(runtime, sizeof(runtime), "%llu.%03llu",
+		 (unsigned long long)(e->runtime_ns / 1000000000u),
+		 (unsigned long long)(e->runtime_ns % 1000000000u / 1000000u));
 	err = scx_buf_printf(
-	    b, "%llu\t%s\t%lld.%03lld\t%llu.%03llu\t%llu\t%llu\t%d\t%d\t",
+	    b, "%llu\t%s\t%lld.%03lld\t%10s\t%llu\t%llu\t%d\t%d\t",
 	    (unsigned long long)e->seq, e->host ? e->host : ":",
 	    (long long)(e->start_us / 1000000),
-	    (long long)(e->start_us % 1000000 / 1000),
-	    (unsigned long long)(e->runtime_ns / 1000000000u),
-	    (unsigned long long)(e->runtime_ns % 1000000000u / 1000000u),
+	    (long long)(e->start_us % 1000000 / 1000), runtime,
 	    (unsigned long long)e->send, (unsigned long long)e->receive,
 	    e->exitval, e->signal);
 	if (err == 0)

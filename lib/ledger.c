@@ -134,6 +134,27 @@ drop_torn_line(int fd, off_t *size)
 	return 0;
 }
 
+/* Ends the last line of the @size bytes of @fd, if it has no newline, so
+ * that the lines added after it start on a line of their own. */
+static int
+end_last_line(int fd, off_t size)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = pread(fd, &c, 1, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return n < 0 ? -errno : -EIO;
+	if (c == '\n')
+		return 0;
+	do
+		n = pwrite(fd, "\n", 1, size);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
+}
+
 static int
 open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 {
@@ -141,8 +162,19 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	int flags = O_RDWR | O_CREAT | O_CLOEXEC;
 	int fd, err;
 
-	/* A fresh run starts a fresh log; a resumed one adds to it. */
-	if (cfg->resume == SCX_RESUME_NONE)
+	/* --joblog -: the lines go to stdout, after their items' output;
+	 * with --dry-run, as in GNU parallel, nowhere. */
+	if (strcmp(cfg->joblog, "-") == 0 && cfg->dry_run)
+		return 0;
+	if (strcmp(cfg->joblog, "-") == 0) {
+		l->joblog_fd = cfg->out_fd;
+		l->joblog_out = true;
+		return scx__write_full(l->joblog_fd, scx__joblog_header,
+				       strlen(scx__joblog_header));
+	}
+	/* A fresh run starts a fresh log; a resumed one adds to it, and so
+	 * does --joblog +FILE. */
+	if (cfg->resume == SCX_RESUME_NONE && !cfg->joblog_append)
 		flags |= O_TRUNC;
 	fd = open(cfg->joblog, flags, 0644);
 	if (fd < 0)
@@ -160,7 +192,11 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
 	if (st.st_size > 0 && S_ISREG(st.st_mode)) {
-		err = drop_torn_line(fd, &st.st_size);
+		/* Resuming, a torn last line is an item not logged: it is cut
+		 * off.  Only added to (+FILE), the file keeps its bytes. */
+		err = cfg->resume != SCX_RESUME_NONE
+			  ? drop_torn_line(fd, &st.st_size)
+			  : end_last_line(fd, st.st_size);
 		if (err != 0)
 			return fail(l, err, "--joblog '%s': %s", cfg->joblog,
 				    strerror(-err));
@@ -168,7 +204,8 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return fail(l, -errno, "--joblog '%s': %s", cfg->joblog,
 			    strerror(errno));
-	if (st.st_size == 0) {
+	/* GNU parallel's --joblog +FILE never writes the header line. */
+	if (st.st_size == 0 && !cfg->joblog_append) {
 		err = scx__write_full(fd, scx__joblog_header,
 				      strlen(scx__joblog_header));
 		if (err != 0)
@@ -293,7 +330,7 @@ scx__ledger_open(struct scx__ledger *l, const struct scx_config *cfg,
 void
 scx__ledger_close(struct scx__ledger *l)
 {
-	if (l->joblog_fd >= 0)
+	if (l->joblog_fd >= 0 && !l->joblog_out)
 		close(l->joblog_fd);
 	if (l->results_fd >= 0)
 		close(l->results_fd);
@@ -524,4 +561,143 @@ scx__ledger_record(struct scx__ledger *l, const struct scx_result *res,
 			    l->cfg->results, scx_strerror(err));
 	l->record_header = true;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* --retry-failed                                                      */
+/* ------------------------------------------------------------------ */
+
+struct logged {
+	uint64_t seq, line; /* the line's number breaks ties: last wins */
+	size_t at, len;	    /* its command in the commands buffer */
+};
+
+static int
+cmp_logged(const void *a, const void *b)
+{
+	const struct logged *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Reads all of @fd into @b. */
+static int
+read_all(int fd, struct scx_buf *b)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (scx_buf_reserve(b, 1 << 16) != 0)
+			return -ENOMEM;
+		n = read(fd, b->data + b->len, b->cap - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+	}
+}
+
+/* Each line of @text (@len bytes) in *@v: its Seq and command, kept in
+ * @cmds.  *@lineno is the line a failure is about. */
+static int
+parse_logged(const char *text, size_t len, struct scx_buf *cmds,
+	     struct logged **v, size_t *n, uint64_t *lineno)
+{
+	struct scx__joblog_entry e;
+	struct scx_buf scratch = { 0 };
+	const char *p = text, *end = text + len, *nl;
+	size_t cap = 0;
+	int err = 0;
+
+	for (; p < end && err == 0; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			break; /* a torn last line: its item was not logged */
+		++*lineno;
+		if (strncmp(p, "Seq\t", 4) == 0)
+			continue;
+		err = scx__joblog_parse_line(p, (size_t)(nl - p), &e, &scratch);
+		if (err == 0 && SCX__GROW(*v, cap, *n + 1, 256) != 0)
+			err = -ENOMEM;
+		if (err != 0)
+			break;
+		(*v)[(*n)++] =
+		    (struct logged){ e.seq, *lineno, cmds->len, e.command_len };
+		err = scx_buf_append(cmds, e.command, e.command_len);
+	}
+	scx_buf_free(&scratch);
+	return err;
+}
+
+/* The commands of @v (sorted), one for each Seq from 1, into @out. */
+static int
+commands_in_order(const struct logged *v, size_t n, const struct scx_buf *cmds,
+		  struct scx_buf *out, uint64_t *count)
+{
+	uint64_t seq = 1;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < n && err == 0; i++) {
+		if (i + 1 < n && v[i + 1].seq == v[i].seq)
+			continue; /* a later line for this Seq wins */
+		for (; seq < v[i].seq && err == 0; seq++)
+			err = scx_buf_putc(out, '\0'); /* never logged */
+		if (err == 0)
+			err =
+			    scx_buf_append(out, cmds->data + v[i].at, v[i].len);
+		if (err == 0)
+			err = scx_buf_putc(out, '\0');
+		seq++;
+	}
+	*count = seq - 1;
+	return err;
+}
+
+int
+scx_joblog_commands(const char *path, char **out, size_t *len, uint64_t *count,
+		    uint64_t *bad_line)
+{
+	struct scx_buf text = { 0 }, cmds = { 0 }, res = { 0 };
+	struct logged *v = NULL;
+	size_t n = 0;
+	int fd, err;
+
+	*bad_line = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = read_all(fd, &text);
+	close(fd);
+	if (err == 0)
+		err =
+		    parse_logged(text.data, text.len, &cmds, &v, &n, bad_line);
+	if (err == 0 && n > 0) {
+		qsort(v, n, sizeof(*v), cmp_logged);
+		/* A Seq far beyond the lines is not a run's: the gaps
+		 * would be runs of empty commands. */
+		if (v[n - 1].seq > 64 * (uint64_t)n + 1024)
+			err = SCX_EJOBLOG;
+	}
+	if (err == 0)
+		err = commands_in_order(v, n, &cmds, &res, count);
+	if (err == 0 && scx_buf_putc(&res, '\0') == 0) {
+		*out = res.data;
+		*len = res.len - 1;
+		res.data = NULL;
+	} else if (err == 0) {
+		err = -ENOMEM;
+	}
+	if (err != SCX_EJOBLOG)
+		*bad_line = 0;
+	free(v);
+	scx_buf_free(&text);
+	scx_buf_free(&cmds);
+	scx_buf_free(&res);
+	return err;
 }

@@ -151,6 +151,8 @@ struct scx__ledger {
 	const char *host;
 	struct scx__done done; /* resume: what an earlier job log says */
 	int joblog_fd;
+	bool joblog_out;	/* --joblog -: joblog_fd is stdout, not ours;
+				   deliver puts each line after its item */
 	struct scx_buf pending; /* log lines waiting for stdout's flush */
 	int results_fd;
 	struct scx_buf scratch;

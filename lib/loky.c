@@ -419,6 +419,7 @@ loky_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	}
 	scx__spawner_init(&lk->spawner);
+	lk->spawner.nice = scx_run_config(run)->nice;
 	/* All the workers' answers in memory together stay near 16 MiB. */
 	limit = (16u << 20) / lk->n;
 	if (limit > SCX__SPOOL_MEM)

@@ -74,6 +74,8 @@ send_spec(struct mpib *m)
 	err |= scx_wire_put_u32(&b, (uint32_t)c->delimiter);
 	err |= scx_wire_put_u64(&b, c->chunksize);
 	err |= scx_wire_put_u64(&b, c->timeout_ms);
+	err |= scx_wire_put_u32(&b, c->timeout_percent);
+	err |= scx_wire_put_u32(&b, (uint32_t)c->nice);
 	err |= scx_wire_put_u64(&b, c->argc);
 	for (k = 0; k < c->argc; k++)
 		err |= scx_wire_put_str(&b, c->argv[k], strlen(c->argv[k]));

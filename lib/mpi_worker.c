@@ -335,6 +335,8 @@ parse_spec(struct mpib *m, const char *buf, size_t len)
 	c->delimiter = (int)scx_wire_u32(&r);
 	c->chunksize = (size_t)scx_wire_u64(&r);
 	c->timeout_ms = scx_wire_u64(&r);
+	c->timeout_percent = scx_wire_u32(&r);
+	c->nice = (int)scx_wire_u32(&r);
 	argc = scx_wire_u64(&r);
 	if (r.bad || argc > len)
 		return SCX_EWORKER;

@@ -73,6 +73,7 @@ struct mp {
 	struct scx_run *run;
 	uv_loop_t *loop;
 	unsigned nslots;
+	unsigned active; /* slots that take items: -j FILE's count */
 	struct slot *slots;
 	unsigned running; /* processes not yet reaped */
 	uv_signal_t sigchld;
@@ -91,6 +92,19 @@ struct mp {
 
 static void slot_advance(struct slot *s);
 
+/* -j FILE, read as an item ends: slots past it idle, those within run. */
+static void
+follow_workers(struct mp *mp)
+{
+	unsigned before = mp->active, i;
+
+	if (!scx__workers_follow(scx_run_config(mp->run), mp->nslots,
+				 &mp->active))
+		return;
+	for (i = before; i < mp->active && !mp->stop; i++)
+		slot_advance(&mp->slots[i]);
+}
+
 /* ------------------------------------------------------------------ */
 /* Starting a process                                                  */
 /* ------------------------------------------------------------------ */
@@ -102,9 +116,8 @@ static int
 spawn_process(struct mp *mp, char *const *argv, char *const *envp, int stdin_fd,
 	      int out_fd, int err_fd, pid_t *pid)
 {
-	struct scx__spawn_req req = {
-		argv, envp, stdin_fd, out_fd, err_fd, NULL
-	};
+	struct scx__spawn_req req = { argv,   envp, stdin_fd, out_fd,
+				      err_fd, NULL, 0 };
 
 	return scx__spawn(&mp->spawner, &req, pid);
 }
@@ -197,6 +210,7 @@ proc_finished(struct proc *p)
 	scx_run_done(mp->run, &res);
 	scx_spool_reset(&s->obuf);
 	scx_spool_reset(&s->ebuf);
+	follow_workers(mp);
 	slot_advance(s);
 }
 
@@ -674,6 +688,8 @@ slot_advance(struct slot *s)
 		 * applied yet: the chunk's other items must not start. */
 		if (mp->stop || scx_run_stopping(mp->run)) {
 			abandon_rest(s);
+		} else if (s->index > mp->active) {
+			return; /* -j FILE lowered the count: others steal */
 		} else if (s->mc && s->next < s->end) {
 			if (mp->spawn_blocked)
 				return;
@@ -710,14 +726,23 @@ mp_open(struct scx_backend *be, struct scx_run *run)
 		return -ENOMEM;
 	mp->run = run;
 	mp->loop = scx_run_loop(run);
-	/* Two pipes per running item, two more while one starts. */
-	mp->nslots = scx_run_fit_workers(run, scx_run_workers_wanted(run), 3);
+	/* Two pipes per running item, two more while one starts.  -j FILE
+	 * may ask for more later: as many slots as -j 0 gets. */
+	mp->active = scx_run_workers_wanted(run);
+	mp->nslots = scx_run_fit_workers(run,
+					 scx__workers_live(scx_run_config(run))
+					     ? scx_workers_most()
+					     : mp->active,
+					 3);
+	if (mp->active > mp->nslots)
+		mp->active = mp->nslots;
 	mp->slots = calloc(mp->nslots, sizeof(*mp->slots));
 	if (mp->slots == NULL) {
 		free(mp);
 		return -ENOMEM;
 	}
 	scx__spawner_init(&mp->spawner);
+	mp->spawner.nice = scx_run_config(run)->nice;
 	/* Each slot's streams may hold this much before a file takes them:
 	 * all of them together stay near 16 MiB. */
 	limit = (16u << 20) / (2 * mp->nslots);

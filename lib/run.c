@@ -52,7 +52,7 @@ struct scx_run {
 	/* Failure handling: the job log and results directory, retries,
 	 * --halt. */
 	struct scx__ledger ledger;
-	bool halted;
+	struct scx__halt halt;
 	struct scx__timeouts *timeouts; /* --timeout's clocks, or NULL */
 
 	bool executed;
@@ -619,9 +619,8 @@ prepare_run(struct scx_run *run)
 		return err;
 	}
 	warn_quoted(run);
-	if (cfg->timeout_ms &&
-	    (err = scx__timeouts_create(&run->timeouts, &run->loop, &run->be,
-					cfg->timeout_ms, SCX__GRACE_MS)) != 0)
+	err = scx__timeouts_for(&run->timeouts, &run->loop, &run->be, cfg);
+	if (err != 0)
 		return err;
 	if (cfg->fed) {
 		run->chunksize = cfg->chunksize ? cfg->chunksize : 1;
@@ -870,17 +869,22 @@ retry(struct scx_run *run, const struct scx_result *res)
 	return true;
 }
 
-/* --halt: whether the run should stop now that @res is counted. */
+/* --halt, now that @res is counted: its notices, and the stop it asks. */
 static void
-check_halt(struct scx_run *run)
+check_halt(struct scx_run *run, const struct scx_result *res)
 {
-	const struct scx_halt *h = &run->cfg->halt;
+	struct scx_item item = { res->seq, res->item, res->item_len };
+	const char *cmd = NULL;
 
-	if (run->halted || !scx__halt_reached(h, &run->sum, run->intake.count))
-		return;
-	run->halted = true;
-	request_stop(run, h->when == SCX_HALT_NOW ? SCX_STOP_TERMINATE
-						  : SCX_STOP_DRAIN);
+	if (scx__halt_tells(&run->halt, run->cfg, res)) {
+		flush_output(run);
+		if (log_command(run, &item, res->worker) == 0 &&
+		    scx_buf_putc(&run->cmd.text, '\0') == 0)
+			cmd = run->cmd.text.data;
+	}
+	request_stop(run, scx__halt_after(&run->halt, run->cfg, &run->sum,
+					  run->intake.count, res, cmd,
+					  run->outstanding));
 }
 
 void
@@ -891,7 +895,7 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 
 	run->outstanding--;
 	if (run->timeouts)
-		scx__timeouts_end(run->timeouts, res->seq);
+		scx__timeouts_done(run->timeouts, res);
 	if (run->cfg->on_result) {
 		run->cfg->on_result(run->cfg->result_arg, res);
 		maybe_finish(run);
@@ -922,7 +926,7 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 	if (res->flags & SCX_RESULT_TIMEOUT)
 		run->sum.timed_out++;
 	order_result(run, res->seq, res);
-	check_halt(run);
+	check_halt(run, res);
 	maybe_finish(run);
 }
 

@@ -434,6 +434,11 @@ struct scx_summary {
 	int stop_signal;    /* the signal that stopped the run, or 0 */
 	bool broken_pipe;   /* stdout was closed by its reader */
 	int error;	    /* a runtime error that ended the run, or 0 */
+	/* --halt (not never): the exit status GNU parallel gives, which
+	 * scx_exit_status() returns when no signal or error stopped the
+	 * run. */
+	bool halt;
+	int halt_status;
 };
 
 /**
@@ -470,6 +475,19 @@ int scx_as_completed(struct scx_run *run, struct scx_summary *summary);
  * error.
  */
 int scx_exit_status(const struct scx_summary *summary);
+
+/**
+ * GNU parallel's --retry-failed: the commands of the job log at @path, for
+ * each Seq from 1 to the largest logged, the last line's for a Seq logged
+ * twice, "" for a Seq never logged: *@count NUL-terminated strings one
+ * after another in *@out (*@len bytes, the last NUL excluded; the caller
+ * frees it).
+ * @return 0, a negated errno (the file cannot be read, no memory), or
+ * SCX_EJOBLOG: line *@bad_line is not a job log line (0: a Seq far
+ * beyond the number of lines).
+ */
+int scx_joblog_commands(const char *path, char **out, size_t *len,
+			uint64_t *count, uint64_t *bad_line);
 
 /** The resolved number of workers (the backend's size). */
 unsigned scx_run_size(const struct scx_run *run);

@@ -69,18 +69,26 @@ enum scx_if_serial {
 	SCX_IF_SERIAL_IGNORE	 /* run quietly */
 };
 
-/* How a worker count was asked for: -j N, -j N%, -j +N, -j -N, or not. */
+/* How a worker count was asked for: -j N, -j N%, -j +N, -j -N, -j 0,
+ * -j FILE, or not. */
 enum scx_workers_kind {
 	SCX_WORKERS_DEFAULT = 0, /* the CPUs this process may use */
 	SCX_WORKERS_ABSOLUTE,
 	SCX_WORKERS_PERCENT,
 	SCX_WORKERS_PLUS,
-	SCX_WORKERS_MINUS
+	SCX_WORKERS_MINUS,
+	SCX_WORKERS_ALL, /* -j 0: as many as the process and open-file
+			    limits allow (GNU parallel's "as many as
+			    possible"), at most SCX_WORKERS_MAX */
+	SCX_WORKERS_FILE /* -j FILE: the count FILE holds (any of the forms
+			    above), read again whenever an item ends: the
+			    multiprocess backend follows it while it runs */
 };
 
 struct scx_workers {
 	enum scx_workers_kind kind;
 	unsigned value;
+	const char *file; /* SCX_WORKERS_FILE: its path */
 };
 
 /* Things the library wants its caller to tell the user. */
@@ -92,8 +100,15 @@ enum scx_notice {
 				       wait (said once a run) */
 	SCX_NOTICE_SHELL_QUOTED,    /* shell: a replacement string inside
 				       the command's own quotes */
-	SCX_NOTICE_THROTTLE	    /* --memfree or --load holds every item
+	SCX_NOTICE_THROTTLE,	    /* --memfree or --load holds every item
 				       while none of the run's items runs */
+	/* --halt, as GNU parallel says them: each job that --halt counts
+	 * (detail: its command, as the job log has it), and, once --halt
+	 * soon is met, how many jobs still run (detail: the number). */
+	SCX_NOTICE_JOB_FAILED,
+	SCX_NOTICE_JOB_SUCCEEDED,
+	SCX_NOTICE_JOB_FINISHED,
+	SCX_NOTICE_HALT_WAITING
 };
 
 /* GNU parallel's sources, -m/-X, -I and --header: scx_lang.h. */
@@ -170,6 +185,22 @@ struct scx_config {
 	uint64_t memfree;
 	uint64_t load_milli;
 
+	/* Job log forms, stopping and scheduling (issue 14, part "sched").
+	 * joblog_append: --joblog +FILE: the log is added to, never emptied
+	 * and never given a header line, as GNU parallel does; a joblog of
+	 * "-" is the run's out_fd, each line after its item's output. */
+	bool joblog_append;
+	/* --timeout N%: an item runs at most N% of the median run time of
+	 * the items that succeeded so far (none times out before the first
+	 * success), as GNU parallel; with timeout_ms 0.  0: not relative. */
+	unsigned timeout_percent;
+	/* --shuf: every item is read first, then they run in a random
+	 * order, numbered ({#}) in that order, as GNU parallel. */
+	bool shuf;
+	/* --nice N: added to each worker's niceness, as nice -n N (from
+	 * -20 to 19; 0: none). */
+	int nice;
+
 	/* The name the messages an item gets as its stderr begin with
 	 * ("NAME: command not found"); NULL: "scx". */
 	const char *progname;
@@ -225,7 +256,9 @@ void scx_config_init(struct scx_config *cfg);
 
 /**
  * Parses a worker count: "N", "N%", "+N" or "-N" (N decimal digits, at
- * most SCX_WORKERS_MAX).  "0" and "0%" are refused.
+ * most SCX_WORKERS_MAX); "0" is SCX_WORKERS_ALL (GNU parallel's -j 0).
+ * "0%" is refused.  A file name is not parsed here (see
+ * scx_workers_read_file()).
  * @return 0, SCX_EWORKERS, or -ERANGE when N is larger than
  * SCX_WORKERS_MAX; @out is written only on success.
  */
@@ -273,7 +306,9 @@ int scx_parse_thousandths(const char *s, uint64_t max, uint64_t *out);
 
 /**
  * Parses a duration in seconds, as scx_parse_thousandths(), from 0.001
- * to SCX_SECONDS_MAX, into milliseconds.
+ * to SCX_SECONDS_MAX, into milliseconds; or with GNU parallel's units:
+ * numbers (digits and a point) each followed by s, m, h or d (either
+ * case), the last one possibly bare, summed ("1h2m", "0.1s", "1m30").
  * @return 0 and *@ms, SCX_ENUMBER, SCX_ETOOSMALL or -ERANGE.
  */
 int scx_parse_seconds(const char *s, uint64_t *ms);
@@ -292,9 +327,26 @@ unsigned scx_cpus_available(void);
 
 /**
  * Resolves a worker count against @cpus.  Relative counts never go below
- * one.  @return the number of workers, at least 1.
+ * one; -j 0 is scx_workers_most(); a -j FILE read here is 1.
+ * @return the number of workers, at least 1.
  */
 unsigned scx_workers_resolve(const struct scx_workers *w, unsigned cpus);
+
+/**
+ * The most workers -j 0 gives: the process limit (ulimit -u) less a
+ * reserve of 64, at most SCX_WORKERS_MAX (the open-file limit is applied
+ * by the backend, which knows what a worker holds open).
+ */
+unsigned scx_workers_most(void);
+
+/**
+ * Reads the worker count of -j FILE at @path: a count as
+ * scx_parse_workers() takes it (also 0, surrounding white space
+ * allowed), resolved against @cpus into *@n.
+ * @return 0, a negated errno (the file cannot be read), or SCX_EWORKERS
+ * (it does not hold a count).
+ */
+int scx_workers_read_file(const char *path, unsigned cpus, unsigned *n);
 
 /**
  * The chunk-size rule of the API: ceil(n / (4 * workers)), at least 1,

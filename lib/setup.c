@@ -44,7 +44,16 @@ static bool
 output_conflict(const struct scx_config *cfg, bool on_stdin, const char *name,
 		char *detail, size_t size)
 {
-	if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog && !cfg->results)
+	bool out_log = cfg->joblog && strcmp(cfg->joblog, "-") == 0;
+
+	if (out_log && cfg->resume != SCX_RESUME_NONE && !cfg->results)
+		snprintf(detail, size,
+			 "%s needs --joblog FILE: --joblog - writes the log to "
+			 "stdout, where nothing can be read back",
+			 cfg->resume == SCX_RESUME ? "--resume"
+						   : "--resume-failed");
+	else if (cfg->resume != SCX_RESUME_NONE && !cfg->joblog &&
+		 !cfg->results)
 		snprintf(detail, size,
 			 "%s needs --joblog FILE or --results DIR to know what "
 			 "was done",
@@ -119,7 +128,8 @@ scx_config_check(const struct scx_config *cfg,
 			 "--dry-run prints one command per item; reusable "
 			 "workers (--backend=%s) have none",
 			 name);
-	else if (cfg->timeout_ms && !cfg->dry_run && !ops->signal_item)
+	else if ((cfg->timeout_ms || cfg->timeout_percent) && !cfg->dry_run &&
+		 !ops->signal_item)
 		snprintf(detail, size,
 			 "--timeout: the %s backend cannot end an item that "
 			 "runs too long",

@@ -163,6 +163,9 @@ child(const struct scx__spawn_req *req, const char *path, const sigset_t *reset,
 		goto fail;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* As nice(1) does it: a niceness it may not have is not an error. */
+	if (req->nice != 0)
+		(void)!nice(req->nice);
 	execve(path, req->argv, req->envp);
 fail:
 	*req->child_errno = errno;
@@ -184,6 +187,7 @@ scx__spawn(struct scx__spawner *sp, const struct scx__spawn_req *req,
 	if (err != 0)
 		return err;
 	r.child_errno = (int *)&child_errno;
+	r.nice = sp->nice;
 	/* No handler may run in the child while it shares our memory. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

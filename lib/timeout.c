@@ -5,25 +5,41 @@
  * --timeout is one duration and clocks start in time order, so deadlines
  * fall due in the order they were set: two first-in first-out queues
  * (one for SIGTERM, one for SIGKILL), each with one timer for its front,
- * take the place of a timer per item. */
+ * take the place of a timer per item.  --timeout N% (GNU parallel's) is
+ * N% of the median run time of the items that succeeded so far, the same
+ * for every running item, so the order holds; until one succeeded, no
+ * item times out. */
 #include "internal.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <uv.h>
 
-/* An item's deadline, on the uv_hrtime() clock in milliseconds.  Seq 0
+/* An item's deadline, on the uv_hrtime() clock in milliseconds (in the
+ * SIGTERM queue: its start, the deadline being t->ms later).  Seq 0
  * (never an item's) marks one whose item ended. */
 struct deadline {
 	uint64_t seq;
 	uint64_t at;
 };
 
+/* GNU parallel's median of the run times (a remedian: medians of 999
+ * values, of 999 such medians, and of 999 of those), in nanoseconds. */
+#define REMEDIAN_N 999
+
+struct remedian {
+	uint64_t level[3][REMEDIAN_N];
+	uint64_t count;
+};
+
 struct scx__timeouts {
 	struct scx_backend *be;
 	uv_loop_t *loop;
-	uint64_t ms, grace_ms;
+	uint64_t ms, grace_ms; /* ms: UINT64_MAX while N% has no median */
+	unsigned percent;      /* --timeout N%, or 0 */
+	struct remedian *times;
 	struct scx__ring term; /* running items, oldest clock first */
 	size_t running;	       /* of term's entries, those not ended */
 	struct scx__ring kill; /* items sent SIGTERM, oldest first */
@@ -54,23 +70,27 @@ arm(struct scx__timeouts *t, uv_timer_t *timer, struct scx__ring *q,
     uv_timer_cb cb)
 {
 	const struct deadline *d;
-	uint64_t now = uv_now(t->loop);
+	uint64_t now = uv_now(t->loop), at;
 
 	drop_ended(q);
 	d = scx__ring_at(q, 0);
-	if (d != NULL)
-		uv_timer_start(timer, cb, d->at > now ? d->at - now : 0, 0);
+	if (d == NULL || (q == &t->term && t->ms == UINT64_MAX))
+		return;
+	at = q == &t->term ? d->at + t->ms : d->at;
+	uv_timer_start(timer, cb, at > now ? at - now : 0, 0);
 }
 
-/* Takes the front of @q when it is due at @now.  @return whether it did. */
+/* Takes the front of @q when it is due at @now, @after its time.
+ * @return whether it did. */
 static bool
-take_due(struct scx__ring *q, uint64_t now, struct deadline *out)
+take_due(struct scx__ring *q, uint64_t now, uint64_t after,
+	 struct deadline *out)
 {
 	const struct deadline *d;
 
 	drop_ended(q);
 	d = scx__ring_at(q, 0);
-	if (d == NULL || d->at > now)
+	if (d == NULL || after == UINT64_MAX || d->at + after > now)
 		return false;
 	scx__ring_pop(q, out);
 	return true;
@@ -83,7 +103,7 @@ on_kill(uv_timer_t *timer)
 	uint64_t now = now_ms();
 	struct deadline d;
 
-	while (take_due(&t->kill, now, &d))
+	while (take_due(&t->kill, now, 0, &d))
 		scx_backend_signal_item(t->be, d.seq, SIGKILL);
 	arm(t, &t->kill_timer, &t->kill, on_kill);
 }
@@ -99,7 +119,7 @@ on_term(uv_timer_t *timer)
 	uint64_t now = now_ms();
 	struct deadline d;
 
-	while (take_due(&t->term, now, &d)) {
+	while (take_due(&t->term, now, t->ms, &d)) {
 		t->running--;
 		if (scx_backend_signal_item(t->be, d.seq, SIGTERM) != 0)
 			continue;
@@ -140,7 +160,7 @@ scx__timeouts_create(struct scx__timeouts **out, struct uv_loop_s *loop,
 int
 scx__timeouts_start(struct scx__timeouts *t, uint64_t seq)
 {
-	struct deadline d = { seq, now_ms() + t->ms }, *k;
+	struct deadline d = { seq, now_ms() }, *k;
 	size_t i;
 	int err;
 
@@ -212,6 +232,7 @@ on_closed(uv_handle_t *h)
 		return;
 	scx__ring_free(&t->term);
 	scx__ring_free(&t->kill);
+	free(t->times);
 	free(t);
 }
 
@@ -223,4 +244,87 @@ scx__timeouts_close(struct scx__timeouts *t)
 	t->closing = 2;
 	uv_close((uv_handle_t *)&t->term_timer, on_closed);
 	uv_close((uv_handle_t *)&t->kill_timer, on_closed);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @v's @n values (the lower one of an even count, as GNU
+ * parallel's index $#a/2). */
+static uint64_t
+median(const uint64_t *v, size_t n)
+{
+	uint64_t sorted[REMEDIAN_N];
+
+	memcpy(sorted, v, n * sizeof(*v));
+	qsort(sorted, n, sizeof(*sorted), cmp_u64);
+	return sorted[(n - 1) / 2];
+}
+
+/* Adds @ns to the remedian.  @return the median so far. */
+static uint64_t
+remedian_add(struct remedian *r, uint64_t ns)
+{
+	uint64_t i = r->count++, n[3];
+	size_t k;
+
+	n[0] = r->count < REMEDIAN_N ? r->count : REMEDIAN_N;
+	n[1] = i / REMEDIAN_N + 1;
+	n[2] = i / REMEDIAN_N / REMEDIAN_N + 1;
+	r->level[0][i % REMEDIAN_N] = ns;
+	for (k = 1; k < 3; k++) {
+		if (n[k] > REMEDIAN_N)
+			n[k] = REMEDIAN_N;
+		r->level[k][(i / (k == 1 ? REMEDIAN_N
+					 : (uint64_t)REMEDIAN_N * REMEDIAN_N)) %
+			    REMEDIAN_N] = median(r->level[k - 1], n[k - 1]);
+	}
+	return median(r->level[2], n[2]);
+}
+
+int
+scx__timeouts_for(struct scx__timeouts **out, struct uv_loop_s *loop,
+		  struct scx_backend *be, const struct scx_config *cfg)
+{
+	int err;
+
+	*out = NULL;
+	if (cfg->timeout_ms == 0 && cfg->timeout_percent == 0)
+		return 0;
+	err =
+	    scx__timeouts_create(out, loop, be, cfg->timeout_ms, SCX__GRACE_MS);
+	if (err != 0 || cfg->timeout_percent == 0)
+		return err;
+	(*out)->percent = cfg->timeout_percent;
+	(*out)->ms = UINT64_MAX;
+	(*out)->times = calloc(1, sizeof(*(*out)->times));
+	if ((*out)->times == NULL) {
+		scx__timeouts_close(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+scx__timeouts_done(struct scx__timeouts *t, const struct scx_result *res)
+{
+	uint64_t med;
+
+	scx__timeouts_end(t, res->seq);
+	if (t->percent == 0 || res->exit_status != 0 || res->term_signal != 0)
+		return;
+	med = remedian_add(t->times, res->duration_ns);
+	/* Rounded up to the millisecond of the clocks. */
+	t->ms = (med / 100 * t->percent + 999999) / 1000000u;
+	if (t->ms == 0)
+		t->ms = 1;
+	/* The deadlines may be nearer now. */
+	uv_timer_stop(&t->term_timer);
+	arm(t, &t->term_timer, &t->term, on_term);
 }

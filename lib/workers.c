@@ -3,9 +3,12 @@
  * worker is left. */
 #include "internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* -j as the user typed it, for messages. */
 static const char *
@@ -24,6 +27,12 @@ workers_spec(const struct scx_workers *w, char *buf, size_t size)
 	case SCX_WORKERS_MINUS:
 		snprintf(buf, size, "-j -%u", w->value);
 		break;
+	case SCX_WORKERS_ALL:
+		snprintf(buf, size, "-j 0");
+		break;
+	case SCX_WORKERS_FILE:
+		snprintf(buf, size, "-j %s", w->file);
+		break;
 	case SCX_WORKERS_DEFAULT:
 	default:
 		snprintf(buf, size, "the default -j");
@@ -35,8 +44,16 @@ workers_spec(const struct scx_workers *w, char *buf, size_t size)
 void
 scx__sizing_init(struct scx__sizing *z, const struct scx_config *cfg)
 {
+	unsigned n;
+
 	memset(z, 0, sizeof(*z));
 	z->wanted = scx_workers_resolve(&cfg->workers, scx_cpus_available());
+	/* -j FILE: what it holds now (the command line checked that it can
+	 * be read); 1 if it cannot be read any more. */
+	if (cfg->workers.kind == SCX_WORKERS_FILE &&
+	    scx_workers_read_file(cfg->workers.file, scx_cpus_available(),
+				  &n) == 0)
+		z->wanted = n;
 }
 
 void
@@ -68,6 +85,10 @@ scx__sizing_fit(struct scx__sizing *z, const struct scx_config *cfg, unsigned n,
 		  : 1;
 	if (n <= fit)
 		return n;
+	/* -j 0 and -j FILE ask for as many as fit: no notice. */
+	if (cfg->workers.kind == SCX_WORKERS_ALL ||
+	    cfg->workers.kind == SCX_WORKERS_FILE)
+		return (unsigned)fit;
 	z->fit = (unsigned)fit;
 	snprintf(z->why, sizeof(z->why),
 		 "the open-file limit of %llu (ulimit -n) leaves room for %u "
@@ -92,6 +113,9 @@ scx__sizing_serial(struct scx__sizing *z, const struct scx_config *cfg,
 
 	if (cfg->workers.kind == SCX_WORKERS_ABSOLUTE &&
 	    cfg->workers.value == 1 && z->wanted == 1)
+		return 0;
+	/* -j FILE's count is the user's, and may grow. */
+	if (cfg->workers.kind == SCX_WORKERS_FILE)
 		return 0;
 	cpus = scx_cpus_available();
 	/* The open-file limit left one of several workers: that is the
@@ -126,4 +150,70 @@ scx__sizing_serial(struct scx__sizing *z, const struct scx_config *cfg,
 	default:
 		return 0;
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* -j 0 and -j FILE                                                    */
+/* ------------------------------------------------------------------ */
+
+int
+scx_workers_read_file(const char *path, unsigned cpus, unsigned *n)
+{
+	struct scx_workers w;
+	char buf[64];
+	size_t len = 0, start;
+	ssize_t r;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	while (len < sizeof(buf) - 1) {
+		r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = -errno;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (err != 0)
+		return err;
+	/* A count is short: a longer file is not one. */
+	if (len == sizeof(buf) - 1)
+		return SCX_EWORKERS;
+	while (len > 0 && strchr(" \t\r\n", buf[len - 1]))
+		len--;
+	buf[len] = '\0';
+	start = strspn(buf, " \t\r\n");
+	if (scx_parse_workers(buf + start, &w) != 0)
+		return SCX_EWORKERS;
+	*n = scx_workers_resolve(&w, cpus);
+	return 0;
+}
+
+bool
+scx__workers_live(const struct scx_config *cfg)
+{
+	return cfg->workers.kind == SCX_WORKERS_FILE;
+}
+
+bool
+scx__workers_follow(const struct scx_config *cfg, unsigned most,
+		    unsigned *active)
+{
+	unsigned n;
+
+	if (!scx__workers_live(cfg) ||
+	    scx_workers_read_file(cfg->workers.file, scx_cpus_available(),
+				  &n) != 0)
+		return false;
+	if (n > most)
+		n = most;
+	if (n == *active)
+		return false;
+	*active = n;
+	return true;
 }

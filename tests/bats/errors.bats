@@ -148,9 +148,9 @@ bad_option() {
 	run --separate-stderr timeout 20 "$SCX_RUN" "$@" <in
 }
 
-@test "-j 0 is an error" {
-	bad_option -j 0 echo
-	assert_usage_error "'0'" max-workers
+@test "-j 0% is an error (-j 0 is GNU parallel's as many as possible: sched.bats)" {
+	bad_option -j 0% echo
+	assert_usage_error "'0%'" max-workers
 }
 
 @test "-j abc is an error" {
@@ -382,10 +382,13 @@ bad_option() {
 }
 
 @test "--timeout, --delay, --load: hex, inf, nan, signs and spaces are refused" {
-	local opt v
+	local opt v extra
 	for opt in --timeout --delay --load; do
-		for v in 0x10 0x1 0X2 inf INF infinity nan NaN ' 1' '1 ' $'\t1' +1 -1 1e 1e+ \
-			e3 . .e1 1.2.3 1,5 1_000 0b1 1s 1e1.5; do
+		# GNU's --load +N and -N are CPU counts; durations take units.
+		extra='+1 -1'
+		[ "$opt" != --load ] || extra=1s
+		for v in 0x10 0x1 0X2 inf INF infinity nan NaN ' 1' '1 ' $'\t1' 1e 1e+ \
+			e3 . .e1 1.2.3 1,5 1_000 0b1 1e1.5 $extra; do
 			bad_option "$opt" "$v" echo
 			assert_usage_error "$opt: '$v' is not a"
 		done

@@ -1553,6 +1553,10 @@ nul_items() {
 	run --separate-stderr g --maxprocs 1 echo {%} ::: a
 	assert_success
 	assert_output "1"
+	# -P 0 is -j 0, GNU's as many as possible (sched.bats).
 	run --separate-stderr g -P 0 echo ::: a
-	assert_usage_error "0"
+	assert_success
+	assert_output a
+	run --separate-stderr g -P 0% echo ::: a
+	assert_usage_error "0%"
 }

@@ -107,15 +107,17 @@ refused_letters() {
 
 @test "options of later issues say they are not supported yet, exit 255" {
 	for word in --pipe --pipepart --latest-line --ctag \
-		--total --termseq --shuf; do
+		--total --termseq --workdir --memsuspend --limit; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"
 	done
 }
 
 @test "a refused option names scx-run's way where there is one" {
-	opt --retry-failed echo
-	assert_usage_error "GNU parallel's --retry-failed is not supported yet (--resume-failed runs failed items again)"
+	opt --termseq TERM,200,KILL,25 echo
+	assert_usage_error "GNU parallel's --termseq is not supported yet (--timeout sends SIGTERM, then SIGKILL)"
+	opt --memsuspend 1G echo
+	assert_usage_error "GNU parallel's --memsuspend is not supported yet (--memfree holds back new items)"
 }
 
 @test "a refused option with its value after '=' is refused by its name" {

@@ -330,6 +330,9 @@ verbose_re() {
 	seq 10 >in
 	run --separate-stderr timeout 60 "$SCX_RUN" --summary -j1 --halt soon,fail=1 sh -c '[ "$1" != 3 ]' sh <in
 	assert_failure 1
+	# --halt's own lines (GNU's) come first.
+	assert_equal "${stderr_lines[0]}" 'scx-run: This job failed:'
+	stderr=${stderr_lines[2]}
 	assert_stderr --regexp "$(verbose_re '3 items, 2 succeeded, 1 failed, 7 not run' multiprocess 1 1)"
 }
 

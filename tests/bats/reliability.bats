@@ -339,7 +339,7 @@ joblog_lines() {
 # -j1 tests give --chunksize 1 so that each item is handed out alone, and
 # one test checks the chunks.
 
-@test "--halt now,fail=1: the first failure ends the running items at once and starts no new one; exit 1" {
+@test "--halt now,fail=1: the first failure ends the running items at once and starts no new one; exit 3, the failing item's status (GNU)" {
 	printf 'long\nfail\n3\n4\n5\n6\n' >in
 	t0=$(now)
 	# fail fails once long has said it started (at most 20 s)
@@ -351,7 +351,7 @@ joblog_lines() {
 		echo "out $1"' "$SLEEP"
 	wall=$(since "$t0")
 	figure "wall $wall s"
-	assert_failure 1
+	assert_failure 3
 	# long was ended and is not reported; the failed item is
 	assert_output 'fail out'
 	assert_equal "$(sort started | paste -sd ' ')" 'fail long'
@@ -363,29 +363,29 @@ joblog_lines() {
 	printf 'long\nfail\n3\n' >in
 	run --separate-stderr sx -j2 --halt now,fail=1 --joblog log sh -c '
 		case $1 in long) "$0" 100 ;; fail) "$0" 0.3; exit 3 ;; esac' "$SLEEP"
-	assert_failure 1
+	assert_failure 3
 	assert_equal "$(awk -F '\t' 'NR > 1 { print $1, $7 }' log)" '2 3'
 	no_marked_left
 }
 
-@test "--halt soon,fail=1: the running items finish and are written, no new item starts; exit 1" {
+@test "--halt soon,fail=1: the running items finish and are written, no new item starts; exit 3, the failing item's status" {
 	printf 'long\nfail\n3\n4\n5\n' >in
 	t0=$(now)
 	run --separate-stderr sx -j2 --halt soon,fail=1 sh -c 'echo "$1" >>started
 		case $1 in long) "$0" 1.5 ;; fail) exit 3 ;; esac
 		echo "out $1"' "$SLEEP"
 	wall=$(since "$t0")
-	assert_failure 1
+	assert_failure 3
 	assert_output 'out long'
 	assert_equal "$(sort started | paste -sd ' ')" 'fail long'
 	assert_not_below "$wall" 1.5 "the run (the long item sleeps 1.5 s)"
 }
 
-@test "--halt now,success=2: stops after two successes; the exit status is the failed count" {
+@test "--halt now,success=2: stops after two successes; exit 0, as GNU parallel" {
 	seq 6 >in
 	run --separate-stderr sx -j1 --chunksize 1 --halt now,success=2 sh -c 'echo "$1" >>started
 		[ "$1" -ge 3 ] || exit 1; echo "ok $1"' sh
-	assert_failure 2
+	assert_success
 	assert_output "$(printf 'ok 3\nok 4')"
 	assert_equal "$(paste -sd ' ' started)" '1 2 3 4'
 }
@@ -416,20 +416,20 @@ joblog_lines() {
 	assert_equal "$(paste -sd ' ' started)" '1 2 3 4'
 }
 
-@test "--halt soon,fail=50% of items read from a pipe: a percentage of the items finished so far" {
+@test "--halt soon,fail=50% of items read from a pipe: a percentage of the items finished so far; exit 50, the percentage failed" {
 	# item 2 fails: 1 of 2 finished = 50%
 	run --separate-stderr bash -c 'seq 10 | timeout 60 "$SCX_RUN" -j1 --halt soon,fail=50% sh -c "
 		echo \$1 >>started; case \$1 in 2|4|5) exit 1 ;; esac; echo ok \$1" sh'
-	assert_failure 1
+	assert_failure 50
 	assert_output 'ok 1'
 	assert_equal "$(paste -sd ' ' started)" '1 2'
 }
 
-@test "--halt soon,fail=20% of a file of 10 items: a percentage of all items (2)" {
+@test "--halt soon,fail=20% of a file of 10 items: a percentage of all items (2); exit 20, the percentage failed (GNU)" {
 	seq 10 >in
 	run --separate-stderr sx -j1 --chunksize 1 --halt soon,fail=20% sh -c 'echo "$1" >>started
 		case $1 in 2|4|5) exit 1 ;; esac; echo "ok $1"' sh
-	assert_failure 2
+	assert_failure 20
 	assert_output "$(printf 'ok 1\nok 3')"
 	assert_equal "$(paste -sd ' ' started)" '1 2 3 4'
 }
@@ -459,11 +459,11 @@ joblog_lines() {
 	assert_output "$(printf '1\n3\n4\n5')"
 }
 
-@test "loky: --halt now,fail=1: a worker dying on an item stops the run; reported answers are right; exit 1" {
+@test "loky: --halt now,fail=1: a worker dying on an item stops the run; reported answers are right; exit 3, its status" {
 	seq 1000 >in
 	run --separate-stderr sx --backend=loky -j2 --halt now,fail=1 --format=jsonl sh -c '
 		while read -r l; do echo "$l" >>seen; [ "$l" = 50 ] && exit 3; echo "$l"; done # '"$MARKER"
-	assert_failure 1
+	assert_failure 3
 	n=$(wc -l <<<"$output")
 	[ "$n" -lt 1000 ] || fail "all 1000 items were reported: no halt"
 	[ "$(wc -l <seen)" -lt 1000 ] || fail "every item was given to a worker: no halt"

@@ -41,7 +41,8 @@ col() {
 	assert_equal "$(wc -l <jl)" 5
 	# every line after the header: 9 columns, the numbers well formed
 	run awk -F'\t' 'NR > 1 && !(NF == 9 && $1 ~ /^[0-9]+$/ && $2 == ":" &&
-		$3 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $4 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ &&
+		$3 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $4 ~ /^ *[0-9]+\.[0-9][0-9][0-9]$/ &&
+		length($4) >= 10 &&
 		$5 == "0" && $7 == "0" && $8 == "0") { print "bad line " NR ": " $0 }' jl
 	assert_output ''
 	# ordered mode: logged in input order

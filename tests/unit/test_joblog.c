@@ -25,8 +25,10 @@ test_line(void)
 	tap_ok(scx__joblog_line(&b, &e) == 0, "line: formats");
 	tap_is_mem(
 	    b.data, b.len,
-	    "12\t:\t1700000000.123\t2.500\t3\t4\t1\t0\techo 'a\\tb'\\nx\\\\y\n",
-	    "line: GNU parallel's columns, tab and newline escaped");
+	    "12\t:\t1700000000.123\t     2.500\t3\t4\t1\t0\techo "
+	    "'a\\tb'\\nx\\\\y\n",
+	    "line: GNU parallel's columns (JobRuntime %10.3f), tab and newline "
+	    "escaped");
 	tap_ok(scx__joblog_parse_line(b.data, b.len - 1, &back, &scratch) == 0,
 	       "line: parses back");
 	tap_is_bytes(back.command, back.command_len, cmd, sizeof(cmd) - 1,

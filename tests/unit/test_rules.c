@@ -35,7 +35,7 @@ workers(const char *spec, unsigned cpus)
 static void
 test_workers(void)
 {
-	struct scx_workers w = { SCX_WORKERS_DEFAULT, 0 };
+	struct scx_workers w = { SCX_WORKERS_DEFAULT, 0, NULL };
 
 	tap_is_int(workers("3", 2), 3, "-j 3: three workers");
 	tap_is_int(workers("64", 2), 64, "-j 64: more than the CPUs is fine");
@@ -46,7 +46,10 @@ test_workers(void)
 	tap_is_int(workers("-1", 4), 3, "-j -1");
 	tap_is_int(workers("-8", 4), 1, "-j -8 of 4: at least 1");
 	tap_is_int(workers("+0", 4), 4, "-j +0: the CPUs");
-	tap_is_int(workers("0", 4), -1, "-j 0 is refused");
+	tap_is_int(workers("0", 4), scx_workers_most(),
+		   "-j 0: as many as the process limit allows");
+	tap_ok(scx_workers_most() >= 1 && scx_workers_most() <= SCX_WORKERS_MAX,
+	       "-j 0: at least 1, at most SCX_WORKERS_MAX");
 	tap_is_int(workers("0%", 4), -1, "-j 0% is refused");
 	tap_is_int(workers("", 4), -1, "-j '' is refused");
 	tap_is_int(workers("abc", 4), -1, "-j abc is refused");
@@ -168,6 +171,24 @@ test_decimals(void)
 	       "seconds: 1e9 is the longest");
 	tap_is_int(scx_parse_seconds("1e10", &v), -ERANGE,
 		   "seconds: 1e10 is too long");
+	/* GNU parallel's time units. */
+	tap_ok(scx_parse_seconds("30s", &v) == 0 && v == 30000, "units: 30s");
+	tap_ok(scx_parse_seconds("1m", &v) == 0 && v == 60000, "units: 1m");
+	tap_ok(scx_parse_seconds("2h", &v) == 0 && v == 7200000, "units: 2h");
+	tap_ok(scx_parse_seconds("1d", &v) == 0 && v == 86400000, "units: 1d");
+	tap_ok(scx_parse_seconds("1h2m", &v) == 0 && v == 3720000,
+	       "units: 1h2m");
+	tap_ok(scx_parse_seconds("0.1s", &v) == 0 && v == 100, "units: 0.1s");
+	tap_ok(scx_parse_seconds("1m30", &v) == 0 && v == 90000,
+	       "units: 1m30, the bare last number is seconds");
+	tap_ok(scx_parse_seconds("0h1S", &v) == 0 && v == 1000,
+	       "units: a zero part, and either case");
+	tap_is_int(scx_parse_seconds("0s", &v), SCX_ENUMBER, "units: 0s");
+	tap_is_int(scx_parse_seconds("1x", &v), SCX_ENUMBER, "units: 1x");
+	tap_is_int(scx_parse_seconds("1mm", &v), SCX_ENUMBER, "units: 1mm");
+	tap_is_int(scx_parse_seconds("s", &v), SCX_ENUMBER, "units: s");
+	tap_is_int(scx_parse_seconds("11575d", &v), -ERANGE,
+		   "units: 11575d is too long");
 }
 
 static void
