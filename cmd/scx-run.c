@@ -225,6 +225,8 @@ help(void)
 "      --shuf              run the jobs in a random order (all read first)\n"
 "      --nice N            run the workers N nicer (nice -n N)\n"
 "      --tmpdir DIR        set $TMPDIR to DIR (also --tempdir)\n"
+"      --workdir DIR       run each job in DIR, made if missing; replacement\n"
+"                          strings allowed (also --wd, --work-dir)\n"
 "\n"
 "Throttles (no new item starts while they hold):\n"
 "      --delay SECS        at least SECS between two item starts (units:\n"
@@ -789,6 +791,19 @@ opt_nice(struct options *o, const char *arg, struct parse_failure *f)
 	return PARSE_OK;
 }
 
+/* --workdir DIR: GNU's "..." (a temporary directory per job, removed
+ * after it) is not done; "." is the current directory. */
+static enum parse_status
+opt_workdir(struct options *o, const char *arg, struct parse_failure *f)
+{
+	if (arg[0] == '\0' || strcmp(arg, "...") == 0)
+		return bad_value(f, "--workdir", arg,
+				 "a directory (GNU's '...' is not supported "
+				 "yet)");
+	o->cfg.workdir = arg;
+	return PARSE_OK;
+}
+
 /* GNU parallel's --tmpdir DIR is $TMPDIR: for scx-run's temporary files
  * and, as in GNU parallel, for the workers. */
 static enum parse_status
@@ -1091,6 +1106,9 @@ static const struct option_spec option_table[] = {
 	{ "shuf", no_argument, 0, NULL, FLAG(cfg.shuf) },
 	{ "tmpdir", required_argument, 0, opt_tmpdir, 0 },
 	{ "tempdir", required_argument, 0, opt_tmpdir, 0 },
+	{ "workdir", required_argument, 0, opt_workdir, 0 },
+	{ "work-dir", required_argument, 0, opt_workdir, 0 },
+	{ "wd", required_argument, 0, opt_workdir, 0 },
 	/* GNU parallel's options that change nothing here: scx-run prints
 	 * no citation notice and reads no profile. */
 	{ "will-cite", no_argument, 0, NULL, FLAG(ignored) },
@@ -1270,9 +1288,6 @@ static const struct refused_spec refused_table[] = {
 	{ "use-cpus-instead-of-cores", 0, NOT_YET, NULL },
 	{ "usecpusinsteadofcores", 0, NOT_YET, NULL },
 	/* The environment of jobs. */
-	{ "work-dir", 0, NOT_YET, NULL },
-	{ "workdir", 0, NOT_YET, NULL },
-	{ "wd", 0, NOT_YET, NULL },
 	{ "env", 0, NOT_YET, NULL },
 	{ "recordenv", 0, NOT_YET, NULL },
 	{ "record-env", 0, NOT_YET, NULL },

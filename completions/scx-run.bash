@@ -27,7 +27,7 @@ _scx_run() {
 		--retries --retry-failed --retryfailed --reuse --seq-prefix
 		--seqreplace --shell --shuf --slotreplace --spill-after --summary
 		--tag --tag-string --tagstring --tempdir --timeout --tmpdir --trim
-		--ungroup --verbose --version
+		--ungroup --verbose --version --wd --work-dir --workdir
 		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.
 	local with_value="-a -C -d -I -j -L -N -n -P -s --arg-file
@@ -40,7 +40,8 @@ _scx_run() {
 		--max-replace-args --max-workers --maxargs --maxchars --maxprocs
 		--maxreplaceargs --memfree --nice --protocol --res --result
 		--results --retries --seqreplace --slotreplace --spill-after
-		--tag-string --tagstring --tempdir --timeout --tmpdir --trim"
+		--tag-string --tagstring --tempdir --timeout --tmpdir --trim
+		--wd --work-dir --workdir"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}

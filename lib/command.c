@@ -283,6 +283,60 @@ wants_shell(const struct scx_config *cfg, bool *function)
 	       !in_path(cfg->argv[0], path, sizeof(path));
 }
 
+/* --workdir DIR: a one-word template, expanded per job ("." is ours). */
+static int
+open_workdir(struct scx__builder *b, const struct scx_config *cfg)
+{
+	struct scx__template_opts o = { 0 };
+	char *words[1];
+	int err;
+
+	if (cfg->workdir == NULL || strcmp(cfg->workdir, ".") == 0)
+		return 0;
+	words[0] = (char *)cfg->workdir;
+	o.argv = words;
+	o.argc = 1;
+	o.pipe_item = true; /* nothing appended, nothing quoted */
+	o.fields = scx__combine_needed(cfg) && !b->on_stdin;
+	o.plus = cfg->plus;
+	o.multi = cfg->multi;
+	o.context = cfg->context;
+	o.rs_text = cfg->rs_text;
+	err = scx__template_parse_opts(&b->wd_tmpl, &o);
+	if (err != 0)
+		return err;
+	scx__template_names(b->wd_tmpl, cfg->names, cfg->nnames);
+	/* A reusable worker starts once, for no job of its own. */
+	if (b->on_stdin && scx__template_uses_item(b->wd_tmpl))
+		return SCX_EITEMRS;
+	return 0;
+}
+
+/* The directory of @item's job into b->wd, made when missing (GNU's
+ * mkdir -p; its "/./" and trailing slashes dropped). @return 0 or
+ * SCX_EWORKDIR. */
+static int
+job_workdir(struct scx__builder *b, const struct scx_item *item, unsigned slot)
+{
+	struct scx_buf *d = &b->wd;
+	char *p;
+	int err;
+
+	err = scx__template_text(b->wd_tmpl, item->data, item->len, item->seq,
+				 slot, &b->wd_space, &b->wd_vec, d);
+	if (err != 0)
+		return err;
+	while ((p = strstr(d->data, "/./")) != NULL) {
+		memmove(p, p + 2, d->len - (size_t)(p + 2 - d->data) + 1);
+		d->len -= 2;
+	}
+	while (d->len > 1 && d->data[d->len - 1] == '/')
+		d->data[--d->len] = '\0';
+	if (d->len == 0 || scx__make_dirs(d->data) != 0)
+		return SCX_EWORKDIR;
+	return 0;
+}
+
 int
 scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 		  bool on_stdin)
@@ -314,7 +368,7 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	scx__template_names(b->tmpl, cfg->names, cfg->nnames);
 	if (on_stdin && scx__template_uses_item(b->tmpl))
 		return SCX_EITEMRS;
-	return 0;
+	return open_workdir(b, cfg);
 }
 
 int
@@ -331,6 +385,10 @@ void
 scx__builder_close(struct scx__builder *b)
 {
 	scx__template_free(b->tmpl);
+	scx__template_free(b->wd_tmpl);
+	scx_buf_free(&b->wd);
+	scx_buf_free(&b->wd_space);
+	scx_buf_free(&b->wd_vec);
 	scx_buf_free(&b->space);
 	scx_buf_free(&b->vec);
 	scx_buf_free(&b->text);
@@ -359,6 +417,13 @@ scx__builder_command(struct scx__builder *b, const struct scx_item *item,
 	snprintf(b->envvars[ENV_PSLOT], sizeof(b->envvars[0]),
 		 "PARALLEL_JOBSLOT=%u", slot);
 	cmd->envp = b->envp;
+	cmd->cwd = NULL;
+	if (b->wd_tmpl != NULL) {
+		err = job_workdir(b, item, slot);
+		if (err != 0)
+			return err;
+		cmd->cwd = b->wd.data;
+	}
 	if (b->cfg->pipe_item) {
 		/* The delimiter follows every item in a chunk. */
 		cmd->stdin_data = item->data;

@@ -74,6 +74,28 @@ scx__item_msg(char *buf, size_t size, const struct scx_config *cfg,
 	return n;
 }
 
+bool
+scx__unrunnable(const struct scx_config *cfg, int err, int *status, char *msg,
+		size_t size)
+{
+	msg[0] = '\0';
+	if (err == SCX_ENUL) {
+		*status = 126;
+		scx__item_msg(msg, size, cfg,
+			      "the item contains a NUL byte and cannot be an "
+			      "argument (use -0, or --pipe-item)");
+	} else if (err == SCX_ESKIP) {
+		*status = 1; /* not run, counted as failed, as in GNU */
+	} else if (err == SCX_EWORKDIR) {
+		*status = 255; /* GNU parallel's cd DIR || exit 255 */
+		scx__item_msg(msg, size, cfg, "--workdir '%s': %s",
+			      cfg->workdir, "cannot make the job's directory");
+	} else {
+		return false;
+	}
+	return true;
+}
+
 int
 scx__start_failure(char *msg, size_t size, const struct scx_config *cfg,
 		   const char *file, int err)

@@ -483,6 +483,8 @@ struct scx__builder {
 	char envvars[SCX__ENVVARS][48]; /* SCX_SEQ ... PARALLEL_PID */
 	bool on_stdin; /* items go to reusable workers' stdin */
 	char shell_path[4096];
+	struct scx__template *wd_tmpl;	     /* --workdir's, or NULL */
+	struct scx_buf wd, wd_space, wd_vec; /* a job's directory */
 };
 
 /** Appends @argv as one shell-quoted line (no newline). */
@@ -551,6 +553,12 @@ int scx__reap(pid_t pid, int *wstatus);
 size_t scx__item_msg(char *buf, size_t size, const struct scx_config *cfg,
 		     const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/** Whether the command of an item could not be made for a reason of the
+ * item's own (@err from scx_run_command(): SCX_ENUL, SCX_ESKIP,
+ * SCX_EWORKDIR): then the item fails with *@status and @msg as its
+ * stderr, and is not run. */
+bool scx__unrunnable(const struct scx_config *cfg, int err, int *status,
+		     char *msg, size_t size);
 /** The message and exit status (127 not found, 126 not executable) of a
  * command @file that could not start with error @err. */
 int scx__start_failure(char *msg, size_t size, const struct scx_config *cfg,
@@ -601,6 +609,7 @@ struct scx__spawn_req {
 	int stderr_fd;
 	int *child_errno; /* spawn.c's own */
 	int nice;	  /* spawn.c's own: the spawner's */
+	const char *cwd;  /* NULL: ours */
 };
 
 void scx__spawner_init(struct scx__spawner *sp);

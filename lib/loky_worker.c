@@ -364,6 +364,7 @@ scx__lworker_start(struct lworker *w)
 	memset(&req, 0, sizeof(req));
 	req.argv = cmd.argv;
 	req.envp = cmd.envp;
+	req.cwd = cmd.cwd;
 	req.stdin_fd = fds[0];
 	req.stdout_fd = fds[1];
 	req.stderr_fd = fds[2];

@@ -308,6 +308,7 @@ parse_language(struct mpib *m, struct scx_wire *r)
 	c->trim = m->strs[2];
 	for (k = 0; k < SCX_RS_NNAMES; k++)
 		c->rs_text[k] = m->strs[3 + k];
+	c->workdir = m->strs[3 + SCX_RS_NNAMES];
 	return parse_names(m, r);
 }
 

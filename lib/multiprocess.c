@@ -113,11 +113,13 @@ follow_workers(struct mp *mp)
  * as its standard streams.  @return 0 and *@pid, or a negated errno
  * (ENOENT, EACCES... when exec failed). */
 static int
-spawn_process(struct mp *mp, char *const *argv, char *const *envp, int stdin_fd,
+spawn_process(struct mp *mp, const struct scx_command *cmd, int stdin_fd,
 	      int out_fd, int err_fd, pid_t *pid)
 {
-	struct scx__spawn_req req = { argv,   envp, stdin_fd, out_fd,
-				      err_fd, NULL, 0 };
+	struct scx__spawn_req req = {
+		cmd->argv, cmd->envp, stdin_fd, out_fd,
+		err_fd,	   NULL,      0,	cmd->cwd
+	};
 
 	return scx__spawn(&mp->spawner, &req, pid);
 }
@@ -516,21 +518,14 @@ spawn(struct slot *s, const struct scx_item *item)
 {
 	struct mp *mp = s->mp;
 	struct scx_command cmd;
-	char msg[256];
+	char msg[512];
 	struct proc *p;
-	int fds[3], err;
+	int fds[3], err, status;
 
 	err = scx_run_command(mp->run, item, s->index, &cmd);
-	if (err == SCX_ENUL) {
-		scx__item_msg(msg, sizeof(msg), scx_run_config(mp->run),
-			      "the item contains a NUL byte and cannot be an "
-			      "argument (use -0, or --pipe-item)");
-		fail_item(s, item, 126, msg);
-		return;
-	}
-	if (err == SCX_ESKIP) {
-		/* Not run, and counted as failed, as in GNU parallel. */
-		fail_item(s, item, 1, "");
+	if (scx__unrunnable(scx_run_config(mp->run), err, &status, msg,
+			    sizeof(msg))) {
+		fail_item(s, item, status, msg);
 		return;
 	}
 	p = err == 0 ? new_proc(s, item, cmd.stdin_data != NULL, fds, &err)
@@ -543,8 +538,7 @@ spawn(struct slot *s, const struct scx_item *item)
 	}
 	p->start_us = scx__wall_us();
 	p->start_ns = uv_hrtime();
-	err = spawn_process(mp, cmd.argv, cmd.envp, fds[0], fds[1], fds[2],
-			    &p->pid);
+	err = spawn_process(mp, &cmd, fds[0], fds[1], fds[2], &p->pid);
 	close(fds[1]);
 	close(fds[2]);
 	if (fds[0] >= 0)

@@ -59,7 +59,8 @@ extern "C" {
 	XX(ECOLSEP, "not a regular expression")                             \
 	XX(EPERL, "{= perl expression =}: scx-run runs no Perl")            \
 	XX(ESKIP, "the job is skipped ({choose_k}, {uniq})")                \
-	XX(ETOOLONG, "a command line longer than -s allows")
+	XX(ETOOLONG, "a command line longer than -s allows")                \
+	XX(EWORKDIR, "--workdir: the job's directory cannot be made")
 
 enum {
 	SCX__EBASE = -30000,
@@ -171,6 +172,7 @@ struct scx_command {
 	char **envp;
 	const char *stdin_data; /* NULL unless the item goes to stdin */
 	size_t stdin_len;
+	const char *cwd; /* where it runs (--workdir); NULL: the runner's */
 };
 
 /* Building blocks for backends (buffers, spools, the wire): scx_io.h,

@@ -200,6 +200,9 @@ struct scx_config {
 	/* --nice N: added to each worker's niceness, as nice -n N (from
 	 * -20 to 19; 0: none). */
 	int nice;
+	/* --workdir DIR: each job runs in DIR (replacement strings expanded
+	 * per job, made when missing, as GNU parallel's); NULL or ".": ours. */
+	const char *workdir;
 
 	/* The name the messages an item gets as its stderr begin with
 	 * ("NAME: command not found"); NULL: "scx". */

@@ -166,6 +166,8 @@ child(const struct scx__spawn_req *req, const char *path, const sigset_t *reset,
 	/* As nice(1) does it: a niceness it may not have is not an error. */
 	if (req->nice != 0)
 		(void)!nice(req->nice);
+	if (req->cwd != NULL && chdir(req->cwd) != 0)
+		goto fail;
 	execve(path, req->argv, req->envp);
 fail:
 	*req->child_errno = errno;

@@ -107,7 +107,7 @@ refused_letters() {
 
 @test "options of later issues say they are not supported yet, exit 255" {
 	for word in --pipe --pipepart --latest-line --ctag \
-		--total --termseq --workdir --memsuspend --limit; do
+		--total --termseq --memsuspend --limit; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"
 	done

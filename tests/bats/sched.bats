@@ -462,3 +462,40 @@ wait_started() {
 	assert_success
 	assert_output ''
 }
+
+# --- --workdir ----------------------------------------------------------------
+
+@test "--wd wdt/{} pwd ::: a b: each job in its own directory, made when missing (GNU's output)" {
+	# GNU parallel 20221122: /PWD/wdt/a, /PWD/wdt/b (it makes them).
+	run --separate-stderr "$SCX_RUN" -k --wd wdt/{} sh -c pwd sh ::: a b </dev/null
+	assert_success
+	assert_output "$(printf '%s\n' "$PWD/wdt/a" "$PWD/wdt/b")"
+	[ -d wdt/a ] && [ -d wdt/b ]
+	# --workdir and --work-dir are its other names; '.' is ours;
+	# "/./" and a trailing slash are dropped.
+	run --separate-stderr "$SCX_RUN" --workdir "$PWD/./x/" 'pwd; echo {}' ::: 1 </dev/null
+	assert_output "$(printf '%s\n' "$PWD/x" 1)"
+	run --separate-stderr "$SCX_RUN" --work-dir . sh -c pwd sh ::: 1 </dev/null
+	assert_output "$PWD"
+	refute_stderr
+}
+
+@test "--wd: a directory that cannot be made fails the job with 255 and one line; '...' is refused" {
+	touch file
+	run --separate-stderr "$SCX_RUN" --wd file/{} pwd ::: a </dev/null
+	assert_failure 1
+	assert_output ''
+	assert_stderr "scx-run: --workdir 'file/{}': cannot make the job's directory"
+	run --separate-stderr "$SCX_RUN" --wd ... pwd ::: a </dev/null
+	assert_failure 255
+	assert_stderr --partial "'...'"
+}
+
+@test "--wd with reusable workers: a plain directory, not one with replacement strings" {
+	mkdir d
+	run --separate-stderr "$SCX_RUN" --backend=loky -j1 --wd d sh -c 'while read -r l; do echo "$PWD $l"; done' <<<a
+	assert_success
+	assert_output "$PWD/d a"
+	run --separate-stderr "$SCX_RUN" --backend=loky --wd 'd/{}' cat <<<a
+	assert_failure 255
+}
