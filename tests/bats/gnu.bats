@@ -1203,6 +1203,15 @@ nul_items() {
 	assert_output '/bin/dash a'
 }
 
+@test "-q echo 'a  b' ::: c: the two blanks stay (issue 14, Acceptance 1)" {
+	# GNU parallel 20221122: a  b c (without -q GNU prints a b c: its shell
+	# splits the word; scx-run passes words as argv, README says so).
+	run --separate-stderr g -q echo 'a  b' ::: c
+	assert_success
+	assert_output 'a  b c'
+	refute_stderr
+}
+
 @test "-q printf '[%s]\\n': -q passes the words as typed" {
 	run --separate-stderr g -q printf '[%s]\n' ::: a b
 	assert_success
