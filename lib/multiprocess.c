@@ -1,12 +1,8 @@
 /* multiprocess.c: the multiprocess backend: worker slots on the run's
- * libuv loop, each running one process per item, in its own session and
- * process group, with stdout and stderr captured through libuv pipes.
- *
- * Processes are created by spawn.c (vfork) rather than uv_spawn: libuv
- * 1.44's uv_spawn forks, and on the virtual machines we measure on, a
- * fork plus the copy-on-write faults after it cost the runner about
- * twice what xargs spends per item (see bench/).  libuv still does
- * everything else: the pipes, SIGCHLD, the loop. */
+ * libuv loop, each running one process per item (its own session and
+ * process group), stdout and stderr read through libuv pipes.  spawn.c
+ * starts them (vfork: libuv 1.44's uv_spawn forks, which cost about twice
+ * what xargs spends per item, bench/); libuv does the rest. */
 #include "internal.h"
 
 #include <errno.h>
@@ -106,25 +102,6 @@ follow_workers(struct mp *mp)
 }
 
 /* ------------------------------------------------------------------ */
-/* Starting a process                                                  */
-/* ------------------------------------------------------------------ */
-
-/* Runs @argv with @stdin_fd (or /dev/null when -1), @out_fd and @err_fd
- * as its standard streams.  @return 0 and *@pid, or a negated errno
- * (ENOENT, EACCES... when exec failed). */
-static int
-spawn_process(struct mp *mp, const struct scx_command *cmd, int stdin_fd,
-	      int out_fd, int err_fd, pid_t *pid)
-{
-	struct scx__spawn_req req = {
-		cmd->argv, cmd->envp, stdin_fd, out_fd,
-		err_fd,	   NULL,      0,	cmd->cwd
-	};
-
-	return scx__spawn(&mp->spawner, &req, pid);
-}
-
-/* ------------------------------------------------------------------ */
 /* A process's life                                                    */
 /* ------------------------------------------------------------------ */
 
@@ -170,6 +147,22 @@ fail_item(struct slot *s, const struct scx_item *item, int status,
 	scx_run_done(s->mp->run, &res);
 }
 
+/* --line-buffer -k: the job that is now at the head offers its lines. */
+static void
+reoffer(struct mp *mp)
+{
+	struct proc *q;
+	unsigned i;
+
+	if (scx_run_config(mp->run)->grouping != SCX_LINE_BUFFER)
+		return;
+	for (i = 0; i < mp->nslots; i++)
+		if ((q = mp->slots[i].proc) != NULL && !q->obuf->in_file)
+			(void)scx__offer_live(mp->run, q->item,
+					      mp->slots[i].index, false,
+					      &q->obuf->mem);
+}
+
 static void
 proc_finished(struct proc *p)
 {
@@ -212,6 +205,7 @@ proc_finished(struct proc *p)
 	scx_run_done(mp->run, &res);
 	scx_spool_reset(&s->obuf);
 	scx_spool_reset(&s->ebuf);
+	reoffer(mp);
 	follow_workers(mp);
 	slot_advance(s);
 }
@@ -518,6 +512,7 @@ spawn(struct slot *s, const struct scx_item *item)
 {
 	struct mp *mp = s->mp;
 	struct scx_command cmd;
+	struct scx__spawn_req req;
 	char msg[512];
 	struct proc *p;
 	int fds[3], err, status;
@@ -538,7 +533,11 @@ spawn(struct slot *s, const struct scx_item *item)
 	}
 	p->start_us = scx__wall_us();
 	p->start_ns = uv_hrtime();
-	err = spawn_process(mp, &cmd, fds[0], fds[1], fds[2], &p->pid);
+	/* stdin: the item's pipe, or /dev/null (-1); exec's errno if it
+	 * failed (ENOENT, EACCES...). */
+	req = (struct scx__spawn_req){ cmd.argv, cmd.envp, fds[0], fds[1],
+				       fds[2],	 NULL,	   0,	   cmd.cwd };
+	err = scx__spawn(&mp->spawner, &req, &p->pid);
 	close(fds[1]);
 	close(fds[2]);
 	if (fds[0] >= 0)

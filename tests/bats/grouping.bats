@@ -113,6 +113,14 @@ turns() {
 	assert_equal "$(cat out)" "$(printf 'a1\nseen\na2\nb1\nb2')"
 }
 
+@test "--line-buffer -k: when the first job ends, the next one's lines held so far go out at once" {
+	# GNU --lb -k: h1 n1 n2. The second job prints n1, then waits until
+	# n1 is out before it prints n2 and ends; n1 may only wait for the
+	# first job (h1), never for the second job's own end.
+	turns --lb -k -- ha hb
+	assert_equal "$(cat out)" "$(printf 'h1\nn1\nn2')"
+}
+
 @test "--line-buffer: stderr lines too, each whole" {
 	run --separate-stderr g --lb sh -c 'printf "e1\ne2-" >&2; printf "x\n" >&2' sh ::: a
 	assert_success

@@ -20,4 +20,6 @@ ka) printf 'a1\n'; if waitfor a1 >/dev/null; then echo seen; else echo unseen; f
 kb) printf 'b1\n'; : >"$OUT.b"; printf 'b2\n' ;;
 kb2) waitfor b1; printf 'b2\n' ;;
 kb1) printf 'b1\n' ;;
+ha) while [ ! -e "$OUT.go" ]; do sleep 0.05; done; printf 'h1\n' ;;
+hb) printf 'n1\n'; : >"$OUT.go"; waitfor n1; printf 'n2\n' ;;
 esac
