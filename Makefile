@@ -189,9 +189,10 @@ fuzz: $(FUZZ_BINS)
 		n=$$(basename $$f); c=build-fuzz/corpus-$$n; mkdir -p $$c; \
 		if [ -d tests/fuzz/corpus/$$n ]; then cp -n tests/fuzz/corpus/$$n/* $$c/; fi; \
 		echo "# $$n: $(FUZZ_SECONDS) s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=build-fuzz/$$n- $$c 2>&1 | \
-			grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done'; \
+		st=0; $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/$$n- $$c >build-fuzz/$$n.log 2>&1 || st=$$?; \
+		grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done' build-fuzz/$$n.log; \
+		if [ $$st != 0 ]; then echo "$$n failed (exit $$st): build-fuzz/$$n.log"; exit 1; fi; \
 	done
 
 # Every case of the brief's section 6: bench/RESULTS.md and bench/scaling.png
