@@ -287,27 +287,15 @@ wants_shell(const struct scx_config *cfg, bool *function)
 static int
 open_workdir(struct scx__builder *b, const struct scx_config *cfg)
 {
-	struct scx__template_opts o = { 0 };
-	char *words[1];
 	int err;
 
 	if (cfg->workdir == NULL || strcmp(cfg->workdir, ".") == 0)
 		return 0;
-	words[0] = (char *)cfg->workdir;
-	o.argv = words;
-	o.argc = 1;
-	o.pipe_item = true; /* nothing appended, nothing quoted */
-	o.fields = scx__combine_needed(cfg) && !b->on_stdin;
-	o.plus = cfg->plus;
-	o.multi = cfg->multi;
-	o.context = cfg->context;
-	o.rs_text = cfg->rs_text;
-	err = scx__template_parse_opts(&b->wd_tmpl, &o);
+	err = scx__word_open(&b->wd, cfg->workdir, cfg, b->on_stdin);
 	if (err != 0)
 		return err;
-	scx__template_names(b->wd_tmpl, cfg->names, cfg->nnames);
 	/* A reusable worker starts once, for no job of its own. */
-	if (b->on_stdin && scx__template_uses_item(b->wd_tmpl))
+	if (b->on_stdin && scx__template_uses_item(b->wd.tmpl))
 		return SCX_EITEMRS;
 	return 0;
 }
@@ -318,12 +306,11 @@ open_workdir(struct scx__builder *b, const struct scx_config *cfg)
 static int
 job_workdir(struct scx__builder *b, const struct scx_item *item, unsigned slot)
 {
-	struct scx_buf *d = &b->wd;
+	struct scx_buf *d = &b->wd.text;
 	char *p;
 	int err;
 
-	err = scx__template_text(b->wd_tmpl, item->data, item->len, item->seq,
-				 slot, &b->wd_space, &b->wd_vec, d);
+	err = scx__word_expand(&b->wd, item->data, item->len, item->seq, slot);
 	if (err != 0)
 		return err;
 	while ((p = strstr(d->data, "/./")) != NULL) {
@@ -385,10 +372,7 @@ void
 scx__builder_close(struct scx__builder *b)
 {
 	scx__template_free(b->tmpl);
-	scx__template_free(b->wd_tmpl);
-	scx_buf_free(&b->wd);
-	scx_buf_free(&b->wd_space);
-	scx_buf_free(&b->wd_vec);
+	scx__word_close(&b->wd);
 	scx_buf_free(&b->space);
 	scx_buf_free(&b->vec);
 	scx_buf_free(&b->text);
@@ -418,11 +402,11 @@ scx__builder_command(struct scx__builder *b, const struct scx_item *item,
 		 "PARALLEL_JOBSLOT=%u", slot);
 	cmd->envp = b->envp;
 	cmd->cwd = NULL;
-	if (b->wd_tmpl != NULL) {
+	if (b->wd.tmpl != NULL) {
 		err = job_workdir(b, item, slot);
 		if (err != 0)
 			return err;
-		cmd->cwd = b->wd.data;
+		cmd->cwd = b->wd.text.data;
 	}
 	if (b->cfg->pipe_item) {
 		/* The delimiter follows every item in a chunk. */

@@ -256,14 +256,32 @@ int scx__format_lines(struct scx_buf *b, const char *tag, size_t taglen,
 		      const char *data, size_t len);
 
 /* ------------------------------------------------------------------ */
-/* tag.c: --tag and --tagstring                                        */
+/* tag.c: one-word templates; --tag and --tagstring                    */
 /* ------------------------------------------------------------------ */
 
+/* A one-word template of an option's own (--tagstring, --results NAME,
+ * --workdir), never run: expanded per job into text. */
+struct scx__word {
+	struct scx__template *tmpl; /* NULL: not opened */
+	struct scx_buf text;	    /* the last expansion */
+	struct scx_buf space, vec;  /* its scratch */
+};
+
+/** Parses @word with @cfg's replacement strings (-I and kin, --plus, -X
+ * and -N's repeat, --header's names; @on_stdin: the items of reusable
+ * workers, one field).  @return 0, SCX_EPERL or -ENOMEM. */
+int scx__word_open(struct scx__word *w, const char *word,
+		   const struct scx_config *cfg, bool on_stdin);
+/** Expands @w for the job of @item (@len bytes), number @seq on @slot,
+ * into w->text (NUL-terminated).  @return 0, SCX_ENUL or -ENOMEM. */
+int scx__word_expand(struct scx__word *w, const char *item, size_t len,
+		     uint64_t seq, unsigned slot);
+void scx__word_close(struct scx__word *w);
+
 struct scx__tagger {
-	bool on;		    /* --tag or --tagstring */
-	struct scx__template *tmpl; /* --tagstring's, or NULL */
-	struct scx_buf text;	    /* the last tag made */
-	struct scx_buf space, vec;  /* the template's expansion */
+	bool on;	    /* --tag or --tagstring */
+	struct scx__word w; /* --tagstring's (w.tmpl NULL: --tag's); its
+			       text is the last tag made */
 };
 
 /** Readies the tags of @cfg (@on_stdin: items go to reusable workers).
@@ -483,8 +501,7 @@ struct scx__builder {
 	char envvars[SCX__ENVVARS][48]; /* SCX_SEQ ... PARALLEL_PID */
 	bool on_stdin; /* items go to reusable workers' stdin */
 	char shell_path[4096];
-	struct scx__template *wd_tmpl;	     /* --workdir's, or NULL */
-	struct scx_buf wd, wd_space, wd_vec; /* a job's directory */
+	struct scx__word wd; /* --workdir's (wd.tmpl NULL: none) */
 };
 
 /** Appends @argv as one shell-quoted line (no newline). */

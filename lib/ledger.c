@@ -183,7 +183,7 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 	l->joblog_fd = fd;
 	/* The job log says what is done, unless a results tree does. */
 	if (cfg->resume != SCX_RESUME_NONE && l->results_fd < 0 &&
-	    l->name_tmpl == NULL) {
+	    l->name.tmpl == NULL) {
 		err = load_joblog(l, fd, cfg->joblog);
 		if (err != 0)
 			return err;
@@ -216,47 +216,35 @@ open_joblog(struct scx__ledger *l, const struct scx_config *cfg)
 }
 
 /* --results with a replacement string ({} and the like): a template of
- * its own, expanded per job.  @return 0 (l->name_tmpl stays NULL when
+ * its own, expanded per job.  @return 0 (l->name.tmpl stays NULL when
  * the name uses none: a directory) or an error. */
 static int
 open_named(struct scx__ledger *l, const struct scx_config *cfg)
 {
-	struct scx__template_opts o = { 0 };
 	int err;
 
-	o.argv = (char *const *)&cfg->results;
-	o.argc = 1;
-	o.pipe_item = true; /* nothing appended */
-	o.fields = scx__combine_needed(cfg);
-	o.plus = cfg->plus;
-	o.multi = cfg->multi; /* -X, -N: {}'s word repeats per argument */
-	o.context = cfg->context;
-	o.rs_text = cfg->rs_text;
-	err = scx__template_parse_opts(&l->name_tmpl, &o);
+	err = scx__word_open(&l->name, cfg->results, cfg, false);
 	if (err != 0)
 		return fail(l, err, "--results '%s': %s", cfg->results,
 			    scx_strerror(err));
 	/* The inputs are open: --header's {name}s are known. */
-	scx__template_names(l->name_tmpl, l->fields.names, l->fields.nnames);
-	if (!scx__template_uses_item(l->name_tmpl)) {
-		scx__template_free(l->name_tmpl);
-		l->name_tmpl = NULL;
-	}
+	scx__template_names(l->name.tmpl, l->fields.names, l->fields.nnames);
+	if (!scx__template_uses_item(l->name.tmpl))
+		scx__word_close(&l->name);
 	return 0;
 }
 
-/* The name of @item's results with a replacement string, in l->space. */
+/* The name of @item's results with a replacement string, in l->name. */
 static int
 job_name(struct scx__ledger *l, const char *item, size_t len, uint64_t seq,
 	 unsigned slot, const char **name)
 {
 	int err;
 
-	err = scx__template_text(l->name_tmpl, item, len, seq, slot, &l->space,
-				 &l->vec, &l->name);
+	err = scx__word_expand(&l->name, item, len, seq, slot);
 	if (err != 0)
 		return err;
-	*name = l->name.data;
+	*name = l->name.text.data;
 	return 0;
 }
 
@@ -298,7 +286,7 @@ open_results(struct scx__ledger *l, const struct scx_config *cfg)
 		return open_record_file(l, cfg);
 	if (scx__results_templated(dir) && (err = open_named(l, cfg)) != 0)
 		return err;
-	if (l->name_tmpl != NULL)
+	if (l->name.tmpl != NULL)
 		return 0;
 	if ((err = scx__make_dirs(dir)) != 0)
 		return fail(l, err, "cannot create --results '%s': %s", dir,
@@ -340,11 +328,7 @@ scx__ledger_close(struct scx__ledger *l)
 	scx_buf_free(&l->scratch);
 	scx_buf_free(&l->path);
 	scx_buf_free(&l->record);
-	scx_buf_free(&l->space);
-	scx_buf_free(&l->vec);
-	scx_buf_free(&l->name);
-	scx__template_free(l->name_tmpl);
-	l->name_tmpl = NULL;
+	scx__word_close(&l->name);
 	scx__done_free(&l->done);
 	for (size_t i = 0; i < l->fields.nnames; i++)
 		free((char *)l->fields.names[i].name);
@@ -379,8 +363,8 @@ scx__ledger_fields(struct scx__ledger *l, const struct scx__source *src,
 			return -ENOMEM;
 		f->nnames++;
 	}
-	if (l->name_tmpl != NULL)
-		scx__template_names(l->name_tmpl, f->names, f->nnames);
+	if (l->name.tmpl != NULL)
+		scx__template_names(l->name.tmpl, f->names, f->nnames);
 	return 0;
 }
 
@@ -413,7 +397,7 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 	*skip = false;
 	if (cfg->resume == SCX_RESUME_NONE)
 		return 0;
-	if (l->name_tmpl != NULL) {
+	if (l->name.tmpl != NULL) {
 		state = named_state(l, item);
 		if (state < 0)
 			return state;
@@ -504,7 +488,7 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 	const char *name = NULL;
 	int err;
 
-	if (l->name_tmpl != NULL) {
+	if (l->name.tmpl != NULL) {
 		err = job_name(l, res->item, res->item_len, res->seq,
 			       res->worker, &name);
 		if (err == 0)

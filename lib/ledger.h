@@ -164,8 +164,7 @@ struct scx__ledger {
 	bool record_header;  /* the CSV header is written */
 	struct scx_buf path; /* a job's directory under DIR */
 	struct scx_buf record;
-	struct scx__template *name_tmpl; /* --results with {}: a job's name */
-	struct scx_buf space, vec, name; /* its expansion */
+	struct scx__word name; /* --results with {}: a job's name */
 };
 
 void scx__ledger_init(struct scx__ledger *l);
