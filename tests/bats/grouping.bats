@@ -5,7 +5,7 @@
 # Every expected output is what GNU parallel 20221122 printed for the same
 # command line on this machine, recorded by hand; the tests do not need GNU
 # parallel.  The interleaving tests run two jobs of grouping/turns.sh that
-# take turns: each waits (at most 20 s, then prints TIMEOUT) until the
+# take turns: each waits (at most 100 s, then prints TIMEOUT) until the
 # other's line shows in the output file, so that the order of lines is
 # decided by what the runner has written, never by the clock.
 

@@ -6,7 +6,7 @@ waitfor() {
 	i=0
 	while ! seen "$1"; do
 		i=$((i + 1))
-		[ "$i" -le 400 ] || { echo "TIMEOUT($1)"; exit 1; }
+		[ "$i" -le 2000 ] || { echo "TIMEOUT($1)"; exit 1; }
 		sleep 0.05
 	done
 }
