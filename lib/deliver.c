@@ -569,17 +569,24 @@ scx__deliver_result(struct scx__deliver *d, uint64_t seq,
 	}
 }
 
+/* Whether a job's output may only go out whole, never as it comes
+ * (streamed, -u, --line-buffer): where the format frames each job, where
+ * the result is also stored or handed over whole, and where a failed job
+ * runs again (its first output would be out already). */
+static bool
+held_whole(const struct scx_config *cfg)
+{
+	return cfg->format != SCX_FORMAT_RAW || cfg->results || cfg->files ||
+	       cfg->on_result || cfg->retries > 1;
+}
+
 bool
 scx__deliver_stream_begin(struct scx__deliver *d, uint64_t seq)
 {
 	const struct scx_config *cfg = d->cfg;
 
-	/* Whole blocks only where the format has no per-item framing, not
-	 * when the result must also be stored whole, and not when a failed
-	 * item runs again (its first output would be out already). */
-	if (cfg->format != SCX_FORMAT_RAW || d->tags.on || cfg->verbose ||
-	    cfg->grouping != SCX_GROUP || cfg->results || cfg->files ||
-	    cfg->on_result || cfg->retries > 1 || d->broken_pipe)
+	if (held_whole(cfg) || d->tags.on || cfg->verbose ||
+	    cfg->grouping != SCX_GROUP || d->broken_pipe)
 		return false;
 	if (d->streaming)
 		return d->streaming == seq;
@@ -647,9 +654,7 @@ scx__deliver_live(struct scx__deliver *d, const struct scx_item *item,
 	const struct scx_config *cfg = d->cfg;
 	const char *nl;
 
-	if (cfg->grouping == SCX_GROUP || cfg->format != SCX_FORMAT_RAW ||
-	    cfg->results || cfg->files || cfg->on_result || cfg->retries > 1 ||
-	    len == 0)
+	if (cfg->grouping == SCX_GROUP || held_whole(cfg) || len == 0)
 		return 0;
 	if (d->out.error != 0 || d->broken_pipe)
 		return len; /* nobody reads: dropped, as a stream's would */
