@@ -232,6 +232,13 @@ scx__done_state(const struct scx__done *d, uint64_t seq, uint64_t *hash)
 	return d->slots[i].state;
 }
 
+bool
+scx__joblog_is_header(const char *line, size_t len)
+{
+	/* memcmp within the line: a log's text is not NUL-terminated. */
+	return len >= 4 && memcmp(line, "Seq\t", 4) == 0;
+}
+
 int
 scx__joblog_load(struct scx__done *d, const char *text, size_t len,
 		 bool check_commands, uint64_t *lineno, size_t *consumed)
@@ -247,7 +254,7 @@ scx__joblog_load(struct scx__done *d, const char *text, size_t len,
 			break; /* a torn last line, or one the caller completes
 				*/
 		++*lineno;
-		if (strncmp(p, "Seq\t", 4) == 0) {
+		if (scx__joblog_is_header(p, (size_t)(nl - p))) {
 			p = nl + 1;
 			continue;
 		}

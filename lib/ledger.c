@@ -603,7 +603,7 @@ parse_logged(const char *text, size_t len, struct scx_buf *cmds,
 		if (nl == NULL)
 			break; /* a torn last line: its item was not logged */
 		++*lineno;
-		if (strncmp(p, "Seq\t", 4) == 0)
+		if (scx__joblog_is_header(p, (size_t)(nl - p)))
 			continue;
 		err = scx__joblog_parse_line(p, (size_t)(nl - p), &e, &scratch);
 		if (err == 0 && SCX__GROW(*v, cap, *n + 1, 256) != 0)

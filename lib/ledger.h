@@ -23,6 +23,8 @@ struct scx__joblog_entry {
 
 /** FNV-1a of @len bytes. */
 uint64_t scx__hash(const char *s, size_t len);
+/** Whether the line @line (@len bytes, no newline) is the header. */
+bool scx__joblog_is_header(const char *line, size_t len);
 /** Appends one log line (tabs and newlines in the command escaped).
  * @return 0 or -ENOMEM. */
 int scx__joblog_line(struct scx_buf *b, const struct scx__joblog_entry *e);
