@@ -118,6 +118,24 @@ worker_fill(struct lworker *w)
 /* Slots and their workers                                             */
 /* ------------------------------------------------------------------ */
 
+/* The SIGCHLD handle keeps the loop alive while a worker has not been
+ * reaped: a worker's pipes may close before it exits, and its exit
+ * status (the warning below) must still be heard. */
+static void
+hold_loop(struct loky *lk)
+{
+	unsigned i;
+
+	if (lk->sigchld == NULL)
+		return;
+	for (i = 0; i < lk->n; i++)
+		if (lk->w[i].running) {
+			uv_ref((uv_handle_t *)lk->sigchld);
+			return;
+		}
+	uv_unref((uv_handle_t *)lk->sigchld);
+}
+
 /* What the items of a worker that ended become. */
 static void
 settle(struct lworker *w)
@@ -127,6 +145,7 @@ settle(struct lworker *w)
 	bool early = !lk->eof || lk->requeue.n > 0 || w->fl.n > 0;
 
 	w->running = false;
+	hold_loop(lk);
 	scx__lworker_shut_stdin(w); /* even with a write under way */
 	if (lk->stop >= SCX_STOP_TERMINATE || lk->failed) {
 		scx__loky_drop_partial(w);
@@ -325,6 +344,7 @@ worker_start(struct lworker *w)
 	if (err != 0)
 		return;
 	w->lk->spawn_wait_ms = 0;
+	hold_loop(w->lk);
 	worker_fill(w);
 }
 
@@ -463,7 +483,7 @@ loky_start(struct scx_backend *be)
 	err = uv_signal_start(lk->sigchld, on_sigchld, SIGCHLD);
 	if (err != 0)
 		return err;
-	/* The workers' pipes keep the run alive, not the signal. */
+	/* Only a worker not yet reaped keeps the run alive (hold_loop). */
 	uv_unref((uv_handle_t *)lk->sigchld);
 	scx__spawner_note_signals(&lk->spawner);
 	for (i = 0; i < lk->n && !lk->failed; i++)
