@@ -20,6 +20,7 @@
  */
 #include "scx.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -56,6 +57,9 @@ struct options {
 	bool keep_order; /* -k given (and not undone by --as-completed) */
 	char *tagstring; /* cfg.tagstring's storage */
 	bool lines;	 /* -L given */
+	/* --pipe, --pipepart: -n/-N and -L/-l count records and lines. */
+	bool pipe, pipepart, cat, fifo;
+	size_t pipe_n, pipe_l;
 	bool retry_failed;
 	int retry_fd;	     /* --retry-failed: the logged commands, or -1 */
 	char retry_path[32]; /* ... as a file name */
@@ -895,7 +899,10 @@ opt_args(const char *option, const char *arg, struct options *o,
 static enum parse_status
 opt_max_args(struct options *o, const char *arg, struct parse_failure *f)
 {
-	return opt_args("--max-args", arg, o, f);
+	enum parse_status st = opt_args("--max-args", arg, o, f);
+
+	o->pipe_n = o->cfg.max_args;
+	return st;
 }
 
 static enum parse_status
@@ -903,14 +910,53 @@ opt_max_replace_args(struct options *o, const char *arg,
 		     struct parse_failure *f)
 {
 	o->cfg.context = true; /* GNU's ContextReplace */
-	return opt_args("--max-replace-args", arg, o, f);
+	return opt_max_args(o, arg, f);
 }
 
 static enum parse_status
 opt_lines(struct options *o, const char *arg, struct parse_failure *f)
 {
+	enum parse_status st = opt_args("-L", arg, o, f);
+
 	o->lines = true;
-	return opt_args("-L", arg, o, f);
+	o->pipe_l = o->cfg.max_args;
+	return st;
+}
+
+/* --block SIZE: GNU's, with k, M, G, T (powers of 1024, either case), or
+ * -N: N blocks per job slot. */
+static enum parse_status
+opt_block(struct options *o, const char *arg, struct parse_failure *f)
+{
+	static const char units[] = "kmgt";
+	const char *digits = arg[0] == '-' ? arg + 1 : arg;
+	char num[32], *u;
+	size_t n = strspn(digits, "0123456789");
+	uint64_t v;
+	int shift = 0;
+
+	f->option = "--block";
+	f->value = arg;
+	f->expected = "a size: N, or N with k, M, G or T (powers of 1024); "
+		      "-N: N blocks per job slot";
+	if (n == 0 || n >= sizeof(num) ||
+	    (digits[n] &&
+	     (digits[n + 1] ||
+	      !(u = strchr(units, tolower((unsigned char)digits[n]))))))
+		return PARSE_BAD_VALUE;
+	if (digits[n])
+		shift = 10 * (int)(u - units + 1);
+	memcpy(num, digits, n);
+	num[n] = '\0';
+	if (scx_parse_positive(num, UINT64_MAX, &v) != 0 || v == 0)
+		return PARSE_BAD_VALUE;
+	if (v > (uint64_t)SCX_BLOCK_MAX >> shift) {
+		f->expected = "at most 2G - 1 (2147483647) bytes";
+		return PARSE_TOO_LARGE;
+	}
+	v <<= shift;
+	o->cfg.pipe.block = arg[0] == '-' ? -(int64_t)v : (int64_t)v;
+	return PARSE_OK;
 }
 
 /* -l or --max-lines, N optional: 1 without it, and for 0 (GNU parallel
@@ -918,11 +964,14 @@ opt_lines(struct options *o, const char *arg, struct parse_failure *f)
 static enum parse_status
 opt_max_lines(struct options *o, const char *arg, struct parse_failure *f)
 {
-	if (arg == NULL || strcmp(arg, "0") == 0) {
+	enum parse_status st = PARSE_OK;
+
+	if (arg == NULL || strcmp(arg, "0") == 0)
 		o->cfg.max_args = 1;
-		return PARSE_OK;
-	}
-	return opt_count("--max-lines", arg, &o->cfg.max_args, f);
+	else
+		st = opt_count("--max-lines", arg, &o->cfg.max_args, f);
+	o->pipe_l = o->cfg.max_args;
+	return st;
 }
 
 static enum parse_status
@@ -1026,6 +1075,19 @@ static const struct option_spec option_table[] = {
 	{ "maxreplaceargs", required_argument, 0, opt_max_replace_args, 0 },
 	{ NULL, required_argument, 'L', opt_lines, 0 },
 	{ "max-lines", optional_argument, 'l', opt_max_lines, 0 },
+	{ "pipe", no_argument, 0, NULL, FLAG(pipe) },
+	{ "spreadstdin", no_argument, 0, NULL, FLAG(pipe) },
+	{ "pipepart", no_argument, 0, NULL, FLAG(pipepart) },
+	{ "pipe-part", no_argument, 0, NULL, FLAG(pipepart) },
+	{ "block", required_argument, 0, opt_block, 0 },
+	{ "block-size", required_argument, 0, opt_block, 0 },
+	{ "blocksize", required_argument, 0, opt_block, 0 },
+	{ "recstart", required_argument, 0, NULL, TEXT(cfg.pipe.recstart) },
+	{ "recend", required_argument, 0, NULL, TEXT(cfg.pipe.recend) },
+	{ "regexp", no_argument, 0, NULL, FLAG(cfg.pipe.regexp) },
+	{ "regex", no_argument, 0, NULL, FLAG(cfg.pipe.regexp) },
+	{ "cat", no_argument, 0, NULL, FLAG(cat) },
+	{ "fifo", no_argument, 0, NULL, FLAG(fifo) },
 	{ "maxlines", optional_argument, 0, opt_max_lines, 0 },
 	{ NULL, no_argument, 'm', opt_multi_m, 0 },
 	{ NULL, no_argument, 'X', opt_multi_x, 0 },
@@ -1229,29 +1291,15 @@ static const struct refused_spec refused_table[] = {
 	{ "silent", 0, NOT_YET, NULL },
 	{ "debug", 'D', NOT_YET, NULL },
 	/* Block mode (--pipe). */
-	{ "pipe", 0, NOT_YET,
-	  "--pipe-item gives each item on a worker's stdin" },
-	{ "spreadstdin", 0, NOT_YET, NULL },
-	{ "pipe-part", 0, NOT_YET, NULL },
-	{ "pipepart", 0, NOT_YET, NULL },
-	{ "block-size", 0, NOT_YET, NULL },
-	{ "blocksize", 0, NOT_YET, NULL },
-	{ "block", 0, NOT_YET, NULL },
 	{ "block-timeout", 0, NOT_YET, NULL },
 	{ "blocktimeout", 0, NOT_YET, NULL },
 	{ "bt", 0, NOT_YET, NULL },
-	{ "recstart", 0, NOT_YET, NULL },
-	{ "recend", 0, NOT_YET, NULL },
-	{ "regexp", 0, NOT_YET, NULL },
-	{ "regex", 0, NOT_YET, NULL },
 	{ "remove-rec-sep", 0, NOT_YET, NULL },
 	{ "removerecsep", 0, NOT_YET, NULL },
 	{ "rrs", 0, NOT_YET, NULL },
 	{ "round-robin", 0, NOT_YET, NULL },
 	{ "roundrobin", 0, NOT_YET, NULL },
 	{ "round", 0, NOT_YET, NULL },
-	{ "cat", 0, NOT_YET, NULL },
-	{ "fifo", 0, NOT_YET, NULL },
 	{ "tee", 0, NOT_YET, NULL },
 	{ "shard", 0, NOT_YET, NULL },
 	{ "bin", 0, NOT_YET, NULL },
@@ -2073,6 +2121,59 @@ print_help_or_version(const struct options *o)
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 }
 
+/* --pipe, --pipepart, --cat, --fifo: one job per block of the input, which
+ * is stdin or one -a FILE (--pipepart: one regular file); -n/-N then count
+ * records per block and -L/-l lines per record, as GNU parallel's. */
+static bool
+resolve_pipe(struct options *o)
+{
+	struct scx_pipe *p = &o->cfg.pipe;
+	size_t i;
+
+	if (!o->pipe && !o->pipepart && !o->cat && !o->fifo) {
+		if (p->block || p->recstart || p->recend || p->regexp) {
+			error("--block, --recstart, --recend and --regexp "
+			      "need --pipe or --pipepart");
+			return false;
+		}
+		return true;
+	}
+	p->mode = o->pipepart ? SCX_PIPE_PART : SCX_PIPE_STREAM;
+	p->via = o->fifo  ? SCX_PIPE_FIFO
+		 : o->cat ? SCX_PIPE_CAT
+			  : SCX_PIPE_STDIN;
+	if (o->cat && o->fifo) {
+		error("--cat and --fifo: give one of them");
+		return false;
+	}
+	for (i = 0; i < o->nsources; i++)
+		if (o->sources[i].args != NULL || i > 0) {
+			error("%s reads one input, stdin or -a FILE (not :::, "
+			      "::::, or several -a)",
+			      o->pipepart ? "--pipepart" : "--pipe");
+			return false;
+		}
+	if (o->pipepart &&
+	    (o->nsources != 1 || strcmp(o->sources[0].path, "-") == 0)) {
+		error("--pipepart cuts a file: give it with -a FILE");
+		return false;
+	}
+	if (o->cfg.pipe_item) {
+		error("--pipe-item and %s: give one of them",
+		      o->pipepart ? "--pipepart" : "--pipe");
+		return false;
+	}
+	p->records = o->cfg.max_args == SCX_ARGS_NONE ? 0 : o->pipe_n;
+	p->lines = o->pipe_l;
+	p->header = o->cfg.header;
+	o->cfg.header = NULL;
+	o->cfg.max_args = 0;
+	o->cfg.context = false;
+	o->cfg.multi = SCX_MULTI_NONE;
+	o->lines = false;
+	return true;
+}
+
 /* Checks the parsed command line as a whole: the format, the backend, the
  * command, the standard streams (bit n of @closed: descriptor n was
  * closed) and the options that need others.  Prints why not and returns
@@ -2080,7 +2181,8 @@ print_help_or_version(const struct options *o)
 static bool
 check_request(struct options *o, unsigned closed, bool *json_info)
 {
-	if (!resolve_format(o, json_info) || !resolve_backend(o))
+	if (!resolve_format(o, json_info) || !resolve_backend(o) ||
+	    !resolve_pipe(o))
 		return false;
 	if (o->info && o->cfg.argc > 0) {
 		error("--info takes no command ('%s' given)", o->cfg.argv[0]);

@@ -341,7 +341,9 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	o.shell = wants_shell(cfg, &function);
 	o.shell_path = o.shell ? pick_shell(b, function) : NULL;
 	o.no_command = cfg->argc == 0 && !on_stdin;
-	o.pipe_item = cfg->pipe_item || on_stdin;
+	o.pipe_item = cfg->pipe_item || on_stdin ||
+		      (cfg->pipe.mode != SCX_PIPE_NONE &&
+		       cfg->pipe.via == SCX_PIPE_STDIN);
 	o.fields = scx__combine_needed(cfg) && !on_stdin;
 	o.no_args = cfg->max_args == SCX_ARGS_NONE;
 	o.quote_words = cfg->quote;
@@ -355,6 +357,11 @@ scx__builder_open(struct scx__builder *b, const struct scx_config *cfg,
 	scx__template_names(b->tmpl, cfg->names, cfg->nnames);
 	if (on_stdin && scx__template_uses_item(b->tmpl))
 		return SCX_EITEMRS;
+	if (cfg->pipe.mode != SCX_PIPE_NONE) {
+		err = scx__pipejob_open(&b->pj, cfg);
+		if (err != 0)
+			return err;
+	}
 	return open_workdir(b, cfg);
 }
 
@@ -372,6 +379,8 @@ void
 scx__builder_close(struct scx__builder *b)
 {
 	scx__template_free(b->tmpl);
+	if (b->cfg != NULL && b->cfg->pipe.mode != SCX_PIPE_NONE)
+		scx__pipejob_close(&b->pj);
 	scx__word_close(&b->wd);
 	scx_buf_free(&b->space);
 	scx_buf_free(&b->vec);
@@ -380,14 +389,30 @@ scx__builder_close(struct scx__builder *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* The text the template is expanded with: the item, or for a block of
+ * --pipe what {} stands for. */
+static const char *
+arg_of(struct scx__builder *b, const struct scx_item *item, size_t *len)
+{
+	*len = item->len;
+	if (b->cfg->pipe.mode == SCX_PIPE_NONE)
+		return item->data;
+	return scx__pipejob_arg(&b->pj, item->seq, len);
+}
+
 int
 scx__builder_command(struct scx__builder *b, const struct scx_item *item,
 		     unsigned slot, struct scx_command *cmd)
 {
+	const char *arg;
+	size_t len;
 	int err;
 
-	err = scx__template_expand(b->tmpl, item->data, item->len, item->seq,
-				   slot, &b->space, &b->vec, &cmd->argv);
+	arg = arg_of(b, item, &len);
+	if (arg == NULL)
+		return -ENOMEM;
+	err = scx__template_expand(b->tmpl, arg, len, item->seq, slot,
+				   &b->space, &b->vec, &cmd->argv);
 	if (err != 0)
 		return err;
 	if (scx__template_skipped(b->tmpl))
@@ -408,7 +433,11 @@ scx__builder_command(struct scx__builder *b, const struct scx_item *item,
 			return err;
 		cmd->cwd = b->wd.text.data;
 	}
-	if (b->cfg->pipe_item) {
+	cmd->stdin_fd = -1;
+	cmd->stdin_file_off = cmd->stdin_file_len = 0;
+	if (b->cfg->pipe.mode != SCX_PIPE_NONE) {
+		return scx__pipejob_command(&b->pj, item, cmd);
+	} else if (b->cfg->pipe_item) {
 		/* The delimiter follows every item in a chunk. */
 		cmd->stdin_data = item->data;
 		cmd->stdin_len = item->len + 1;
@@ -429,6 +458,7 @@ scx__builder_worker(struct scx__builder *b, unsigned slot,
 	err = scx__builder_command(b, &none, slot, cmd);
 	cmd->stdin_data = NULL;
 	cmd->stdin_len = 0;
+	cmd->stdin_fd = -1;
 	return err;
 }
 
@@ -436,7 +466,8 @@ int
 scx__builder_text(struct scx__builder *b, const struct scx_item *item,
 		  unsigned slot, struct scx_buf *out)
 {
-	size_t need;
+	const char *arg;
+	size_t need, len;
 	char **argv;
 	int err;
 
@@ -451,7 +482,10 @@ scx__builder_text(struct scx__builder *b, const struct scx_item *item,
 		out->len = need;
 		return 0;
 	}
-	err = scx__template_expand(b->tmpl, item->data, item->len, item->seq,
+	arg = arg_of(b, item, &len);
+	if (arg == NULL)
+		return -ENOMEM;
+	err = scx__template_expand(b->tmpl, arg, len, item->seq,
 				   slot ? slot : 1, &b->space, &b->vec, &argv);
 	if (err != 0)
 		return err;

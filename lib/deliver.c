@@ -135,14 +135,17 @@ static int
 result_tag(struct scx__deliver *d, const struct scx_result *res,
 	   const char **tag, size_t *len)
 {
+	const char *item;
 	int err;
 
 	*tag = NULL;
 	*len = 0;
 	if (d->cfg->grouping == SCX_UNGROUP)
 		return 0;
-	err = scx__tagger_make(&d->tags, res->item, res->item_len, res->seq,
-			       res->worker, tag, len);
+	*len = res->item_len;
+	item = scx__item_shown(d->cfg, res->item, len);
+	err = scx__tagger_make(&d->tags, item, *len, res->seq, res->worker, tag,
+			       len);
 	if (err != 0)
 		deliver_fail(d, err, "making a --tagstring: %s",
 			     scx_strerror(err));
@@ -619,12 +622,13 @@ put_live(struct scx__deliver *d, const struct scx_item *item, unsigned slot,
 {
 	struct scx__writer *w = is_err ? &d->err : &d->out;
 	const char *tag = NULL;
-	size_t taglen = 0;
+	size_t taglen = 0, shown = item->len;
 	int err;
 
 	if (d->cfg->grouping == SCX_LINE_BUFFER &&
-	    scx__tagger_make(&d->tags, item->data, item->len, item->seq, slot,
-			     &tag, &taglen) != 0) {
+	    scx__tagger_make(&d->tags,
+			     scx__item_shown(d->cfg, item->data, &shown), shown,
+			     item->seq, slot, &tag, &taglen) != 0) {
 		deliver_fail(d, -ENOMEM, "making a --tagstring: %s",
 			     scx_strerror(-ENOMEM));
 		return;

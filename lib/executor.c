@@ -86,6 +86,9 @@ scx__unrunnable(const struct scx_config *cfg, int err, int *status, char *msg,
 			      "argument (use -0, or --pipe-item)");
 	} else if (err == SCX_ESKIP) {
 		*status = 1; /* not run, counted as failed, as in GNU */
+	} else if (err == SCX_ETMPFILE) {
+		*status = 255;
+		scx__item_msg(msg, size, cfg, "%s", scx_strerror(err));
 	} else if (err == SCX_EWORKDIR) {
 		*status = 255; /* GNU parallel's cd DIR || exit 255 */
 		scx__item_msg(msg, size, cfg, "--workdir '%s': %s",

@@ -492,8 +492,30 @@ void scx__deliver_progress(struct scx__deliver *d,
 
 #define SCX__ENVVARS 7
 
+/* pipejob.c: the command of a --pipe/--pipepart job: what {} stands for,
+ * its stdin, and the --cat/--fifo wrapper with its temporary file. */
+struct scx__pipejob {
+	const struct scx_config *cfg;
+	int part_fd; /* --pipepart's file; -1: none */
+	char *hdr;   /* its header, read once */
+	size_t hlen;
+	bool hdr_read;
+	char prefix[4096]; /* TMPDIR/scx-run-XXXXXX- */
+	struct scx_buf name, argv;
+};
+int scx__pipejob_open(struct scx__pipejob *pj, const struct scx_config *cfg);
+void scx__pipejob_close(struct scx__pipejob *pj);
+/** What {} stands for in job @seq: nothing, or --cat/--fifo's file. */
+const char *scx__pipejob_arg(struct scx__pipejob *pj, uint64_t seq,
+			     size_t *len);
+/** Gives @cmd (its argv expanded) its stdin and wrapper.  @return 0,
+ * SCX_ETMPFILE, SCX_EWORD (a bad part) or -ENOMEM. */
+int scx__pipejob_command(struct scx__pipejob *pj, const struct scx_item *item,
+			 struct scx_command *cmd);
+
 struct scx__builder {
 	const struct scx_config *cfg;
+	struct scx__pipejob pj; /* with cfg->pipe.mode */
 	struct scx__template *tmpl;
 	struct scx_buf space, vec; /* argv and its strings */
 	struct scx_buf text;	   /* the command as text */
@@ -786,5 +808,26 @@ int scx__mem_total(uint64_t *bytes);
 /** The 1-minute load average (/proc/loadavg), in thousandths.
  * @return 0, -ENODATA (an empty file), or another negated errno. */
 int scx__load_milli(uint64_t *milli);
+
+/* feed.c: a worker's stdin, written from the loop (item bytes, then a
+ * part of a file by splice).  ended: all written, or the worker stopped
+ * reading; then scx__feed_close(), whose closed follows the handle's. */
+struct scx__feed;
+int scx__feed_open(struct uv_loop_s *loop, struct scx__feed **out, int *theirs);
+void scx__feed_start(struct scx__feed *f, const struct scx_command *cmd,
+		     void (*ended)(void *arg), void *arg);
+void scx__feed_close(struct scx__feed *f, void (*closed)(void *arg));
+
+/* What the job of an item is called where it is shown (--tag, --results,
+ * the job log): the item, or nothing for a block of --pipe/--pipepart,
+ * whose bytes are its stdin, not its arguments (as GNU parallel). */
+static inline const char *
+scx__item_shown(const struct scx_config *cfg, const char *data, size_t *len)
+{
+	if (cfg == NULL || cfg->pipe.mode == SCX_PIPE_NONE)
+		return data;
+	*len = 0;
+	return "";
+}
 
 #endif /* SCX_INTERNAL_H */

@@ -74,6 +74,30 @@ void scx__reader_drop(struct scx__reader *r);
 /** Frees a block; NULL is allowed. */
 void scx__block_free(struct scx__block *b);
 
+/* cutter.c: GNU parallel's blocks of records (--pipe) and parts of a file
+ * (--pipepart).  Each job is an scx__block of one item: the block's bytes
+ * (with the header first), or for a part "HLEN OFF LEN", which
+ * scx__part_parse() reads back.  emit queues a block (taking it) and
+ * returns 0, 1 to quit, or an error; wait returns false on quit. */
+struct scx__cutter;
+typedef int (*scx__cut_emit)(void *arg, struct scx__block *b);
+typedef bool (*scx__cut_wait)(void *arg, int fd);
+int scx__cutter_open(struct scx__cutter **out, const struct scx_config *cfg);
+void scx__cutter_free(struct scx__cutter *c);
+/** --block -N needs the input's size. */
+bool scx__cutter_needs_size(const struct scx__cutter *c);
+void scx__cutter_size(struct scx__cutter *c, uint64_t size, unsigned slots);
+/** Cuts @fd to its end.  @return 0, 1 on quit, or an error. */
+int scx__cutter_stream(struct scx__cutter *c, int fd, bool regular,
+		       scx__cut_emit emit, scx__cut_wait wait, void *arg);
+/** Finds the parts of the regular file @fd.  @return 0, 1 on quit, or an
+ * error. */
+int scx__cutter_part(struct scx__cutter *c, int fd, unsigned slots,
+		     scx__cut_emit emit, void *arg);
+/** Reads a part's item back.  @return 0, or SCX_EWORD. */
+int scx__part_parse(const char *data, size_t len, uint64_t *hlen, uint64_t *off,
+		    uint64_t *n);
+
 /**
  * Counts the items in @fd from its current offset without moving it and
  * without holding the input in memory.

@@ -375,7 +375,10 @@ named_state(struct scx__ledger *l, const struct scx_item *item)
 	const char *name = NULL;
 	int state;
 
-	state = job_name(l, item->data, item->len, item->seq, 1, &name);
+	size_t len = item->len;
+	const char *data = scx__item_shown(l->cfg, item->data, &len);
+
+	state = job_name(l, data, len, item->seq, 1, &name);
 	if (state == 0)
 		state = scx__results_state_named(name, &l->scratch);
 	if (state < 0)
@@ -404,9 +407,11 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 	} else if (l->results_fd >= 0) {
 		/* GNU parallel's rule: a job whose directory holds a whole
 		 * result is done, whatever its number was. */
-		state =
-		    scx__results_state(l->results_fd, &l->fields, item->data,
-				       item->len, &l->path, &l->scratch);
+		size_t len = item->len;
+		const char *data = scx__item_shown(l->cfg, item->data, &len);
+
+		state = scx__results_state(l->results_fd, &l->fields, data, len,
+					   &l->path, &l->scratch);
 		if (state == -ELOOP || state == -ENOTDIR)
 			return fail(l, state,
 				    "--results '%s': '%s' is %s, not a result "
@@ -483,10 +488,13 @@ scx__ledger_flush(struct scx__ledger *l)
 }
 
 int
-scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
+scx__ledger_result(struct scx__ledger *l, const struct scx_result *job)
 {
+	struct scx_result shown = *job, *res = &shown;
 	const char *name = NULL;
 	int err;
+
+	shown.item = scx__item_shown(l->cfg, job->item, &shown.item_len);
 
 	if (l->name.tmpl != NULL) {
 		err = job_name(l, res->item, res->item_len, res->seq,
@@ -523,10 +531,13 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *res)
 }
 
 int
-scx__ledger_record(struct scx__ledger *l, const struct scx_result *res,
+scx__ledger_record(struct scx__ledger *l, const struct scx_result *job,
 		   uint64_t send, const char *cmd, size_t cmd_len)
 {
+	struct scx_result shown = *job, *res = &shown;
 	int err;
+
+	shown.item = scx__item_shown(l->cfg, job->item, &shown.item_len);
 
 	if (l->record_fd < 0)
 		return 0;

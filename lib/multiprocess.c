@@ -25,11 +25,11 @@ struct slot;
 /* One running worker process and what it has written so far. */
 struct proc {
 	pid_t pid;
-	uv_pipe_t out, err, in;
+	uv_pipe_t out, err;
+	struct scx__feed *in; /* its stdin, while in_open */
 	struct slot *slot;
 	const struct scx_item *item;
 	struct scx_spool *obuf, *ebuf; /* the slot's */
-	uv_write_t wreq;
 	uint64_t start_ns, end_ns;
 	int64_t start_us;
 	int exit_status, term_signal;
@@ -124,11 +124,20 @@ close_pipe(uv_pipe_t *pipe, bool *open)
 }
 
 static void
+on_feed_closed(void *arg)
+{
+	on_pipe_closed(&(uv_handle_t){ .data = arg });
+}
+
+static void
 close_pipes(struct proc *p)
 {
 	close_pipe(&p->out, &p->out_open);
 	close_pipe(&p->err, &p->err_open);
-	close_pipe(&p->in, &p->in_open);
+	if (p->in_open) {
+		p->in_open = false;
+		scx__feed_close(p->in, on_feed_closed);
+	}
 }
 
 /* Reports an item that could not start, as a shell would: 127 when the
@@ -367,13 +376,16 @@ maybe_close_sigchld(struct mp *mp)
 	}
 }
 
+/* Its stdin is written, or the worker did not read it all (EPIPE): fine. */
 static void
-on_written(uv_write_t *req, int status)
+on_fed(void *arg)
 {
-	struct proc *p = req->data;
+	struct proc *p = arg;
 
-	(void)status; /* EPIPE: the worker did not read its item; fine. */
-	close_pipe(&p->in, &p->in_open);
+	if (p->in_open) {
+		p->in_open = false;
+		scx__feed_close(p->in, on_feed_closed);
+	}
 	check_finished(p);
 }
 
@@ -462,13 +474,15 @@ new_proc(struct slot *s, const struct scx_item *item, bool with_stdin,
 	p->item = item;
 	p->obuf = &s->obuf;
 	p->ebuf = &s->ebuf;
-	p->wreq.data = p;
 	p->reported = true; /* until it runs, the pipes free it */
 	*err = open_pipe(mp, p, &p->out, &p->out_open, true, &fds[1]);
 	if (*err == 0)
 		*err = open_pipe(mp, p, &p->err, &p->err_open, true, &fds[2]);
-	if (*err == 0 && with_stdin)
-		*err = open_pipe(mp, p, &p->in, &p->in_open, false, &fds[0]);
+	if (*err == 0 && with_stdin) {
+		*err = scx__feed_open(mp->loop, &p->in, &fds[0]);
+		p->handles += *err == 0;
+		p->in_open = *err == 0;
+	}
 	if (*err == 0)
 		return p;
 	for (i = 0; i < 3; i++)
@@ -487,7 +501,6 @@ proc_running(struct proc *p, const struct scx_command *cmd)
 {
 	struct slot *s = p->slot;
 	struct mp *mp = s->mp;
-	uv_buf_t wbuf;
 
 	mp->spawn_wait_ms = 0;
 	p->reported = false;
@@ -496,13 +509,8 @@ proc_running(struct proc *p, const struct scx_command *cmd)
 	scx_run_item_started(mp->run, p->item->seq);
 	uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
 	uv_read_start((uv_stream_t *)&p->err, on_alloc, on_read);
-	if (cmd->stdin_data) {
-		wbuf = uv_buf_init((char *)cmd->stdin_data,
-				   (unsigned)cmd->stdin_len);
-		if (uv_write(&p->wreq, (uv_stream_t *)&p->in, &wbuf, 1,
-			     on_written) != 0)
-			close_pipe(&p->in, &p->in_open);
-	}
+	if (p->in_open)
+		scx__feed_start(p->in, cmd, on_fed, p);
 }
 
 /* Starts @item on slot @s; on failure the item's result is reported at
@@ -523,7 +531,8 @@ spawn(struct slot *s, const struct scx_item *item)
 		fail_item(s, item, status, msg);
 		return;
 	}
-	p = err == 0 ? new_proc(s, item, cmd.stdin_data != NULL, fds, &err)
+	p = err == 0 ? new_proc(s, item, cmd.stdin_data || cmd.stdin_fd >= 0,
+				fds, &err)
 		     : NULL;
 	if (p == NULL) {
 		/* No pipe or no memory: the executor itself is broken. */

@@ -60,7 +60,13 @@ extern "C" {
 	XX(EPERL, "{= perl expression =}: scx-run runs no Perl")            \
 	XX(ESKIP, "the job is skipped ({choose_k}, {uniq})")                \
 	XX(ETOOLONG, "a command line longer than -s allows")                \
-	XX(EWORKDIR, "--workdir: the job's directory cannot be made")
+	XX(EWORKDIR, "--workdir: the job's directory cannot be made")       \
+	XX(ESEEKABLE, "--pipepart cuts a regular file, not a pipe or "      \
+		      "stream")                                             \
+	XX(ESIZE, "--block -N: the input's size is not known (not a "       \
+		  "regular file)")                                          \
+	XX(ETMPFILE, "--cat/--fifo: the job's temporary file cannot be "    \
+		     "made")
 
 enum {
 	SCX__EBASE = -30000,
@@ -172,6 +178,12 @@ struct scx_command {
 	char **envp;
 	const char *stdin_data; /* NULL unless the item goes to stdin */
 	size_t stdin_len;
+	/* --pipepart: then stdin_file_len bytes of stdin_fd from
+	 * stdin_file_off (after stdin_data, its header); stdin_fd -1: none.
+	 * A backend that cannot move them itself has
+	 * scx_command_read_part() read them. */
+	int stdin_fd;
+	uint64_t stdin_file_off, stdin_file_len;
 	const char *cwd; /* where it runs (--workdir); NULL: the runner's */
 };
 

@@ -114,6 +114,32 @@ enum scx_notice {
 /* GNU parallel's sources, -m/-X, -I and --header: scx_lang.h. */
 #include "scx_lang.h"
 
+/* --pipe and --pipepart (issue 15): one job per block of input, as GNU
+ * parallel cuts it (lib/cutter.c). */
+enum scx_pipe_mode {
+	SCX_PIPE_NONE,	 /* one job per item */
+	SCX_PIPE_STREAM, /* --pipe: blocks of stdin (or -a FILE) */
+	SCX_PIPE_PART	 /* --pipepart -a FILE: parts of a regular file */
+};
+enum scx_pipe_via {
+	SCX_PIPE_STDIN, /* the block is the job's stdin */
+	SCX_PIPE_CAT,	/* --cat: in a temporary file named by {} */
+	SCX_PIPE_FIFO	/* --fifo: through a named pipe named by {} */
+};
+struct scx_pipe {
+	enum scx_pipe_mode mode;
+	enum scx_pipe_via via;
+	/* --block: bytes (at most SCX_BLOCK_MAX); -N: N blocks per job slot
+	 * of an input of known size; 0: 1 MiB (--pipepart: -10). */
+	int64_t block;
+	const char *recstart, *recend; /* NULL: "" and the delimiter */
+	bool regexp;		       /* they are POSIX EREs */
+	uint64_t records;   /* -N: records per block; 0: as many as fit */
+	uint64_t lines;	    /* -L: lines per record; 0: records as cut */
+	const char *header; /* N lines, ":" (one) or an ERE; NULL: none */
+};
+#define SCX_BLOCK_MAX ((int64_t)0x7fffffff) /* GNU's 2 GiB - 1 */
+
 /*
  * Everything a run needs.  Fill it with scx_config_init() and then set
  * fields; the run reads it and never changes or frees it, so every pointer
@@ -123,10 +149,11 @@ struct scx_config {
 	/* The command template: words with replacement strings. */
 	char *const *argv;
 	size_t argc;
-	bool shell;	  /* run one /bin/sh string, substitutions quoted */
-	bool pipe_item;	  /* the item goes to the worker's stdin */
-	bool quote, plus; /* -q: never a shell line; --plus (scx_lang.h) */
-	bool context;	  /* -N, -L: a word with {} repeats per argument */
+	bool shell;	      /* run one /bin/sh string, substitutions quoted */
+	bool pipe_item;	      /* the item goes to the worker's stdin */
+	struct scx_pipe pipe; /* --pipe, --pipepart */
+	bool quote, plus;     /* -q: never a shell line; --plus (scx_lang.h) */
+	bool context;	      /* -N, -L: a word with {} repeats per argument */
 	const char *rs_text[SCX_RS_NNAMES]; /* -I and kin; NULL: the usual */
 
 	/* Reusable workers. */

@@ -50,6 +50,9 @@ struct scx__source {
 	void *notify_arg;
 	struct scx__reader reader; /* the thread's own */
 	struct scx__combine *comb; /* GNU's sources, or NULL: inputs as is */
+	struct scx__cutter *cut;   /* --pipe, --pipepart; or NULL */
+	enum scx_pipe_mode pipe;
+	unsigned slots;
 };
 
 /* combine.c's items are pushed in blocks of about this many. */
@@ -93,6 +96,37 @@ count_inputs(struct scx__source *s)
 	}
 	s->counted = true;
 	s->count = total;
+	return 0;
+}
+
+/* --pipe, --pipepart: the inputs are cut into blocks; their number is
+ * not known before. */
+static int
+open_cutter(struct scx__source *s, const struct scx_config *cfg, unsigned slots,
+	    const char **bad)
+{
+	struct stat st;
+	uint64_t size = 0;
+	size_t i;
+	int err;
+
+	err = scx__cutter_open(&s->cut, cfg);
+	if (err != 0)
+		return err;
+	s->pipe = cfg->pipe.mode;
+	s->slots = slots;
+	for (i = 0; i < s->ninputs; i++) {
+		if (!s->inputs[i].regular && (s->pipe == SCX_PIPE_PART ||
+					      scx__cutter_needs_size(s->cut))) {
+			*bad = s->inputs[i].name;
+			return s->pipe == SCX_PIPE_PART ? SCX_ESEEKABLE
+							: SCX_ESIZE;
+		}
+		if (fstat(s->inputs[i].fd, &st) == 0)
+			size += (uint64_t)st.st_size;
+	}
+	if (s->pipe == SCX_PIPE_STREAM)
+		scx__cutter_size(s->cut, size, slots);
 	return 0;
 }
 
@@ -155,7 +189,13 @@ scx__source_open(struct scx__source **out, const struct scx_config *cfg,
 		err = -errno;
 		goto error;
 	}
-	count_inputs(s);
+	if (cfg->pipe.mode != SCX_PIPE_NONE) {
+		err = open_cutter(s, cfg, slots, bad);
+		if (err != 0)
+			goto error;
+	} else {
+		count_inputs(s);
+	}
 	*out = s;
 	return 0;
 
@@ -317,6 +357,27 @@ combine_all(struct scx__source *s, const char **bad)
 	return err;
 }
 
+static int
+cut_emit(void *arg, struct scx__block *b)
+{
+	return push_block(arg, b) ? 0 : 1;
+}
+
+static bool
+cut_wait(void *arg, int fd)
+{
+	return wait_readable(arg, fd);
+}
+
+static int
+cut_input(struct scx__source *s, const struct input *in)
+{
+	if (s->pipe == SCX_PIPE_PART)
+		return scx__cutter_part(s->cut, in->fd, s->slots, cut_emit, s);
+	return scx__cutter_stream(s->cut, in->fd, in->regular, cut_emit,
+				  cut_wait, s);
+}
+
 static void *
 source_thread(void *arg)
 {
@@ -328,7 +389,8 @@ source_thread(void *arg)
 	if (s->comb != NULL)
 		err = combine_all(s, &bad);
 	for (i = 0; i < s->ninputs; i++) {
-		err = read_input(s, &s->inputs[i]);
+		err = s->cut ? cut_input(s, &s->inputs[i])
+			     : read_input(s, &s->inputs[i]);
 		if (err != 0) {
 			bad = s->inputs[i].name;
 			break;
@@ -490,6 +552,7 @@ scx__source_destroy(struct scx__source *s)
 	}
 	close_inputs(s);
 	scx__combine_free(s->comb);
+	scx__cutter_free(s->cut);
 	if (s->quit[0] >= 0)
 		close(s->quit[0]);
 	if (s->quit[1] >= 0)
