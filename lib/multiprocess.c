@@ -134,10 +134,9 @@ close_pipes(struct proc *p)
 {
 	close_pipe(&p->out, &p->out_open);
 	close_pipe(&p->err, &p->err_open);
-	if (p->in_open) {
-		p->in_open = false;
+	if (p->in_open)
 		scx__feed_close(p->in, on_feed_closed);
-	}
+	p->in_open = false;
 }
 
 /* Reports an item that could not start, as a shell would: 127 when the
@@ -382,10 +381,9 @@ on_fed(void *arg)
 {
 	struct proc *p = arg;
 
-	if (p->in_open) {
-		p->in_open = false;
+	if (p->in_open)
 		scx__feed_close(p->in, on_feed_closed);
-	}
+	p->in_open = false;
 	check_finished(p);
 }
 
