@@ -2163,6 +2163,8 @@ resolve_pipe(struct options *o)
 		      o->pipepart ? "--pipepart" : "--pipe");
 		return false;
 	}
+	if (o->pipepart)
+		p->file = o->sources[0].path;
 	p->records = o->cfg.max_args == SCX_ARGS_NONE ? 0 : o->pipe_n;
 	p->lines = o->pipe_l;
 	p->header = o->cfg.header;

@@ -43,8 +43,7 @@ struct scx__cutter {
 	size_t len, cap;
 	bool garbage_read;
 	uint64_t seq;
-	int err_fd;
-	const char *progname;
+	void (*warn)(void *arg, const char *msg);
 
 	scx__cut_emit emit;
 	scx__cut_wait wait;
@@ -132,8 +131,6 @@ scx__cutter_open(struct scx__cutter **out, const struct scx_config *cfg)
 	c->bs = p->block		   ? p->block
 		: p->mode == SCX_PIPE_PART ? DEFAULT_PART
 					   : DEFAULT_BLOCK;
-	c->err_fd = cfg->err_fd;
-	c->progname = cfg->progname ? cfg->progname : "scx";
 	c->seq = 1;
 	err = c->sep == NULL ? -ENOMEM : 0;
 	if (err == 0) {
@@ -542,27 +539,27 @@ grow_block(struct scx__cutter *c)
 {
 	double next = ceil((double)c->bs * 1.3 + 1);
 	char msg[160];
-	int n;
 
 	if (c->bs >= SCX_BLOCK_MAX)
 		return;
 	next = next > (double)SCX_BLOCK_MAX ? (double)SCX_BLOCK_MAX : next;
-	n = snprintf(msg, sizeof(msg), "%s: warning: " CUT_GROW_WARNING "\n",
-		     c->progname, (long long)c->bs, (long long)next);
-	if (n > 0 && write(c->err_fd, msg, (size_t)n) < 0)
-		n = 0; /* nowhere to say it */
+	snprintf(msg, sizeof(msg), CUT_GROW_WARNING, (long long)c->bs,
+		 (long long)next);
+	if (c->warn)
+		c->warn(c->arg, msg);
 	c->bs = (int64_t)next;
 }
 
 int
 scx__cutter_stream(struct scx__cutter *c, int fd, bool regular,
-		   scx__cut_emit emit, scx__cut_wait wait, void *arg)
+		   const struct scx__cut_calls *calls, void *arg)
 {
 	bool written;
 	int err, end;
 
-	c->emit = emit;
-	c->wait = wait;
+	c->emit = calls->emit;
+	c->wait = calls->wait;
+	c->warn = calls->warn;
 	c->arg = arg;
 	err = read_header(c, fd, regular);
 	for (end = 0; err == 0 && end == 0;) {

@@ -592,11 +592,16 @@ static int
 source_take(struct scx__intake *in, size_t max, struct scx_chunk **out)
 {
 	const char *bad = NULL;
+	char msg[160];
 	int err;
 
 	if (in->src == NULL)
 		return SCX_EOF;
 	err = scx__source_take(in->src, max, out, &bad);
+	while (in->cfg->notice &&
+	       scx__source_warning(in->src, msg, sizeof(msg)))
+		in->cfg->notice(in->cfg->notice_arg, SCX_NOTICE_BLOCK_GROWN,
+				msg);
 	if (err == 0 || err == SCX_EAGAIN || err == SCX_EOF)
 		return err;
 	/* A read error ends the input: what was read still runs. */

@@ -82,6 +82,11 @@ void scx__block_free(struct scx__block *b);
 struct scx__cutter;
 typedef int (*scx__cut_emit)(void *arg, struct scx__block *b);
 typedef bool (*scx__cut_wait)(void *arg, int fd);
+struct scx__cut_calls {
+	scx__cut_emit emit;
+	scx__cut_wait wait;
+	void (*warn)(void *arg, const char *msg); /* said once */
+};
 int scx__cutter_open(struct scx__cutter **out, const struct scx_config *cfg);
 void scx__cutter_free(struct scx__cutter *c);
 /** --block -N needs the input's size. */
@@ -89,7 +94,7 @@ bool scx__cutter_needs_size(const struct scx__cutter *c);
 void scx__cutter_size(struct scx__cutter *c, uint64_t size, unsigned slots);
 /** Cuts @fd to its end.  @return 0, 1 on quit, or an error. */
 int scx__cutter_stream(struct scx__cutter *c, int fd, bool regular,
-		       scx__cut_emit emit, scx__cut_wait wait, void *arg);
+		       const struct scx__cut_calls *calls, void *arg);
 /** Finds the parts of the regular file @fd.  @return 0, 1 on quit, or an
  * error. */
 int scx__cutter_part(struct scx__cutter *c, int fd, unsigned slots,
@@ -177,6 +182,8 @@ int scx__source_take(struct scx__source *s, size_t max, struct scx_chunk **out,
 bool scx__source_waiting(struct scx__source *s);
 /** Whether input ended and every item was taken. */
 bool scx__source_exhausted(struct scx__source *s);
+/** The cutter's warning since the last call, if any, into @msg. */
+bool scx__source_warning(struct scx__source *s, char *msg, size_t size);
 /** Stops the thread, closes the inputs, frees everything. */
 void scx__source_destroy(struct scx__source *s);
 

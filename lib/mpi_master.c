@@ -21,9 +21,11 @@ put_language(struct scx_buf *b, const struct scx_config *c)
 	for (k = 0; k < SCX_RS_NNAMES; k++)
 		strs[3 + k] = c->rs_text[k];
 	strs[3 + SCX_RS_NNAMES] = c->workdir;
-	err |= scx_wire_put_u32(b, (uint32_t)c->quote | (uint32_t)c->plus << 1 |
-				       (uint32_t)c->link << 2 |
-				       (uint32_t)c->context << 3);
+	strs[4 + SCX_RS_NNAMES] = c->pipe.file;
+	err |= scx_wire_put_u32(
+	    b, (uint32_t)c->quote | (uint32_t)c->plus << 1 |
+		   (uint32_t)c->link << 2 | (uint32_t)c->context << 3 |
+		   (uint32_t)c->pipe.mode << 4 | (uint32_t)c->pipe.via << 6);
 	err |= scx_wire_put_u64(b, c->nsources);
 	err |= scx_wire_put_u64(b, c->max_args);
 	err |= scx_wire_put_u32(b, (uint32_t)c->multi);

@@ -285,6 +285,8 @@ parse_language(struct mpib *m, struct scx_wire *r)
 	c->plus = flags & 2;
 	c->link = flags & 4;
 	c->context = flags & 8;
+	c->pipe.mode = (enum scx_pipe_mode)(flags >> 4 & 3);
+	c->pipe.via = (enum scx_pipe_via)(flags >> 6 & 3);
 	c->nsources = (size_t)scx_wire_u64(r);
 	c->sources = NULL;
 	c->max_args = (size_t)scx_wire_u64(r);
@@ -309,6 +311,7 @@ parse_language(struct mpib *m, struct scx_wire *r)
 	for (k = 0; k < SCX_RS_NNAMES; k++)
 		c->rs_text[k] = m->strs[3 + k];
 	c->workdir = m->strs[3 + SCX_RS_NNAMES];
+	c->pipe.file = m->strs[4 + SCX_RS_NNAMES];
 	return parse_names(m, r);
 }
 

@@ -23,18 +23,10 @@ static const char fifo_script[] =
     "exec 3<&0 </dev/null; cat <&3 >\"$0\" & c=$!; exec 3<&-; \"$@\"; "
     "s=$?; kill $c 2>/dev/null; rm -f -- \"$0\"; exit $s";
 
-static const char *
-part_path(const struct scx_config *cfg)
-{
-	if (cfg->nsources == 1 && cfg->sources[0].path != NULL)
-		return cfg->sources[0].path;
-	return cfg->ninputs > 0 ? cfg->inputs[0] : NULL;
-}
-
 int
 scx__pipejob_open(struct scx__pipejob *pj, const struct scx_config *cfg)
 {
-	const char *tmp = getenv("TMPDIR"), *path;
+	const char *tmp = getenv("TMPDIR"), *path = cfg->pipe.file;
 	char rnd[7];
 	int fd;
 
@@ -42,7 +34,6 @@ scx__pipejob_open(struct scx__pipejob *pj, const struct scx_config *cfg)
 	pj->cfg = cfg;
 	pj->part_fd = -1;
 	if (cfg->pipe.mode == SCX_PIPE_PART && !cfg->dry_run) {
-		path = part_path(cfg);
 		if (path == NULL)
 			return SCX_ESEEKABLE;
 		pj->part_fd = open(path, O_RDONLY | O_CLOEXEC);

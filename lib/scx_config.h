@@ -102,6 +102,8 @@ enum scx_notice {
 				       the command's own quotes */
 	SCX_NOTICE_THROTTLE,	    /* --memfree or --load holds every item
 				       while none of the run's items runs */
+	SCX_NOTICE_BLOCK_GROWN,	    /* --pipe: a record was longer than
+				       --block, which grows (GNU's words) */
 	/* --halt, as GNU parallel says them: each job that --halt counts
 	 * (detail: its command, as the job log has it), and, once --halt
 	 * soon is met, how many jobs still run (detail: the number). */
@@ -137,6 +139,7 @@ struct scx_pipe {
 	uint64_t records;   /* -N: records per block; 0: as many as fit */
 	uint64_t lines;	    /* -L: lines per record; 0: records as cut */
 	const char *header; /* N lines, ":" (one) or an ERE; NULL: none */
+	const char *file;   /* --pipepart's file */
 };
 #define SCX_BLOCK_MAX ((int64_t)0x7fffffff) /* GNU's 2 GiB - 1 */
 

@@ -123,6 +123,13 @@ scx_config_check(const struct scx_config *cfg,
 			 "--pipe-item: reusable workers (--backend=%s) always "
 			 "get items on stdin",
 			 name);
+	else if (on_stdin && cfg->pipe.mode != SCX_PIPE_NONE)
+		snprintf(detail, size,
+			 "%s: a block is the stdin of a process of its own; "
+			 "reusable workers (--backend=%s) answer per item",
+			 cfg->pipe.mode == SCX_PIPE_PART ? "--pipepart"
+							 : "--pipe",
+			 name);
 	else if (on_stdin && cfg->dry_run)
 		snprintf(detail, size,
 			 "--dry-run prints one command per item; reusable "

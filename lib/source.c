@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,8 @@ struct scx__source {
 	struct scx__cutter *cut;   /* --pipe, --pipepart; or NULL */
 	enum scx_pipe_mode pipe;
 	unsigned slots;
+	struct scx_buf warnings; /* the cutter's, each NUL-ended, not yet
+				    taken (under mu) */
 };
 
 /* combine.c's items are pushed in blocks of about this many. */
@@ -369,13 +372,45 @@ cut_wait(void *arg, int fd)
 	return wait_readable(arg, fd);
 }
 
+static void
+cut_warn(void *arg, const char *msg)
+{
+	struct scx__source *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->warnings.len < 64 * 1024) /* else: said enough */
+		(void)scx_buf_append(&s->warnings, msg, strlen(msg) + 1);
+	pthread_mutex_unlock(&s->mu);
+}
+
 static int
 cut_input(struct scx__source *s, const struct input *in)
 {
+	static const struct scx__cut_calls calls = { cut_emit, cut_wait,
+						     cut_warn };
+
 	if (s->pipe == SCX_PIPE_PART)
 		return scx__cutter_part(s->cut, in->fd, s->slots, cut_emit, s);
-	return scx__cutter_stream(s->cut, in->fd, in->regular, cut_emit,
-				  cut_wait, s);
+	return scx__cutter_stream(s->cut, in->fd, in->regular, &calls, s);
+}
+
+bool
+scx__source_warning(struct scx__source *s, char *msg, size_t size)
+{
+	size_t n;
+	bool any;
+
+	pthread_mutex_lock(&s->mu);
+	any = s->warnings.len > 0;
+	if (any) {
+		n = strlen(s->warnings.data) + 1;
+		snprintf(msg, size, "%s", s->warnings.data);
+		memmove(s->warnings.data, s->warnings.data + n,
+			s->warnings.len - n);
+		s->warnings.len -= n;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return any;
 }
 
 static void *
@@ -553,6 +588,7 @@ scx__source_destroy(struct scx__source *s)
 	close_inputs(s);
 	scx__combine_free(s->comb);
 	scx__cutter_free(s->cut);
+	scx_buf_free(&s->warnings);
 	if (s->quit[0] >= 0)
 		close(s->quit[0]);
 	if (s->quit[1] >= 0)
