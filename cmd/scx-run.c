@@ -59,6 +59,7 @@ struct options {
 	bool lines;	 /* -L given */
 	/* --pipe, --pipepart: -n/-N and -L/-l count records and lines. */
 	bool pipe, pipepart, cat, fifo;
+	const char **part_files; /* cfg.pipe.files' storage */
 	size_t pipe_n, pipe_l;
 	bool retry_failed;
 	int retry_fd;	     /* --retry-failed: the logged commands, or -1 */
@@ -923,44 +924,55 @@ opt_lines(struct options *o, const char *arg, struct parse_failure *f)
 	return st;
 }
 
-/* --block SIZE: GNU's, with k, M, G, T (powers of 1024, either case), or
- * -N: N blocks per job slot. */
+/* --block SIZE, as GNU parallel's: a number (a fraction allowed) with k,
+ * m, g, t (powers of 1000), K, M, G, T or Ki, Mi... either case (powers of
+ * 1024); at most 2G - 1; 0 is the default; -N: N blocks per job slot. */
 static enum parse_status
 opt_block(struct options *o, const char *arg, struct parse_failure *f)
 {
 	static const char units[] = "kmgt";
-	const char *digits = arg[0] == '-' ? arg + 1 : arg;
-	char num[32], *u;
-	size_t n = strspn(digits, "0123456789");
-	uint64_t v;
-	int shift = 0;
+	const char *s = arg[0] == '-' ? arg + 1 : arg, *u;
+	double v = 0, scale = 1, frac = 0.1;
+	int i;
 
 	f->option = "--block";
 	f->value = arg;
-	f->expected = "a size: N, or N with k, M, G or T (powers of 1024); "
-		      "-N: N blocks per job slot";
-	if (n == 0 || n >= sizeof(num) ||
-	    (digits[n] &&
-	     (digits[n + 1] ||
-	      !(u = strchr(units, tolower((unsigned char)digits[n]))))))
+	f->expected = "a size: N, or N with k, M, G or T (K, M, G, T: powers "
+		      "of 1024; k, m, g, t: of 1000); -N: N blocks per job "
+		      "slot";
+	if (!isdigit((unsigned char)*s) &&
+	    !(*s == '.' && isdigit((unsigned char)s[1])))
 		return PARSE_BAD_VALUE;
-	if (digits[n])
-		shift = 10 * (int)(u - units + 1);
-	memcpy(num, digits, n);
-	num[n] = '\0';
-	if (scx_parse_positive(num, UINT64_MAX, &v) != 0 || v == 0)
-		return PARSE_BAD_VALUE;
-	if (v > (uint64_t)SCX_BLOCK_MAX >> shift) {
-		f->expected = "at most 2G - 1 (2147483647) bytes";
-		return PARSE_TOO_LARGE;
+	for (; isdigit((unsigned char)*s); s++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++, frac /= 10)
+			v += (*s - '0') * frac;
+	if (*s != '\0') {
+		u = strchr(units, tolower((unsigned char)*s));
+		if (u == NULL)
+			return PARSE_BAD_VALUE;
+		bool binary = isupper((unsigned char)*s) ||
+			      tolower((unsigned char)s[1]) == 'i';
+		for (i = 0; i <= u - units; i++)
+			scale *= binary ? 1024 : 1000;
+		s += 1 + (tolower((unsigned char)s[1]) == 'i');
+		if (*s != '\0')
+			return PARSE_BAD_VALUE;
 	}
-	v <<= shift;
+	v *= scale;
+	if (v >= (double)SCX_BLOCK_MAX + 1) {
+		error("warning: --block %s is 2G or more: using 2G - 1 "
+		      "(2147483647), as GNU parallel",
+		      arg);
+		v = (double)SCX_BLOCK_MAX;
+	}
 	o->cfg.pipe.block = arg[0] == '-' ? -(int64_t)v : (int64_t)v;
+	if (arg[0] == '-' && o->cfg.pipe.block == 0)
+		return PARSE_BAD_VALUE;
 	return PARSE_OK;
 }
 
-/* -l or --max-lines, N optional: 1 without it, and for 0 (GNU parallel
- * runs -l0 as -l1). */
 static enum parse_status
 opt_max_lines(struct options *o, const char *arg, struct parse_failure *f)
 {
@@ -1088,6 +1100,9 @@ static const struct option_spec option_table[] = {
 	{ "regex", no_argument, 0, NULL, FLAG(cfg.pipe.regexp) },
 	{ "cat", no_argument, 0, NULL, FLAG(cat) },
 	{ "fifo", no_argument, 0, NULL, FLAG(fifo) },
+	{ "round-robin", no_argument, 0, NULL, FLAG(cfg.pipe.round_robin) },
+	{ "roundrobin", no_argument, 0, NULL, FLAG(cfg.pipe.round_robin) },
+	{ "round", no_argument, 0, NULL, FLAG(cfg.pipe.round_robin) },
 	{ "maxlines", optional_argument, 0, opt_max_lines, 0 },
 	{ NULL, no_argument, 'm', opt_multi_m, 0 },
 	{ NULL, no_argument, 'X', opt_multi_x, 0 },
@@ -1297,9 +1312,6 @@ static const struct refused_spec refused_table[] = {
 	{ "remove-rec-sep", 0, NOT_YET, NULL },
 	{ "removerecsep", 0, NOT_YET, NULL },
 	{ "rrs", 0, NOT_YET, NULL },
-	{ "round-robin", 0, NOT_YET, NULL },
-	{ "roundrobin", 0, NOT_YET, NULL },
-	{ "round", 0, NOT_YET, NULL },
 	{ "tee", 0, NOT_YET, NULL },
 	{ "shard", 0, NOT_YET, NULL },
 	{ "bin", 0, NOT_YET, NULL },
@@ -1702,6 +1714,7 @@ options_free(struct options *o)
 {
 	free(o->inputs);
 	free(o->sources);
+	free(o->part_files);
 	free(o->tagstring);
 	if (o->retry_fd >= 0)
 		close(o->retry_fd);
@@ -2121,6 +2134,25 @@ print_help_or_version(const struct options *o)
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 }
 
+/* --pipepart's files: every -a names one (not stdin). */
+static bool
+part_files(struct options *o)
+{
+	size_t i;
+
+	o->part_files = calloc(o->nsources, sizeof(char *));
+	if (o->part_files == NULL)
+		return false;
+	for (i = 0; i < o->nsources; i++) {
+		if (strcmp(o->sources[i].path, "-") == 0)
+			return false;
+		o->part_files[i] = o->sources[i].path;
+	}
+	o->cfg.pipe.files = o->part_files;
+	o->cfg.pipe.nfiles = o->nsources;
+	return true;
+}
+
 /* --pipe, --pipepart, --cat, --fifo: one job per block of the input, which
  * is stdin or one -a FILE (--pipepart: one regular file); -n/-N then count
  * records per block and -L/-l lines per record, as GNU parallel's. */
@@ -2136,6 +2168,7 @@ resolve_pipe(struct options *o)
 			      "need --pipe or --pipepart");
 			return false;
 		}
+		p->round_robin = false; /* GNU ignores it too */
 		return true;
 	}
 	p->mode = o->pipepart ? SCX_PIPE_PART : SCX_PIPE_STREAM;
@@ -2147,14 +2180,13 @@ resolve_pipe(struct options *o)
 		return false;
 	}
 	for (i = 0; i < o->nsources; i++)
-		if (o->sources[i].args != NULL || i > 0) {
+		if (o->sources[i].args != NULL || (i > 0 && !o->pipepart)) {
 			error("%s reads one input, stdin or -a FILE (not :::, "
 			      "::::, or several -a)",
 			      o->pipepart ? "--pipepart" : "--pipe");
 			return false;
 		}
-	if (o->pipepart &&
-	    (o->nsources != 1 || strcmp(o->sources[0].path, "-") == 0)) {
+	if (o->pipepart && (o->nsources == 0 || !part_files(o))) {
 		error("--pipepart cuts a file: give it with -a FILE");
 		return false;
 	}
@@ -2163,8 +2195,16 @@ resolve_pipe(struct options *o)
 		      o->pipepart ? "--pipepart" : "--pipe");
 		return false;
 	}
-	if (o->pipepart)
-		p->file = o->sources[0].path;
+	if (o->pipepart && (o->pipe_n || o->pipe_l)) {
+		error("--pipepart cuts a file at --block boundaries: -N, -L "
+		      "and -l apply to --pipe (as GNU parallel)");
+		return false;
+	}
+	if (p->round_robin && !o->pipepart && o->cfg.retries > 1) {
+		error("--retries: a --round-robin job's input is a stream, "
+		      "which cannot be given again");
+		return false;
+	}
 	p->records = o->cfg.max_args == SCX_ARGS_NONE ? 0 : o->pipe_n;
 	p->lines = o->pipe_l;
 	p->header = o->cfg.header;

@@ -433,7 +433,7 @@ scx__builder_command(struct scx__builder *b, const struct scx_item *item,
 			return err;
 		cmd->cwd = b->wd.text.data;
 	}
-	cmd->stdin_fd = -1;
+	cmd->stdin_fd = cmd->stdin_own = -1;
 	cmd->stdin_file_off = cmd->stdin_file_len = 0;
 	if (b->cfg->pipe.mode != SCX_PIPE_NONE) {
 		return scx__pipejob_command(&b->pj, item, cmd);
@@ -458,7 +458,7 @@ scx__builder_worker(struct scx__builder *b, unsigned slot,
 	err = scx__builder_command(b, &none, slot, cmd);
 	cmd->stdin_data = NULL;
 	cmd->stdin_len = 0;
-	cmd->stdin_fd = -1;
+	cmd->stdin_fd = cmd->stdin_own = -1;
 	return err;
 }
 

@@ -23,7 +23,7 @@
 struct scx__cutter {
 	const struct scx_pipe *p;
 	char delim[1];
-	const char *rs, *re; /* recstart, recend (fixed strings) */
+	char *rs, *re; /* recstart, recend, their escapes undone */
 	size_t rslen, relen;
 	char *sep; /* recend then recstart */
 	size_t seplen;
@@ -43,6 +43,7 @@ struct scx__cutter {
 	size_t len, cap;
 	bool garbage_read;
 	uint64_t seq;
+	unsigned file; /* --pipepart: which -a file */
 	void (*warn)(void *arg, const char *msg);
 
 	scx__cut_emit emit;
@@ -109,6 +110,33 @@ open_header(struct scx__cutter *c)
 	return 0;
 }
 
+/* GNU's printf escapes of --recstart and --recend: \0 \r \n \t \' \"
+ * and \\ (with --regexp, only \r \n \t, which a POSIX ERE does not
+ * know; the rest is the expression's).  NULL without memory. */
+static char *
+unescape(const char *s, bool regexp, size_t *len)
+{
+	static const char from[] = "0rnt'\"\\", to[] = "\0\r\n\t'\"\\";
+	char *out = malloc(strlen(s) + 1), *w = out;
+	const char *k;
+
+	if (out == NULL)
+		return NULL;
+	for (; *s; s++) {
+		k = s[0] == '\\' && s[1] ? strchr(from, s[1]) : NULL;
+		if (k != NULL &&
+		    (!regexp || (k - from >= 1 && k - from <= 3))) {
+			*w++ = to[k - from];
+			s++;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+	*len = (size_t)(w - out);
+	return out;
+}
+
 int
 scx__cutter_open(struct scx__cutter **out, const struct scx_config *cfg)
 {
@@ -120,17 +148,19 @@ scx__cutter_open(struct scx__cutter **out, const struct scx_config *cfg)
 	if (c == NULL)
 		return -ENOMEM;
 	c->p = p;
-	c->delim[0] = (char)cfg->delimiter;
-	c->rs = p->recstart ? p->recstart : "";
-	c->re = p->recend ? p->recend : c->delim;
-	c->rslen = strlen(c->rs);
-	c->relen = p->recend ? strlen(p->recend) : 1;
+	/* GNU's default --recend is a newline, -0 or not. */
+	c->delim[0] = '\n';
+	(void)cfg;
+	c->rs = unescape(p->recstart ? p->recstart : "", p->regexp, &c->rslen);
+	c->re = unescape(p->recend ? p->recend : "\n", p->regexp, &c->relen);
 	c->seplen = c->relen + c->rslen;
-	c->sep = malloc(c->seplen + 1);
+	c->sep = c->rs && c->re ? malloc(c->seplen + 1) : NULL;
 	c->records = p->records * (p->lines ? p->lines : 1);
 	c->bs = p->block		   ? p->block
 		: p->mode == SCX_PIPE_PART ? DEFAULT_PART
 					   : DEFAULT_BLOCK;
+	if (p->mode == SCX_PIPE_PART && p->round_robin)
+		c->bs = -1; /* GNU: one part per job slot */
 	c->seq = 1;
 	err = c->sep == NULL ? -ENOMEM : 0;
 	if (err == 0) {
@@ -162,6 +192,8 @@ scx__cutter_free(struct scx__cutter *c)
 	if (c->hdr_rx_set)
 		regfree(&c->hdr_rx);
 	free(c->sep);
+	free(c->rs);
+	free(c->re);
 	free(c->hdr);
 	free(c->buf);
 	free(c);
@@ -588,7 +620,7 @@ emit_part(struct scx__cutter *c, uint64_t from, uint64_t to)
 	char text[80];
 	int n;
 
-	n = snprintf(text, sizeof(text), "%zu %llu %llu", c->hlen,
+	n = snprintf(text, sizeof(text), "%u %zu %llu %llu", c->file, c->hlen,
 		     (unsigned long long)from, (unsigned long long)(to - from));
 	b = calloc(1, sizeof(*b));
 	if (b == NULL || (b->spans = malloc(sizeof(*b->spans))) == NULL ||
@@ -644,7 +676,7 @@ part_split(struct scx__cutter *c, int fd, uint64_t pos, uint64_t *split)
 }
 
 int
-scx__cutter_part(struct scx__cutter *c, int fd, unsigned slots,
+scx__cutter_part(struct scx__cutter *c, int fd, unsigned file, unsigned slots,
 		 scx__cut_emit emit, void *arg)
 {
 	struct stat st;
@@ -653,6 +685,10 @@ scx__cutter_part(struct scx__cutter *c, int fd, unsigned slots,
 
 	c->emit = emit;
 	c->arg = arg;
+	c->file = file;
+	free(c->hdr); /* each file has its own header (GNU) */
+	c->hdr = NULL;
+	c->hlen = c->len = 0;
 	if (fstat(fd, &st) != 0)
 		return -errno;
 	size = (uint64_t)st.st_size;
@@ -682,20 +718,21 @@ scx__cutter_part(struct scx__cutter *c, int fd, unsigned slots,
 }
 
 int
-scx__part_parse(const char *data, size_t len, uint64_t *hlen, uint64_t *off,
-		uint64_t *n)
+scx__part_parse(const char *data, size_t len, uint64_t *file, uint64_t *hlen,
+		uint64_t *off, uint64_t *n)
 {
-	char text[80];
-	unsigned long long a, b, c;
+	char text[100];
+	unsigned long long f, a, b, c;
 	int used = 0;
 
 	if (len >= sizeof(text))
 		return SCX_EWORD;
 	memcpy(text, data, len);
 	text[len] = '\0';
-	if (sscanf(text, "%llu %llu %llu%n", &a, &b, &c, &used) != 3 ||
+	if (sscanf(text, "%llu %llu %llu %llu%n", &f, &a, &b, &c, &used) != 4 ||
 	    (size_t)used != len)
 		return SCX_EWORD;
+	*file = f;
 	*hlen = a;
 	*off = b;
 	*n = c;

@@ -129,6 +129,21 @@ in_completion_order(const struct scx__deliver *d)
 	       d->cfg->grouping == SCX_UNGROUP;
 }
 
+/* The job log's Send, as GNU parallel's: the bytes the job got on its
+ * stdin (its item and delimiter, its --pipe block); 0 for a --pipepart
+ * part (GNU's cat of the part is the job's own). */
+static uint64_t
+sent(const struct scx__deliver *d, const struct scx_result *res)
+{
+	const struct scx_pipe *p = &d->cfg->pipe;
+
+	if (p->mode == SCX_PIPE_PART || (p->mode && p->round_robin))
+		return 0;
+	if (p->mode == SCX_PIPE_STREAM)
+		return res->item_len;
+	return d->send_items ? res->item_len + 1 : 0;
+}
+
 /* The tag of @res (NULL without --tag, and with -u, as in GNU
  * parallel); a tag that cannot be made fails the run. */
 static int
@@ -210,8 +225,7 @@ log_result(struct scx__deliver *d, const struct scx_result *res,
 
 	if (d->ledger->joblog_fd < 0)
 		return;
-	if (d->send_items)
-		send = res->item_len + 1;
+	send = sent(d, res);
 	/* Receive counts the bytes that streamed out as well. */
 	if (res->flags & SCX_RESULT_STREAMED)
 		receive += d->streamed_len;
@@ -322,7 +336,7 @@ emit_stored(struct scx__deliver *d, const struct scx_result *res,
 	    const char *cmd, size_t cmd_len)
 {
 	struct scx__sink sink = { put_out, d, &d->scratch, &d->io };
-	uint64_t send = d->send_items ? res->item_len + 1 : 0;
+	uint64_t send = sent(d, res);
 	struct scx_bytes b = { NULL, -1, 0, 0 };
 	const char *tag;
 	size_t taglen;

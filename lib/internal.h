@@ -496,11 +496,10 @@ void scx__deliver_progress(struct scx__deliver *d,
  * its stdin, and the --cat/--fifo wrapper with its temporary file. */
 struct scx__pipejob {
 	const struct scx_config *cfg;
-	int part_fd; /* --pipepart's file; -1: none */
-	char *hdr;   /* its header, read once */
-	size_t hlen;
-	bool hdr_read;
-	char prefix[4096]; /* TMPDIR/scx-run-XXXXXX- */
+	int *part_fds; /* --pipepart's files; -1: not opened */
+	size_t nparts;
+	struct scx_buf hdr; /* the header of the part's file */
+	char prefix[4096];  /* TMPDIR/scx-run-XXXXXX- */
 	struct scx_buf name, argv;
 };
 int scx__pipejob_open(struct scx__pipejob *pj, const struct scx_config *cfg);

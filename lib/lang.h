@@ -76,7 +76,7 @@ void scx__block_free(struct scx__block *b);
 
 /* cutter.c: GNU parallel's blocks of records (--pipe) and parts of a file
  * (--pipepart).  Each job is an scx__block of one item: the block's bytes
- * (with the header first), or for a part "HLEN OFF LEN", which
+ * (with the header first), or for a part "FILE HLEN OFF LEN", which
  * scx__part_parse() reads back.  emit queues a block (taking it) and
  * returns 0, 1 to quit, or an error; wait returns false on quit. */
 struct scx__cutter;
@@ -97,11 +97,22 @@ int scx__cutter_stream(struct scx__cutter *c, int fd, bool regular,
 		       const struct scx__cut_calls *calls, void *arg);
 /** Finds the parts of the regular file @fd.  @return 0, 1 on quit, or an
  * error. */
-int scx__cutter_part(struct scx__cutter *c, int fd, unsigned slots,
-		     scx__cut_emit emit, void *arg);
+int scx__cutter_part(struct scx__cutter *c, int fd, unsigned file,
+		     unsigned slots, scx__cut_emit emit, void *arg);
+/* robin.c: --round-robin's dealing of blocks to one job per slot (the
+ * jobs' items go out through @emit; their stdin is a pipe, "FD"). */
+struct scx__robin;
+int scx__robin_open(struct scx__robin **out, unsigned slots, int quit_fd,
+		    scx__cut_emit emit, void *arg);
+void scx__robin_free(struct scx__robin *r);
+/** Gives @b (taken) to a job.  @return 0, 1 on quit, or an error. */
+int scx__robin_deal(struct scx__robin *r, struct scx__block *b);
+/** Writes what is left, then ends every job's input.  @return 0 or 1 on
+ * quit. */
+int scx__robin_end(struct scx__robin *r);
 /** Reads a part's item back.  @return 0, or SCX_EWORD. */
-int scx__part_parse(const char *data, size_t len, uint64_t *hlen, uint64_t *off,
-		    uint64_t *n);
+int scx__part_parse(const char *data, size_t len, uint64_t *file,
+		    uint64_t *hlen, uint64_t *off, uint64_t *n);
 
 /**
  * Counts the items in @fd from its current offset without moving it and

@@ -21,7 +21,7 @@ put_language(struct scx_buf *b, const struct scx_config *c)
 	for (k = 0; k < SCX_RS_NNAMES; k++)
 		strs[3 + k] = c->rs_text[k];
 	strs[3 + SCX_RS_NNAMES] = c->workdir;
-	strs[4 + SCX_RS_NNAMES] = c->pipe.file;
+	strs[4 + SCX_RS_NNAMES] = c->pipe.nfiles ? c->pipe.files[0] : NULL;
 	err |= scx_wire_put_u32(
 	    b, (uint32_t)c->quote | (uint32_t)c->plus << 1 |
 		   (uint32_t)c->link << 2 | (uint32_t)c->context << 3 |

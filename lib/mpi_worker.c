@@ -311,7 +311,8 @@ parse_language(struct mpib *m, struct scx_wire *r)
 	for (k = 0; k < SCX_RS_NNAMES; k++)
 		c->rs_text[k] = m->strs[3 + k];
 	c->workdir = m->strs[3 + SCX_RS_NNAMES];
-	c->pipe.file = m->strs[4 + SCX_RS_NNAMES];
+	c->pipe.files = (const char *const *)&m->strs[4 + SCX_RS_NNAMES];
+	c->pipe.nfiles = m->strs[4 + SCX_RS_NNAMES] != NULL;
 	return parse_names(m, r);
 }
 

@@ -34,8 +34,9 @@ enum {
 #define SPEC_VERSION 5u
 /* The spec's strings after the words: --colsep, --header, --trim, then
  * -I and its kin. */
-#define SPEC_STRINGS (5 + SCX_RS_NNAMES) /* then --workdir, --pipepart's file \
-					  */
+#define SPEC_STRINGS                                             \
+	(5 + SCX_RS_NNAMES) /* then --workdir, --pipepart's file \
+			     */
 /* Chunks sent ahead to each worker rank, so none idles while its next
  * chunk travels. */
 #define PREFETCH 3

@@ -532,6 +532,9 @@ spawn(struct slot *s, const struct scx_item *item)
 	p = err == 0 ? new_proc(s, item, cmd.stdin_data || cmd.stdin_fd >= 0,
 				fds, &err)
 		     : NULL;
+	if (p != NULL && cmd.stdin_own >= 0)
+		fds[0] =
+		    cmd.stdin_own; /* closed below, once the child has it */
 	if (p == NULL) {
 		/* No pipe or no memory: the executor itself is broken. */
 		scx_run_fail(mp->run, err, "starting a worker");

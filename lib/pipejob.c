@@ -26,19 +26,22 @@ static const char fifo_script[] =
 int
 scx__pipejob_open(struct scx__pipejob *pj, const struct scx_config *cfg)
 {
-	const char *tmp = getenv("TMPDIR"), *path = cfg->pipe.file;
+	const char *tmp = getenv("TMPDIR");
 	char rnd[7];
+	size_t i;
 	int fd;
 
 	memset(pj, 0, sizeof(*pj));
 	pj->cfg = cfg;
-	pj->part_fd = -1;
 	if (cfg->pipe.mode == SCX_PIPE_PART && !cfg->dry_run) {
-		if (path == NULL)
-			return SCX_ESEEKABLE;
-		pj->part_fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (pj->part_fd < 0)
-			return -errno;
+		pj->part_fds = calloc(cfg->pipe.nfiles, sizeof(int));
+		if (pj->part_fds == NULL)
+			return -ENOMEM;
+		pj->nparts = cfg->pipe.nfiles;
+		/* One that cannot be opened is the source's to report. */
+		for (i = 0; i < pj->nparts; i++)
+			pj->part_fds[i] =
+			    open(cfg->pipe.files[i], O_RDONLY | O_CLOEXEC);
 	}
 	if (cfg->pipe.via == SCX_PIPE_STDIN)
 		return 0;
@@ -64,13 +67,16 @@ scx__pipejob_open(struct scx__pipejob *pj, const struct scx_config *cfg)
 void
 scx__pipejob_close(struct scx__pipejob *pj)
 {
-	if (pj->part_fd >= 0)
-		close(pj->part_fd);
-	free(pj->hdr);
+	size_t i;
+
+	for (i = 0; i < pj->nparts; i++)
+		if (pj->part_fds[i] >= 0)
+			close(pj->part_fds[i]);
+	free(pj->part_fds);
+	scx_buf_free(&pj->hdr);
 	scx_buf_free(&pj->name);
 	scx_buf_free(&pj->argv);
 	memset(pj, 0, sizeof(*pj));
-	pj->part_fd = -1;
 }
 
 const char *
@@ -142,31 +148,56 @@ wrap(struct scx__pipejob *pj, struct scx_command *cmd)
 	return 0;
 }
 
-/* --pipepart: the header (read once) from memory, then the part. */
+/* --pipepart: its file's header from memory, then the part. */
 static int
 part_stdin(struct scx__pipejob *pj, const struct scx_item *item,
 	   struct scx_command *cmd)
 {
-	uint64_t hlen, off, n;
-	ssize_t got;
+	uint64_t file, hlen, off, n;
+	ssize_t got = 0;
+	int fd;
 
-	if (scx__part_parse(item->data, item->len, &hlen, &off, &n) != 0)
+	if (scx__part_parse(item->data, item->len, &file, &hlen, &off, &n) !=
+		0 ||
+	    file >= pj->nparts)
 		return SCX_EWORD;
-	if (!pj->hdr_read && hlen > 0) {
-		pj->hdr = malloc(hlen);
-		if (pj->hdr == NULL)
+	fd = pj->part_fds[file];
+	if (fd < 0)
+		return -EBADF;
+	pj->hdr.len = 0;
+	if (hlen > 0) {
+		if (scx_buf_reserve(&pj->hdr, hlen) != 0)
 			return -ENOMEM;
-		got = pread(pj->part_fd, pj->hdr, hlen, 0);
+		got = pread(fd, pj->hdr.data, hlen, 0);
 		if (got < 0)
 			return -errno;
-		pj->hlen = (size_t)got;
 	}
-	pj->hdr_read = true;
-	cmd->stdin_data = pj->hlen ? pj->hdr : "";
-	cmd->stdin_len = pj->hlen;
-	cmd->stdin_fd = pj->part_fd;
+	cmd->stdin_data = got > 0 ? pj->hdr.data : "";
+	cmd->stdin_len = (size_t)got;
+	cmd->stdin_fd = fd;
 	cmd->stdin_file_off = off;
 	cmd->stdin_file_len = n;
+	return 0;
+}
+
+/* --round-robin: the job's stdin is the pipe its item names. */
+static int
+robin_stdin(const struct scx_item *item, struct scx_command *cmd)
+{
+	char text[24];
+	char *end;
+	long fd;
+
+	if (item->len == 0 || item->len >= sizeof(text))
+		return SCX_EWORD;
+	memcpy(text, item->data, item->len);
+	text[item->len] = '\0';
+	fd = strtol(text, &end, 10);
+	if (*end != '\0' || fd < 0 || fd > INT32_MAX)
+		return SCX_EWORD;
+	cmd->stdin_data = NULL;
+	cmd->stdin_len = 0;
+	cmd->stdin_own = (int)fd;
 	return 0;
 }
 
@@ -178,6 +209,8 @@ scx__pipejob_command(struct scx__pipejob *pj, const struct scx_item *item,
 
 	if (pj->cfg->pipe.mode == SCX_PIPE_PART) {
 		err = part_stdin(pj, item, cmd);
+	} else if (pj->cfg->pipe.round_robin) {
+		err = robin_stdin(item, cmd);
 	} else {
 		cmd->stdin_data = item->data;
 		cmd->stdin_len = item->len;

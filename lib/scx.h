@@ -184,6 +184,9 @@ struct scx_command {
 	 * scx_command_read_part() read them. */
 	int stdin_fd;
 	uint64_t stdin_file_off, stdin_file_len;
+	/* --round-robin: a pipe the worker takes as its stdin, as it is
+	 * (the backend closes it once the worker has it); -1: none. */
+	int stdin_own;
 	const char *cwd; /* where it runs (--workdir); NULL: the runner's */
 };
 

@@ -136,10 +136,12 @@ struct scx_pipe {
 	int64_t block;
 	const char *recstart, *recend; /* NULL: "" and the delimiter */
 	bool regexp;		       /* they are POSIX EREs */
-	uint64_t records;   /* -N: records per block; 0: as many as fit */
-	uint64_t lines;	    /* -L: lines per record; 0: records as cut */
-	const char *header; /* N lines, ":" (one) or an ERE; NULL: none */
-	const char *file;   /* --pipepart's file */
+	uint64_t records;	  /* -N: records per block; 0: as many as fit */
+	uint64_t lines;		  /* -L: lines per record; 0: records as cut */
+	const char *header;	  /* N lines, ":" (one) or an ERE; NULL: none */
+	const char *const *files; /* --pipepart's files (-a), in order */
+	size_t nfiles;
+	bool round_robin; /* one long-running job per slot (lib/robin.c) */
 };
 #define SCX_BLOCK_MAX ((int64_t)0x7fffffff) /* GNU's 2 GiB - 1 */
 

@@ -130,6 +130,17 @@ scx_config_check(const struct scx_config *cfg,
 			 cfg->pipe.mode == SCX_PIPE_PART ? "--pipepart"
 							 : "--pipe",
 			 name);
+	else if (mpi && cfg->pipe.mode == SCX_PIPE_PART && cfg->pipe.nfiles > 1)
+		snprintf(detail, size,
+			 "--pipepart: with --backend=%s, one -a FILE (run "
+			 "one scx-run per file)",
+			 name);
+	else if (mpi && cfg->pipe.round_robin &&
+		 cfg->pipe.mode == SCX_PIPE_STREAM)
+		snprintf(detail, size,
+			 "--round-robin: its jobs read pipes of rank 0; with "
+			 "--backend=%s, leave it out (each block is a job)",
+			 name);
 	else if (on_stdin && cfg->dry_run)
 		snprintf(detail, size,
 			 "--dry-run prints one command per item; reusable "

@@ -52,6 +52,7 @@ struct scx__source {
 	struct scx__reader reader; /* the thread's own */
 	struct scx__combine *comb; /* GNU's sources, or NULL: inputs as is */
 	struct scx__cutter *cut;   /* --pipe, --pipepart; or NULL */
+	struct scx__robin *rr;	   /* --round-robin (with --pipe); or NULL */
 	enum scx_pipe_mode pipe;
 	unsigned slots;
 	struct scx_buf warnings; /* the cutter's, each NUL-ended, not yet
@@ -102,6 +103,8 @@ count_inputs(struct scx__source *s)
 	return 0;
 }
 
+static int cut_emit(void *arg, struct scx__block *b);
+
 /* --pipe, --pipepart: the inputs are cut into blocks; their number is
  * not known before. */
 static int
@@ -130,6 +133,8 @@ open_cutter(struct scx__source *s, const struct scx_config *cfg, unsigned slots,
 	}
 	if (s->pipe == SCX_PIPE_STREAM)
 		scx__cutter_size(s->cut, size, slots);
+	if (s->pipe == SCX_PIPE_STREAM && cfg->pipe.round_robin)
+		return scx__robin_open(&s->rr, slots, s->quit[0], cut_emit, s);
 	return 0;
 }
 
@@ -153,8 +158,11 @@ scx__source_open(struct scx__source **out, const struct scx_config *cfg,
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	scx__reader_init(&s->reader, delim);
-	if (cfg->nsources == 1 && cfg->sources[0].args == NULL &&
-	    !scx__combine_needed(cfg)) {
+	if (cfg->pipe.mode == SCX_PIPE_PART) {
+		inputs = cfg->pipe.files; /* each cut in turn */
+		ninputs = cfg->pipe.nfiles;
+	} else if (cfg->nsources == 1 && cfg->sources[0].args == NULL &&
+		   !scx__combine_needed(cfg)) {
 		/* One file as it is: read as the inputs are. */
 		inputs = &cfg->sources[0].path;
 		ninputs = 1;
@@ -366,6 +374,14 @@ cut_emit(void *arg, struct scx__block *b)
 	return push_block(arg, b) ? 0 : 1;
 }
 
+static int
+robin_emit(void *arg, struct scx__block *b)
+{
+	struct scx__source *s = arg;
+
+	return scx__robin_deal(s->rr, b);
+}
+
 static bool
 cut_wait(void *arg, int fd)
 {
@@ -388,10 +404,19 @@ cut_input(struct scx__source *s, const struct input *in)
 {
 	static const struct scx__cut_calls calls = { cut_emit, cut_wait,
 						     cut_warn };
+	static const struct scx__cut_calls robin = { robin_emit, cut_wait,
+						     cut_warn };
+	int err;
 
 	if (s->pipe == SCX_PIPE_PART)
-		return scx__cutter_part(s->cut, in->fd, s->slots, cut_emit, s);
-	return scx__cutter_stream(s->cut, in->fd, in->regular, &calls, s);
+		return scx__cutter_part(s->cut, in->fd,
+					(unsigned)(in - s->inputs), s->slots,
+					cut_emit, s);
+	if (s->rr == NULL)
+		return scx__cutter_stream(s->cut, in->fd, in->regular, &calls,
+					  s);
+	err = scx__cutter_stream(s->cut, in->fd, in->regular, &robin, s);
+	return err == 0 ? scx__robin_end(s->rr) : err;
 }
 
 bool
@@ -588,6 +613,7 @@ scx__source_destroy(struct scx__source *s)
 	close_inputs(s);
 	scx__combine_free(s->comb);
 	scx__cutter_free(s->cut);
+	scx__robin_free(s->rr);
 	scx_buf_free(&s->warnings);
 	if (s->quit[0] >= 0)
 		close(s->quit[0]);
