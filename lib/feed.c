@@ -25,7 +25,7 @@ struct scx__feed {
 	size_t copy_pos, copy_len;
 	bool polling;
 	void (*ended)(void *arg);
-	void (*closed)(void *arg);
+	uv_close_cb closed;
 	void *arg;
 };
 
@@ -160,14 +160,15 @@ on_closed(uv_handle_t *h)
 	struct scx__feed *f = h->data;
 
 	close(f->fd);
+	h->data = f->arg; /* the caller's, as its own handles' */
 	if (f->closed)
-		f->closed(f->arg);
+		f->closed(h);
 	free(f->copy);
 	free(f);
 }
 
 void
-scx__feed_close(struct scx__feed *f, void (*closed)(void *arg))
+scx__feed_close(struct scx__feed *f, void (*closed)(struct uv_handle_s *h))
 {
 	f->closed = closed;
 	uv_close((uv_handle_t *)&f->poll, on_closed);

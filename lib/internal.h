@@ -810,12 +810,14 @@ int scx__load_milli(uint64_t *milli);
 
 /* feed.c: a worker's stdin, written from the loop (item bytes, then a
  * part of a file by splice).  ended: all written, or the worker stopped
- * reading; then scx__feed_close(), whose closed follows the handle's. */
+ * reading; then scx__feed_close(), whose closed gets a handle whose
+ * data is ended's arg. */
 struct scx__feed;
 int scx__feed_open(struct uv_loop_s *loop, struct scx__feed **out, int *theirs);
 void scx__feed_start(struct scx__feed *f, const struct scx_command *cmd,
 		     void (*ended)(void *arg), void *arg);
-void scx__feed_close(struct scx__feed *f, void (*closed)(void *arg));
+void scx__feed_close(struct scx__feed *f,
+		     void (*closed)(struct uv_handle_s *h));
 
 /* What the job of an item is called where it is shown (--tag, --results,
  * the job log): the item, or nothing for a block of --pipe/--pipepart,

@@ -124,18 +124,12 @@ close_pipe(uv_pipe_t *pipe, bool *open)
 }
 
 static void
-on_feed_closed(void *arg)
-{
-	on_pipe_closed(&(uv_handle_t){ .data = arg });
-}
-
-static void
 close_pipes(struct proc *p)
 {
 	close_pipe(&p->out, &p->out_open);
 	close_pipe(&p->err, &p->err_open);
 	if (p->in_open)
-		scx__feed_close(p->in, on_feed_closed);
+		scx__feed_close(p->in, on_pipe_closed);
 	p->in_open = false;
 }
 
@@ -382,7 +376,7 @@ on_fed(void *arg)
 	struct proc *p = arg;
 
 	if (p->in_open)
-		scx__feed_close(p->in, on_feed_closed);
+		scx__feed_close(p->in, on_pipe_closed);
 	p->in_open = false;
 	check_finished(p);
 }
@@ -533,8 +527,7 @@ spawn(struct slot *s, const struct scx_item *item)
 				fds, &err)
 		     : NULL;
 	if (p != NULL && cmd.stdin_own >= 0)
-		fds[0] =
-		    cmd.stdin_own; /* closed below, once the child has it */
+		fds[0] = cmd.stdin_own; /* closed once the child has it */
 	if (p == NULL) {
 		/* No pipe or no memory: the executor itself is broken. */
 		scx_run_fail(mp->run, err, "starting a worker");

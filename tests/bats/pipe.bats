@@ -683,14 +683,19 @@ fasta_one_a_job() {
 
 # --- where the input comes from ---------------------------------------------------
 
-@test "--pipe -a FILE: GNU still cuts stdin; -a is an argument source" {
-	# GNU: seq 3 | parallel --pipe -a s10 wc -l prints 3 (stdin's lines,
-	# not s10's 10); with </dev/null it prints nothing.
+@test "--pipe -a FILE: the file is the input that is cut (a difference from GNU, on purpose)" {
+	# GNU: seq 3 | parallel --pipe -a s10 wc -l prints 3: GNU 20221122
+	# still cuts stdin and takes -a as an argument source (with -N2 its
+	# lines land in the commands).  Issue 15 asks for -a FILE as the
+	# input of --pipe, and the README says so: s10's 10 lines, not
+	# stdin's 3.
 	seq 10 >s10
 	seq 3 >in
 	run -0 --separate-stderr sx --pipe -a s10 wc -l
-	assert_output 3
+	assert_output 10
 	refute_stderr
+	run -0 --separate-stderr "$SCX_RUN" --pipe -a s10 -N4 -k wc -l </dev/null
+	assert_output "$(lines 4 4 2)"
 }
 
 @test "--pipe with empty input: no job runs, exit 0" {
@@ -725,12 +730,16 @@ fasta_one_a_job() {
 
 # --- backends ---------------------------------------------------------------------
 
-@test "loky: --backend=loky --pipe -N2 -k wc -l: GNU's (multiprocess) output" {
-	# Reusable workers.  GNU: seq 5 | parallel --pipe -N2 -k wc -l
+@test "loky: --backend=loky refuses --pipe in one line, exit 255 (a block is a process's whole stdin)" {
+	# Reusable workers answer per item; a block is the stdin of a process
+	# of its own (the default backend, or mpi).  GNU has no backends.
 	seq 5 >in
-	run -0 --separate-stderr lk in --pipe -N2 -k wc -l
-	assert_output "$(lines 2 2 1)"
-	refute_stderr
+	run -255 --separate-stderr lk in --pipe -N2 -k wc -l
+	assert_output ''
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr_line --index 0 --partial "--pipe: a block is the stdin of a process of its own"
+	run -255 --separate-stderr lk in --pipepart -a in wc -l
+	assert_stderr_line --index 0 --partial "--pipepart"
 }
 
 @test "mpi: mpiexec -n 3 scx-run --backend=mpi --pipe -N2 -k wc -l: GNU's (multiprocess) output" {
@@ -792,13 +801,20 @@ fasta_one_a_job() {
 	assert_usage_error --block x
 }
 
-@test "--pipe --block -1: a negative size is for --pipepart only, exit 255" {
+@test "--pipe --block -1: one block per job slot of a regular file; from a pipe, exit 255" {
 	# GNU: seq 3 | parallel --pipe --block -1 wc -l, exit 255 (Perl dies:
 	#   Negative length at /usr/bin/parallel line 1073.
 	#   	...propagated at /usr/bin/parallel line 1086.)
-	seq 3 >in
-	run --separate-stderr sx --pipe --block -1 wc -l
-	assert_usage_error --block -1
+	# Issue 15 asks for --block -1 as one block per slot for a known size:
+	# GNU's --pipepart formula, 1 + size / slots / 1 = 1 + 20 / 2 = 11
+	# bytes of seq 10 -> blocks of 5 lines (10 bytes; the 11th byte would
+	# cut a line) and 5.
+	seq 10 >in
+	run -0 --separate-stderr sx -j2 --pipe --block -1 -k wc -l
+	assert_output "$(lines 5 5)"
+	run --separate-stderr bash -c 'seq 10 | "$1" -j2 --pipe --block -1 wc -l' sh "$SCX_RUN"
+	assert_failure 255
+	assert_stderr_line --index 0 --partial "--block -N: the input's size is not known"
 }
 
 @test "--pipe --block 0: GNU's default block (1M)" {
