@@ -910,8 +910,11 @@ static enum parse_status
 opt_max_replace_args(struct options *o, const char *arg,
 		     struct parse_failure *f)
 {
+	enum parse_status st = opt_args("--max-replace-args", arg, o, f);
+
 	o->cfg.context = true; /* GNU's ContextReplace */
-	return opt_max_args(o, arg, f);
+	o->pipe_n = o->cfg.max_args;
+	return st;
 }
 
 static enum parse_status

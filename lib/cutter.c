@@ -51,6 +51,33 @@ struct scx__cutter {
 	void *arg;
 };
 
+/* GNU's printf escapes of --recstart and --recend: \0 \r \n \t \' \"
+ * and \\ (with --regexp, only \r \n \t, which a POSIX ERE does not
+ * know; the rest is the expression's).  NULL without memory. */
+static char *
+unescape(const char *s, bool regexp, size_t *len)
+{
+	static const char from[] = "0rnt'\"\\", to[] = "\0\r\n\t'\"\\";
+	char *out = malloc(strlen(s) + 1), *w = out;
+	const char *k;
+
+	if (out == NULL)
+		return NULL;
+	for (; *s; s++) {
+		k = s[0] == '\\' && s[1] ? strchr(from, s[1]) : NULL;
+		if (k != NULL &&
+		    (!regexp || (k - from >= 1 && k - from <= 3))) {
+			*w++ = to[k - from];
+			s++;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+	*len = (size_t)(w - out);
+	return out;
+}
+
 static int
 compile(regex_t *rx, const char *text)
 {
@@ -103,38 +130,17 @@ open_header(struct scx__cutter *c)
 		c->hdr_lines = 1;
 	else if (scx_parse_positive(h, UINT32_MAX, &n) == 0)
 		c->hdr_lines = n;
-	else if (compile(&c->hdr_rx, h) == 0)
-		c->hdr_rx_set = true;
-	else
-		return SCX_ECOLSEP;
-	return 0;
-}
+	else {
+		char *rx = unescape(h, true, &(size_t){ 0 });
 
-/* GNU's printf escapes of --recstart and --recend: \0 \r \n \t \' \"
- * and \\ (with --regexp, only \r \n \t, which a POSIX ERE does not
- * know; the rest is the expression's).  NULL without memory. */
-static char *
-unescape(const char *s, bool regexp, size_t *len)
-{
-	static const char from[] = "0rnt'\"\\", to[] = "\0\r\n\t'\"\\";
-	char *out = malloc(strlen(s) + 1), *w = out;
-	const char *k;
-
-	if (out == NULL)
-		return NULL;
-	for (; *s; s++) {
-		k = s[0] == '\\' && s[1] ? strchr(from, s[1]) : NULL;
-		if (k != NULL &&
-		    (!regexp || (k - from >= 1 && k - from <= 3))) {
-			*w++ = to[k - from];
-			s++;
-		} else {
-			*w++ = *s;
-		}
+		if (rx == NULL)
+			return -ENOMEM;
+		c->hdr_rx_set = compile(&c->hdr_rx, rx) == 0;
+		free(rx);
+		if (!c->hdr_rx_set)
+			return SCX_ECOLSEP;
 	}
-	*w = '\0';
-	*len = (size_t)(w - out);
-	return out;
+	return 0;
 }
 
 int

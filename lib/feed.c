@@ -30,7 +30,8 @@ struct scx__feed {
 };
 
 int
-scx__feed_open(struct uv_loop_s *loop, struct scx__feed **out, int *theirs)
+scx__feed_open(struct uv_loop_s *loop, struct scx__feed **out, int *theirs,
+	       void *arg)
 {
 	struct scx__feed *f;
 	int fds[2], err;
@@ -55,6 +56,7 @@ scx__feed_open(struct uv_loop_s *loop, struct scx__feed **out, int *theirs)
 	f->poll.data = f;
 	f->fd = fds[1];
 	f->file_fd = -1;
+	f->arg = arg; /* closed gets it even if the feed never started */
 	*theirs = fds[0];
 	*out = f;
 	return 0;

@@ -813,7 +813,8 @@ int scx__load_milli(uint64_t *milli);
  * reading; then scx__feed_close(), whose closed gets a handle whose
  * data is ended's arg. */
 struct scx__feed;
-int scx__feed_open(struct uv_loop_s *loop, struct scx__feed **out, int *theirs);
+int scx__feed_open(struct uv_loop_s *loop, struct scx__feed **out, int *theirs,
+		   void *arg);
 void scx__feed_start(struct scx__feed *f, const struct scx_command *cmd,
 		     void (*ended)(void *arg), void *arg);
 void scx__feed_close(struct scx__feed *f,

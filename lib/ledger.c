@@ -368,6 +368,22 @@ scx__ledger_fields(struct scx__ledger *l, const struct scx__source *src,
 	return 0;
 }
 
+/* A job's directory under --results DIR is named after its arguments; a
+ * --pipe block has none, so its number names it (DIR/1/SEQ), lest every
+ * block's result land in one directory. */
+static const char *
+dir_name(struct scx__ledger *l, const char *data, size_t *len, uint64_t seq)
+{
+	int n;
+
+	if (l->cfg == NULL || l->cfg->pipe.mode == SCX_PIPE_NONE)
+		return data;
+	n = snprintf(l->seq_text, sizeof(l->seq_text), "%llu",
+		     (unsigned long long)seq);
+	*len = n > 0 ? (size_t)n : 0;
+	return l->seq_text;
+}
+
 /* What the files named for @item hold (--results with {}). */
 static int
 named_state(struct scx__ledger *l, const struct scx_item *item)
@@ -408,7 +424,7 @@ scx__ledger_skip(struct scx__ledger *l, const struct scx_item *item,
 		/* GNU parallel's rule: a job whose directory holds a whole
 		 * result is done, whatever its number was. */
 		size_t len = item->len;
-		const char *data = scx__item_shown(l->cfg, item->data, &len);
+		const char *data = dir_name(l, item->data, &len, item->seq);
 
 		state = scx__results_state(l->results_fd, &l->fields, data, len,
 					   &l->path, &l->scratch);
@@ -494,8 +510,9 @@ scx__ledger_result(struct scx__ledger *l, const struct scx_result *job)
 	const char *name = NULL;
 	int err;
 
-	shown.item = scx__item_shown(l->cfg, job->item, &shown.item_len);
-
+	shown.item = l->name.tmpl
+			 ? scx__item_shown(l->cfg, job->item, &shown.item_len)
+			 : dir_name(l, job->item, &shown.item_len, job->seq);
 	if (l->name.tmpl != NULL) {
 		err = job_name(l, res->item, res->item_len, res->seq,
 			       res->worker, &name);

@@ -149,6 +149,7 @@ int scx__files_write(const struct scx_result *res, struct scx_buf *name,
 
 struct scx__ledger {
 	const struct scx_config *cfg;
+	char seq_text[24]; /* a --pipe block's name in --results DIR */
 	bool check_commands;
 	const char *host;
 	struct scx__done done; /* resume: what an earlier job log says */

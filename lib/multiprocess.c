@@ -471,7 +471,7 @@ new_proc(struct slot *s, const struct scx_item *item, bool with_stdin,
 	if (*err == 0)
 		*err = open_pipe(mp, p, &p->err, &p->err_open, true, &fds[2]);
 	if (*err == 0 && with_stdin) {
-		*err = scx__feed_open(mp->loop, &p->in, &fds[0]);
+		*err = scx__feed_open(mp->loop, &p->in, &fds[0], p);
 		p->handles += *err == 0;
 		p->in_open = *err == 0;
 	}

@@ -34,9 +34,13 @@ refused_letters() {
 
 # --- option words are exact --------------------------------------------------
 
-@test "--pipe is GNU parallel's option, refused by name, not --pipe-item" {
-	opt --pipe cat
-	assert_usage_error "GNU parallel's --pipe is not supported yet"
+@test "--pipe is GNU parallel's option, not an abbreviation of --pipe-item" {
+	# --pipe-item would run wc -l once per line (1 1 1); GNU's --pipe
+	# gives the block of all three lines to one job.
+	printf '1\n2\n3\n' >in
+	run -0 --separate-stderr timeout 20 "$SCX_RUN" --pipe wc -l <in
+	assert_output 3
+	refute_stderr
 }
 
 @test "--time is not taken as --timeout" {
@@ -106,7 +110,7 @@ refused_letters() {
 }
 
 @test "options of later issues say they are not supported yet, exit 255" {
-	for word in --pipe --pipepart --latest-line --ctag \
+	for word in --tee --shard --latest-line --ctag \
 		--total --termseq --memsuspend --limit; do
 		opt "$word" x echo
 		assert_usage_error "GNU parallel's $word is not supported yet"

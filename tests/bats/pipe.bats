@@ -825,3 +825,34 @@ fasta_one_a_job() {
 	assert_output 3
 	refute_stderr
 }
+
+# --- cases found while merging (scx-run's own behaviour) ---------------------------
+
+@test "--pipe with a command that is not found: each block fails with 127, exit 1, no crash" {
+	# GNU: seq 3 | parallel --pipe nosuchcommand-x: exit 1 (one job
+	# failed), "/usr/bin/bash: line 1: nosuchcommand-x: command not found".
+	seq 3 >in
+	run --separate-stderr sx --pipe nosuchcommand-x
+	assert_failure 1
+	assert_output ''
+	assert_stderr --partial "nosuchcommand-x: command not found"
+	run --separate-stderr sx --pipe -N1 --cat nosuchcommand-x
+	assert_failure 3
+}
+
+@test "--pipe --results DIR: each block's result in a directory of its own (DIR/1/SEQ)" {
+	# GNU 20221122 writes every block's result to the same place, one over
+	# the other; scx-run names each block's directory by its number.
+	seq 6 >in
+	run -0 --separate-stderr sx --pipe -N2 --results res wc -l
+	assert_output ''
+	assert_equal "$(cat res/1/1/stdout res/1/2/stdout res/1/3/stdout)" "$(lines 2 2 2)"
+	assert_equal "$(cat res/1/3/seq)" 3
+}
+
+@test "--header REGEX with \\n, as GNU's Perl: the leading comment lines head every block" {
+	# GNU: printf '#a\n#b\nx\ny\n' | parallel --pipe --header '(#.*\n)*' -N1 -k cat
+	printf '#a\n#b\nx\ny\n' >in
+	run -0 --separate-stderr sx --pipe --header '(#.*\n)*' -N1 -k cat
+	assert_output "$(lines '#a' '#b' x '#a' '#b' y)"
+}
