@@ -10,9 +10,10 @@ _scx_run() {
 		--arg-file
 		--arg-file-sep --arg-sep --argfile --argfilesep --argsep
 		--as-completed --backend --bar --basenameextensionreplace
-		--basenamereplace --bner --bnr --chunksize --col-sep --colsep
+		--basenamereplace --block --block-size --blocksize --bner --bnr
+		--cat --chunksize --col-sep --colsep
 		--delay --delimiter --dirnamereplace --dnr --dr --dry-run
-		--dryrun --er --eta --extensionreplace --format --gnu --halt
+		--dryrun --er --eta --extensionreplace --fifo --format --gnu --halt
 		--group --halt-on-error --haltonerror --header --help --if-serial
 		--files --info --input --jl --joblog --jobs --keep-affinity --keep-order
 		--keeporder --lb --line-buffer --line-buffered --linebuffer
@@ -22,24 +23,27 @@ _scx_run() {
 		--maxprocs --maxreplaceargs
 		--memfree --nice --nn --no-k --no-keep-order --no-notice --nok
 		--nokeeporder --nonotice --null --output-as-files --outputasfiles
-		--pipe-item --plain --plus --progress --protocol --quote --res
-		--result --results --resume --resume-failed --resumefailed
-		--retries --retry-failed --retryfailed --reuse --seq-prefix
-		--seqreplace --shell --shuf --slotreplace --spill-after --summary
+		--pipe --pipe-item --pipe-part --pipepart --plain --plus
+		--progress --protocol --quote --recend --recstart --regex
+		--regexp --res --result --results --resume --resume-failed
+		--resumefailed --retries --retry-failed --retryfailed --reuse
+		--round --round-robin --roundrobin --seq-prefix
+		--seqreplace --shell --shuf --slotreplace --spill-after
+		--spreadstdin --summary
 		--tag --tag-string --tagstring --tempdir --timeout --tmpdir --trim
 		--ungroup --verbose --version --wd --work-dir --workdir
 		--will-cite --willcite --xapply --xargs"
 	# Options that take a value in the next word.
 	local with_value="-a -C -d -I -j -L -N -n -P -s --arg-file
 		--arg-file-sep --arg-sep --argfile --argfilesep --argsep --backend
-		--basenameextensionreplace --basenamereplace --bner --bnr
-		--chunksize --col-sep --colsep --delay --delimiter
+		--basenameextensionreplace --basenamereplace --block
+		--block-size --blocksize --bner --bnr --chunksize --col-sep --colsep --delay --delimiter
 		--dirnamereplace --dnr --er --extensionreplace --format --halt
 		--halt-on-error --haltonerror --header --if-serial --input
 		--jl --joblog --jobs --load --max-args --max-chars --max-procs
 		--max-replace-args --max-workers --maxargs --maxchars --maxprocs
-		--maxreplaceargs --memfree --nice --protocol --res --result
-		--results --retries --seqreplace --slotreplace --spill-after
+		--maxreplaceargs --memfree --nice --protocol --recend --recstart
+		--res --result --results --retries --seqreplace --slotreplace --spill-after
 		--tag-string --tagstring --tempdir --timeout --tmpdir --trim
 		--wd --work-dir --workdir"
 
@@ -111,6 +115,7 @@ _scx_run() {
 		--results)
 			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 			return 0 ;;
+		--block | --block-size | --blocksize) words="1M 10M 100M -1 -10" ;;
 		# compgen -W drops one level of backslashes.
 		-d | --delimiter) words='\\n \\t \\0 , : ;' ;;
 		*) return 0 ;; # a number: nothing to offer
