@@ -511,6 +511,9 @@ const char *scx__pipejob_arg(struct scx__pipejob *pj, uint64_t seq,
  * SCX_ETMPFILE, SCX_EWORD (a bad part) or -ENOMEM. */
 int scx__pipejob_command(struct scx__pipejob *pj, const struct scx_item *item,
 			 struct scx_command *cmd);
+/** Job @seq ended: its --cat/--fifo file goes, should its wrapper have
+ * been killed before removing it. */
+void scx__pipejob_done(struct scx__pipejob *pj, uint64_t seq);
 
 struct scx__builder {
 	const struct scx_config *cfg;

@@ -224,3 +224,13 @@ scx__pipejob_command(struct scx__pipejob *pj, const struct scx_item *item,
 	err = make_file(pj, pj->name.data);
 	return err != 0 ? err : wrap(pj, cmd);
 }
+
+void
+scx__pipejob_done(struct scx__pipejob *pj, uint64_t seq)
+{
+	if (pj->cfg == NULL || pj->cfg->pipe.mode == SCX_PIPE_NONE ||
+	    pj->cfg->pipe.via == SCX_PIPE_STDIN || pj->cfg->dry_run)
+		return;
+	if (scx__pipejob_arg(pj, seq, &(size_t){ 0 }) != NULL)
+		(void)unlink(pj->name.data); /* mostly gone already: ENOENT */
+}

@@ -894,6 +894,7 @@ scx_run_done(struct scx_run *run, const struct scx_result *res)
 	int err;
 
 	run->outstanding--;
+	scx__pipejob_done(&run->cmd.pj, res->seq); /* a killed job's file */
 	if (run->timeouts)
 		scx__timeouts_done(run->timeouts, res);
 	if (run->cfg->on_result) {

@@ -856,3 +856,23 @@ fasta_one_a_job() {
 	run -0 --separate-stderr sx --pipe --header '(#.*\n)*' -N1 -k cat
 	assert_output "$(lines '#a' '#b' x '#a' '#b' y)"
 }
+
+@test "--cat and --fifo: an interrupted run (SIGINT) leaves no temporary file behind" {
+	# The job's wrapper is killed before it can remove its file; scx-run
+	# removes it when the job's end is reported.
+	local via
+	make_marked_sleep
+	for via in --cat --fifo; do
+		rm -rf tmp started out err
+		mkdir tmp started
+		seq 20 >in
+		TMPDIR=$PWD/tmp start_bg -j2 --pipe -N5 "$via" \
+			"touch started/{#}; $SLEEP 60 <{}"
+		wait_started 2 jobs
+		kill -INT "$PID"
+		wait "$PID" || true
+		run ls -A tmp
+		assert_output ''
+		! pgrep -f "$MARKER" >/dev/null || fail "$via: a job outlived the run"
+	done
+}
