@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -70,7 +71,18 @@ move(struct scx__feed *f)
 	ssize_t n;
 
 	while (f->len > 0) {
-		n = write(f->fd, f->data, f->len);
+		/* vmsplice: the pipe takes references to our pages instead of
+		 * a copy, so they must stay as they are until the worker has
+		 * read them: an item's bytes do (they live until its result is
+		 * in); a --pipepart header is rewritten for the next job, and
+		 * is copied. */
+		struct iovec iov = { (void *)f->data, f->len };
+
+		n = f->file_fd < 0 ? vmsplice(f->fd, &iov, 1, SPLICE_F_NONBLOCK)
+				   : -1;
+		if (n < 0 &&
+		    (f->file_fd >= 0 || errno == EINVAL || errno == ENOSYS))
+			n = write(f->fd, f->data, f->len);
 		if (n < 0)
 			return errno == EINTR	 ? 0
 			       : errno == EAGAIN ? 0
