@@ -21,6 +21,7 @@
 #include "scx.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -2356,6 +2357,11 @@ main(int argc, char **argv)
 
 	closed = open_standard_streams();
 	raise_open_file_limit();
+	/* Blocks of --pipe (--block 10M) are allocated on the reading thread
+	 * and freed on the loop's: with glibc's sliding threshold they come
+	 * from that thread's arena, whose freed space stays resident.  From
+	 * 4 MiB up, memory is mapped and given back on free. */
+	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	memset(&o, 0, sizeof(o));
 	o.retry_fd = -1;
 	memset(&f, 0, sizeof(f));
