@@ -2231,6 +2231,12 @@ resolve_pipe(struct options *o)
 		      o->pipepart ? "--pipepart" : "--pipe");
 		return false;
 	}
+	if (o->pipe_n && o->pipe_l && o->pipe_n > UINT64_MAX / o->pipe_l) {
+		error("-N %zu with -L %zu: more lines a block than can be "
+		      "counted",
+		      o->pipe_n, o->pipe_l);
+		return false;
+	}
 	if (o->pipepart && (o->pipe_n || o->pipe_l)) {
 		error("--pipepart cuts a file at --block boundaries: -N, -L "
 		      "and -l apply to --pipe (as GNU parallel)");

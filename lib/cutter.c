@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +29,7 @@ struct scx__cutter {
 	size_t rslen, relen;
 	char *sep; /* recend then recstart */
 	size_t seplen;
-	bool rx;
+	bool rx, any_end;
 	regex_t split_rx; /* (recend)(recstart) */
 	regex_t start_rx; /* recstart alone */
 	size_t rs_group;  /* recstart's group in split_rx */
@@ -93,9 +95,9 @@ open_regexps(struct scx__cutter *c)
 	size_t n;
 	int err;
 
-	/* GNU: an empty --recend with --regexp is any one byte. */
-	const char *re = c->relen ? c->re : "(.|\n)";
-	const char *rs = c->rslen ? c->rs : "";
+	/* GNU: an empty --recend alone with --regexp is any one byte. */
+	const char *re = c->any_end ? "(.|\n)" : c->re;
+	const char *rs = c->rs;
 
 	if (compile(&re_alone, re) != 0)
 		return SCX_ECOLSEP;
@@ -157,8 +159,14 @@ scx__cutter_open(struct scx__cutter **out, const struct scx_config *cfg)
 	/* GNU's default --recend is a newline, -0 or not. */
 	c->delim[0] = '\n';
 	(void)cfg;
+	/* GNU's recstartrecend(): with --recstart alone a record ends
+	 * anywhere; the newline is the end only when neither is given. */
 	c->rs = unescape(p->recstart ? p->recstart : "", p->regexp, &c->rslen);
-	c->re = unescape(p->recend ? p->recend : "\n", p->regexp, &c->relen);
+	c->re = unescape(p->recend     ? p->recend
+			 : p->recstart ? ""
+				       : "\n",
+			 p->regexp, &c->relen);
+	c->any_end = p->regexp && p->recend && !p->recstart && !*p->recend;
 	c->seplen = c->relen + c->rslen;
 	c->sep = c->rs && c->re ? malloc(c->seplen + 1) : NULL;
 	c->records = p->records * (p->lines ? p->lines : 1);
@@ -203,6 +211,26 @@ scx__cutter_free(struct scx__cutter *c)
 	free(c->hdr);
 	free(c->buf);
 	free(c);
+}
+
+bool
+scx__input_size(int fd, uint64_t *size)
+{
+	struct stat st;
+	uint64_t n;
+
+	*size = 0;
+	if (fstat(fd, &st) != 0)
+		return false;
+	if (S_ISREG(st.st_mode)) {
+		*size = (uint64_t)st.st_size;
+		return true;
+	}
+	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &n) == 0) {
+		*size = n; /* GNU's size_of_block_dev */
+		return true;
+	}
+	return false;
 }
 
 bool
@@ -285,13 +313,19 @@ write_record(struct scx__cutter *c, size_t end, bool *written)
 	if (b == NULL || (b->spans = malloc(sizeof(*b->spans))) == NULL)
 		goto nomem;
 	if (c->hlen == 0) {
-		/* The buffer becomes the block; what follows moves. */
-		rest = malloc(c->cap);
+		/* The buffer becomes the block; what follows moves to a new
+		 * one, as long as the next block needs (reserve() grows it). */
+		size_t cap = c->bs > 0 ? (size_t)c->bs + 1 : c->cap;
+
+		if (cap < c->len - end + 1)
+			cap = c->len - end + 1;
+		rest = malloc(cap);
 		if (rest == NULL)
 			goto nomem;
 		memcpy(rest, c->buf + end, c->len - end);
 		b->data = c->buf;
 		c->buf = rest;
+		c->cap = cap;
 	} else {
 		b->data = malloc(n + 1);
 		if (b->data == NULL)
@@ -373,7 +407,7 @@ last_split(struct scx__cutter *c)
 		return (ssize_t)c->len;
 	if (c->seplen == 1) {
 		const char *hit = memrchr(c->buf, c->sep[0], c->len);
-		return hit ? (ssize_t)(hit - c->buf) + 1 : -1;
+		return hit ? (ssize_t)(hit - c->buf) + (ssize_t)c->relen : -1;
 	}
 	while ((i = fixed_next(c, c->buf, from, c->len)) >= 0) {
 		last = i;
@@ -685,7 +719,6 @@ int
 scx__cutter_part(struct scx__cutter *c, int fd, unsigned file, unsigned slots,
 		 scx__cut_emit emit, void *arg)
 {
-	struct stat st;
 	uint64_t size, pos, prev, split = 0;
 	int err;
 
@@ -695,10 +728,9 @@ scx__cutter_part(struct scx__cutter *c, int fd, unsigned file, unsigned slots,
 	free(c->hdr); /* each file has its own header (GNU) */
 	c->hdr = NULL;
 	c->hlen = c->len = 0;
-	if (fstat(fd, &st) != 0)
-		return -errno;
-	size = (uint64_t)st.st_size;
-	scx__cutter_size(c, size, slots);
+	if (!scx__input_size(fd, &size))
+		return SCX_ESEEKABLE;
+	scx__cutter_size(c, size, slots); /* the caller's sum, if set */
 	err = read_header(c, fd, true);
 	if (err != 0)
 		return err;

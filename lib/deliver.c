@@ -637,12 +637,14 @@ put_live(struct scx__deliver *d, const struct scx_item *item, unsigned slot,
 	struct scx__writer *w = is_err ? &d->err : &d->out;
 	const char *tag = NULL;
 	size_t taglen = 0, shown = item->len;
+	/* Its own statement: an argument list does not order the call that
+	 * sets shown before the argument that reads it. */
+	const char *arg = scx__item_shown(d->cfg, item->data, &shown);
 	int err;
 
 	if (d->cfg->grouping == SCX_LINE_BUFFER &&
-	    scx__tagger_make(&d->tags,
-			     scx__item_shown(d->cfg, item->data, &shown), shown,
-			     item->seq, slot, &tag, &taglen) != 0) {
+	    scx__tagger_make(&d->tags, arg, shown, item->seq, slot, &tag,
+			     &taglen) != 0) {
 		deliver_fail(d, -ENOMEM, "making a --tagstring: %s",
 			     scx_strerror(-ENOMEM));
 		return;

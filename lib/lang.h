@@ -89,6 +89,9 @@ struct scx__cut_calls {
 };
 int scx__cutter_open(struct scx__cutter **out, const struct scx_config *cfg);
 void scx__cutter_free(struct scx__cutter *c);
+/** The size of a regular file or a block device at @fd; false for
+ * anything else (a pipe, a terminal...). */
+bool scx__input_size(int fd, uint64_t *size);
 /** --block -N needs the input's size. */
 bool scx__cutter_needs_size(const struct scx__cutter *c);
 void scx__cutter_size(struct scx__cutter *c, uint64_t size, unsigned slots);
@@ -103,7 +106,7 @@ int scx__cutter_part(struct scx__cutter *c, int fd, unsigned file,
  * jobs' items go out through @emit; their stdin is a pipe, "FD"). */
 struct scx__robin;
 int scx__robin_open(struct scx__robin **out, unsigned slots, int quit_fd,
-		    scx__cut_emit emit, void *arg);
+		    const struct scx__cut_calls *calls, void *arg);
 void scx__robin_free(struct scx__robin *r);
 /** Gives @b (taken) to a job.  @return 0, 1 on quit, or an error. */
 int scx__robin_deal(struct scx__robin *r, struct scx__block *b);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define ROBIN_PIPE_SIZE (1 << 20)
@@ -27,12 +28,13 @@ struct scx__robin {
 	struct rr_pipe *p;
 	int quit_fd;
 	scx__cut_emit emit; /* queues a job's item */
+	void (*warn)(void *arg, const char *msg);
 	void *arg;
 };
 
 int
 scx__robin_open(struct scx__robin **out, unsigned slots, int quit_fd,
-		scx__cut_emit emit, void *arg)
+		const struct scx__cut_calls *calls, void *arg)
 {
 	struct scx__robin *r = calloc(1, sizeof(*r));
 
@@ -45,7 +47,8 @@ scx__robin_open(struct scx__robin **out, unsigned slots, int quit_fd,
 		return -ENOMEM;
 	}
 	r->quit_fd = quit_fd;
-	r->emit = emit;
+	r->emit = calls->emit;
+	r->warn = calls->warn;
 	r->arg = arg;
 	*out = r;
 	return 0;
@@ -75,10 +78,43 @@ scx__robin_free(struct scx__robin *r)
 	free(r);
 }
 
+/* A job stopped reading: said, since the @n bytes given to it that it
+ * did not read (in its pipe, and of its block) reach no job. */
+static void
+lost(struct scx__robin *r, struct rr_pipe *p, size_t n)
+{
+	char msg[200];
+	int unread = 0;
+
+	if (ioctl(p->fd, FIONREAD, &unread) == 0 && unread > 0)
+		n += (size_t)unread;
+	if (p->b != NULL)
+		n += p->b->spans[0].len - p->off;
+	snprintf(msg, sizeof(msg),
+		 "--round-robin: job %u stopped reading its input; %zu bytes "
+		 "given to it reached no job",
+		 (unsigned)(p - r->p) + 1, n);
+	if (r->warn && n > 0)
+		r->warn(r->arg, msg);
+	close(p->fd);
+	p->fd = -1;
+	drop(p);
+}
+
+/* Whether @p's job has closed its end (its pipe has no reader). */
+static bool
+reader_gone(struct rr_pipe *p)
+{
+	struct pollfd f = { p->fd, POLLOUT, 0 };
+
+	return p->fd >= 0 && poll(&f, 1, 0) == 1 &&
+	       (f.revents & (POLLERR | POLLHUP));
+}
+
 /* Writes what @p can take now of its block.  A job that stopped reading
  * (EPIPE) gets no more: its pipe closes. */
 static void
-flush(struct rr_pipe *p)
+flush(struct scx__robin *r, struct rr_pipe *p)
 {
 	ssize_t n;
 
@@ -90,9 +126,7 @@ flush(struct rr_pipe *p)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n < 0) {
-			close(p->fd);
-			p->fd = -1;
-			drop(p);
+			lost(r, p, 0);
 			return;
 		}
 		p->off += (size_t)n;
@@ -170,12 +204,16 @@ ready_pipe(struct scx__robin *r)
 		i = (r->next + k) % r->n;
 		if (r->p[i].fd < 0)
 			continue;
-		flush(&r->p[i]);
+		flush(r, &r->p[i]);
 		if (r->p[i].b != NULL || r->p[i].fd < 0)
 			continue;
 		f.fd = r->p[i].fd;
 		f.events = POLLOUT;
-		if (poll(&f, 1, 0) == 1 && (f.revents & POLLOUT)) {
+		if (poll(&f, 1, 0) == 1 && (f.revents & (POLLERR | POLLHUP))) {
+			lost(r, &r->p[i], 0);
+			continue;
+		}
+		if (f.revents & POLLOUT) {
 			r->next = (i + 1) % r->n;
 			return (int)i;
 		}
@@ -220,7 +258,7 @@ scx__robin_deal(struct scx__robin *r, struct scx__block *b)
 	}
 	r->p[i].b = b;
 	r->p[i].off = 0;
-	flush(&r->p[i]);
+	flush(r, &r->p[i]);
 	return 0;
 }
 
@@ -233,7 +271,7 @@ scx__robin_end(struct scx__robin *r)
 	for (;;) {
 		pending = false;
 		for (i = 0; i < r->n; i++) {
-			flush(&r->p[i]);
+			flush(r, &r->p[i]);
 			pending |= r->p[i].b != NULL;
 		}
 		if (!pending)
@@ -241,10 +279,13 @@ scx__robin_end(struct scx__robin *r)
 		if (wait_room(r) != 0)
 			return 1;
 	}
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->n; i++) {
+		if (reader_gone(&r->p[i]))
+			lost(r, &r->p[i], 0);
 		if (r->p[i].fd >= 0) {
 			close(r->p[i].fd);
 			r->p[i].fd = -1;
 		}
+	}
 	return 0;
 }

@@ -104,6 +104,10 @@ count_inputs(struct scx__source *s)
 }
 
 static int cut_emit(void *arg, struct scx__block *b);
+static bool cut_wait(void *arg, int fd);
+static void cut_warn(void *arg, const char *msg);
+static const struct scx__cut_calls queue_calls = { cut_emit, cut_wait,
+						   cut_warn };
 
 /* --pipe, --pipepart: the inputs are cut into blocks; their number is
  * not known before. */
@@ -111,8 +115,7 @@ static int
 open_cutter(struct scx__source *s, const struct scx_config *cfg, unsigned slots,
 	    const char **bad)
 {
-	struct stat st;
-	uint64_t size = 0;
+	uint64_t size = 0, one;
 	size_t i;
 	int err;
 
@@ -122,19 +125,20 @@ open_cutter(struct scx__source *s, const struct scx_config *cfg, unsigned slots,
 	s->pipe = cfg->pipe.mode;
 	s->slots = slots;
 	for (i = 0; i < s->ninputs; i++) {
-		if (!s->inputs[i].regular && (s->pipe == SCX_PIPE_PART ||
-					      scx__cutter_needs_size(s->cut))) {
+		if (!scx__input_size(s->inputs[i].fd, &one) &&
+		    (s->pipe == SCX_PIPE_PART ||
+		     scx__cutter_needs_size(s->cut))) {
 			*bad = s->inputs[i].name;
 			return s->pipe == SCX_PIPE_PART ? SCX_ESEEKABLE
 							: SCX_ESIZE;
 		}
-		if (fstat(s->inputs[i].fd, &st) == 0)
-			size += (uint64_t)st.st_size;
+		size += one;
 	}
-	if (s->pipe == SCX_PIPE_STREAM)
-		scx__cutter_size(s->cut, size, slots);
+	/* --block -N: of all the inputs together, as GNU's. */
+	scx__cutter_size(s->cut, size, slots);
 	if (s->pipe == SCX_PIPE_STREAM && cfg->pipe.round_robin)
-		return scx__robin_open(&s->rr, slots, s->quit[0], cut_emit, s);
+		return scx__robin_open(&s->rr, slots, s->quit[0], &queue_calls,
+				       s);
 	return 0;
 }
 
@@ -161,6 +165,13 @@ scx__source_open(struct scx__source **out, const struct scx_config *cfg,
 	if (cfg->pipe.mode == SCX_PIPE_PART) {
 		inputs = cfg->pipe.files; /* each cut in turn */
 		ninputs = cfg->pipe.nfiles;
+	} else if (cfg->pipe.mode == SCX_PIPE_STREAM) {
+		/* Never GNU's sources (--colsep, --trim, -m apply to
+		 * arguments, which blocks have none of): stdin or -a FILE. */
+		if (cfg->nsources == 1) {
+			inputs = &cfg->sources[0].path;
+			ninputs = 1;
+		}
 	} else if (cfg->nsources == 1 && cfg->sources[0].args == NULL &&
 		   !scx__combine_needed(cfg)) {
 		/* One file as it is: read as the inputs are. */
@@ -402,8 +413,6 @@ cut_warn(void *arg, const char *msg)
 static int
 cut_input(struct scx__source *s, const struct input *in)
 {
-	static const struct scx__cut_calls calls = { cut_emit, cut_wait,
-						     cut_warn };
 	static const struct scx__cut_calls robin = { robin_emit, cut_wait,
 						     cut_warn };
 	int err;
@@ -413,8 +422,8 @@ cut_input(struct scx__source *s, const struct input *in)
 					(unsigned)(in - s->inputs), s->slots,
 					cut_emit, s);
 	if (s->rr == NULL)
-		return scx__cutter_stream(s->cut, in->fd, in->regular, &calls,
-					  s);
+		return scx__cutter_stream(s->cut, in->fd, in->regular,
+					  &queue_calls, s);
 	err = scx__cutter_stream(s->cut, in->fd, in->regular, &robin, s);
 	return err == 0 ? scx__robin_end(s->rr) : err;
 }

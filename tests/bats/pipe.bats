@@ -876,3 +876,40 @@ fasta_one_a_job() {
 		! pgrep -f "$MARKER" >/dev/null || fail "$via: a job outlived the run"
 	done
 }
+
+# --- found in review (each failed before its fix) ------------------------------------
+
+@test "--pipe --line-buffer --tag: the tag is empty, as GNU's (it read past a one-byte string)" {
+	# GNU: seq 10 | parallel -k --pipe -N3 --line-buffer --tag 'wc -l'
+	seq 10 >in
+	run -0 --separate-stderr sx -k --pipe -N3 --line-buffer --tag 'wc -l'
+	assert_output "$(printf '\t3\n\t3\n\t3\n\t1')"
+}
+
+@test "--pipe with --colsep or --trim: blocks, not lines (every byte was lost)" {
+	# GNU: seq 5 | parallel -k --pipe --colsep , wc -l prints 5
+	seq 5 >in
+	run -0 --separate-stderr sx -k --pipe --colsep , wc -l
+	assert_output 5
+	run -0 --separate-stderr sx -k --pipe --trim lr wc -l
+	assert_output 5
+}
+
+@test "--recstart alone: a record ends anywhere before it, not only at a newline" {
+	# GNU: printf 'Xa b Xc d Xe\nXf\n' | parallel -k --pipe --recstart X -N1 'cat; echo "|"'
+	printf 'Xa b Xc d Xe\nXf\n' >in
+	run -0 --separate-stderr sx -k --pipe --recstart X -N1 'cat; echo "|"'
+	assert_output "$(printf 'Xa b |\nXc d |\nXe\n|\nXf\n|')"
+	# GNU: seq 100000 | parallel -k --pipe --recstart 1 --block 10k wc -c | wc -l
+	seq 100000 >in
+	run -0 --separate-stderr sx -k --pipe --recstart 1 --block 10k wc -c
+	assert_equal "${#lines[@]}" 59
+}
+
+@test "--pipepart with several -a: the parts are sized from all the files together" {
+	# GNU: parallel -k -j3 --pipepart -a m1 -a m2 wc -c (seq 20000, seq 3000)
+	seq 20000 >m1
+	seq 3000 >m2
+	run -0 --separate-stderr "$SCX_RUN" -k -j3 --pipepart -a m1 -a m2 wc -c
+	assert_equal "$(echo $output)" "4098 4095 4095 4095 4095 4095 4095 4095 4095 4095 4095 4098 4098 4098 4098 4098 4098 4098 4098 4098 4098 4098 4098 4098 4098 4098 2376 4098 4095 4095 1605"
+}
