@@ -2247,6 +2247,12 @@ resolve_pipe(struct options *o)
 		      "which cannot be given again");
 		return false;
 	}
+	/* Blocks (--block 10M) are allocated on the reading thread and freed
+	 * on the loop's: with glibc's sliding threshold they come from that
+	 * thread's arena, whose freed space stays resident.  From 4 MiB up,
+	 * memory is mapped and given back on free (in block mode only: a
+	 * fixed threshold keeps smaller freed buffers resident elsewhere). */
+	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	p->records = o->cfg.max_args == SCX_ARGS_NONE ? 0 : o->pipe_n;
 	p->lines = o->pipe_l;
 	p->header = o->cfg.header;
@@ -2363,11 +2369,6 @@ main(int argc, char **argv)
 
 	closed = open_standard_streams();
 	raise_open_file_limit();
-	/* Blocks of --pipe (--block 10M) are allocated on the reading thread
-	 * and freed on the loop's: with glibc's sliding threshold they come
-	 * from that thread's arena, whose freed space stays resident.  From
-	 * 4 MiB up, memory is mapped and given back on free. */
-	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	memset(&o, 0, sizeof(o));
 	o.retry_fd = -1;
 	memset(&f, 0, sizeof(f));
