@@ -61,8 +61,8 @@ extern "C" {
 	XX(ESKIP, "the job is skipped ({choose_k}, {uniq})")                \
 	XX(ETOOLONG, "a command line longer than -s allows")                \
 	XX(EWORKDIR, "--workdir: the job's directory cannot be made")       \
-	XX(ESEEKABLE, "--pipepart cuts a regular file, not a pipe or "      \
-		      "stream")                                             \
+	XX(ESEEKABLE, "--pipepart cuts a regular file or a block device, "  \
+		      "not a pipe or stream")                                             \
 	XX(ESIZE, "--block -N: the input's size is not known (not a "       \
 		  "regular file)")                                          \
 	XX(ETMPFILE, "--cat/--fifo: the job's temporary file cannot be "    \
