@@ -180,8 +180,8 @@ struct scx_command {
 	size_t stdin_len;
 	/* --pipepart: then stdin_file_len bytes of stdin_fd from
 	 * stdin_file_off (after stdin_data, its header); stdin_fd -1: none.
-	 * A backend that cannot move them itself has
-	 * scx_command_read_part() read them. */
+	 * The multiprocess backend splices them (lib/feed.c); mpi worker
+	 * ranks run their jobs through it, and loky refuses block mode. */
 	int stdin_fd;
 	uint64_t stdin_file_off, stdin_file_len;
 	/* --round-robin: a pipe the worker takes as its stdin, as it is
