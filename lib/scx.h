@@ -62,7 +62,7 @@ extern "C" {
 	XX(ETOOLONG, "a command line longer than -s allows")                \
 	XX(EWORKDIR, "--workdir: the job's directory cannot be made")       \
 	XX(ESEEKABLE, "--pipepart cuts a regular file or a block device, "  \
-		      "not a pipe or stream")                                             \
+		      "not a pipe or stream")                               \
 	XX(ESIZE, "--block -N: the input's size is not known (not a "       \
 		  "regular file)")                                          \
 	XX(ETMPFILE, "--cat/--fifo: the job's temporary file cannot be "    \
