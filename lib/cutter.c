@@ -304,14 +304,11 @@ write_record(struct scx__cutter *c, size_t end, bool *written)
 {
 	struct scx__block *b;
 	size_t n = c->hlen + end;
-	char *rest = NULL;
+	char *data, *rest;
 
 	if (end == 0)
 		return 0;
 	*written = true;
-	b = calloc(1, sizeof(*b));
-	if (b == NULL || (b->spans = malloc(sizeof(*b->spans))) == NULL)
-		goto nomem;
 	if (c->hlen == 0) {
 		/* The buffer becomes the block; what follows moves to a new
 		 * one, as long as the next block needs (reserve() grows it). */
@@ -321,30 +318,27 @@ write_record(struct scx__cutter *c, size_t end, bool *written)
 			cap = c->len - end + 1;
 		rest = malloc(cap);
 		if (rest == NULL)
-			goto nomem;
+			return -ENOMEM;
 		memcpy(rest, c->buf + end, c->len - end);
-		b->data = c->buf;
+		data = c->buf;
 		c->buf = rest;
 		c->cap = cap;
 	} else {
-		b->data = malloc(n + 1);
-		if (b->data == NULL)
-			goto nomem;
-		memcpy(b->data, c->hdr, c->hlen);
-		memcpy(b->data + c->hlen, c->buf, end);
+		data = malloc(n + 1);
+		if (data == NULL)
+			return -ENOMEM;
+		memcpy(data, c->hdr, c->hlen);
+		memcpy(data + c->hlen, c->buf, end);
 		memmove(c->buf, c->buf + end, c->len - end);
 	}
 	c->len -= end;
-	b->data[n] = c->delim[0];
-	b->len = n + 1;
-	b->spans[0].off = 0;
-	b->spans[0].len = n;
-	b->n = 1;
-	b->first_seq = c->seq++;
+	data[n] = c->delim[0];
+	b = scx__block_one(data, n, c->seq++);
+	if (b == NULL) {
+		free(data);
+		return -ENOMEM;
+	}
 	return c->emit(c->arg, b);
-nomem:
-	scx__block_free(b);
-	return -ENOMEM;
 }
 
 /* ------------------------------------------------------------------ */
@@ -662,20 +656,8 @@ emit_part(struct scx__cutter *c, uint64_t from, uint64_t to)
 
 	n = snprintf(text, sizeof(text), "%u %zu %llu %llu", c->file, c->hlen,
 		     (unsigned long long)from, (unsigned long long)(to - from));
-	b = calloc(1, sizeof(*b));
-	if (b == NULL || (b->spans = malloc(sizeof(*b->spans))) == NULL ||
-	    (b->data = malloc((size_t)n + 1)) == NULL) {
-		scx__block_free(b);
-		return -ENOMEM;
-	}
-	memcpy(b->data, text, (size_t)n);
-	b->data[n] = c->delim[0];
-	b->len = (size_t)n + 1;
-	b->spans[0].off = 0;
-	b->spans[0].len = (size_t)n;
-	b->n = 1;
-	b->first_seq = c->seq++;
-	return c->emit(c->arg, b);
+	b = scx__block_copy(text, (size_t)n, c->delim[0], c->seq++);
+	return b != NULL ? c->emit(c->arg, b) : -ENOMEM;
 }
 
 /* The first split at or after @pos in the file (GNU reads 128 KiB at a

@@ -71,6 +71,12 @@ int scx__reader_fill(struct scx__reader *r, int fd, size_t size);
 int scx__reader_item(struct scx__reader *r, const void *data, size_t len);
 /** Forgets the complete items, keeping what follows them. */
 void scx__reader_drop(struct scx__reader *r);
+/** A block of one item, the @len bytes of @data (taken; data[len] is the
+ * delimiter), numbered @seq.  NULL without memory (@data not taken). */
+struct scx__block *scx__block_one(char *data, size_t len, uint64_t seq);
+/** The same of a copy of @text, @delim after it. */
+struct scx__block *scx__block_copy(const char *text, size_t len, char delim,
+				   uint64_t seq);
 /** Frees a block; NULL is allowed. */
 void scx__block_free(struct scx__block *b);
 

@@ -207,6 +207,40 @@ scx__reader_cut(struct scx__reader *r, struct scx__block **out)
 	return 0;
 }
 
+struct scx__block *
+scx__block_one(char *data, size_t len, uint64_t seq)
+{
+	struct scx__block *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || (b->spans = malloc(sizeof(*b->spans))) == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->data = data;
+	b->len = len + 1;
+	b->spans[0].off = 0;
+	b->spans[0].len = len;
+	b->n = 1;
+	b->first_seq = seq;
+	return b;
+}
+
+struct scx__block *
+scx__block_copy(const char *text, size_t len, char delim, uint64_t seq)
+{
+	struct scx__block *b;
+	char *data = malloc(len + 1);
+
+	if (data == NULL)
+		return NULL;
+	memcpy(data, text, len);
+	data[len] = delim;
+	b = scx__block_one(data, len, seq);
+	if (b == NULL)
+		free(data);
+	return b;
+}
+
 void
 scx__block_free(struct scx__block *b)
 {

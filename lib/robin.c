@@ -149,22 +149,12 @@ start_job(struct scx__robin *r)
 	(void)fcntl(fds[1], F_SETPIPE_SZ, ROBIN_PIPE_SIZE); /* a hint */
 	(void)fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
 	n = snprintf(text, sizeof(text), "%d", fds[0]);
-	item = calloc(1, sizeof(*item));
-	if (item == NULL ||
-	    (item->spans = malloc(sizeof(*item->spans))) == NULL ||
-	    (item->data = malloc((size_t)n + 1)) == NULL) {
-		scx__block_free(item);
+	item = scx__block_copy(text, (size_t)n, '\n', r->n + 1);
+	if (item == NULL) {
 		close(fds[0]);
 		close(fds[1]);
 		return -ENOMEM;
 	}
-	memcpy(item->data, text, (size_t)n + 1);
-	item->data[n] = '\n';
-	item->len = (size_t)n + 1;
-	item->spans[0].off = 0;
-	item->spans[0].len = (size_t)n;
-	item->n = 1;
-	item->first_seq = r->n + 1;
 	p->fd = fds[1];
 	r->n++;
 	err = r->emit(r->arg, item);
